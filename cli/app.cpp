@@ -1,0 +1,87 @@
+#include "cli/app.h"
+
+#include <exception>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/decode_command.h"
+#include "cli/exit_codes.h"
+#include "cli/version.h"
+
+namespace bgpdemo::cli {
+
+namespace {
+
+constexpr const char* kDescription =
+    "bgpdemo: the two-cluster Cilium BGP Control Plane demo, end to end, with its own\n"
+    "BGP-4 engine as the external router.";
+
+int RunVersion(const std::string& output, std::ostream& out) {
+  if (output == "json") {
+    out << nlohmann::json{{"version", kVersion}, {"git", kGitDescribe}}.dump() << '\n';
+  } else {
+    fmt::print(out, "bgpdemo {} ({})\n", kVersion, kGitDescribe);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int Main(int argc, const char* const* argv, std::istream& in, std::ostream& out,
+         std::ostream& err) {
+  CLI::App app(kDescription, "bgpdemo");
+  app.footer(kExitCodeHelp);
+  app.set_version_flag("--version", fmt::format("bgpdemo {} ({})", kVersion, kGitDescribe));
+  app.require_subcommand(1);
+
+  std::string version_output = "text";
+  auto* version = app.add_subcommand("version", "Print the version");
+  version->add_option("-o,--output", version_output, "Output format")
+      ->check(CLI::IsMember({"text", "json"}));
+
+  DecodeOptions decode_opts;
+  auto* decode = AddDecodeCommand(app, decode_opts);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    out << app.help();
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp& e) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return kExitOk;
+  } catch (const CLI::CallForVersion& e) {
+    out << e.what() << '\n';
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    // Help for a subcommand arrives as CallForHelp from the subcommand's parse.
+    if (e.get_exit_code() == 0) {
+      const CLI::App* sub = nullptr;
+      for (const auto* s : app.get_subcommands()) sub = s;
+      out << (sub ? sub->help() : app.help());
+      return kExitOk;
+    }
+    if (app.get_subcommands().empty() && argc <= 1) {
+      err << app.help();
+      return kExitUsage;
+    }
+    fmt::print(err, "bgpdemo: {}\nRun 'bgpdemo --help' for the verbs and their flags.\n",
+               e.what());
+    return kExitUsage;
+  }
+
+  try {
+    if (version->parsed()) return RunVersion(version_output, out);
+    if (decode->parsed()) return RunDecode(decode_opts, in, out, err);
+  } catch (const std::exception& e) {
+    fmt::print(err, "bgpdemo: internal error: {}\n", e.what());
+    return kExitInternal;
+  }
+  err << app.help();
+  return kExitUsage;
+}
+
+}  // namespace bgpdemo::cli

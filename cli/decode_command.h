@@ -1,0 +1,27 @@
+// `bgpdemo decode`: prints BGP messages from raw bytes or hex text.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace bgpdemo::cli {
+
+struct DecodeOptions {
+  std::string file = "-";  // "-" is standard input
+  std::string hex;         // --hex TEXT, instead of a file
+  bool as4 = true;
+  bool extended_message = false;
+  std::vector<std::string> add_path;  // families with ADD-PATH path identifiers
+  std::string output = "json";        // json | text
+  bool summary = false;
+};
+
+// Adds the subcommand to app; `run` is set to run it with the parsed options.
+CLI::App* AddDecodeCommand(CLI::App& app, DecodeOptions& opts);
+
+int RunDecode(const DecodeOptions& opts, std::istream& in, std::ostream& out, std::ostream& err);
+
+}  // namespace bgpdemo::cli

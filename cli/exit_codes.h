@@ -1,0 +1,26 @@
+// Exit codes of every bgpdemo command, documented in README.md and `bgpdemo --help`.
+// cli/app.cpp is the one place that maps errors to them.
+#pragma once
+
+namespace bgpdemo::cli {
+
+enum ExitCode : int {
+  kExitOk = 0,          // the command did what was asked and found nothing wrong
+  kExitFailed = 1,      // it ran, and what it checked is wrong (a message failed to decode,
+                        // a verify check failed)
+  kExitUsage = 2,       // bad command line: unknown verb or flag, missing or bad value
+  kExitInput = 3,       // an input could not be read or is not in a format bgpdemo reads
+  kExitEnvironment = 4,  // the machine lacks something the command needs (root, a tool)
+  kExitInternal = 70,   // a bug in bgpdemo (EX_SOFTWARE)
+};
+
+inline constexpr const char* kExitCodeHelp =
+    "Exit codes:\n"
+    "  0   success\n"
+    "  1   the command ran and found a problem (e.g. a message that fails to decode)\n"
+    "  2   usage error (unknown verb or flag, bad value)\n"
+    "  3   input error (file unreadable, not BGP or hex)\n"
+    "  4   environment error (missing privilege or tool)\n"
+    "  70  internal error (a bug: please report it)\n";
+
+}  // namespace bgpdemo::cli

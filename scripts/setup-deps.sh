@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package bgpdemo needs to build and test. Idempotent: a second run
+# installs nothing and makes no network request when everything is already there.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build clang lld libclang-rt-dev clang-format
+  # libraries
+  libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev libboost-dev
+  doctest-dev libbenchmark-dev
+  # tests: real peers, captures and the Wireshark cross-check
+  iproute2 gobgpd bird2 frr tshark tcpdump python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "setup-deps: missing packages: ${missing[*]}" >&2
+  echo "setup-deps: run as root, or: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "setup-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
