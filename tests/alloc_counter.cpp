@@ -1,0 +1,33 @@
+#include "tests/alloc_counter.h"
+
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+thread_local std::size_t t_allocations = 0;
+thread_local int t_counting = 0;
+
+}  // namespace
+
+// g++ cannot see that the replacements below pair malloc with free.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+void* operator new(std::size_t n) {
+  if (t_counting) ++t_allocations;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace bgpdemo::test {
+
+CountAllocations::CountAllocations() : start_(t_allocations) { ++t_counting; }
+CountAllocations::~CountAllocations() { --t_counting; }
+std::size_t CountAllocations::count() const { return t_allocations - start_; }
+
+}  // namespace bgpdemo::test

@@ -1,0 +1,195 @@
+// Tests for `bgpdemo decode` (cli/decode_command.cpp), run in-process through cli::Main.
+#include <sstream>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/app.h"
+#include "tests/test_util.h"
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run Bgpdemo(std::vector<std::string> args, const std::string& stdin_text = "") {
+  std::vector<const char*> argv{"bgpdemo"};
+  for (const auto& a : args) argv.push_back(a.c_str());
+  std::istringstream in(stdin_text);
+  std::ostringstream out, err;
+  const int code = bgpdemo::cli::Main(static_cast<int>(argv.size()), argv.data(), in, out, err);
+  return {code, out.str(), err.str()};
+}
+
+const char* kKeepalive = "ffffffffffffffffffffffffffffffff 0013 04";
+// ORIGIN IGP, AS_PATH [65100], NEXT_HOP 10.0.0.2, NLRI 10.241.1.0/24 and 10.11.0.10/32.
+const char* kUpdate =
+    "ffffffffffffffffffffffffffffffff 0034 02 0000 0014"
+    " 40 01 01 00  40 02 06 02 01 0000fe4c  40 03 04 0a000002"
+    " 18 0af101  20 0a0b000a";
+
+}  // namespace
+
+TEST_CASE("decode: --hex keepalive prints a JSON array with one object") {
+  auto r = Bgpdemo({"decode", "--hex", kKeepalive});
+  CHECK(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j.is_array());
+  REQUIRE(j.size() == 1);
+  CHECK(j[0]["type"] == "keepalive");
+  CHECK(j[0]["offset"] == 0);
+  CHECK(j[0]["length"] == 19);
+}
+
+TEST_CASE("decode: update JSON carries prefixes as strings and attributes by name") {
+  auto r = Bgpdemo({"decode", "--hex", kUpdate});
+  CHECK(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j.size() == 1);
+  const auto& u = j[0];
+  CHECK(u["type"] == "update");
+  CHECK(u["nlri"] == nlohmann::json({"10.241.1.0/24", "10.11.0.10/32"}));
+  CHECK(u["withdrawn"].empty());
+  CHECK(u["attributes"]["origin"] == "igp");
+  CHECK(u["attributes"]["next_hop"] == "10.0.0.2");
+  CHECK(u["attributes"]["as_path"][0]["type"] == "as_sequence");
+  CHECK(u["attributes"]["as_path"][0]["asns"] == nlohmann::json({65100}));
+}
+
+TEST_CASE("decode: several messages from standard input, raw bytes") {
+  auto bytes = bgpdemo::test::Cat({bgpdemo::test::H(kKeepalive), bgpdemo::test::H(kUpdate),
+                                   bgpdemo::test::H(kKeepalive)});
+  auto r = Bgpdemo({"decode", "-"}, std::string(bytes.begin(), bytes.end()));
+  CHECK(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j.size() == 3);
+  CHECK(j[1]["offset"] == 19);
+  CHECK(j[2]["offset"] == 19 + 0x34);
+  CHECK(j[2]["index"] == 2);
+}
+
+TEST_CASE("decode: a message that fails prints an error object and exits 1") {
+  // KEEPALIVE with length 20: Message Header Error / Bad Message Length.
+  auto r = Bgpdemo({"decode", "--hex", "ffffffffffffffffffffffffffffffff 0014 04 00"});
+  CHECK(r.code == 1);
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j.size() == 1);
+  const auto& e = j[0]["error"];
+  CHECK(e["code"] == 1);
+  CHECK(e["subcode"] == 2);
+  CHECK(e["action"] == "session-reset");
+  CHECK(e["offset"] == 16);
+  CHECK(e["data"] == "0014");
+  CHECK(e["message"].get<std::string>().find("KEEPALIVE") != std::string::npos);
+}
+
+TEST_CASE("decode: a treat-as-withdraw UPDATE prints in full with its error") {
+  // ORIGIN value 3.
+  auto r = Bgpdemo({"decode", "--hex",
+                    "ffffffffffffffffffffffffffffffff 0034 02 0000 0014"
+                    " 40 01 01 03  40 02 06 02 01 0000fe4c  40 03 04 0a000002"
+                    " 18 0af101  20 0a0b000a"});
+  CHECK(r.code == 1);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j[0]["type"] == "update");
+  CHECK(j[0]["action"] == "treat-as-withdraw");
+  CHECK(j[0]["error"]["subcode"] == 6);
+  CHECK(j[0]["nlri"].size() == 2);
+}
+
+TEST_CASE("decode: after a failed message, decoding goes on with the next") {
+  auto r = Bgpdemo({"decode", "--hex",
+                    std::string("ffffffffffffffffffffffffffffffff 0017 05 0001 00 01 ") +
+                        kKeepalive});
+  // ROUTE-REFRESH is fine; now a bad OPEN version followed by a keepalive.
+  CHECK(r.code == 0);
+  auto bad_open =
+      "ffffffffffffffffffffffffffffffff 001d 01 03 fe4c 005a 0a000002 00 ";
+  r = Bgpdemo({"decode", "--hex", std::string(bad_open) + kKeepalive});
+  CHECK(r.code == 1);
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j.size() == 2);
+  CHECK(j[0]["error"]["code"] == 2);
+  CHECK(j[0]["error"]["subcode"] == 1);
+  CHECK(j[0]["error"]["data"] == "0004");
+  CHECK(j[1]["type"] == "keepalive");
+}
+
+TEST_CASE("decode: truncated input is an error naming the missing bytes") {
+  auto r = Bgpdemo({"decode", "--hex", "ffffffffffffffffffffffffffffffff 0037 02 0000"});
+  CHECK(r.code == 1);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j[0]["error"]["message"] == "header says 55 bytes but the input ends after 21");
+}
+
+TEST_CASE("decode: text output and summary") {
+  auto r = Bgpdemo({"decode", "-o", "text", "--hex", kUpdate});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("UPDATE") != std::string::npos);
+  CHECK(r.out.find("10.241.1.0/24") != std::string::npos);
+
+  r = Bgpdemo({"decode", "--summary", "--hex", std::string(kUpdate) + " " + kKeepalive});
+  CHECK(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["messages"] == 2);
+  CHECK(j["by_type"]["update"] == 1);
+  CHECK(j["by_type"]["keepalive"] == 1);
+  CHECK(j["prefixes_announced"] == 2);
+  CHECK(j["errors"] == 0);
+  CHECK(j.contains("prefixes_per_second"));
+
+  r = Bgpdemo({"decode", "--summary", "-o", "text", "--hex", kUpdate});
+  CHECK(r.out.find("prefixes  2 announced, 0 withdrawn") != std::string::npos);
+}
+
+TEST_CASE("decode: --no-as4 reads 2-octet AS_PATHs") {
+  auto r = Bgpdemo({"decode", "--no-as4", "--hex",
+                    "ffffffffffffffffffffffffffffffff 002d 02 0000 0012"
+                    " 40 01 01 00  40 02 04 02 01 fe4c  40 03 04 0a000002"
+                    " 18 0af101"});
+  CHECK(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j[0]["attributes"]["as_path"][0]["asns"] == nlohmann::json({65100}));
+}
+
+TEST_CASE("decode: --add-path ipv4 shows path identifiers") {
+  auto r = Bgpdemo({"decode", "--add-path", "ipv4", "--hex",
+                    "ffffffffffffffffffffffffffffffff 003c 02 0000 0014"
+                    " 40 01 01 00  40 02 06 02 01 0000fe4c  40 03 04 0a000002"
+                    " 00000007 18 0af101  00000009 20 0a0b000a"});
+  CHECK(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j[0]["nlri"][0]["prefix"] == "10.241.1.0/24");
+  CHECK(j[0]["nlri"][0]["path_id"] == 7);
+  CHECK(j[0]["nlri"][1]["path_id"] == 9);
+}
+
+TEST_CASE("decode: input errors exit 3 with a message naming the source") {
+  auto r = Bgpdemo({"decode", "/nonexistent/capture.bin"});
+  CHECK(r.code == 3);
+  CHECK(r.err.find("/nonexistent/capture.bin: cannot open") != std::string::npos);
+  r = Bgpdemo({"decode", "--hex", "ff zz"});
+  CHECK(r.code == 3);
+  CHECK(r.err.find("'z' is not a hex digit") != std::string::npos);
+  r = Bgpdemo({"decode", "-"}, "");
+  CHECK(r.code == 3);
+  CHECK(r.err.find("no bytes to decode") != std::string::npos);
+}
+
+TEST_CASE("cli: usage errors exit 2, help and version exit 0") {
+  CHECK(Bgpdemo({}).code == 2);
+  CHECK(Bgpdemo({"frobnicate"}).code == 2);
+  CHECK(Bgpdemo({"decode", "-o", "yaml"}).code == 2);
+  auto help = Bgpdemo({"--help"});
+  CHECK(help.code == 0);
+  CHECK(help.out.find("decode") != std::string::npos);
+  CHECK(help.out.find("Exit codes") != std::string::npos);
+  auto sub_help = Bgpdemo({"decode", "--help"});
+  CHECK(sub_help.code == 0);
+  CHECK(sub_help.out.find("--add-path") != std::string::npos);
+  auto v = Bgpdemo({"version", "-o", "json"});
+  CHECK(v.code == 0);
+  CHECK(nlohmann::json::parse(v.out).contains("version"));
+}
