@@ -133,6 +133,8 @@ std::optional<AsPathProblem> DecodeAsPath(std::span<const std::uint8_t> value, b
 
 void EncodeAsPath(const AsPath& path, bool four_octet, Writer& w) {
   for (const auto& s : path.segments) {
+    // A segment of length 0 is malformed to the receiver (RFC 7606 §7.2): never send one.
+    if (s.asns.empty()) continue;
     std::size_t i = 0;
     do {
       const std::size_t n = std::min<std::size_t>(255, s.asns.size() - i);
@@ -169,11 +171,13 @@ AsPath MergeAs4Path(const AsPath& as_path, const AsPath& as4_path) {
   std::size_t keep = n - n4;
   AsPath out;
   for (const auto& s : as_path.segments) {
-    if (keep == 0) break;
+    // A confederation segment counts 0 and is kept when it leads the path or follows a kept
+    // segment (§4.2.3), even once no ASN is left to take.
     if (s.type == AsSegmentType::kConfedSequence || s.type == AsSegmentType::kConfedSet) {
       out.segments.push_back(s);
       continue;
     }
+    if (keep == 0) break;
     if (s.type == AsSegmentType::kSet) {
       out.segments.push_back(s);
       --keep;

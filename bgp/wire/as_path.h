@@ -54,7 +54,7 @@ std::optional<AsPathProblem> DecodeAsPath(std::span<const std::uint8_t> value, b
                                           AsPath& out);
 
 // Writes the value (no attribute header). With four_octet false, ASNs above 65535 are
-// written as AS_TRANS. Segments longer than 255 ASNs are split.
+// written as AS_TRANS. Segments longer than 255 ASNs are split; empty ones are not written.
 void EncodeAsPath(const AsPath& path, bool four_octet, Writer& w);
 
 // The AS4_PATH to send beside path to a 2-octet peer: path without confederation segments

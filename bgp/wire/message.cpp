@@ -21,7 +21,9 @@ std::size_t MinLength(MessageType t) {
     case MessageType::kUpdate: return 23;
     case MessageType::kNotification: return 21;
     case MessageType::kKeepalive: return 19;
-    case MessageType::kRouteRefresh: return 23;
+    // RFC 7313 §5: a ROUTE-REFRESH of any wrong length, short or long, is a ROUTE-REFRESH
+    // Message Error carrying the message (DecodeRouteRefresh), not a header error.
+    case MessageType::kRouteRefresh: return kHeaderSize;
   }
   return kHeaderSize;
 }

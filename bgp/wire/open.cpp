@@ -77,6 +77,7 @@ Result<Open, Error> DecodeOpen(std::span<const std::uint8_t> body) {
                                  r.remaining()));
   }
   const std::size_t param_header = o.extended_parameters ? 3 : 2;
+  bool ungroupable = false;
   while (!r.empty()) {
     const std::size_t at = r.offset();
     std::uint8_t type = 0;
@@ -108,10 +109,14 @@ Result<Open, Error> DecodeOpen(std::span<const std::uint8_t> body) {
     }
     const std::size_t before = o.capabilities.size();
     if (auto res = DecodeCapabilities(value, o.capabilities); !res) return Fail(res.error());
-    o.parameter_sizes.push_back(static_cast<std::uint8_t>(o.capabilities.size() - before));
+    const std::size_t count = o.capabilities.size() - before;
+    // An RFC 9072 parameter can hold more capabilities than a size octet counts; such an
+    // OPEN re-encodes with them all in one parameter.
+    ungroupable = ungroupable || count > 255;
+    o.parameter_sizes.push_back(static_cast<std::uint8_t>(count));
   }
   // One parameter holding everything is the canonical form; only record unusual groupings.
-  if (o.parameter_sizes.size() == 1) o.parameter_sizes.clear();
+  if (o.parameter_sizes.size() == 1 || ungroupable) o.parameter_sizes.clear();
 
   // RFC 6793 §4.1 and RFC 7607: a 4-octet AS of 0 is as bad as a 2-octet one, and a speaker
   // whose AS needs 4 octets must say AS_TRANS in My Autonomous System.
@@ -154,12 +159,10 @@ void EncodeOpenBody(const Open& o, Writer& w) {
   }
   const std::size_t params_start = w.size();
 
-  std::vector<std::uint8_t> sizes = o.parameter_sizes;
-  if (sizes.empty() && !o.capabilities.empty()) {
-    sizes.push_back(static_cast<std::uint8_t>(std::min<std::size_t>(o.capabilities.size(), 255)));
-  }
+  std::vector<std::size_t> sizes(o.parameter_sizes.begin(), o.parameter_sizes.end());
+  if (sizes.empty() && !o.capabilities.empty()) sizes.push_back(o.capabilities.size());
   std::size_t next = 0;
-  for (std::uint8_t n : sizes) {
+  for (std::size_t n : sizes) {
     w.U8(static_cast<std::uint8_t>(OptParamType::kCapabilities));
     len_at = w.size();
     if (o.extended_parameters) {
@@ -168,7 +171,7 @@ void EncodeOpenBody(const Open& o, Writer& w) {
       w.U8(0);
     }
     const std::size_t start = w.size();
-    for (std::uint8_t i = 0; i < n && next < o.capabilities.size(); ++i) {
+    for (std::size_t i = 0; i < n && next < o.capabilities.size(); ++i) {
       EncodeCapability(o.capabilities[next++], w);
     }
     const std::size_t len = w.size() - start;

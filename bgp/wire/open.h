@@ -26,7 +26,8 @@ struct Open {
   std::uint32_t bgp_id = 0;  // host order
   std::vector<Capability> capabilities;
   // How many capabilities each Capabilities parameter held, in order, so that an OPEN
-  // decodes and re-encodes byte-exact; empty means one parameter holding all of them.
+  // decodes and re-encodes byte-exact; empty means one parameter holding all of them (also
+  // when an RFC 9072 parameter held more than 255, which a size here cannot count).
   std::vector<std::uint8_t> parameter_sizes;
   bool extended_parameters = false;  // RFC 9072 encoding
 

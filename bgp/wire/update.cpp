@@ -125,9 +125,10 @@ Result<void, Error> DecodeUpdate(std::span<const std::uint8_t> body, const Conte
 
   for (const auto& e : out.problems) out.action = std::max(out.action, e.action);
 
-  // RFC 7606 §5.2: with no reachable NLRI to withdraw, anything short of attribute discard
-  // resets the session.
-  if (!reachable && out.action >= Action::kTreatAsWithdraw) {
+  // RFC 7606 §5.2: with no reachable NLRI to withdraw, treat-as-withdraw resets the session.
+  // AFI/SAFI disable needs no NLRI (RFC 4760 §7, RFC 7606 §5.3) and stands: an IPv6-only
+  // UPDATE whose MP_REACH_NLRI is malformed disables IPv6, it does not reset the session.
+  if (!reachable && out.action == Action::kTreatAsWithdraw) {
     for (auto& e : out.problems) {
       if (e.action >= Action::kTreatAsWithdraw) {
         Error reset = e;

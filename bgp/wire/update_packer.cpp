@@ -1,5 +1,7 @@
 #include "bgp/wire/update_packer.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "bgp/wire/message.h"
@@ -18,10 +20,14 @@ Result<std::size_t, std::string> Fill(const Context& ctx, std::span<const std::u
   const std::size_t max = ctx.MaxMessageSize();
   const std::size_t fixed = head.size() + tail.size();
   if (prefixes.empty()) return std::size_t{0};
-  if (fixed + NlriSize(prefixes.front(), add_path) > max) {
-    return Fail(fmt::format("attributes of {} bytes leave no room for a prefix in a {}-byte "
-                            "message",
-                            fixed, max));
+  // Every prefix must fit a message of its own: one that does not would start message
+  // after message without ever being placed.
+  std::size_t largest = 0;
+  for (const auto& p : prefixes) largest = std::max(largest, NlriSize(p, add_path));
+  if (fixed + largest > max) {
+    return Fail(fmt::format("attributes of {} bytes leave no room for a {}-byte NLRI entry in "
+                            "a {}-byte message",
+                            fixed, largest, max));
   }
   std::size_t messages = 0;
   std::size_t i = 0;
