@@ -9,6 +9,7 @@
 
 #include "cli/decode_command.h"
 #include "cli/exit_codes.h"
+#include "cli/router_command.h"
 #include "cli/version.h"
 
 namespace bgpdemo::cli {
@@ -44,6 +45,8 @@ int Main(int argc, const char* const* argv, std::istream& in, std::ostream& out,
 
   DecodeOptions decode_opts;
   auto* decode = AddDecodeCommand(app, decode_opts);
+  RouterOptions router_opts;
+  auto* router = AddRouterCommand(app, router_opts);
 
   try {
     app.parse(argc, argv);
@@ -59,9 +62,9 @@ int Main(int argc, const char* const* argv, std::istream& in, std::ostream& out,
   } catch (const CLI::ParseError& e) {
     // Help for a subcommand arrives as CallForHelp from the subcommand's parse.
     if (e.get_exit_code() == 0) {
-      const CLI::App* sub = nullptr;
-      for (const auto* s : app.get_subcommands()) sub = s;
-      out << (sub ? sub->help() : app.help());
+      const CLI::App* sub = &app;
+      while (!sub->get_subcommands().empty()) sub = sub->get_subcommands().back();
+      out << sub->help();
       return kExitOk;
     }
     if (app.get_subcommands().empty() && argc <= 1) {
@@ -76,6 +79,7 @@ int Main(int argc, const char* const* argv, std::istream& in, std::ostream& out,
   try {
     if (version->parsed()) return RunVersion(version_output, out);
     if (decode->parsed()) return RunDecode(decode_opts, in, out, err);
+    if (router->parsed()) return RunRouter(router_opts, out, err);
   } catch (const std::exception& e) {
     fmt::print(err, "bgpdemo: internal error: {}\n", e.what());
     return kExitInternal;

@@ -1,0 +1,58 @@
+// The route server's local control socket: a Unix stream socket speaking JSON, one
+// request per line and one response per line.
+//
+//   > {"command":"peers"}
+//   < {"ok":true,"result":[...]}
+//   < {"ok":false,"error":"unknown command \"peer\"; try peers, routes"}
+//
+// The socket is created mode 0600 (owner only; DESIGN.md "Failure and bad input"); a
+// stale socket file left by a killed process is replaced, a live one is an error. Nothing
+// listens on TCP. Threading: runs on the server's io_context thread; the handler is called
+// there too, so it may read the server's state without locks.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <utility>  // Boost 1.74's asio uses std::exchange without including it
+
+#include <boost/asio.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bgp/log.h"
+#include "bgp/result.h"
+
+namespace bgpdemo::bgp::api {
+
+namespace asio = boost::asio;
+
+// Answers one request; throw nothing. Return {"ok":false,"error":...} for bad requests.
+using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
+
+class ControlServer {
+ public:
+  ControlServer(asio::io_context& io, std::string path, Handler handler, Logger& log);
+  ~ControlServer();
+
+  Result<void, std::string> Start();
+  // Closes the socket and removes its file.
+  void Stop();
+  const std::string& path() const { return path_; }
+
+ private:
+  void Accept();
+
+  asio::io_context& io_;
+  std::string path_;
+  Handler handler_;
+  Logger& log_;
+  std::unique_ptr<asio::local::stream_protocol::acceptor> acceptor_;
+};
+
+// Makes {"ok":false,"error":text}.
+nlohmann::json ErrorReply(std::string text);
+// Makes {"ok":true,"result":result}.
+nlohmann::json OkReply(nlohmann::json result);
+
+}  // namespace bgpdemo::bgp::api

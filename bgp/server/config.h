@@ -1,0 +1,58 @@
+// The route server's configuration, as plain values (no YAML: core/router_config parses
+// the file and reports errors with file:line).
+//
+// A neighbor is either one peer address (dialled out unless passive) or a range of
+// addresses accepted as dynamic neighbors with a given AS (passive, like BIRD's
+// `neighbor range` and GoBGP's dynamic-neighbors). RFC 8212: an eBGP neighbor with no
+// import or export filter configured exchanges no routes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bgp/policy/policy.h"
+#include "bgp/wire/prefix.h"
+
+namespace bgpdemo::bgp::server {
+
+struct Timers {
+  std::uint16_t hold_time = 90;
+  std::uint16_t keepalive = 30;
+  std::uint16_t connect_retry = 120;
+  friend bool operator==(const Timers&, const Timers&) = default;
+};
+
+struct NeighborConfig {
+  std::string name;                      // for logs and tables; defaults to the address
+  std::optional<wire::IpAddress> address;  // one peer...
+  std::optional<wire::Prefix> range;       // ...or a dynamic-neighbor range
+  std::uint32_t peer_as = 0;
+  bool passive = false;  // always true for ranges
+  std::uint16_t port = 179;
+  std::string password;  // TCP MD5 (RFC 2385); empty: none
+  policy::PeerPolicyConfig policy;  // import/export filters (unset: RFC 8212), max-prefix
+  bool ipv4 = true;
+  bool ipv6 = true;
+  bool graceful_restart = true;  // act as RFC 4724 receiving speaker (helper)
+  Timers timers;
+  friend bool operator==(const NeighborConfig&, const NeighborConfig&) = default;
+};
+
+struct RouterConfig {
+  std::uint32_t router_id = 0;  // host order
+  std::uint32_t local_as = 0;
+  policy::Mode mode = policy::Mode::kRouter;
+  std::vector<wire::IpAddress> listen_addresses;  // empty: every address (IPv4 and IPv6)
+  std::uint16_t listen_port = 179;
+  Timers timers;  // defaults for neighbors that set none
+  std::vector<NeighborConfig> neighbors;
+  // Routes this speaker originates itself (ORIGIN IGP, empty AS_PATH, next hop self on
+  // export): what a node speaker announces for its pod CIDR and service IPs.
+  std::vector<wire::Prefix> originate;
+  std::string hostname;  // sent in the FQDN capability; empty: the machine's
+  friend bool operator==(const RouterConfig&, const RouterConfig&) = default;
+};
+
+}  // namespace bgpdemo::bgp::server

@@ -1,0 +1,499 @@
+#include "bgp/server/server.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "bgp/policy/export.h"
+#include "bgp/session/tcp_md5.h"
+
+namespace bgpdemo::bgp::server {
+
+namespace {
+
+std::string MachineHostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "bgpdemo";
+  return buf;
+}
+
+bool Contains(const wire::Prefix& range, const wire::IpAddress& a) {
+  if (range.afi != a.afi) return false;
+  for (std::size_t bit = 0; bit < range.length; ++bit) {
+    const std::uint8_t mask = static_cast<std::uint8_t>(0x80u >> (bit % 8));
+    if ((range.addr[bit / 8] & mask) != (a.bytes[bit / 8] & mask)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, RouterConfig config, Logger& log)
+    : io_(io), config_(std::move(config)), log_(log) {
+  if (config_.hostname.empty()) config_.hostname = MachineHostname();
+  ResetRib();
+}
+
+void Server::ResetRib() {
+  out_.reset();
+  rib_ = std::make_unique<rib::Rib>(rib::RibOptions{config_.local_as, config_.router_id});
+  out_ = std::make_unique<rib::AdjRibOut>(*rib_);
+  const auto id = wire::IpAddress::V4(config_.router_id);
+  (void)rib_->SetPeer(rib::PeerInfo{kLocalPeer, id, config_.local_as, config_.router_id, false},
+                      policy::ImportPolicy{policy::Filter::AcceptAll(), std::nullopt});
+  if (peers_.empty()) peers_.emplace_back();  // index 0: the local routes, no session
+  Originate(config_.originate, true);
+}
+
+void Server::Originate(std::span<const wire::Prefix> prefixes, bool announce) {
+  wire::Update v4, v6;
+  for (const auto& p : prefixes) {
+    auto& target = p.afi == wire::Afi::kIpv4 ? v4 : v6;
+    if (p.afi == wire::Afi::kIpv4) {
+      (announce ? target.nlri : target.withdrawn).push_back(p);
+    } else if (announce) {
+      if (!target.attrs.mp_reach) {
+        target.attrs.mp_reach = wire::MpReach{wire::kIpv6Unicast, {}, {}, 0, {}};
+        target.attrs.mp_reach->next_hop.afi = wire::Afi::kIpv6;  // ::, replaced on export
+      }
+      target.attrs.mp_reach->nlri.push_back(p);
+    } else {
+      if (!target.attrs.mp_unreach) target.attrs.mp_unreach = wire::MpUnreach{wire::kIpv6Unicast, {}};
+      target.attrs.mp_unreach->withdrawn.push_back(p);
+    }
+  }
+  for (auto* u : {&v4, &v6}) {
+    if (u->nlri.empty() && u->withdrawn.empty() && !u->attrs.mp_reach && !u->attrs.mp_unreach) {
+      continue;
+    }
+    if (announce) {
+      u->attrs.origin = wire::Origin::kIgp;
+      u->attrs.as_path = wire::AsPath{};
+      if (u == &v4) u->attrs.next_hop = wire::IpAddress::V4(config_.router_id);
+    }
+    Distribute(rib_->Update(kLocalPeer, *u));
+  }
+}
+
+Server::~Server() {
+  *alive_ = false;
+  CloseListeners();
+  // Sessions go first: their destructors close connections without calling back.
+  for (auto& p : peers_) {
+    if (p) p->session.reset();
+  }
+}
+
+Result<void, std::string> Server::Start() {
+  if (auto r = OpenListeners(); !r) return r;
+  log_.Info("router_start", {{"router_id", wire::IpAddress::V4(config_.router_id).ToString()},
+                             {"local_as", std::to_string(config_.local_as)},
+                             {"mode", std::string(policy::ToString(config_.mode))},
+                             {"neighbors", std::to_string(config_.neighbors.size())}});
+  StartAll();
+  return {};
+}
+
+void Server::StartAll() {
+  for (const auto& n : config_.neighbors) {
+    if (!n.address) continue;
+    CreatePeer(n, *n.address, false).session->Start();
+  }
+}
+
+Result<void, std::string> Server::OpenListeners() {
+  if (config_.listen_port == 0 && !config_.listen_addresses.empty()) return {};
+  std::vector<asio::ip::tcp::endpoint> endpoints;
+  if (config_.listen_addresses.empty()) {
+    endpoints.emplace_back(asio::ip::tcp::v6(), config_.listen_port);  // dual stack
+  } else {
+    for (const auto& a : config_.listen_addresses) {
+      endpoints.emplace_back(session::ToAsio(a), config_.listen_port);
+    }
+  }
+  for (auto ep : endpoints) {
+    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+    boost::system::error_code ec;
+    acceptor->open(ep.protocol(), ec);
+    if (ec && ep.address().is_v6() && config_.listen_addresses.empty()) {
+      // No IPv6 on this machine (or in this namespace): listen on IPv4 only.
+      ep = asio::ip::tcp::endpoint(asio::ip::tcp::v4(), config_.listen_port);
+      acceptor->open(ep.protocol(), ec);
+    }
+    if (!ec && ep.address().is_v6()) acceptor->set_option(asio::ip::v6_only(false), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor->bind(ep, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      CloseListeners();
+      return Fail(fmt::format("cannot listen on {} port {}: {}{}", ep.address().to_string(),
+                              ep.port(), ec.message(),
+                              ec == asio::error::access_denied ? " (port 179 needs root or "
+                                                                 "CAP_NET_BIND_SERVICE)"
+                                                               : ""));
+    }
+    // TCP MD5 keys must be on the listening socket before the peer's SYN (RFC 2385).
+    for (const auto& n : config_.neighbors) {
+      if (n.password.empty()) continue;
+      auto r = n.address ? session::SetTcpMd5(acceptor->native_handle(), *n.address, n.password)
+                         : session::SetTcpMd5(acceptor->native_handle(), *n.range, n.password);
+      if (!r) {
+        CloseListeners();
+        return Fail(fmt::format("neighbor {}: {}", n.name, r.error()));
+      }
+    }
+    log_.Info("listen", {{"address", ep.address().to_string()},
+                         {"port", std::to_string(acceptor->local_endpoint(ec).port())}});
+    listeners_.push_back(std::move(acceptor));
+    Accept(*listeners_.back());
+  }
+  return {};
+}
+
+void Server::CloseListeners() {
+  for (auto& l : listeners_) {
+    boost::system::error_code ec;
+    l->close(ec);
+  }
+  listeners_.clear();
+}
+
+std::vector<std::uint16_t> Server::listening_ports() const {
+  std::vector<std::uint16_t> out;
+  for (const auto& l : listeners_) {
+    boost::system::error_code ec;
+    out.push_back(l->local_endpoint(ec).port());
+  }
+  return out;
+}
+
+void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
+  acceptor.async_accept([this, alive = alive_, &acceptor](const boost::system::error_code& ec,
+                                                           asio::ip::tcp::socket socket) {
+    if (!*alive || ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) OnConnection(std::move(socket));
+    Accept(acceptor);
+  });
+}
+
+void Server::OnConnection(asio::ip::tcp::socket socket) {
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec || shutting_down_) return;
+  const wire::IpAddress addr = session::ToWire(remote.address());
+  if (auto it = by_address_.find(addr); it != by_address_.end()) {
+    peers_[it->second]->session->Accept(std::move(socket));
+    return;
+  }
+  const NeighborConfig* n = NeighborFor(addr);
+  if (n == nullptr) {
+    log_.Warn("connection_refused", {{"peer", addr.ToString()},
+                                     {"reason", "not a configured neighbor or in any range"}});
+    return;  // the socket closes here
+  }
+  Peer& p = CreatePeer(*n, addr, true);
+  p.session->Start();
+  p.session->Accept(std::move(socket));
+}
+
+const NeighborConfig* Server::NeighborFor(const wire::IpAddress& addr) const {
+  const NeighborConfig* best = nullptr;
+  for (const auto& n : config_.neighbors) {
+    if (n.address && *n.address == addr) return &n;
+    // The most specific range wins.
+    if (n.range && Contains(*n.range, addr) && (!best || n.range->length > best->range->length)) {
+      best = &n;
+    }
+  }
+  return best;
+}
+
+const NeighborConfig* Server::NeighborNamed(const std::string& name) const {
+  for (const auto& n : config_.neighbors) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+session::SessionConfig Server::SessionConfigFor(const NeighborConfig& n,
+                                                const wire::IpAddress& a) const {
+  session::SessionConfig c;
+  c.name = n.name;
+  c.peer_address = a;
+  c.peer_port = n.port;
+  c.peer_as = n.peer_as;
+  c.passive = n.passive;
+  c.password = n.password;
+  c.local.local_as = config_.local_as;
+  c.local.router_id = config_.router_id;
+  c.local.hold_time = n.timers.hold_time;
+  c.local.ipv4 = n.ipv4;
+  c.local.ipv6 = n.ipv6;
+  c.local.graceful_restart = n.graceful_restart;
+  c.local.hostname = config_.hostname;
+  c.fsm.passive = n.passive;
+  c.fsm.hold_time = n.timers.hold_time;
+  c.fsm.keepalive_time = n.timers.keepalive;
+  c.fsm.connect_retry_time = n.timers.connect_retry;
+  return c;
+}
+
+Server::Peer& Server::CreatePeer(const NeighborConfig& n, const wire::IpAddress& address,
+                                 bool dynamic) {
+  rib::PeerId id = kLocalPeer + 1;
+  while (id < peers_.size() && peers_[id]) ++id;
+  BGPDEMO_CHECK(id < rib::kNoPeer);
+  if (id == peers_.size()) peers_.emplace_back();
+  auto p = std::make_unique<Peer>();
+  p->id = id;
+  p->neighbor = n.name;
+  p->dynamic = dynamic;
+  p->address = address;
+  p->session = std::make_shared<session::Session>(io_, SessionConfigFor(n, address), *this, log_);
+  p->restart_timer = std::make_unique<asio::steady_timer>(io_);
+  peers_[id] = std::move(p);
+  by_address_[address] = id;
+  if (dynamic) {
+    log_.Info("dynamic_neighbor", {{"peer", address.ToString()}, {"neighbor", n.name},
+                                   {"peer_as", std::to_string(n.peer_as)}});
+  }
+  return *peers_[id];
+}
+
+void Server::RemovePeer(rib::PeerId id) {
+  if (id >= peers_.size() || !peers_[id]) return;
+  Peer& p = *peers_[id];
+  if (p.exporting) out_->RemovePeer(id);
+  if (rib_->Peer(id)) Distribute(rib_->RemovePeer(id));
+  by_address_.erase(p.address);
+  p.restart_timer->cancel();
+  peers_[id].reset();
+}
+
+void Server::RemovePeerLater(rib::PeerId id) {
+  // Never inside the session's own callback: it is still on the stack.
+  asio::post(io_, [this, alive = alive_, id, session = peers_[id]->session] {
+    if (!*alive || id >= peers_.size() || !peers_[id] || peers_[id]->session != session) return;
+    if (session->state() != State::kIdle && session->state() != State::kActive) return;
+    RemovePeer(id);
+  });
+}
+
+Server::Peer* Server::PeerOf(const session::Session& s) {
+  auto it = by_address_.find(s.config().peer_address);
+  if (it == by_address_.end()) return nullptr;
+  Peer* p = peers_[it->second].get();
+  return p && p->session.get() == &s ? p : nullptr;
+}
+
+void Server::Distribute(const rib::ChangeSet& cs) {
+  if (cs.changes.empty()) return;
+  for (const auto& o : out_->Apply(cs)) {
+    if (o.peer < peers_.size() && peers_[o.peer] && o.bytes) {
+      peers_[o.peer]->session->Send(*o.bytes);
+    }
+  }
+  for (auto* obs : route_observers_) obs->OnChanges(*rib_, cs);
+}
+
+void Server::OnEstablished(session::Session& s) {
+  Peer* p = PeerOf(s);
+  if (!p) return;
+  const auto& neg = *s.negotiated();
+  const NeighborConfig* n = NeighborNamed(p->neighbor);
+  const policy::PeerPolicyConfig pol = n ? n->policy : policy::PeerPolicyConfig{};
+  const bool ibgp = neg.peer_as == config_.local_as;
+  rib::PeerInfo info{p->id, p->address, neg.peer_as, neg.peer_router_id, ibgp};
+  rib::ChangeSet cs = rib_->SetPeer(info, policy::EffectiveImport(pol, ibgp));
+
+  rib::ExportPeer ep;
+  ep.id = p->id;
+  ep.target.mode = config_.mode;
+  ep.target.local_asn = config_.local_as;
+  ep.target.peer_asn = neg.peer_as;
+  ep.target.ibgp = ibgp;
+  const wire::IpAddress local = s.local_address();
+  if (local.afi == wire::Afi::kIpv4) {
+    ep.target.next_hop_self_v4 = local;
+  } else {
+    ep.target.next_hop_self_v6 = local;
+  }
+  ep.filter = policy::EffectiveExport(pol, ibgp);
+  ep.ctx = neg.context;
+  if (p->exporting) out_->RemovePeer(p->id);
+  out_->AddPeer(ep);
+  p->exporting = true;
+  const auto table = out_->FullTable(p->id);
+  s.Send(table);
+  log_.Info("peer_up", {{"peer", p->address.ToString()},
+                        {"peer_as", std::to_string(neg.peer_as)},
+                        {"hostname", neg.peer_hostname},
+                        {"families", std::to_string(neg.Families().size())},
+                        {"initial_table_bytes", std::to_string(table.size())}});
+  if (p->stale) p->restart_timer->cancel();  // stale paths now wait for End-of-RIB
+  Distribute(cs);
+}
+
+void Server::OnUpdate(session::Session& s, const wire::Update& update) {
+  Peer* p = PeerOf(s);
+  if (!p || !rib_->Peer(p->id)) return;
+  rib::ChangeSet cs = rib_->Update(p->id, update);
+  if (auto eor = update.EndOfRib(); eor && p->stale) {
+    // RFC 4724 §4.2: End-of-RIB ends the wait for this family; what is still stale goes.
+    cs.Append(rib_->SweepStale(p->id, *eor));
+    log_.Info("end_of_rib", {{"peer", p->address.ToString()}, {"family", wire::ToString(*eor)}});
+  }
+  if (cs.cease) {
+    log_.Warn("max_prefix", {{"peer", p->address.ToString()}});
+    s.Reset(*cs.cease);
+  }
+  Distribute(cs);
+}
+
+void Server::OnRouteRefresh(session::Session& s, wire::Family family) {
+  Peer* p = PeerOf(s);
+  if (!p || !p->exporting) return;
+  log_.Info("route_refresh", {{"peer", p->address.ToString()}, {"family", wire::ToString(family)}});
+  s.Send(out_->FullTable(p->id));
+}
+
+void Server::OnDown(session::Session& s, bool keep_stale, std::uint16_t restart_time) {
+  Peer* p = PeerOf(s);
+  if (!p) return;
+  if (p->exporting) {
+    out_->RemovePeer(p->id);
+    p->exporting = false;
+  }
+  log_.Info("peer_down", {{"peer", p->address.ToString()},
+                          {"reason", s.last_error()},
+                          {"graceful_restart", keep_stale ? "yes" : "no"}});
+  if (keep_stale && !shutting_down_) {
+    const std::size_t n = rib_->MarkStale(p->id);
+    p->stale = true;
+    log_.Info("routes_stale", {{"peer", p->address.ToString()}, {"paths", std::to_string(n)},
+                               {"restart_time", std::to_string(restart_time)}});
+    p->restart_timer->expires_after(std::chrono::seconds(restart_time));
+    p->restart_timer->async_wait([this, alive = alive_, id = p->id,
+                                  session = p->session](const boost::system::error_code& ec) {
+      if (ec || !*alive || id >= peers_.size() || !peers_[id] || peers_[id]->session != session) {
+        return;
+      }
+      Peer& peer = *peers_[id];
+      peer.stale = false;
+      rib::ChangeSet cs = rib_->SweepStale(id, wire::kIpv4Unicast);
+      cs.Append(rib_->SweepStale(id, wire::kIpv6Unicast));
+      log_.Info("restart_timer_expired", {{"peer", peer.address.ToString()}});
+      Distribute(cs);
+      if (peer.dynamic && session->state() != State::kEstablished) RemovePeerLater(id);
+    });
+    return;
+  }
+  p->stale = false;
+  Distribute(rib_->PeerDown(p->id));
+  if (p->dynamic) RemovePeerLater(p->id);
+}
+
+void Server::Shutdown(std::string_view text) {
+  shutting_down_ = true;
+  CloseListeners();
+  for (auto& p : peers_) {
+    if (!p) continue;
+    p->restart_timer->cancel();
+    p->session->Stop(text);
+  }
+  log_.Info("router_stop", {{"reason", std::string(text)}});
+}
+
+void Server::Reload(RouterConfig config) {
+  if (config.hostname.empty()) config.hostname = MachineHostname();
+  const bool global_change = config.router_id != config_.router_id ||
+                             config.local_as != config_.local_as || config.mode != config_.mode ||
+                             config.listen_addresses != config_.listen_addresses ||
+                             config.listen_port != config_.listen_port ||
+                             config.hostname != config_.hostname;
+  if (global_change) {
+    log_.Info("reload", {{"scope", "all"}, {"reason", "router id, AS, mode or listeners changed"}});
+    for (auto& p : peers_) {
+      if (!p) continue;
+      p->session->Stop(wire::Notification{
+          wire::NotifyCode::kCease,
+          static_cast<std::uint8_t>(wire::CeaseSubcode::kOtherConfigurationChange), {}});
+    }
+    for (rib::PeerId id = 0; id < peers_.size(); ++id) RemovePeer(id);
+    CloseListeners();
+    config_ = std::move(config);
+    ResetRib();
+    if (auto r = OpenListeners(); !r) log_.Error("reload_failed", {{"error", r.error()}});
+    StartAll();
+    return;
+  }
+  // Originated routes: withdraw what went, announce what came.
+  std::vector<wire::Prefix> gone, came;
+  for (const auto& p : config_.originate) {
+    if (std::find(config.originate.begin(), config.originate.end(), p) == config.originate.end()) {
+      gone.push_back(p);
+    }
+  }
+  for (const auto& p : config.originate) {
+    if (std::find(config_.originate.begin(), config_.originate.end(), p) == config_.originate.end()) {
+      came.push_back(p);
+    }
+  }
+  Originate(gone, false);
+  Originate(came, true);
+  // Per neighbor: unchanged ones keep their sessions (and their dynamic peers).
+  std::vector<std::string> changed, removed;
+  for (const auto& old : config_.neighbors) {
+    const NeighborConfig* now = nullptr;
+    for (const auto& n : config.neighbors) {
+      if (n.name == old.name) now = &n;
+    }
+    if (!now) {
+      removed.push_back(old.name);
+    } else if (!(*now == old)) {
+      changed.push_back(old.name);
+    }
+  }
+  auto stop = [&](const std::string& name, wire::CeaseSubcode sub) {
+    for (rib::PeerId id = 0; id < peers_.size(); ++id) {
+      if (!peers_[id] || peers_[id]->neighbor != name) continue;
+      peers_[id]->session->Stop(
+          wire::Notification{wire::NotifyCode::kCease, static_cast<std::uint8_t>(sub), {}});
+      RemovePeer(id);
+    }
+  };
+  for (const auto& name : removed) stop(name, wire::CeaseSubcode::kPeerDeconfigured);
+  for (const auto& name : changed) stop(name, wire::CeaseSubcode::kOtherConfigurationChange);
+  std::vector<std::string> added;
+  for (const auto& n : config.neighbors) {
+    if (!NeighborNamed(n.name)) added.push_back(n.name);
+  }
+  config_ = std::move(config);
+  for (const auto& n : config_.neighbors) {
+    const bool fresh = std::find(added.begin(), added.end(), n.name) != added.end() ||
+                       std::find(changed.begin(), changed.end(), n.name) != changed.end();
+    if (fresh && n.address) CreatePeer(n, *n.address, false).session->Start();
+  }
+  // MD5 keys of new or changed neighbors go on the listeners now.
+  for (auto& l : listeners_) {
+    for (const auto& n : config_.neighbors) {
+      if (n.password.empty()) continue;
+      (void)(n.address ? session::SetTcpMd5(l->native_handle(), *n.address, n.password)
+                       : session::SetTcpMd5(l->native_handle(), *n.range, n.password));
+    }
+  }
+  log_.Info("reload", {{"scope", "neighbors"},
+                       {"added", std::to_string(added.size())},
+                       {"changed", std::to_string(changed.size())},
+                       {"removed", std::to_string(removed.size())}});
+}
+
+std::size_t Server::established_count() const {
+  std::size_t n = 0;
+  for (const auto& p : peers_) {
+    if (p && p->session->state() == State::kEstablished) ++n;
+  }
+  return n;
+}
+
+}  // namespace bgpdemo::bgp::server

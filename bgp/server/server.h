@@ -1,0 +1,129 @@
+// One BGP speaker instance: listeners, peers and their sessions, the RIB, the export and
+// the control API's view of it all.
+//
+//   listener --accept--> peer (configured, or dynamic from a range) --> Session
+//   Session --OnUpdate--> Rib::Update --ChangeSet--> AdjRibOut::Apply --> Session::Send
+//                                             \---> route observers (the FIB, issue #5)
+//
+// Configured neighbors with an address get a session at Start (dialling out unless
+// passive). A connection from an address inside a neighbor's range creates a dynamic peer
+// with that neighbor's AS and policy (RFC 8212 defaults when unset); it is forgotten when
+// its session ends (after a graceful-restart wait, when the peer had asked for one).
+//
+// Threading: one io_context thread runs the server and everything it owns (DESIGN.md).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bgp/log.h"
+#include "bgp/result.h"
+#include "bgp/rib/adj_rib_out.h"
+#include "bgp/rib/rib.h"
+#include "bgp/server/config.h"
+#include "bgp/session/session.h"
+
+namespace bgpdemo::bgp::server {
+
+namespace asio = boost::asio;
+
+// Told of every change of the Loc-RIB, after the export has been sent (the FIB).
+class RouteObserver {
+ public:
+  virtual ~RouteObserver() = default;
+  virtual void OnChanges(const rib::Rib& rib, const rib::ChangeSet& changes) = 0;
+};
+
+class Server : public session::SessionObserver {
+ public:
+  Server(asio::io_context& io, RouterConfig config, Logger& log);
+  ~Server() override;
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Opens the listeners and starts the configured sessions. Fails (and opens nothing) when
+  // a listener cannot be bound.
+  Result<void, std::string> Start();
+  // Cease / Administrative Shutdown with `text` to every peer; closes the listeners.
+  void Shutdown(std::string_view text);
+  // SIGHUP: applies a new configuration. Sessions of neighbors whose configuration did not
+  // change keep running; removed neighbors get Cease 6/3, changed ones 6/6 and restart. A
+  // change of router id, AS, mode or listeners restarts everything.
+  void Reload(RouterConfig config);
+
+  void AddRouteObserver(RouteObserver* o) { route_observers_.push_back(o); }
+
+  // Announces (or withdraws) routes this speaker originates (config `originate`).
+  void Originate(std::span<const wire::Prefix> prefixes, bool announce);
+
+  // The control API: {"command": "ping" | "peers" | "routes"}, and
+  // {"command": "announce" | "withdraw", "prefixes": ["10.241.1.0/24", ...]}.
+  nlohmann::json HandleControl(const nlohmann::json& request);
+  nlohmann::json PeersJson() const;
+  nlohmann::json RoutesJson() const;
+
+  const rib::Rib& rib() const { return *rib_; }
+  const RouterConfig& config() const { return config_; }
+  std::size_t established_count() const;
+  // The ports the listeners were bound to (port 0 in the config asks for any).
+  std::vector<std::uint16_t> listening_ports() const;
+
+  // SessionObserver
+  void OnEstablished(session::Session& s) override;
+  void OnUpdate(session::Session& s, const wire::Update& update) override;
+  void OnRouteRefresh(session::Session& s, wire::Family family) override;
+  void OnDown(session::Session& s, bool keep_stale, std::uint16_t restart_time) override;
+
+ private:
+  struct Peer {
+    rib::PeerId id = rib::kNoPeer;
+    std::string neighbor;  // the configuring neighbor's name
+    bool dynamic = false;
+    wire::IpAddress address;
+    std::shared_ptr<session::Session> session;
+    std::unique_ptr<asio::steady_timer> restart_timer;  // graceful restart (RFC 4724 §4.2)
+    bool stale = false;
+    bool exporting = false;  // added to the AdjRibOut
+  };
+  struct AddressLess {
+    bool operator()(const wire::IpAddress& a, const wire::IpAddress& b) const {
+      return std::tie(a.afi, a.bytes) < std::tie(b.afi, b.bytes);
+    }
+  };
+
+  // The RIB's peer 0 holds the routes this speaker originates; peers_[0] stays empty.
+  static constexpr rib::PeerId kLocalPeer = 0;
+  void ResetRib();
+  Result<void, std::string> OpenListeners();
+  void CloseListeners();
+  void Accept(asio::ip::tcp::acceptor& acceptor);
+  void OnConnection(asio::ip::tcp::socket socket);
+  const NeighborConfig* NeighborFor(const wire::IpAddress& addr) const;
+  const NeighborConfig* NeighborNamed(const std::string& name) const;
+  Peer& CreatePeer(const NeighborConfig& n, const wire::IpAddress& address, bool dynamic);
+  void RemovePeer(rib::PeerId id);
+  void RemovePeerLater(rib::PeerId id);
+  Peer* PeerOf(const session::Session& s);
+  session::SessionConfig SessionConfigFor(const NeighborConfig& n, const wire::IpAddress& a) const;
+  void Distribute(const rib::ChangeSet& cs);
+  void StartAll();
+
+  asio::io_context& io_;
+  RouterConfig config_;
+  Logger& log_;
+  std::unique_ptr<rib::Rib> rib_;
+  std::unique_ptr<rib::AdjRibOut> out_;
+  std::vector<std::unique_ptr<Peer>> peers_;  // index = PeerId; null where free
+  std::map<wire::IpAddress, rib::PeerId, AddressLess> by_address_;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> listeners_;
+  std::vector<RouteObserver*> route_observers_;
+  bool shutting_down_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace bgpdemo::bgp::server

@@ -1,0 +1,61 @@
+// The OPEN we send and what a session negotiates from the two OPENs (RFC 4271 §4.2, §6.2;
+// RFC 5492; RFC 4760 §8; RFC 6793 §4.1; RFC 2918; RFC 4724 §3; RFC 8654; RFC 8950).
+//
+// Pure: a session calls BuildOpen before it sends, and Negotiate when the peer's OPEN has
+// decoded. A refusal is the NOTIFICATION to send (OPEN Message Error, RFC 4271 §6.2).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bgp/result.h"
+#include "bgp/wire/context.h"
+#include "bgp/wire/error.h"
+#include "bgp/wire/open.h"
+#include "bgp/wire/prefix.h"
+
+namespace bgpdemo::bgp::session {
+
+// What this speaker offers on one session.
+struct LocalSpeaker {
+  std::uint32_t local_as = 0;
+  std::uint32_t router_id = 0;  // host order
+  std::uint16_t hold_time = 90;
+  bool ipv4 = true;
+  bool ipv6 = true;
+  bool graceful_restart = true;  // RFC 4724 receiving speaker (helper): no families
+  std::uint16_t restart_time = 120;
+  std::string hostname;  // FQDN capability; empty: not sent
+};
+
+// What both sides agreed on.
+struct Negotiated {
+  std::uint32_t peer_as = 0;
+  std::uint32_t peer_router_id = 0;
+  std::uint16_t hold_time = 90;  // min of the two; 0: no keepalives
+  bool four_octet_as = false;
+  bool route_refresh = false;
+  bool extended_message = false;
+  bool ipv4 = false;  // IPv4 unicast carried
+  bool ipv6 = false;  // IPv6 unicast carried
+  // The peer's graceful restart capability (RFC 4724): its restart time and which
+  // families it keeps forwarding state for.
+  std::optional<wire::GracefulRestartCap> peer_graceful_restart;
+  std::string peer_hostname;  // FQDN capability (shown, never trusted)
+  std::string peer_domain;
+  bool peer_extended_next_hop = false;  // RFC 8950 offered (shown)
+  wire::Context context;  // for decoding what the peer sends and encoding what we send
+
+  std::vector<wire::Family> Families() const;
+};
+
+wire::Open BuildOpen(const LocalSpeaker& local);
+
+// expected_peer_as: the configured AS of the neighbor. ibgp: same AS as ours, which also
+// forbids the peer's BGP ID being ours (RFC 6286 §2.2).
+Result<Negotiated, wire::Error> Negotiate(const LocalSpeaker& local, const wire::Open& peer,
+                                          std::uint32_t expected_peer_as);
+
+}  // namespace bgpdemo::bgp::session

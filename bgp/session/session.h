@@ -1,0 +1,136 @@
+// One BGP session with one peer: the RFC 4271 FSM (bgp/fsm.h) driven by a TCP connection
+// and four timers on an Asio io_context.
+//
+//   bytes -> Connection (framing) -> wire::DecodeMessage -> Fsm::Handle(event) -> actions
+//   actions -> timers, connect(), OPEN/KEEPALIVE/NOTIFICATION, observer callbacks
+//
+// The session validates the peer's OPEN and negotiates (bgp/session/negotiate.h), turns
+// every decode error into the codec's NOTIFICATION, resolves connection collisions
+// (RFC 4271 §6.8) when a second connection from the same peer arrives, sets TCP MD5 keys
+// (RFC 2385) before connect(), and logs each state change once. Routes are not its
+// business: decoded UPDATEs go to the observer (the server), which owns the RIB.
+//
+// Threading: everything runs on the io_context's one thread. Lifetime: the server owns
+// sessions through shared_ptr; Stop() ends I/O, and no observer callback follows the
+// destruction of the session.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bgp/fsm.h"
+#include "bgp/log.h"
+#include "bgp/session/connection.h"
+#include "bgp/session/negotiate.h"
+#include "bgp/wire/message.h"
+
+namespace bgpdemo::bgp::session {
+
+struct SessionConfig {
+  std::string name;  // for logs: the neighbor's name
+  wire::IpAddress peer_address;
+  std::uint16_t peer_port = 179;
+  std::optional<wire::IpAddress> local_address;  // bind before connect()
+  std::uint32_t peer_as = 0;
+  bool passive = false;
+  std::string password;  // TCP MD5
+  LocalSpeaker local;
+  FsmConfig fsm;
+};
+
+class Session;
+
+// The server's side of a session. Called on the io_context thread.
+class SessionObserver {
+ public:
+  virtual ~SessionObserver() = default;
+  virtual void OnEstablished(Session& s) = 0;
+  // A decoded UPDATE (its action is at most treat-as-withdraw; worse reset the session).
+  virtual void OnUpdate(Session& s, const wire::Update& update) = 0;
+  virtual void OnRouteRefresh(Session& s, wire::Family family) = 0;
+  // The session left Established. keep_stale: the peer may be restarting gracefully
+  // (RFC 4724 §4.2), so keep its routes as stale for `restart_time` seconds.
+  virtual void OnDown(Session& s, bool keep_stale, std::uint16_t restart_time) = 0;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(asio::io_context& io, SessionConfig config, SessionObserver& observer, Logger& log);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // ManualStart (passive when configured so).
+  void Start();
+  // ManualStop: Cease / Administrative Shutdown with an RFC 8203 text; no restart.
+  void Stop(std::string_view shutdown_text);
+  // ManualStop with another Cease (e.g. 6/3 Peer De-configured).
+  void Stop(const wire::Notification& cease);
+  // Ends the session with this NOTIFICATION (e.g. Cease 6/1 for max-prefix) and lets it
+  // restart after the idle hold time.
+  void Reset(const wire::Notification& notification);
+  // An incoming connection from this peer's address (collision rules apply).
+  void Accept(asio::ip::tcp::socket socket);
+  // UPDATE bytes for the peer; dropped unless Established.
+  void Send(std::span<const std::uint8_t> bytes);
+
+  const SessionConfig& config() const { return config_; }
+  State state() const { return fsm_.state(); }
+  // Valid in OpenConfirm and Established.
+  const std::optional<Negotiated>& negotiated() const { return negotiated_; }
+  std::optional<std::chrono::steady_clock::time_point> established_at() const {
+    return established_at_;
+  }
+  const std::string& last_error() const { return last_error_; }
+  wire::IpAddress local_address() const;
+  std::uint64_t messages_received() const { return messages_in_; }
+  std::uint64_t messages_sent() const { return messages_out_; }
+  std::uint64_t updates_received() const { return updates_in_; }
+
+ private:
+  enum TimerId : std::uint8_t { kConnectRetry, kHold, kKeepalive, kIdleHold, kTimerCount };
+
+  void Feed(Event e);
+  void Feed(Event e, wire::Notification n);
+  void Perform(const std::vector<Action>& actions, Event cause);
+  void StartTimer(TimerId t, std::uint32_t seconds, Event on_expiry);
+  void StopTimer(TimerId t);
+  void Connect();
+  void Adopt(std::shared_ptr<Connection> c, bool outgoing);
+  bool OnMessage(std::span<const std::uint8_t> bytes);
+  void OnOpen(const wire::Open& open);
+  void OnClosed(const wire::Error* error, const std::string& reason);
+  void DropConnection();
+  void SendMessage(const wire::Message& m);
+  void ResolveCollision();
+  void SetError(std::string text);
+
+  asio::io_context& io_;
+  SessionConfig config_;
+  SessionObserver& observer_;
+  Logger& log_;
+  Fsm fsm_;
+  std::shared_ptr<Connection> conn_;
+  bool conn_outgoing_ = false;
+  std::shared_ptr<asio::ip::tcp::socket> connecting_;
+  // A second connection from the peer, held until the collision is resolved (§6.8).
+  std::shared_ptr<asio::ip::tcp::socket> pending_;
+  std::array<std::unique_ptr<asio::steady_timer>, kTimerCount> timers_;
+  std::array<std::uint64_t, kTimerCount> timer_generation_{};
+  std::optional<Negotiated> negotiated_;
+  std::optional<wire::Open> peer_open_;
+  std::optional<wire::Update> pending_update_;  // decoded, waiting for kProcessUpdate
+  std::optional<wire::Family> pending_refresh_;
+  std::optional<std::chrono::steady_clock::time_point> established_at_;
+  std::string last_error_;
+  bool received_notification_ = false;  // the session ended by the peer's NOTIFICATION
+  std::uint64_t messages_in_ = 0, messages_out_ = 0, updates_in_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace bgpdemo::bgp::session

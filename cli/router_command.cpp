@@ -1,0 +1,196 @@
+#include "cli/router_command.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "bgp/api/control_client.h"
+#include "bgp/api/control_server.h"
+#include "bgp/log.h"
+#include "bgp/server/server.h"
+#include "cli/exit_codes.h"
+#include "core/router_config.h"
+#include "core/table.h"
+
+namespace bgpdemo::cli {
+
+using nlohmann::json;
+
+std::string DefaultRouterSocket() {
+  if (::geteuid() == 0) return "/run/bgpdemo/router.sock";
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  return fmt::format("{}/bgpdemo-router-{}.sock", runtime && *runtime ? runtime : "/tmp",
+                     ::geteuid());
+}
+
+CLI::App* AddRouterCommand(CLI::App& app, RouterOptions& o) {
+  auto* cmd = app.add_subcommand(
+      "router", "Run the BGP route server in the foreground, or query a running one");
+  cmd->footer(
+      "Examples:\n"
+      "  bgpdemo router --config examples/router/demo.yaml\n"
+      "  bgpdemo router peers\n"
+      "  bgpdemo router routes -o json\n"
+      "Signals: SIGTERM/SIGINT send Cease to every peer and exit; SIGHUP reloads the config\n"
+      "without dropping sessions whose neighbor did not change. Logs go to stderr, one\n"
+      "key=value event per line.");
+  cmd->add_option("--config", o.config, "Router configuration (YAML) to run with");
+  cmd->add_option("--socket", o.socket, "Control socket path")
+      ->default_str(DefaultRouterSocket());
+  cmd->add_option("--log-level", o.log_level, "Least severe log level printed")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  o.run = cmd;
+  o.peers = cmd->add_subcommand("peers", "Sessions of a running router: state, uptime, routes");
+  o.routes = cmd->add_subcommand("routes", "The running router's RIB: best path and why");
+  for (auto* sub : {o.peers, o.routes}) {
+    sub->add_option("--socket", o.socket, "Control socket path")->default_str(DefaultRouterSocket());
+    sub->add_option("-o,--output", o.output, "Output format")
+        ->check(CLI::IsMember({"table", "json"}))
+        ->capture_default_str();
+  }
+  return cmd;
+}
+
+namespace {
+
+volatile std::sig_atomic_t g_signal = 0;
+
+int Serve(const RouterOptions& o, std::ostream& err) {
+  if (o.config.empty()) {
+    fmt::print(err, "bgpdemo router: --config FILE is required to run the router "
+                    "(or use `bgpdemo router peers|routes` to query one)\n");
+    return kExitUsage;
+  }
+  auto config = core::LoadRouterConfig(o.config);
+  if (!config) {
+    fmt::print(err, "bgpdemo router: {}\n", config.error());
+    return kExitInput;
+  }
+  bgp::LogLevel level = bgp::LogLevel::kInfo;
+  bgp::ParseLogLevel(o.log_level, level);
+  bgp::StreamLogger log(err, level);
+  const std::string socket_path = o.socket.empty() ? DefaultRouterSocket() : o.socket;
+  if (const auto slash = socket_path.rfind('/'); slash != std::string::npos && slash > 0) {
+    ::mkdir(socket_path.substr(0, slash).c_str(), 0755);  // /run/bgpdemo; fine if it exists
+  }
+
+  boost::asio::io_context io;
+  bgp::server::Server server(io, std::move(config).value(), log);
+  bgp::api::ControlServer control(
+      io, socket_path, [&server](const json& req) { return server.HandleControl(req); }, log);
+  if (auto r = control.Start(); !r) {
+    fmt::print(err, "bgpdemo router: {}\n", r.error());
+    return kExitEnvironment;
+  }
+  if (auto r = server.Start(); !r) {
+    fmt::print(err, "bgpdemo router: {}\n", r.error());
+    return kExitEnvironment;
+  }
+
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  boost::asio::steady_timer deadline(io);
+  std::function<void()> wait_signal;
+  wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        auto next = core::LoadRouterConfig(o.config);
+        if (!next) {
+          log.Error("reload_failed", {{"error", next.error()}, {"kept", "the running config"}});
+        } else {
+          server.Reload(std::move(next).value());
+        }
+        wait_signal();
+        return;
+      }
+      log.Info("signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      server.Shutdown("bgpdemo router stopping");
+      control.Stop();
+      signals.cancel();
+      // Give the Cease messages a moment to leave, then stop whatever is still running.
+      deadline.expires_after(std::chrono::seconds(2));
+      deadline.async_wait([&io](const boost::system::error_code& e) {
+        if (!e) io.stop();
+      });
+    });
+  };
+  wait_signal();
+  io.run();
+  log.Info("exit", {{"status", "0"}});
+  return kExitOk;
+}
+
+int Query(const RouterOptions& o, const char* command, std::ostream& out, std::ostream& err) {
+  const std::string socket_path = o.socket.empty() ? DefaultRouterSocket() : o.socket;
+  auto reply = bgp::api::Request(socket_path, {{"command", command}}, std::chrono::seconds(5));
+  if (!reply) {
+    fmt::print(err, "bgpdemo router {}: {}\n", command, reply.error());
+    return kExitEnvironment;
+  }
+  if (o.output == "json") {
+    out << reply->dump(2) << '\n';
+    return kExitOk;
+  }
+  if (std::string(command) == "peers") {
+    core::Table t({"Name", "Peer Address", "Local AS", "Peer AS", "State", "Uptime", "Hostname",
+                   "Family", "Received", "Accepted", "Advertised", "Info"});
+    for (const auto& p : *reply) {
+      const bool up = p["state"] == "established";
+      std::vector<std::string> row = {
+          p["name"].get<std::string>(), p["address"].get<std::string>(),
+          std::to_string(p["local_asn"].get<std::uint32_t>()),
+          std::to_string(p["peer_asn"].get<std::uint32_t>()), p["state"].get<std::string>(),
+          up ? core::Duration(p["uptime_seconds"].get<long long>()) : "-",
+          p.value("hostname", std::string()).empty() ? "-" : p["hostname"].get<std::string>()};
+      const auto& fams = p["families"];
+      const std::string info = up ? "" : p.value("last_error", std::string());
+      if (fams.empty()) {
+        row.insert(row.end(), {"-", "-", "-", "-", info});
+        t.Add(row);
+        continue;
+      }
+      for (std::size_t i = 0; i < fams.size(); ++i) {
+        std::vector<std::string> r = i == 0 ? row : std::vector<std::string>(row.size(), "");
+        r.insert(r.end(), {fams[i]["family"].get<std::string>(),
+                           std::to_string(fams[i]["received"].get<std::size_t>()),
+                           std::to_string(fams[i]["accepted"].get<std::size_t>()),
+                           std::to_string(fams[i]["advertised"].get<std::size_t>()),
+                           i == 0 ? info : ""});
+        t.Add(r);
+      }
+    }
+    out << t.Render();
+    return kExitOk;
+  }
+  core::Table t({"Prefix", "Next Hop", "AS Path", "From", "Reason", "Paths"});
+  for (const auto& r : *reply) {
+    const auto& best = r["best"];
+    if (best.is_null()) {
+      t.Add({r["prefix"].get<std::string>(), "-", "-", "-", "no usable path",
+             std::to_string(r["paths"].size())});
+      continue;
+    }
+    t.Add({r["prefix"].get<std::string>(), best["next_hop"].get<std::string>(),
+           best["as_path"].get<std::string>().empty() ? "(local)" : best["as_path"].get<std::string>(),
+           best["peer"].get<std::string>(), best["reason"].get<std::string>(),
+           std::to_string(r["paths"].size())});
+  }
+  out << t.Render();
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunRouter(const RouterOptions& o, std::ostream& out, std::ostream& err) {
+  if (o.peers && o.peers->parsed()) return Query(o, "peers", out, err);
+  if (o.routes && o.routes->parsed()) return Query(o, "routes", out, err);
+  return Serve(o, err);
+}
+
+}  // namespace bgpdemo::cli

@@ -1,0 +1,24 @@
+// Reads the route server's YAML configuration (`bgpdemo router --config FILE`).
+//
+// Every error names the file, line and column, the field path, the bad value and what
+// would be valid, e.g.
+//   router.yaml:7:14: neighbors[0].peer_as: 0 is not a valid AS number (1..4294967295, not 23456)
+// Unknown keys are errors too, so a typo never silently becomes a default. Filters are
+// `all`, `none`, or a list of prefix-list entries ("10.241.0.0/16 le 24", "deny ...":
+// bgp/policy/prefix_list.h).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "bgp/result.h"
+#include "bgp/server/config.h"
+
+namespace bgpdemo::core {
+
+// `source` names the text in messages (the file name).
+Result<bgp::server::RouterConfig, std::string> ParseRouterConfig(std::string_view yaml,
+                                                                 std::string_view source);
+Result<bgp::server::RouterConfig, std::string> LoadRouterConfig(const std::string& path);
+
+}  // namespace bgpdemo::core

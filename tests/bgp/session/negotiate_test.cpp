@@ -1,0 +1,108 @@
+// Tests for bgp/session/negotiate: the OPEN we send and what two OPENs agree on.
+#include "bgp/session/negotiate.h"
+
+#include <doctest/doctest.h>
+
+using namespace bgpdemo::bgp;
+using namespace bgpdemo::bgp::wire;
+using session::BuildOpen;
+using session::LocalSpeaker;
+using session::Negotiate;
+
+namespace {
+
+LocalSpeaker Router() {
+  LocalSpeaker l;
+  l.local_as = 65000;
+  l.router_id = 0x0a000001;
+  l.hold_time = 90;
+  l.hostname = "router";
+  return l;
+}
+
+// What Cilium's GoBGP 3.10 sends (tests/data/wire/golden/gobgp-3.10.0-open.hex).
+Open CiliumOpen() {
+  Open o;
+  o.my_as = 65100;
+  o.hold_time = 90;
+  o.bgp_id = 0x0a000002;
+  o.capabilities = {RouteRefreshCap{},
+                    FqdnCap{"kind-worker", ""},
+                    MultiprotocolCap{kIpv4Unicast},
+                    MultiprotocolCap{kIpv6Unicast},
+                    FourOctetAsCap{65100},
+                    ExtendedNextHopCap{{{Afi::kIpv4, 1, Afi::kIpv6}}}};
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("negotiate: our OPEN offers both families, RR, 4-octet AS, GR helper and FQDN") {
+  auto o = BuildOpen(Router());
+  CHECK(o.my_as == 65000);
+  CHECK(o.Asn() == 65000u);
+  CHECK(o.HasFamily(kIpv4Unicast));
+  CHECK(o.HasFamily(kIpv6Unicast));
+  CHECK(o.Find<RouteRefreshCap>());
+  REQUIRE(o.Find<GracefulRestartCap>());
+  CHECK(o.Find<GracefulRestartCap>()->families.empty());  // helper only
+  CHECK(o.Find<FqdnCap>()->hostname == "router");
+  LocalSpeaker big = Router();
+  big.local_as = 4200000000u;
+  CHECK(BuildOpen(big).my_as == kAsTrans);
+}
+
+TEST_CASE("negotiate: with Cilium's GoBGP") {
+  auto n = Negotiate(Router(), CiliumOpen(), 65100);
+  REQUIRE(n);
+  CHECK(n->peer_as == 65100u);
+  CHECK(n->hold_time == 90);
+  CHECK(n->four_octet_as);
+  CHECK(n->route_refresh);
+  CHECK(n->ipv4);
+  CHECK(n->ipv6);
+  CHECK(n->peer_hostname == "kind-worker");
+  CHECK(n->peer_extended_next_hop);
+  CHECK_FALSE(n->peer_graceful_restart);
+  CHECK(n->context.peer_type == PeerType::kExternal);
+  CHECK(n->context.enforce_first_as == 65100u);
+}
+
+TEST_CASE("negotiate: hold time is the smaller; no MP capability means IPv4 only") {
+  Open o;
+  o.my_as = 65100;
+  o.hold_time = 9;
+  o.bgp_id = 2;
+  auto n = Negotiate(Router(), o, 65100);
+  REQUIRE(n);
+  CHECK(n->hold_time == 9);
+  CHECK(n->ipv4);
+  CHECK_FALSE(n->ipv6);
+  CHECK_FALSE(n->four_octet_as);
+  CHECK_FALSE(n->context.four_octet_as);
+}
+
+TEST_CASE("negotiate: refusals are the right OPEN Message Errors") {
+  auto wrong_as = Negotiate(Router(), CiliumOpen(), 65200);
+  REQUIRE_FALSE(wrong_as);
+  CHECK(wrong_as.error().code == NotifyCode::kOpenMessageError);
+  CHECK(wrong_as.error().subcode == 2);
+  CHECK(wrong_as.error().message == "peer says AS 65100, configured as AS 65200");
+
+  Open ibgp = CiliumOpen();
+  ibgp.my_as = 65000;
+  ibgp.capabilities.back() = FourOctetAsCap{65000};
+  ibgp.capabilities[4] = FourOctetAsCap{65000};
+  ibgp.bgp_id = 0x0a000001;  // ours
+  auto same_id = Negotiate(Router(), ibgp, 65000);
+  REQUIRE_FALSE(same_id);
+  CHECK(same_id.error().subcode == 3);
+
+  Open v6only = CiliumOpen();
+  v6only.capabilities = {MultiprotocolCap{kIpv6Unicast}, FourOctetAsCap{65100}};
+  LocalSpeaker v4 = Router();
+  v4.ipv6 = false;
+  auto none = Negotiate(v4, v6only, 65100);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().subcode == 7);
+}
