@@ -134,7 +134,8 @@ class Parser {
 
   NeighborConfig ParseNeighbor(const YAML::Node& n, std::string_view path, const Timers& defaults) {
     CheckKeys(n, path,
-              {"name", "address", "range", "peer_as", "passive", "port", "password", "import",
+              {"name", "address", "range", "peer_as", "passive", "port", "local_address",
+               "password", "import",
                "export", "max_prefix", "ipv4", "ipv6", "graceful_restart", "timers"});
     NeighborConfig nb;
     nb.timers = defaults;
@@ -167,6 +168,7 @@ class Parser {
       }
     }
     if (n["port"]) nb.port = static_cast<std::uint16_t>(Number(n["port"], field("port"), 1, 65535, "a TCP port"));
+    if (n["local_address"]) nb.local_address = Address(n["local_address"], field("local_address"));
     if (n["password"]) {
       nb.password = Scalar(n["password"], field("password"));
       if (nb.password.size() > 80) {

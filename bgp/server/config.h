@@ -31,6 +31,7 @@ struct NeighborConfig {
   std::uint32_t peer_as = 0;
   bool passive = false;  // always true for ranges
   std::uint16_t port = 179;
+  std::optional<wire::IpAddress> local_address;  // bind outgoing connections to it
   std::string password;  // TCP MD5 (RFC 2385); empty: none
   policy::PeerPolicyConfig policy;  // import/export filters (unset: RFC 8212), max-prefix
   bool ipv4 = true;

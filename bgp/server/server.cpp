@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "bgp/policy/export.h"
@@ -24,6 +26,29 @@ bool Contains(const wire::Prefix& range, const wire::IpAddress& a) {
     if ((range.addr[bit / 8] & mask) != (a.bytes[bit / 8] & mask)) return false;
   }
   return true;
+}
+
+// RFC 4724 §4.2: whether the peer's OPEN lists family in its graceful restart capability
+// (with the Forwarding State bit set, when forwarding is asked for).
+bool GrPreserves(const session::Negotiated& n, wire::Family family, bool forwarding) {
+  if (!n.peer_graceful_restart) return false;
+  for (const auto& e : n.peer_graceful_restart->families) {
+    if (e.family == family &&
+        (!forwarding || (e.flags & wire::GracefulRestartCap::kForwardingState) != 0)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool HasStalePaths(const rib::Rib& rib, rib::PeerId peer) {
+  bool found = false;
+  for (auto family : {wire::kIpv4Unicast, wire::kIpv6Unicast}) {
+    rib.ForEach(family, [&](const wire::Prefix&, std::span<const rib::Path> paths, rib::Reason) {
+      for (const auto& path : paths) found = found || (path.peer == peer && path.stale());
+    });
+  }
+  return found;
 }
 
 }  // namespace
@@ -221,6 +246,7 @@ session::SessionConfig Server::SessionConfigFor(const NeighborConfig& n,
   c.name = n.name;
   c.peer_address = a;
   c.peer_port = n.port;
+  c.local_address = n.local_address;
   c.peer_as = n.peer_as;
   c.passive = n.passive;
   c.password = n.password;
@@ -330,7 +356,19 @@ void Server::OnEstablished(session::Session& s) {
                         {"hostname", neg.peer_hostname},
                         {"families", std::to_string(neg.Families().size())},
                         {"initial_table_bytes", std::to_string(table.size())}});
-  if (p->stale) p->restart_timer->cancel();  // stale paths now wait for End-of-RIB
+  if (p->stale) {
+    p->restart_timer->cancel();  // stale paths now wait for End-of-RIB...
+    // ...in the families the new session preserves. RFC 4724 §4.2: with no graceful
+    // restart capability, a family missing from it or its Forwarding State bit clear, the
+    // stale paths go now (GoBGP sends no End-of-RIB without graceful restart).
+    const auto carried = neg.Families();
+    for (auto family : {wire::kIpv4Unicast, wire::kIpv6Unicast}) {
+      const bool waits = std::find(carried.begin(), carried.end(), family) != carried.end() &&
+                         GrPreserves(neg, family, true);
+      if (!waits) cs.Append(rib_->SweepStale(p->id, family));
+    }
+    p->stale = HasStalePaths(*rib_, p->id);
+  }
   Distribute(cs);
 }
 
@@ -341,6 +379,7 @@ void Server::OnUpdate(session::Session& s, const wire::Update& update) {
   if (auto eor = update.EndOfRib(); eor && p->stale) {
     // RFC 4724 §4.2: End-of-RIB ends the wait for this family; what is still stale goes.
     cs.Append(rib_->SweepStale(p->id, *eor));
+    p->stale = HasStalePaths(*rib_, p->id);  // the other family may still be waiting
     log_.Info("end_of_rib", {{"peer", p->address.ToString()}, {"family", wire::ToString(*eor)}});
   }
   if (cs.cease) {
@@ -369,6 +408,12 @@ void Server::OnDown(session::Session& s, bool keep_stale, std::uint16_t restart_
                           {"graceful_restart", keep_stale ? "yes" : "no"}});
   if (keep_stale && !shutting_down_) {
     const std::size_t n = rib_->MarkStale(p->id);
+    // RFC 4724 §4.2: only the families the peer's capability listed are kept.
+    for (auto family : {wire::kIpv4Unicast, wire::kIpv6Unicast}) {
+      if (!s.negotiated() || !GrPreserves(*s.negotiated(), family, false)) {
+        Distribute(rib_->SweepStale(p->id, family));
+      }
+    }
     p->stale = true;
     log_.Info("routes_stale", {{"peer", p->address.ToString()}, {"paths", std::to_string(n)},
                                {"restart_time", std::to_string(restart_time)}});

@@ -427,6 +427,9 @@ void Session::OnOpen(const wire::Open& open) {
     return;
   }
   negotiated_ = std::move(n).value();
+  // Two speakers on one host talk over loopback, and their next hops are loopback too.
+  negotiated_->context.loopback_next_hops =
+      config_.peer_address.afi == wire::Afi::kIpv4 && (config_.peer_address.v4() >> 24) == 127;
   peer_open_ = open;
   fsm_.SetNegotiatedHoldTime(negotiated_->hold_time);
   conn_->SetContext(negotiated_->context);

@@ -230,7 +230,7 @@ std::optional<Problem> DecodeValue(AttrType type, std::span<const std::uint8_t> 
       if (v.size() != 4) return LengthProblem(type, v.size(), "4");
       const std::uint32_t nh = ReadU32(v, 0);
       // RFC 4271 §6.3: a semantically wrong NEXT_HOP makes the route unusable.
-      if (nh == 0 || (nh >> 24) == 127 || (nh >> 28) >= 0xe) {
+      if (nh == 0 || ((nh >> 24) == 127 && !ctx.loopback_next_hops) || (nh >> 28) >= 0xe) {
         return Problem{UpdateSubcode::kInvalidNextHopAttribute,
                        fmt::format("NEXT_HOP {} is not a usable unicast address",
                                    IpAddress::V4(nh).ToString())};

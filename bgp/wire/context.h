@@ -29,6 +29,8 @@ struct Context {
   bool ipv6_unicast = true;
   bool route_refresh = true;  // ROUTE-REFRESH was negotiated (RFC 2918 §3)
   PeerType peer_type = PeerType::kUnknown;
+  // A session between two speakers on one host's loopback: 127/8 next hops are real there.
+  bool loopback_next_hops = false;
   // eBGP first-AS check (RFC 4271 §6.3): the leftmost AS must be the peer's.
   std::optional<std::uint32_t> enforce_first_as;
 

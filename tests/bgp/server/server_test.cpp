@@ -1,0 +1,200 @@
+// End-to-end tests of bgp/server on loopback, in one process, no root needed: a router and
+// two node speakers, each a Server, over real TCP on 127.0.0.0/8.
+#include "bgp/server/server.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "bgp/api/control_client.h"
+#include "bgp/api/control_server.h"
+
+using namespace bgpdemo::bgp;
+using server::NeighborConfig;
+using server::RouterConfig;
+using server::Server;
+using bgpdemo::Result;
+namespace asio = boost::asio;
+
+namespace {
+
+std::uint16_t FreePort() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+wire::IpAddress Addr(const char* s) { return *wire::IpAddress::Parse(s); }
+
+RouterConfig RouterCfg(std::uint16_t port) {
+  RouterConfig c;
+  c.router_id = Addr("127.0.0.1").v4();
+  c.local_as = 65000;
+  c.listen_addresses = {Addr("127.0.0.1")};
+  c.listen_port = port;
+  c.hostname = "router";
+  for (auto [range, as] : {std::pair{"127.0.0.2/32", 65100u}, std::pair{"127.0.0.3/32", 65200u}}) {
+    NeighborConfig n;
+    n.name = range;
+    n.range = wire::Prefix::Parse(range);
+    n.peer_as = as;
+    n.passive = true;
+    n.policy.import_filter = policy::Filter::AcceptAll();
+    n.policy.export_filter = policy::Filter::AcceptAll();
+    c.neighbors.push_back(n);
+  }
+  return c;
+}
+
+RouterConfig NodeCfg(const char* address, std::uint32_t as, std::uint16_t router_port,
+                     std::vector<const char*> routes) {
+  RouterConfig c;
+  c.router_id = Addr(address).v4();
+  c.local_as = as;
+  c.listen_addresses = {Addr(address)};
+  c.listen_port = 0;  // a node that only dials out
+  c.hostname = std::string("node-") + address;
+  NeighborConfig n;
+  n.name = "router";
+  n.address = Addr("127.0.0.1");
+  n.port = router_port;
+  n.local_address = Addr(address);
+  n.peer_as = 65000;
+  n.policy.import_filter = policy::Filter::AcceptAll();
+  n.policy.export_filter = policy::Filter::AcceptAll();
+  c.neighbors.push_back(n);
+  for (auto r : routes) c.originate.push_back(*wire::Prefix::Parse(r));
+  return c;
+}
+
+// Runs the io_context until pred holds or 10 s pass.
+bool RunUntil(asio::io_context& io, const std::function<bool()>& pred) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    io.run_for(std::chrono::milliseconds(10));
+    io.restart();
+  }
+  return true;
+}
+
+std::optional<std::string> BestAsPath(const Server& s, const char* prefix) {
+  auto best = s.rib().Best(*wire::Prefix::Parse(prefix));
+  if (!best) return std::nullopt;
+  const auto& a = best->attrs.attrs();
+  return a.as_path ? a.as_path->ToString() : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("server: two node speakers exchange routes through the router (loopback)") {
+  NullLogger log;
+  asio::io_context io;
+  const auto port = FreePort();
+  Server router(io, RouterCfg(port), log);
+  Server n1(io, NodeCfg("127.0.0.2", 65100, port, {"10.241.1.0/24", "10.11.0.10/32"}), log);
+  Server n2(io, NodeCfg("127.0.0.3", 65200, port, {"10.242.1.0/24"}), log);
+  REQUIRE(router.Start());
+  REQUIRE(n1.Start());
+  REQUIRE(n2.Start());
+
+  REQUIRE(RunUntil(io, [&] { return router.established_count() == 2; }));
+  REQUIRE(RunUntil(io, [&] { return BestAsPath(n2, "10.241.1.0/24").has_value(); }));
+  // Router mode: the router prepends its AS and sets itself as next hop.
+  CHECK(*BestAsPath(n2, "10.241.1.0/24") == "65000 65100");
+  CHECK(n2.rib().Best(*wire::Prefix::Parse("10.241.1.0/24"))->attrs->next_hop().ToString() ==
+        "127.0.0.1");
+  REQUIRE(RunUntil(io, [&] { return BestAsPath(n1, "10.242.1.0/24").has_value(); }));
+  CHECK(*BestAsPath(n1, "10.242.1.0/24") == "65000 65200");
+  CHECK(*BestAsPath(router, "10.11.0.10/32") == "65100");
+
+  // The control API's view.
+  auto peers = router.PeersJson();
+  REQUIRE(peers.size() == 2);
+  for (const auto& p : peers) {
+    CHECK(p["state"] == "established");
+    CHECK(p["dynamic"] == true);
+    CHECK(p["hostname"].get<std::string>().rfind("node-", 0) == 0);
+    CHECK(p["families"][0]["family"] == "ipv4-unicast");
+  }
+  auto routes = router.RoutesJson();
+  CHECK(routes.size() == 3);
+
+  // A withdrawal propagates.
+  n1.Originate(std::vector{*wire::Prefix::Parse("10.11.0.10/32")}, false);
+  REQUIRE(RunUntil(io, [&] { return !BestAsPath(n2, "10.11.0.10/32").has_value(); }));
+  CHECK(BestAsPath(n2, "10.241.1.0/24").has_value());
+
+  // A node that shuts down takes its routes with it, and the router says why.
+  n1.Shutdown("node drained");
+  REQUIRE(RunUntil(io, [&] { return !BestAsPath(n2, "10.241.1.0/24").has_value(); }));
+  CHECK_FALSE(BestAsPath(router, "10.241.1.0/24").has_value());
+  REQUIRE(RunUntil(io, [&] { return router.established_count() == 1; }));
+  n2.Shutdown("test over");
+  router.Shutdown("test over");
+  io.run_for(std::chrono::milliseconds(100));
+}
+
+TEST_CASE("server: wrong peer AS is refused with OPEN error 2/2") {
+  NullLogger log;
+  asio::io_context io;
+  const auto port = FreePort();
+  Server router(io, RouterCfg(port), log);
+  Server liar(io, NodeCfg("127.0.0.2", 65999, port, {"10.241.1.0/24"}), log);  // expects 65100
+  REQUIRE(router.Start());
+  REQUIRE(liar.Start());
+  REQUIRE(RunUntil(io, [&] {
+    auto peers = liar.PeersJson();
+    return !peers.empty() &&
+           peers[0]["last_error"].get<std::string>().find("Bad Peer AS") != std::string::npos;
+  }));
+  CHECK(router.established_count() == 0);
+  liar.Shutdown("done");
+  router.Shutdown("done");
+  io.run_for(std::chrono::milliseconds(50));
+}
+
+TEST_CASE("server: control socket answers peers and routes, refuses a second router") {
+  NullLogger log;
+  asio::io_context io;
+  const std::string path = "/tmp/bgpdemo-test-" + std::to_string(::getpid()) + ".sock";
+  Server router(io, RouterCfg(FreePort()), log);
+  api::ControlServer control(
+      io, path, [&](const nlohmann::json& r) { return router.HandleControl(r); }, log);
+  REQUIRE(control.Start());
+  struct stat st{};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+
+  std::optional<Result<nlohmann::json, std::string>> reply;
+  std::thread client([&] {
+    reply = api::Request(path, {{"command", "announce"}, {"prefixes", {"192.0.2.0/24"}}},
+                         std::chrono::seconds(5));
+  });
+  RunUntil(io, [&] { return reply.has_value(); });
+  client.join();
+  REQUIRE(reply->has_value());
+  CHECK(**reply == 1);
+  CHECK(router.rib().Best(*wire::Prefix::Parse("192.0.2.0/24")));
+
+  reply.reset();
+  std::thread bad([&] { reply = api::Request(path, {{"command", "frob"}}, std::chrono::seconds(5)); });
+  RunUntil(io, [&] { return reply.has_value(); });
+  bad.join();
+  REQUIRE_FALSE(reply->has_value());
+  CHECK(reply->error().find("unknown command \"frob\"") == 0);
+
+  // A second router on the same socket path is told, not silently replacing the first.
+  api::ControlServer second(io, path, [](const nlohmann::json&) { return nlohmann::json(); }, log);
+  std::optional<Result<void, std::string>> started;
+  std::thread t([&] { started = second.Start(); });
+  RunUntil(io, [&] { return started.has_value(); });
+  t.join();
+  REQUIRE_FALSE(started->has_value());
+  CHECK(started->error().find("another bgpdemo router is already listening") == 0);
+  control.Stop();
+  CHECK(::stat(path.c_str(), &st) != 0);  // removed
+}
