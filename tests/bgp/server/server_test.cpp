@@ -198,3 +198,61 @@ TEST_CASE("server: control socket answers peers and routes, refuses a second rou
   control.Stop();
   CHECK(::stat(path.c_str(), &st) != 0);  // removed
 }
+
+TEST_CASE("server: max-prefix ends the session with Cease 6/1 and the RFC's data") {
+  NullLogger log;
+  asio::io_context io;
+  const auto port = FreePort();
+  RouterConfig rc = RouterCfg(port);
+  rc.neighbors[0].policy.max_prefix = policy::MaxPrefix{1, true};
+  Server router(io, rc, log);
+  Server n1(io, NodeCfg("127.0.0.2", 65100, port, {"10.241.1.0/24", "10.241.2.0/24"}), log);
+  REQUIRE(router.Start());
+  REQUIRE(n1.Start());
+  REQUIRE(RunUntil(io, [&] {
+    auto peers = n1.PeersJson();
+    return !peers.empty() && peers[0]["last_error"].get<std::string>().find(
+                                 "Maximum Number of Prefixes Reached") != std::string::npos;
+  }));
+  // The router dropped what it had taken from the peer.
+  REQUIRE(RunUntil(io, [&] { return !BestAsPath(router, "10.241.1.0/24").has_value(); }));
+  n1.Shutdown("done");
+  router.Shutdown("done");
+  io.run_for(std::chrono::milliseconds(50));
+}
+
+TEST_CASE("server: reload keeps unchanged sessions and drops a removed neighbor with 6/3") {
+  NullLogger log;
+  asio::io_context io;
+  const auto port = FreePort();
+  Server router(io, RouterCfg(port), log);
+  Server n1(io, NodeCfg("127.0.0.2", 65100, port, {"10.241.1.0/24"}), log);
+  Server n2(io, NodeCfg("127.0.0.3", 65200, port, {"10.242.1.0/24"}), log);
+  REQUIRE(router.Start());
+  REQUIRE(n1.Start());
+  REQUIRE(n2.Start());
+  REQUIRE(RunUntil(io, [&] { return router.established_count() == 2; }));
+  REQUIRE(RunUntil(io, [&] { return BestAsPath(n1, "10.242.1.0/24").has_value(); }));
+  const auto n1_messages = router.PeersJson()[0]["messages_received"].get<std::uint64_t>();
+
+  RouterConfig next = RouterCfg(port);
+  next.neighbors.pop_back();  // the 127.0.0.3/32 range goes
+  router.Reload(next);
+  REQUIRE(RunUntil(io, [&] {
+    auto peers = n2.PeersJson();
+    return peers[0]["last_error"].get<std::string>().find("Peer De-configured") !=
+           std::string::npos;
+  }));
+  // n2's routes left with it; n1's session was never touched.
+  REQUIRE(RunUntil(io, [&] { return !BestAsPath(n1, "10.242.1.0/24").has_value(); }));
+  auto peers = router.PeersJson();
+  REQUIRE(peers.size() == 1);
+  CHECK(peers[0]["address"] == "127.0.0.2");
+  CHECK(peers[0]["state"] == "established");
+  CHECK(peers[0]["messages_received"].get<std::uint64_t>() >= n1_messages);
+  CHECK(n1.established_count() == 1);
+  n1.Shutdown("done");
+  n2.Shutdown("done");
+  router.Shutdown("done");
+  io.run_for(std::chrono::milliseconds(50));
+}
