@@ -11,6 +11,8 @@
 
 #include "bgp/api/control_client.h"
 #include "bgp/api/control_server.h"
+#include "bgp/fib/netlink_fib.h"
+#include "bgp/server/fib_sync.h"
 #include "bgp/log.h"
 #include "bgp/server/server.h"
 #include "cli/exit_codes.h"
@@ -59,8 +61,6 @@ CLI::App* AddRouterCommand(CLI::App& app, RouterOptions& o) {
 
 namespace {
 
-volatile std::sig_atomic_t g_signal = 0;
-
 int Serve(const RouterOptions& o, std::ostream& err) {
   if (o.config.empty()) {
     fmt::print(err, "bgpdemo router: --config FILE is required to run the router "
@@ -80,10 +80,45 @@ int Serve(const RouterOptions& o, std::ostream& err) {
     ::mkdir(socket_path.substr(0, slash).c_str(), 0755);  // /run/bgpdemo; fine if it exists
   }
 
+  const bgp::server::FibConfig fib_config = config->fib;
+  std::unique_ptr<bgp::fib::NetlinkFib> fib;
+  std::unique_ptr<bgp::server::FibSync> fib_sync;
+  if (fib_config.install) {
+    auto opened = bgp::fib::NetlinkFib::Open(fib_config.table);
+    if (!opened) {
+      fmt::print(err, "bgpdemo router: kernel routes: {}\n", opened.error());
+      return kExitEnvironment;
+    }
+    fib = std::move(opened).value();
+    fib_sync = std::make_unique<bgp::server::FibSync>(*fib, log);
+    if (auto r = fib_sync->Start(); !r) {
+      fmt::print(err, "bgpdemo router: kernel routes: {} (installing routes needs root or "
+                      "CAP_NET_ADMIN)\n",
+                 r.error());
+      return kExitEnvironment;
+    }
+  }
+
   boost::asio::io_context io;
   bgp::server::Server server(io, std::move(config).value(), log);
+  if (fib_sync) server.AddRouteObserver(fib_sync.get());
   bgp::api::ControlServer control(
-      io, socket_path, [&server](const json& req) { return server.HandleControl(req); }, log);
+      io, socket_path,
+      [&server, &fib_sync](const json& req) {
+        if (req.value("command", "") != "fib") return server.HandleControl(req);
+        json routes = json::array();
+        if (fib_sync) {
+          for (const auto& [prefix, route] : fib_sync->installed()) {
+            json hops = json::array();
+            for (const auto& nh : route.next_hops) hops.push_back(nh.ToString());
+            routes.push_back({{"prefix", prefix.ToString()}, {"next_hops", hops}});
+          }
+        }
+        return bgp::api::OkReply({{"enabled", fib_sync != nullptr},
+                                  {"protocol", bgp::fib::kProtocol},
+                                  {"routes", routes}});
+      },
+      log);
   if (auto r = control.Start(); !r) {
     fmt::print(err, "bgpdemo router: {}\n", r.error());
     return kExitEnvironment;
@@ -122,6 +157,7 @@ int Serve(const RouterOptions& o, std::ostream& err) {
   };
   wait_signal();
   io.run();
+  if (fib_sync) fib_sync->Stop(fib_config.keep_on_exit);
   log.Info("exit", {{"status", "0"}});
   return kExitOk;
 }

@@ -195,7 +195,7 @@ class Parser {
     if (!root || root.IsNull()) throw ConfigError{fmt::format("{}: the file is empty", source_)};
     CheckKeys(root, "",
               {"router_id", "local_as", "mode", "listen", "timers", "neighbors", "hostname",
-               "originate"});
+               "originate", "fib"});
     RouterConfig c;
     if (!root["router_id"]) Error(root, "router_id", "missing (an IPv4 address, e.g. 10.0.0.1)");
     const auto id = Address(root["router_id"], "router_id");
@@ -231,6 +231,15 @@ class Parser {
       }
     }
     if (root["timers"]) c.timers = ParseTimers(root["timers"], "timers", c.timers);
+    if (const auto f = root["fib"]) {
+      CheckKeys(f, "fib", {"install", "keep_on_exit", "table"});
+      if (f["install"]) c.fib.install = Bool(f["install"], "fib.install");
+      if (f["keep_on_exit"]) c.fib.keep_on_exit = Bool(f["keep_on_exit"], "fib.keep_on_exit");
+      if (f["table"]) {
+        c.fib.table = static_cast<std::uint32_t>(
+            Number(f["table"], "fib.table", 1, 4294967295u, "a routing table number"));
+      }
+    }
     if (const auto o = root["originate"]) {
       if (!o.IsSequence()) Error(o, "originate", "expected a list of prefixes");
       for (std::size_t i = 0; i < o.size(); ++i) {

@@ -41,6 +41,15 @@ struct NeighborConfig {
   friend bool operator==(const NeighborConfig&, const NeighborConfig&) = default;
 };
 
+// Kernel route programming (bgp/fib); off unless asked for, so that running a router on a
+// workstation never touches its routing table by surprise.
+struct FibConfig {
+  bool install = false;       // program best routes into the kernel (needs CAP_NET_ADMIN)
+  bool keep_on_exit = false;  // leave them in place after a clean stop
+  std::uint32_t table = 254;  // main
+  friend bool operator==(const FibConfig&, const FibConfig&) = default;
+};
+
 struct RouterConfig {
   std::uint32_t router_id = 0;  // host order
   std::uint32_t local_as = 0;
@@ -52,6 +61,7 @@ struct RouterConfig {
   // Routes this speaker originates itself (ORIGIN IGP, empty AS_PATH, next hop self on
   // export): what a node speaker announces for its pod CIDR and service IPs.
   std::vector<wire::Prefix> originate;
+  FibConfig fib;
   std::string hostname;  // sent in the FQDN capability; empty: the machine's
   friend bool operator==(const RouterConfig&, const RouterConfig&) = default;
 };

@@ -41,6 +41,9 @@ class RouteObserver {
 
 class Server : public session::SessionObserver {
  public:
+  // The RIB's peer 0 holds the routes this speaker originates (it has no session).
+  static constexpr rib::PeerId kLocalPeer = 0;
+
   Server(asio::io_context& io, RouterConfig config, Logger& log);
   ~Server() override;
   Server(const Server&) = delete;
@@ -96,8 +99,6 @@ class Server : public session::SessionObserver {
     }
   };
 
-  // The RIB's peer 0 holds the routes this speaker originates; peers_[0] stays empty.
-  static constexpr rib::PeerId kLocalPeer = 0;
   void ResetRib();
   Result<void, std::string> OpenListeners();
   void CloseListeners();
