@@ -72,28 +72,19 @@ void Session::Send(std::span<const std::uint8_t> bytes) {
   ++messages_out_;
 }
 
-void Session::Feed(Event e) {
-  const State before = fsm_.state();
-  auto actions = fsm_.Handle(e);
-  if (fsm_.state() != before) {
-    log_.Info("session_state", {{"peer", config_.peer_address.ToString()},
-                                {"name", config_.name},
-                                {"from", std::string(ToString(before))},
-                                {"state", std::string(ToString(fsm_.state()))},
-                                {"event", std::string(ToString(e))}});
-  }
-  Perform(actions, e);
-}
+void Session::Feed(Event e) { Transition(e, fsm_.Handle(e)); }
 
-void Session::Feed(Event e, wire::Notification n) {
-  const State before = fsm_.state();
-  auto actions = fsm_.Handle(e, std::move(n));
-  if (fsm_.state() != before) {
+void Session::Feed(Event e, wire::Notification n) { Transition(e, fsm_.Handle(e, std::move(n))); }
+
+void Session::Transition(Event e, const std::vector<Action>& actions) {
+  // Handle has already moved the FSM: the state before is what the log line compares.
+  if (fsm_.state() != logged_state_) {
     log_.Info("session_state", {{"peer", config_.peer_address.ToString()},
                                 {"name", config_.name},
-                                {"from", std::string(ToString(before))},
+                                {"from", std::string(ToString(logged_state_))},
                                 {"state", std::string(ToString(fsm_.state()))},
                                 {"event", std::string(ToString(e))}});
+    logged_state_ = fsm_.state();
   }
   Perform(actions, e);
 }

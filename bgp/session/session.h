@@ -97,6 +97,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Feed(Event e);
   void Feed(Event e, wire::Notification n);
+  // Logs a state change once, then performs the actions.
+  void Transition(Event e, const std::vector<Action>& actions);
   void Perform(const std::vector<Action>& actions, Event cause);
   void StartTimer(TimerId t, std::uint32_t seconds, Event on_expiry);
   void StopTimer(TimerId t);
@@ -115,6 +117,7 @@ class Session : public std::enable_shared_from_this<Session> {
   SessionObserver& observer_;
   Logger& log_;
   Fsm fsm_;
+  State logged_state_ = State::kIdle;
   std::shared_ptr<Connection> conn_;
   bool conn_outgoing_ = false;
   std::shared_ptr<asio::ip::tcp::socket> connecting_;
