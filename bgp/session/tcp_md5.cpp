@@ -55,9 +55,10 @@ Result<void, std::string> Apply(int fd, const wire::IpAddress& addr, int prefix_
   if (prefix_len >= 0) {
     opt = TCP_MD5SIG_EXT;
     sig.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;
-    // On an IPv6 socket an IPv4 prefix sits behind the 96-bit ::ffff: prefix.
-    const bool mapped = addr.afi == wire::Afi::kIpv4 && family == AF_INET6;
-    sig.tcpm_prefixlen = static_cast<std::uint8_t>(prefix_len + (mapped ? 96 : 0));
+    // The IPv4 prefix length even on an IPv6 socket: Linux stores a key for ::ffff:a.b.c.d
+    // as an AF_INET key and refuses (EINVAL) a v4-mapped prefix longer than 32
+    // (net/ipv6/tcp_ipv6.c tcp_v6_parse_md5_keys).
+    sig.tcpm_prefixlen = static_cast<std::uint8_t>(prefix_len);
   }
   if (setsockopt(fd, IPPROTO_TCP, opt, &sig, sizeof sig) != 0) {
     return Fail(fmt::format("setsockopt(TCP_MD5SIG{}) for {}: {}",
