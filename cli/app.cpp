@@ -9,7 +9,9 @@
 
 #include "cli/decode_command.h"
 #include "cli/exit_codes.h"
+#include "cli/render_command.h"
 #include "cli/router_command.h"
+#include "cli/scenarios_command.h"
 #include "cli/version.h"
 
 namespace bgpdemo::cli {
@@ -47,6 +49,10 @@ int Main(int argc, const char* const* argv, std::istream& in, std::ostream& out,
   auto* decode = AddDecodeCommand(app, decode_opts);
   RouterOptions router_opts;
   auto* router = AddRouterCommand(app, router_opts);
+  ScenariosOptions scenarios_opts;
+  auto* scenarios = AddScenariosCommand(app, scenarios_opts);
+  RenderOptions render_opts;
+  auto* render = AddRenderCommand(app, render_opts);
 
   try {
     app.parse(argc, argv);
@@ -80,6 +86,8 @@ int Main(int argc, const char* const* argv, std::istream& in, std::ostream& out,
     if (version->parsed()) return RunVersion(version_output, out);
     if (decode->parsed()) return RunDecode(decode_opts, in, out, err);
     if (router->parsed()) return RunRouter(router_opts, out, err);
+    if (scenarios->parsed()) return RunScenarios(scenarios_opts, out);
+    if (render->parsed()) return RunRender(render_opts, out, err);
   } catch (const std::exception& e) {
     fmt::print(err, "bgpdemo: internal error: {}\n", e.what());
     return kExitInternal;

@@ -1,12 +1,13 @@
 #include "core/router_config.h"
 
-#include <charconv>
 #include <fstream>
 #include <iterator>
 #include <set>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
+
+#include "core/yaml_util.h"
 
 namespace bgpdemo::core {
 
@@ -20,53 +21,9 @@ using bgp::wire::Prefix;
 
 namespace {
 
-// Thrown inside this file only and turned into a Result at the edge: yaml-cpp throws too.
-struct ConfigError {
-  std::string message;
-};
-
-class Parser {
+class Parser : public YamlReader {
  public:
-  explicit Parser(std::string_view source) : source_(source) {}
-
-  [[noreturn]] void Error(const YAML::Node& node, std::string_view path, std::string_view what) {
-    const auto mark = node.Mark();
-    if (mark.is_null()) throw ConfigError{fmt::format("{}: {}: {}", source_, path, what)};
-    throw ConfigError{
-        fmt::format("{}:{}:{}: {}: {}", source_, mark.line + 1, mark.column + 1, path, what)};
-  }
-
-  void CheckKeys(const YAML::Node& map, std::string_view path,
-                 std::initializer_list<std::string_view> allowed) {
-    if (!map.IsMap()) Error(map, path, "expected a mapping of keys to values");
-    for (const auto& kv : map) {
-      const auto key = kv.first.as<std::string>();
-      bool ok = false;
-      for (auto a : allowed) ok = ok || key == a;
-      if (!ok) {
-        std::string list;
-        for (auto a : allowed) list += fmt::format("{}{}", list.empty() ? "" : ", ", a);
-        Error(kv.first, path.empty() ? key : fmt::format("{}.{}", path, key),
-              fmt::format("unknown key; valid keys here: {}", list));
-      }
-    }
-  }
-
-  std::string Scalar(const YAML::Node& n, std::string_view path) {
-    if (!n.IsScalar()) Error(n, path, "expected a single value");
-    return n.as<std::string>();
-  }
-
-  std::uint64_t Number(const YAML::Node& n, std::string_view path, std::uint64_t lo,
-                       std::uint64_t hi, std::string_view what) {
-    const auto text = Scalar(n, path);
-    std::uint64_t v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi) {
-      Error(n, path, fmt::format("\"{}\" is not {} ({}..{})", text, what, lo, hi));
-    }
-    return v;
-  }
+  explicit Parser(std::string_view source) : YamlReader(source) {}
 
   std::uint32_t Asn(const YAML::Node& n, std::string_view path) {
     const auto v = Number(n, path, 1, 4294967295u, "a valid AS number");
@@ -74,13 +31,6 @@ class Parser {
       Error(n, path, "23456 is AS_TRANS (RFC 6793), not a real AS; expected 1..4294967295");
     }
     return static_cast<std::uint32_t>(v);
-  }
-
-  bool Bool(const YAML::Node& n, std::string_view path) {
-    const auto text = Scalar(n, path);
-    if (text == "true" || text == "yes") return true;
-    if (text == "false" || text == "no") return false;
-    Error(n, path, fmt::format("\"{}\" is not true or false", text));
   }
 
   IpAddress Address(const YAML::Node& n, std::string_view path) {
@@ -192,7 +142,7 @@ class Parser {
   }
 
   RouterConfig Parse(const YAML::Node& root) {
-    if (!root || root.IsNull()) throw ConfigError{fmt::format("{}: the file is empty", source_)};
+    if (!root || root.IsNull()) throw YamlError{fmt::format("{}: the file is empty", source())};
     CheckKeys(root, "",
               {"router_id", "local_as", "mode", "listen", "timers", "neighbors", "hostname",
                "originate", "fib"});
@@ -273,23 +223,14 @@ class Parser {
     }
     return c;
   }
-
- private:
-  std::string source_;
 };
 
 }  // namespace
 
 Result<RouterConfig, std::string> ParseRouterConfig(std::string_view yaml, std::string_view source) {
-  try {
-    const YAML::Node root = YAML::Load(std::string(yaml));
+  return ParseYaml<RouterConfig>(yaml, source, [&](const YAML::Node& root) {
     return Parser(source).Parse(root);
-  } catch (const ConfigError& e) {
-    return Fail(e.message);
-  } catch (const YAML::Exception& e) {
-    if (e.mark.is_null()) return Fail(fmt::format("{}: {}", source, e.msg));
-    return Fail(fmt::format("{}:{}:{}: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg));
-  }
+  });
 }
 
 Result<RouterConfig, std::string> LoadRouterConfig(const std::string& path) {

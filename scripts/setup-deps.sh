@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build clang lld libclang-rt-dev clang-format
   # libraries
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev libboost-dev
-  doctest-dev libbenchmark-dev libmnl-dev pkg-config
+  doctest-dev libbenchmark-dev libkainjow-mustache-dev libvalijson-dev libmnl-dev pkg-config
   # tests: real peers, captures and the Wireshark cross-check
   iproute2 gobgpd bird2 frr tshark tcpdump python3
 )

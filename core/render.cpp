@@ -1,0 +1,428 @@
+#include "core/render.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <kainjow/mustache.hpp>
+
+#include "core/embedded_files.h"
+
+namespace bgpdemo::core {
+
+namespace {
+
+namespace mustache = kainjow::mustache;
+using bgp::wire::IpAddress;
+
+constexpr std::string_view kTemplateDir = "templates/";
+constexpr std::string_view kTemplateSuffix = ".mustache";
+constexpr std::string_view kHeaderPartial = "header";
+
+// One output file: which template makes it, and the first line of its header comment.
+struct FileSpec {
+  std::string name;  // file name inside the cluster's (or the router's) folder
+  std::string template_name;
+  std::string title;
+  FileKind kind;
+};
+
+// The files of one cluster, in the order the demo uses them.
+std::vector<FileSpec> ClusterFiles(const CiliumVersion& v, BgpApi api) {
+  std::vector<FileSpec> f{
+      {"kind.yaml", "kind.yaml", "kind cluster configuration", FileKind::kKindConfig},
+      // 1.14 keeps the original demo's keys (tunnel, kubeProxyReplacement: strict); 1.15
+      // ignores `tunnel` and 1.16 refuses it, so later lines get routingMode: native.
+      {"cilium-values.yaml", v.minor == 14 ? "cilium-values-1.14.yaml" : "cilium-values.yaml",
+       fmt::format("Helm values for Cilium {}", v.ToString()), FileKind::kHelmValues},
+      {"nginx.yaml", "nginx.yaml", "nginx Deployment and LoadBalancer Service",
+       FileKind::kManifest},
+      {"lb-ippool.yaml", "lb-ippool.yaml", "LoadBalancer IP pool", FileKind::kManifest},
+  };
+  if (api == BgpApi::kV1) {
+    f.push_back({"bgp-peering-policy.yaml", "bgp-peering-policy.yaml", "BGP peering policy (BGPv1)",
+                 FileKind::kManifest});
+    f.push_back({"node-annotations.yaml", "node-annotations.yaml",
+                 "BGPv1 virtual router annotation for every node", FileKind::kNodeAnnotations});
+  } else {
+    f.push_back({"bgp-cluster-config.yaml", "bgp-cluster-config.yaml",
+                 "BGP instance and peer (BGPv2)", FileKind::kManifest});
+    f.push_back({"bgp-peer-config.yaml", "bgp-peer-config.yaml", "BGP session settings (BGPv2)",
+                 FileKind::kManifest});
+    f.push_back({"bgp-advertisement.yaml", "bgp-advertisement.yaml",
+                 "what the nodes advertise (BGPv2)", FileKind::kManifest});
+  }
+  f.push_back({"node-routes.yaml", "node-routes.yaml",
+               "static routes for every node (Cilium does not install BGP routes)",
+               FileKind::kNodeRoutes});
+  return f;
+}
+
+// Templates by name ("kind.yaml" -> kind.yaml.mustache), from the override folder when it
+// has the file, else compiled in.
+class Templates {
+ public:
+  explicit Templates(std::string dir) : dir_(std::move(dir)) {}
+
+  Result<std::string, std::string> Get(const std::string& name) const {
+    const auto file = name + std::string(kTemplateSuffix);
+    if (!dir_.empty()) {
+      const auto path = std::filesystem::path(dir_) / file;
+      std::error_code ec;
+      if (std::filesystem::exists(path, ec)) {
+        std::ifstream in(path);
+        if (!in) return Fail(fmt::format("{}: cannot read the template", path.string()));
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      }
+    }
+    if (auto text = FindEmbeddedFile(std::string(kTemplateDir) + file)) return std::string(*text);
+    return Fail(fmt::format("no template {} (compiled in or in --templates)", file));
+  }
+
+  // Where a template came from, for error messages.
+  std::string Origin(const std::string& name) const {
+    const auto file = name + std::string(kTemplateSuffix);
+    std::error_code ec;
+    if (!dir_.empty() && std::filesystem::exists(std::filesystem::path(dir_) / file, ec)) {
+      return (std::filesystem::path(dir_) / file).string();
+    }
+    return std::string(kTemplateDir) + file;
+  }
+
+ private:
+  std::string dir_;
+};
+
+mustache::data Labels(const std::vector<std::pair<std::string, std::string>>& labels) {
+  mustache::list l;
+  for (const auto& [k, v] : labels) {
+    mustache::data item;
+    item.set("key", k);
+    item.set("value", v);
+    l.push_back(item);
+  }
+  return l;
+}
+
+mustache::data Strings(const std::vector<std::string>& values) {
+  mustache::list l;
+  for (const auto& v : values) l.push_back(mustache::data(v));
+  return l;
+}
+
+std::string Join(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& v : values) out += (out.empty() ? "" : ", ") + v;
+  return out;
+}
+
+std::string Num(std::uint64_t v) {
+  return std::to_string(v);
+}
+
+// Whether `token` occurs in `text` as a whole word (ROUTER_ADDRESS_ON_kind is not in
+// ROUTER_ADDRESS_ON_kind2).
+bool HasToken(std::string_view text, std::string_view token) {
+  for (auto at = text.find(token); at != std::string_view::npos; at = text.find(token, at + 1)) {
+    const auto end = at + token.size();
+    const char next = end < text.size() ? text[end] : ' ';
+    const bool word = (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
+                      (next >= '0' && next <= '9') || next == '_' || next == '.' || next == '-';
+    if (!word) return true;
+  }
+  return false;
+}
+
+// A network's router address and subnet, given or placeholders.
+struct NetworkValues {
+  std::string router_address;
+  bool router_address_known = false;
+  std::string subnet;
+  bool subnet_known = false;
+};
+
+Result<std::map<std::string, NetworkValues>, std::string> ResolveNetworks(const Scenario& s,
+                                                                          const RenderOptions& o) {
+  std::map<std::string, NetworkValues> out;
+  for (const auto& n : s.networks) {
+    NetworkValues v;
+    v.router_address = RouterAddressPlaceholder(n.name);
+    v.subnet = n.subnet.empty() ? SubnetPlaceholder(n.name) : n.subnet;
+    v.subnet_known = !n.subnet.empty();
+    out[n.name] = v;
+  }
+  for (const auto& [network, address] : o.router_addresses) {
+    const auto flag = fmt::format("--router-address {}={}", network, address);
+    auto it = out.find(network);
+    if (it == out.end()) {
+      std::string names;
+      for (const auto& n : s.networks) names += (names.empty() ? "" : ", ") + n.name;
+      return Fail(fmt::format("{}: scenario {} has no network \"{}\" (its networks: {})", flag,
+                              s.name, network, names));
+    }
+    auto ip = IpAddress::Parse(address);
+    if (!ip || ip->afi != bgp::wire::Afi::kIpv4) {
+      return Fail(
+          fmt::format("{}: \"{}\" is not an IPv4 address like 172.22.0.254", flag, address));
+    }
+    if (it->second.subnet_known) {
+      const auto subnet = ParseIpv4Prefix(it->second.subnet);
+      const auto host = bgp::wire::Prefix::V4(ip->v4(), 32);
+      if (subnet && !Contains(*subnet, host)) {
+        return Fail(fmt::format("{}: {} is not inside network {}'s subnet {}", flag, address,
+                                network, it->second.subnet));
+      }
+    }
+    it->second.router_address = ip->ToString();
+    it->second.router_address_known = true;
+  }
+  return out;
+}
+
+// Values every file can use.
+mustache::data CommonView(const Scenario& s, const CiliumVersion& v, BgpApi api) {
+  mustache::data d;
+  d.set("scenario", s.name);
+  d.set("description", s.description);
+  d.set("cilium_version", v.ToString());
+  d.set("cilium_line", v.Line());
+  d.set("bgp_api", std::string(ToString(api)));
+  d.set("bgp_v1", api == BgpApi::kV1);
+  d.set("bgp_v2", api == BgpApi::kV2);
+  // cilium.io/v2 serves the BGPv2 resources and the LB pool from 1.18; 1.14 pools take
+  // `cidrs`, later ones `blocks`.
+  d.set("bgp_v2_api_version", v.minor >= 18 ? "cilium.io/v2" : "cilium.io/v2alpha1");
+  d.set("lb_pool_api_version", v.minor >= 18 ? "cilium.io/v2" : "cilium.io/v2alpha1");
+  d.set("lb_pool_cidrs", v.minor == 14);
+  d.set("router_name", s.router.name);
+  d.set("router_as", Num(s.router.as));
+  d.set("router_id", s.router.router_id);
+  d.set("router_mode", s.router.mode);
+  d.set("hold_time", Num(s.bgp.hold_time));
+  d.set("keepalive", Num(s.bgp.keepalive));
+  d.set("connect_retry", Num(s.bgp.connect_retry));
+  d.set("graceful_restart", s.bgp.graceful_restart);
+  d.set("graceful_restart_value", s.bgp.graceful_restart ? "true" : "false");
+  d.set("native_routing_cidr", s.NativeRoutingCidr().ToString());
+  return d;
+}
+
+mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
+                           const std::map<std::string, NetworkValues>& nets, mustache::data d) {
+  const auto& net = nets.at(c.network);
+  d.set("name", c.name);
+  d.set("context", "kind-" + c.name);
+  d.set("network", c.network);
+  d.set("subnet", net.subnet);
+  d.set("subnet_known", net.subnet_known);
+  d.set("pod_cidr", c.pod_cidr);
+  d.set("service_cidr", c.service_cidr);
+  d.set("lb_pool", c.lb_pool);
+  d.set("as", Num(c.as));
+  d.set("replicas", Num(c.nginx.replicas));
+  d.set("labels", Labels(c.nginx.labels));
+  d.set("control_plane", c.name + "-control-plane");
+  std::vector<std::string> nodes{c.name + "-control-plane"};
+  mustache::list workers;
+  for (std::uint64_t i = 1; i <= c.workers; ++i) {
+    // kind's names: <name>-worker, <name>-worker2, <name>-worker3...
+    nodes.push_back(i == 1 ? c.name + "-worker" : fmt::format("{}-worker{}", c.name, i));
+    mustache::data w;
+    w.set("node", nodes.back());
+    workers.push_back(w);
+  }
+  d.set("nodes", Strings(nodes));
+  d.set("nodes_joined", Join(nodes));
+  d.set("workers", workers);
+  d.set("router_address", net.router_address);
+  d.set("router_address_placeholder", !net.router_address_known);
+  mustache::list routes;
+  for (const auto& other : s.clusters) {
+    if (other.name == c.name) continue;
+    const std::pair<const std::string*, const char*> cidrs[] = {
+        {&other.pod_cidr, "pods"},
+        {&other.service_cidr, "services"},
+        {&other.lb_pool, "LoadBalancer IPs"}};
+    for (const auto& [cidr, what] : cidrs) {
+      mustache::data r;
+      r.set("to", *cidr);
+      r.set("via", net.router_address);
+      r.set("what", fmt::format("cluster {}'s {}", other.name, what));
+      routes.push_back(r);
+    }
+  }
+  d.set("has_routes", !routes.empty());
+  d.set("routes", routes);
+  return d;
+}
+
+mustache::data RouterView(const Scenario& s, const std::map<std::string, NetworkValues>& nets,
+                          mustache::data d) {
+  mustache::list neighbors;
+  for (const auto& n : s.networks) {
+    const ClusterSpec* cluster = nullptr;
+    for (const auto& c : s.clusters) {
+      if (c.network == n.name) cluster = &c;
+    }
+    if (!cluster) continue;  // validation refuses networks without a cluster
+    mustache::data nb;
+    nb.set("network", n.name);
+    nb.set("cluster", cluster->name);
+    nb.set("range", nets.at(n.name).subnet);
+    nb.set("range_placeholder", !nets.at(n.name).subnet_known);
+    nb.set("peer_as", Num(cluster->as));
+    neighbors.push_back(nb);
+  }
+  d.set("neighbors", neighbors);
+  std::vector<std::string> names;
+  for (const auto& n : s.networks) names.push_back(n.name);
+  d.set("networks_joined", Join(names));
+  return d;
+}
+
+// Lines that only held section tags come out empty (kainjow keeps some of them): rendered
+// files have no blank lines at all, so templates write "#" for a break in a comment.
+std::string DropBlankLines(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const auto line = text.substr(start, end - start);
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
+      out.append(line);
+      out.push_back('\n');
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+class Renderer {
+ public:
+  explicit Renderer(const Templates& t) : templates_(t) {}
+
+  Result<std::string, std::string> Run(const std::string& template_name, mustache::data view,
+                                       const std::string& file, const std::string& title) {
+    auto text = templates_.Get(template_name);
+    if (!text) return Fail(text.error());
+    auto header = templates_.Get(std::string(kHeaderPartial));
+    if (!header) return Fail(header.error());
+    const std::string header_text = *header;
+    view.set("file", file);
+    view.set("title", title);
+    view.set(std::string(kHeaderPartial), mustache::partial([header_text] { return header_text; }));
+    mustache::mustache tmpl(*text);
+    if (!tmpl.is_valid()) {
+      return Fail(fmt::format("{}: {}", templates_.Origin(template_name), tmpl.error_message()));
+    }
+    // YAML, not HTML: values go in as they are.
+    tmpl.set_custom_escape([](const std::string& s) { return s; });
+    const auto out = tmpl.render(view);
+    if (!tmpl.is_valid()) {
+      return Fail(fmt::format("{}: {}", templates_.Origin(template_name), tmpl.error_message()));
+    }
+    return DropBlankLines(out);
+  }
+
+ private:
+  const Templates& templates_;
+};
+
+}  // namespace
+
+std::string_view ToString(FileKind kind) {
+  switch (kind) {
+    case FileKind::kKindConfig:
+      return "kind-config";
+    case FileKind::kHelmValues:
+      return "helm-values";
+    case FileKind::kManifest:
+      return "manifest";
+    case FileKind::kNodeAnnotations:
+      return "node-annotations";
+    case FileKind::kNodeRoutes:
+      return "node-routes";
+    case FileKind::kRouterConfig:
+      return "router-config";
+  }
+  return "unknown";
+}
+
+std::string RouterAddressPlaceholder(std::string_view network) {
+  return fmt::format("ROUTER_ADDRESS_ON_{}", network);
+}
+
+std::string SubnetPlaceholder(std::string_view network) {
+  return fmt::format("SUBNET_OF_{}", network);
+}
+
+std::vector<std::string> TemplateNames() {
+  std::vector<std::string> names;
+  for (const auto& f : EmbeddedFiles()) {
+    if (f.path.starts_with(kTemplateDir)) names.emplace_back(f.path.substr(kTemplateDir.size()));
+  }
+  return names;
+}
+
+Result<void, std::string> CheckRenderOptions(const Scenario& s, const RenderOptions& options) {
+  auto nets = ResolveNetworks(s, options);
+  if (!nets) return Fail(nets.error());
+  return {};
+}
+
+Result<RenderResult, std::string> Render(const Scenario& s, const RenderOptions& options) {
+  auto nets = ResolveNetworks(s, options);
+  if (!nets) return Fail(nets.error());
+  const auto version = s.Version();
+  const auto api = s.Api();
+  const Templates templates(options.templates_dir);
+  Renderer renderer(templates);
+  const auto common = CommonView(s, version, api);
+
+  RenderResult result;
+  for (const auto& c : s.clusters) {
+    const auto view = ClusterView(s, c, *nets, common);
+    for (const auto& spec : ClusterFiles(version, api)) {
+      const auto path = fmt::format("{}/{}", c.name, spec.name);
+      auto content = renderer.Run(spec.template_name, view, path, spec.title);
+      if (!content) return Fail(content.error());
+      result.files.push_back({path, std::move(*content), spec.kind, c.name});
+    }
+  }
+  {
+    const std::string path = "router/router.yaml";
+    auto content = renderer.Run("router.yaml", RouterView(s, *nets, common), path,
+                                "route server configuration");
+    if (!content) return Fail(content.error());
+    result.files.push_back({path, std::move(*content), FileKind::kRouterConfig, ""});
+  }
+
+  for (const auto& n : s.networks) {
+    const auto& v = nets->at(n.name);
+    std::vector<Placeholder> wanted;
+    if (!v.router_address_known) {
+      wanted.push_back({v.router_address,
+                        fmt::format("the route server's address on Docker network {}", n.name),
+                        fmt::format("--router-address {}=IP", n.name),
+                        {}});
+    }
+    if (!v.subnet_known) {
+      wanted.push_back({v.subnet,
+                        fmt::format("the subnet Docker gave network {}", n.name),
+                        fmt::format("--network-subnet {}=CIDR", n.name),
+                        {}});
+    }
+    for (auto& p : wanted) {
+      for (const auto& f : result.files) {
+        if (HasToken(f.content, p.token)) p.files.push_back(f.path);
+      }
+      if (!p.files.empty()) result.placeholders.push_back(std::move(p));
+    }
+  }
+  return result;
+}
+
+}  // namespace bgpdemo::core

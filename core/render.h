@@ -1,0 +1,80 @@
+// Renders every file a scenario's demo applies or runs, from the templates in templates/
+// (compiled in; a folder on disk can override them): per cluster the kind config, the
+// Cilium Helm values, the nginx Deployment and Service, the LB IP pool, the BGP resources
+// (a v1 CiliumBGPPeeringPolicy and node annotations, or the BGPv2 CiliumBGPClusterConfig,
+// CiliumBGPPeerConfig and CiliumBGPAdvertisement) and the static routes its nodes need;
+// and the route server's configuration.
+//
+// Data flow: a valid Scenario (core/scenario_validate.h) and the values known only at run
+// time (the router's address on each network) -> one mustache view per file -> kainjow
+// mustache -> RenderedFile. Which template and which apiVersion a file gets depends on the
+// Cilium release line; the templates themselves hold no version logic. Values not given
+// are left as placeholders (ROUTER_ADDRESS_ON_<network>, SUBNET_OF_<network>) with a
+// comment line next to them, and listed in RenderResult::placeholders.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bgp/result.h"
+#include "core/scenario.h"
+
+namespace bgpdemo::core {
+
+enum class FileKind {
+  kKindConfig,       // kind.x-k8s.io/v1alpha4 Cluster
+  kHelmValues,       // values for the cilium/cilium chart
+  kManifest,         // Kubernetes objects for kubectl apply (one or more documents)
+  kNodeAnnotations,  // a merge patch for every node (BGPv1 virtual router annotation)
+  kNodeRoutes,       // static routes for every node of a cluster
+  kRouterConfig,     // the route server's configuration (core/router_config.h)
+};
+std::string_view ToString(FileKind kind);
+
+struct RenderedFile {
+  std::string path;  // relative: "<cluster>/kind.yaml", "router/router.yaml"
+  std::string content;
+  FileKind kind;
+  std::string cluster;  // empty for the router's files
+};
+
+// A value render could not know, left in the files as `token`.
+struct Placeholder {
+  std::string token;               // "ROUTER_ADDRESS_ON_kind"
+  std::string meaning;             // what it stands for
+  std::string how;                 // how to give it, e.g. "--router-address kind=IP"
+  std::vector<std::string> files;  // the files that hold it
+};
+
+struct RenderOptions {
+  // The route server's IPv4 address on each Docker network, by network name.
+  std::map<std::string, std::string> router_addresses;
+  // A folder whose *.mustache files replace the compiled-in templates of the same name;
+  // empty: the compiled-in ones only.
+  std::string templates_dir;
+};
+
+struct RenderResult {
+  std::vector<RenderedFile> files;  // clusters in scenario order, then the router
+  std::vector<Placeholder> placeholders;
+};
+
+// Checks the run-time values of `options` against the scenario: each router address names
+// one of its networks and is an IPv4 address inside that network's subnet (when known).
+// The message starts with the offending flag ("--router-address kind=...: ...").
+Result<void, std::string> CheckRenderOptions(const Scenario& s, const RenderOptions& options);
+
+// REQUIRES: ValidateScenario(s) is empty. Errors: what CheckRenderOptions reports, a
+// template that does not parse or cannot be read.
+Result<RenderResult, std::string> Render(const Scenario& s, const RenderOptions& options);
+
+// The placeholder for the router's address on `network`, and for its subnet.
+std::string RouterAddressPlaceholder(std::string_view network);
+std::string SubnetPlaceholder(std::string_view network);
+
+// The names of the compiled-in templates ("kind.yaml.mustache", ...).
+std::vector<std::string> TemplateNames();
+
+}  // namespace bgpdemo::core

@@ -1,0 +1,351 @@
+#include "core/scenario.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "bgp/check.h"
+#include "core/embedded_files.h"
+#include "core/yaml_util.h"
+
+namespace bgpdemo::core {
+
+SourcePos SourceMap::Find(std::string_view path) const {
+  std::string p(path);
+  while (true) {
+    if (auto it = positions_.find(p); it != positions_.end()) return it->second;
+    if (p.empty()) return {};
+    // Drop the last component: "a.b[2].c" -> "a.b[2]" -> "a.b" -> "a" -> "".
+    const auto cut = p.find_last_of(".[");
+    p = cut == std::string::npos ? std::string() : p.substr(0, cut);
+  }
+}
+
+std::string SourceMap::Locate(std::string_view source, std::string_view path) const {
+  const auto pos = Find(path);
+  if (!pos.origin.empty()) return pos.origin;
+  if (pos.line == 0) return std::string(source);
+  return fmt::format("{}:{}:{}", source, pos.line, pos.column);
+}
+
+std::optional<CiliumVersion> CiliumVersion::Parse(std::string_view text) {
+  CiliumVersion v;
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  int* parts[] = {&v.major, &v.minor, &v.patch};
+  for (int i = 0; i < 3; ++i) {
+    if (i > 0) {
+      if (p == end || *p != '.') return std::nullopt;
+      ++p;
+    }
+    if (p == end || *p < '0' || *p > '9') return std::nullopt;
+    auto [next, ec] = std::from_chars(p, end, *parts[i]);
+    if (ec != std::errc() || *parts[i] > 999) return std::nullopt;
+    p = next;
+  }
+  if (p != end) {
+    if (*p != '-' || p + 1 == end) return std::nullopt;
+    v.prerelease.assign(p + 1, end);
+    for (char c : v.prerelease) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '-';
+      if (!ok) return std::nullopt;
+    }
+  }
+  return v;
+}
+
+std::string CiliumVersion::ToString() const {
+  auto s = fmt::format("{}.{}.{}", major, minor, patch);
+  if (!prerelease.empty()) s += "-" + prerelease;
+  return s;
+}
+
+std::string CiliumVersion::Line() const {
+  return fmt::format("{}.{}", major, minor);
+}
+
+bool IsSupported(const CiliumVersion& v) {
+  return v.major == 1 && v.minor >= kMinCiliumMinor && v.minor <= kMaxCiliumMinor;
+}
+
+std::string_view ToString(BgpApi api) {
+  return api == BgpApi::kV1 ? "v1" : "v2";
+}
+
+BgpApi DefaultBgpApi(const CiliumVersion& v) {
+  return v.major == 1 && v.minor < 18 ? BgpApi::kV1 : BgpApi::kV2;
+}
+
+bool Supports(const CiliumVersion& v, BgpApi api) {
+  if (v.major != 1) return false;
+  return api == BgpApi::kV1 ? v.minor <= 18 : v.minor >= 16;
+}
+
+CiliumVersion Scenario::Version() const {
+  auto v = CiliumVersion::Parse(cilium_version);
+  BGPDEMO_CHECK(v.has_value());
+  return *v;
+}
+
+BgpApi Scenario::Api() const {
+  if (bgp.api == "v1") return BgpApi::kV1;
+  if (bgp.api == "v2") return BgpApi::kV2;
+  return DefaultBgpApi(Version());
+}
+
+const NetworkSpec* Scenario::FindNetwork(std::string_view name) const {
+  for (const auto& n : networks) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+std::optional<bgp::wire::Prefix> ParseIpv4Prefix(std::string_view text) {
+  auto p = bgp::wire::Prefix::Parse(text);
+  if (!p || p->afi != bgp::wire::Afi::kIpv4) return std::nullopt;
+  return p;
+}
+
+namespace {
+
+std::uint32_t V4(const bgp::wire::Prefix& p) {
+  return (std::uint32_t{p.addr[0]} << 24) | (std::uint32_t{p.addr[1]} << 16) |
+         (std::uint32_t{p.addr[2]} << 8) | std::uint32_t{p.addr[3]};
+}
+
+std::uint32_t MaskOf(int length) {
+  return length == 0 ? 0 : ~std::uint32_t{0} << (32 - length);
+}
+
+}  // namespace
+
+bool Contains(const bgp::wire::Prefix& outer, const bgp::wire::Prefix& inner) {
+  return inner.length >= outer.length && (V4(inner) & MaskOf(outer.length)) == V4(outer);
+}
+
+bool Overlaps(const bgp::wire::Prefix& a, const bgp::wire::Prefix& b) {
+  return Contains(a, b) || Contains(b, a);
+}
+
+bgp::wire::Prefix Supernet(const std::vector<bgp::wire::Prefix>& prefixes) {
+  BGPDEMO_CHECK(!prefixes.empty());
+  int length = prefixes.front().length;
+  const std::uint32_t first = V4(prefixes.front());
+  for (const auto& p : prefixes) {
+    length = std::min<int>(length, p.length);
+    while (length > 0 && ((V4(p) ^ first) & MaskOf(length)) != 0) --length;
+  }
+  return bgp::wire::Prefix::V4(first & MaskOf(length), static_cast<std::uint8_t>(length));
+}
+
+bgp::wire::Prefix Scenario::NativeRoutingCidr() const {
+  std::vector<bgp::wire::Prefix> all;
+  for (const auto& c : clusters) {
+    for (const auto* text : {&c.pod_cidr, &c.service_cidr, &c.lb_pool}) {
+      auto p = ParseIpv4Prefix(*text);
+      BGPDEMO_CHECK(p.has_value());
+      all.push_back(*p);
+    }
+  }
+  return Supernet(all);
+}
+
+namespace {
+
+class ScenarioParser : public YamlReader {
+ public:
+  ScenarioParser(std::string_view source, Scenario& s) : YamlReader(source), s_(s) {}
+
+  void Parse(const YAML::Node& root) {
+    if (!root || root.IsNull()) throw YamlError{fmt::format("{}: the file is empty", source())};
+    CheckKeys(root, "", {"description", "cilium", "bgp", "router", "networks", "clusters"});
+    Mark(root, "");
+    if (root["description"]) s_.description = Text(root["description"], "description");
+    if (const auto c = root["cilium"]) {
+      CheckKeys(c, "cilium", {"version"});
+      Mark(c, "cilium");
+      if (c["version"]) s_.cilium_version = Text(c["version"], "cilium.version");
+    }
+    if (const auto b = root["bgp"]) ParseBgp(b);
+    if (const auto r = root["router"]) ParseRouter(r);
+
+    const auto networks = root["networks"];
+    if (!networks)
+      Error(root, "networks", "missing (a list of Docker networks, e.g. [{name: kind}])");
+    List(networks, "networks");
+    for (std::size_t i = 0; i < networks.size(); ++i) {
+      s_.networks.push_back(ParseNetwork(networks[i], fmt::format("networks[{}]", i)));
+    }
+    const auto clusters = root["clusters"];
+    if (!clusters) Error(root, "clusters", "missing (a list of kind clusters)");
+    List(clusters, "clusters");
+    for (std::size_t i = 0; i < clusters.size(); ++i) {
+      s_.clusters.push_back(ParseCluster(clusters[i], fmt::format("clusters[{}]", i)));
+    }
+  }
+
+ private:
+  void Mark(const YAML::Node& n, const std::string& path) {
+    const auto m = n.Mark();
+    if (!m.is_null()) s_.positions.Set(path, SourcePos{m.line + 1, m.column + 1, {}});
+  }
+  std::string Text(const YAML::Node& n, const std::string& path) {
+    Mark(n, path);
+    return Scalar(n, path);
+  }
+  // Numbers are read whole here; their ranges are checked by ValidateScenario.
+  std::uint64_t Count(const YAML::Node& n, const std::string& path) {
+    Mark(n, path);
+    const auto text = Scalar(n, path);
+    std::uint64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      Error(n, path, fmt::format("\"{}\" is not a whole number", text));
+    }
+    return v;
+  }
+  bool Flag(const YAML::Node& n, const std::string& path) {
+    Mark(n, path);
+    return Bool(n, path);
+  }
+  void List(const YAML::Node& n, const std::string& path) {
+    if (!n.IsSequence()) Error(n, path, "expected a list");
+    Mark(n, path);
+  }
+
+  void ParseBgp(const YAML::Node& b) {
+    CheckKeys(b, "bgp", {"api", "hold_time", "keepalive", "connect_retry", "graceful_restart"});
+    Mark(b, "bgp");
+    if (b["api"]) s_.bgp.api = Text(b["api"], "bgp.api");
+    if (b["hold_time"]) s_.bgp.hold_time = Count(b["hold_time"], "bgp.hold_time");
+    if (b["keepalive"]) s_.bgp.keepalive = Count(b["keepalive"], "bgp.keepalive");
+    if (b["connect_retry"]) s_.bgp.connect_retry = Count(b["connect_retry"], "bgp.connect_retry");
+    if (b["graceful_restart"]) {
+      s_.bgp.graceful_restart = Flag(b["graceful_restart"], "bgp.graceful_restart");
+    }
+  }
+
+  void ParseRouter(const YAML::Node& r) {
+    CheckKeys(r, "router", {"name", "as", "mode", "router_id"});
+    Mark(r, "router");
+    if (r["name"]) s_.router.name = Text(r["name"], "router.name");
+    if (r["as"]) s_.router.as = Count(r["as"], "router.as");
+    if (r["mode"]) s_.router.mode = Text(r["mode"], "router.mode");
+    if (r["router_id"]) s_.router.router_id = Text(r["router_id"], "router.router_id");
+  }
+
+  NetworkSpec ParseNetwork(const YAML::Node& n, const std::string& path) {
+    CheckKeys(n, path, {"name", "subnet"});
+    Mark(n, path);
+    NetworkSpec net;
+    if (!n["name"]) Error(n, path, "missing name (the Docker network's name, e.g. kind)");
+    net.name = Text(n["name"], path + ".name");
+    if (n["subnet"]) net.subnet = Text(n["subnet"], path + ".subnet");
+    return net;
+  }
+
+  ClusterSpec ParseCluster(const YAML::Node& n, const std::string& path) {
+    CheckKeys(n, path,
+              {"name", "network", "pod_cidr", "service_cidr", "lb_pool", "as", "ibgp", "workers",
+               "nginx"});
+    Mark(n, path);
+    ClusterSpec c;
+    const auto required = [&](const char* key, const char* example) -> std::string {
+      if (!n[key]) Error(n, path, fmt::format("missing {} (e.g. {})", key, example));
+      return Text(n[key], fmt::format("{}.{}", path, key));
+    };
+    c.name = required("name", "cilium");
+    c.network = required("network", "kind");
+    c.pod_cidr = required("pod_cidr", "10.241.0.0/16");
+    c.service_cidr = required("service_cidr", "10.11.0.0/16");
+    c.lb_pool = required("lb_pool", "10.21.0.0/24");
+    if (!n["as"]) Error(n, path, "missing as (the cluster's AS number, e.g. 65100)");
+    c.as = Count(n["as"], path + ".as");
+    if (n["ibgp"]) c.ibgp = Flag(n["ibgp"], path + ".ibgp");
+    if (n["workers"]) c.workers = Count(n["workers"], path + ".workers");
+    if (const auto nginx = n["nginx"]) {
+      const auto np = path + ".nginx";
+      CheckKeys(nginx, np, {"replicas", "labels"});
+      Mark(nginx, np);
+      if (nginx["replicas"]) c.nginx.replicas = Count(nginx["replicas"], np + ".replicas");
+      if (const auto labels = nginx["labels"]) {
+        const auto lp = np + ".labels";
+        if (!labels.IsMap()) Error(labels, lp, "expected a mapping of label keys to values");
+        Mark(labels, lp);
+        c.nginx.labels.clear();
+        for (const auto& kv : labels) {
+          const auto key = kv.first.as<std::string>();
+          const auto value_path = fmt::format("{}.{}", lp, key);
+          c.nginx.labels.emplace_back(key, Text(kv.second, value_path));
+          // The key's own position, for errors about the key.
+          Mark(kv.first, value_path + "#key");
+        }
+      }
+    }
+    return c;
+  }
+
+  Scenario& s_;
+};
+
+std::string StemOf(std::string_view path) {
+  auto base = path.substr(path.find_last_of('/') + 1);
+  if (base.size() > 5 && base.substr(base.size() - 5) == ".yaml") base.remove_suffix(5);
+  return std::string(base);
+}
+
+constexpr std::string_view kScenarioDir = "scenarios/";
+
+}  // namespace
+
+Result<Scenario, std::string> ParseScenario(std::string_view yaml, std::string_view source,
+                                            std::string_view name) {
+  return ParseYaml<Scenario>(yaml, source, [&](const YAML::Node& root) {
+    Scenario s;
+    s.name = std::string(name);
+    s.source = std::string(source);
+    ScenarioParser(source, s).Parse(root);
+    return s;
+  });
+}
+
+std::vector<BuiltinScenario> BuiltinScenarios() {
+  std::vector<BuiltinScenario> out;
+  for (const auto& f : EmbeddedFiles()) {
+    if (!f.path.starts_with(kScenarioDir)) continue;
+    const auto name = StemOf(f.path);
+    auto s = ParseScenario(f.content, f.path, name);
+    out.push_back({name, s ? s->description : fmt::format("(does not parse: {})", s.error())});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+Result<Scenario, std::string> LoadScenario(std::string_view name_or_path) {
+  const bool is_path = name_or_path.find('/') != std::string_view::npos ||
+                       name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml");
+  if (!is_path) {
+    const auto path = fmt::format("{}{}.yaml", kScenarioDir, name_or_path);
+    if (auto text = FindEmbeddedFile(path)) return ParseScenario(*text, path, name_or_path);
+    std::string names;
+    for (const auto& b : BuiltinScenarios()) names += (names.empty() ? "" : ", ") + b.name;
+    return Fail(fmt::format(
+        "\"{}\" is not a built-in scenario ({}); give a scenario file's path (ending in .yaml "
+        "or containing a '/') to use your own",
+        name_or_path, names));
+  }
+  const std::string path(name_or_path);
+  std::ifstream f(path);
+  if (!f) return Fail(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return ParseScenario(text, path, StemOf(path));
+}
+
+}  // namespace bgpdemo::core

@@ -1,0 +1,162 @@
+// A scenario: one YAML file that describes a whole demo (route server, Docker networks,
+// kind clusters, Cilium version and BGP API, timers), from which `bgpdemo render` generates
+// every file the demo applies or runs. The format and its defaults are documented in
+// scenarios/two-cluster.yaml and in README.md ("Scenario files").
+//
+// Data flow: ParseScenario() reads the YAML into plain structs, keeping each field's
+// position in a SourceMap; it stops at the first structural problem (unknown key, a list
+// where a value belongs, a number that is not one). ValidateScenario()
+// (core/scenario_validate.h) then checks the meaning (CIDRs, overlaps, AS numbers, names,
+// versions, counts) and reports every problem at once, each at its file:line:column.
+// Fields whose meaning is checked there (CIDRs, versions, names) are kept as the text the
+// user wrote.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "bgp/result.h"
+#include "bgp/wire/prefix.h"
+
+namespace bgpdemo::core {
+
+// Where a field's value came from: a line and column of the scenario file, or a
+// command-line flag that overrode it.
+struct SourcePos {
+  int line = 0;        // 1-based; 0 when not from the file
+  int column = 0;      // 1-based
+  std::string origin;  // e.g. "--cilium-version"; empty: the scenario file
+};
+
+// Field path ("clusters[1].pod_cidr") to position. A path that was not in the file (a
+// default) is reported at its nearest enclosing path that was.
+class SourceMap {
+ public:
+  void Set(const std::string& path, SourcePos pos) { positions_[path] = std::move(pos); }
+  SourcePos Find(std::string_view path) const;
+  // "file:line:col", or the flag's name for an overridden value.
+  std::string Locate(std::string_view source, std::string_view path) const;
+
+ private:
+  std::map<std::string, SourcePos, std::less<>> positions_;
+};
+
+// A Cilium release: MAJOR.MINOR.PATCH with an optional -PRERELEASE ("1.20.0-dev").
+struct CiliumVersion {
+  int major = 0;
+  int minor = 0;
+  int patch = 0;
+  std::string prerelease;
+
+  static std::optional<CiliumVersion> Parse(std::string_view text);
+  std::string ToString() const;
+  // Minor release line, e.g. "1.14".
+  std::string Line() const;
+  friend bool operator==(const CiliumVersion&, const CiliumVersion&) = default;
+};
+
+// The supported range: the release lines whose CRDs and Helm charts bgpdemo's tests check
+// the rendered files against (../shared/fixtures/cilium): 1.14 to 1.20.
+inline constexpr int kMinCiliumMinor = 14;
+inline constexpr int kMaxCiliumMinor = 20;
+bool IsSupported(const CiliumVersion& v);
+
+// Which Cilium resources configure BGP.
+enum class BgpApi {
+  kV1,  // CiliumBGPPeeringPolicy (cilium.io/v2alpha1), Cilium 1.14 to 1.18
+  kV2,  // CiliumBGPClusterConfig, CiliumBGPPeerConfig, CiliumBGPAdvertisement, from 1.16
+};
+std::string_view ToString(BgpApi api);
+// The API a version uses when the scenario does not say: v1 before 1.18, v2 from 1.18.
+BgpApi DefaultBgpApi(const CiliumVersion& v);
+// Whether `v` serves `api`: v1 to 1.18 (removed in 1.19), v2 from 1.16.
+bool Supports(const CiliumVersion& v, BgpApi api);
+
+struct NetworkSpec {
+  std::string name;
+  std::string subnet;  // IPv4 prefix; empty: Docker chooses (known only at run time)
+};
+
+struct NginxSpec {
+  std::uint64_t replicas = 2;
+  std::vector<std::pair<std::string, std::string>> labels{{"app", "nginx"}};
+};
+
+struct ClusterSpec {
+  std::string name;  // kind cluster name; nodes are <name>-control-plane, <name>-worker...
+  std::string network;
+  std::string pod_cidr;
+  std::string service_cidr;
+  std::string lb_pool;  // CiliumLoadBalancerIPPool range for LoadBalancer services
+  std::uint64_t as = 0;
+  bool ibgp = false;  // allows as == router.as (an iBGP session with the route server)
+  std::uint64_t workers = 2;
+  NginxSpec nginx;
+};
+
+struct RouterSpec {
+  std::string name = "bgpdemo-router";  // container name and BGP hostname
+  std::uint64_t as = 65000;
+  std::string mode = "router";  // router | route-server (core/router_config.h)
+  std::string router_id = "10.0.0.1";
+};
+
+struct BgpSpec {
+  std::string api;  // "v1", "v2" or empty: DefaultBgpApi(version)
+  std::uint64_t hold_time = 90;
+  std::uint64_t keepalive = 30;
+  std::uint64_t connect_retry = 120;
+  bool graceful_restart = true;
+};
+
+struct Scenario {
+  std::string name;    // the built-in name, or the file name without .yaml
+  std::string source;  // the file, for messages
+  std::string description;
+  std::string cilium_version = "1.14.0";
+  BgpSpec bgp;
+  RouterSpec router;
+  std::vector<NetworkSpec> networks;
+  std::vector<ClusterSpec> clusters;
+  SourceMap positions;
+
+  // REQUIRES: the scenario is valid (ValidateScenario found nothing).
+  CiliumVersion Version() const;
+  BgpApi Api() const;
+  const NetworkSpec* FindNetwork(std::string_view name) const;
+  // Cilium's ipv4NativeRoutingCIDR for every cluster: the smallest prefix that covers the
+  // pod, service and LB CIDRs of all clusters, so that traffic between clusters is routed
+  // as it is, not masqueraded. REQUIRES: the scenario is valid.
+  bgp::wire::Prefix NativeRoutingCidr() const;
+};
+
+// An IPv4 prefix as a scenario writes it ("10.241.0.0/16"); nullopt otherwise.
+std::optional<bgp::wire::Prefix> ParseIpv4Prefix(std::string_view text);
+// The smallest prefix that covers every one of `prefixes` (IPv4). REQUIRES: non-empty.
+bgp::wire::Prefix Supernet(const std::vector<bgp::wire::Prefix>& prefixes);
+// Whether two IPv4 prefixes share an address; whether `inner` lies inside `outer`.
+bool Overlaps(const bgp::wire::Prefix& a, const bgp::wire::Prefix& b);
+bool Contains(const bgp::wire::Prefix& outer, const bgp::wire::Prefix& inner);
+
+// Reads a scenario. `source` names the text in messages; `name` becomes Scenario::name.
+Result<Scenario, std::string> ParseScenario(std::string_view yaml, std::string_view source,
+                                            std::string_view name);
+
+// A built-in scenario (compiled in from scenarios/) with its one-line description.
+struct BuiltinScenario {
+  std::string name;
+  std::string description;
+};
+std::vector<BuiltinScenario> BuiltinScenarios();
+
+// `name_or_path` is a built-in name ("two-cluster") or a file. A value with a '/' or
+// ending in .yaml is always a file.
+Result<Scenario, std::string> LoadScenario(std::string_view name_or_path);
+
+}  // namespace bgpdemo::core
