@@ -5,6 +5,9 @@
 #include <fstream>
 #include <iterator>
 
+#include <sstream>
+
+#include "cli/app.h"
 #include "core/hex.h"
 
 namespace bgpdemo::test {
@@ -65,6 +68,15 @@ Bytes Cat(std::initializer_list<Bytes> parts) {
   Bytes out;
   for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
+}
+
+CliRun Bgpdemo(std::vector<std::string> args, const std::string& stdin_text) {
+  std::vector<const char*> argv{"bgpdemo"};
+  for (const auto& a : args) argv.push_back(a.c_str());
+  std::istringstream in(stdin_text);
+  std::ostringstream out, err;
+  const int code = cli::Main(static_cast<int>(argv.size()), argv.data(), in, out, err);
+  return {code, out.str(), err.str()};
 }
 
 Bytes BasicAttrs() {

@@ -28,6 +28,13 @@ Bytes Attr(std::uint8_t flags, std::uint8_t type, const Bytes& value);
 // Concatenation.
 Bytes Cat(std::initializer_list<Bytes> parts);
 
+// bgpdemo run in-process through cli::Main, with the given standard input.
+struct CliRun {
+  int code;
+  std::string out, err;
+};
+CliRun Bgpdemo(std::vector<std::string> args, const std::string& stdin_text = "");
+
 // The mandatory attributes of a simple eBGP IPv4 route: ORIGIN IGP, AS_PATH [65100]
 // (4-octet), NEXT_HOP 10.0.0.2.
 Bytes BasicAttrs();

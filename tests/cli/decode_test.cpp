@@ -7,21 +7,9 @@
 #include "cli/app.h"
 #include "tests/test_util.h"
 
+using bgpdemo::test::Bgpdemo;
+
 namespace {
-
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run Bgpdemo(std::vector<std::string> args, const std::string& stdin_text = "") {
-  std::vector<const char*> argv{"bgpdemo"};
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::istringstream in(stdin_text);
-  std::ostringstream out, err;
-  const int code = bgpdemo::cli::Main(static_cast<int>(argv.size()), argv.data(), in, out, err);
-  return {code, out.str(), err.str()};
-}
 
 const char* kKeepalive = "ffffffffffffffffffffffffffffffff 0013 04";
 // ORIGIN IGP, AS_PATH [65100], NEXT_HOP 10.0.0.2, NLRI 10.241.1.0/24 and 10.11.0.10/32.

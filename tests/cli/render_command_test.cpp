@@ -13,21 +13,9 @@
 
 namespace fs = std::filesystem;
 
+using bgpdemo::test::Bgpdemo;
+
 namespace {
-
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run Bgpdemo(std::vector<std::string> args) {
-  std::vector<const char*> argv{"bgpdemo"};
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::istringstream in;
-  std::ostringstream out, err;
-  const int code = bgpdemo::cli::Main(static_cast<int>(argv.size()), argv.data(), in, out, err);
-  return {code, out.str(), err.str()};
-}
 
 fs::path TempDir(const std::string& name) {
   const auto dir = fs::temp_directory_path() / ("bgpdemo-cli-" + name);

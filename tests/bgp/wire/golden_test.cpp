@@ -30,6 +30,8 @@ using bgpdemo::test::Bytes;
 using bgpdemo::test::DataHex;
 using bgpdemo::test::ReadText;
 
+using bgpdemo::test::Bgpdemo;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -246,20 +248,6 @@ void CheckGobgpOpenHeader(const Golden& g, std::size_t length, std::uint8_t opt_
 }
 
 const ExtendedNextHopCap::Entry kIpv4OverIpv6{Afi::kIpv4, 1, Afi::kIpv6};
-
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run Bgpdemo(std::vector<std::string> args) {
-  std::vector<const char*> argv{"bgpdemo"};
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::istringstream in;
-  std::ostringstream out, err;
-  const int code = bgpdemo::cli::Main(static_cast<int>(argv.size()), argv.data(), in, out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::string JsonType(int type) {
   switch (type) {
