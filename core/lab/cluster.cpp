@@ -1,0 +1,296 @@
+#include "core/lab/cluster.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "core/scenario.h"
+#include "core/yaml_util.h"
+
+namespace bgpdemo::core::lab {
+
+namespace {
+
+using nlohmann::json;
+
+// One Kubernetes object with the file it came from, for messages.
+struct Object {
+  json doc;
+  std::string file;
+};
+
+Result<std::vector<Object>, std::string> Objects(const std::vector<RenderedFile>& files,
+                                                 FileKind kind) {
+  std::vector<Object> out;
+  for (const auto& f : files) {
+    if (f.kind != kind) continue;
+    try {
+      for (const auto& node : YAML::LoadAll(f.content)) {
+        if (node.IsNull()) continue;
+        out.push_back({YamlToJson(node), f.path});
+      }
+    } catch (const YAML::Exception& e) {
+      return Fail(fmt::format("{}: not YAML: {}", f.path, e.what()));
+    }
+  }
+  return out;
+}
+
+Labels LabelsAt(const json& obj, const json::json_pointer& ptr) {
+  Labels out;
+  if (!obj.contains(ptr) || !obj.at(ptr).is_object()) return out;
+  for (const auto& [k, v] : obj.at(ptr).items()) {
+    out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  }
+  return out;
+}
+
+std::string KindOf(const json& obj) { return obj.value("kind", std::string{}); }
+
+template <typename T>
+T NumberAt(const json& obj, const char* key, T fallback) {
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_number_integer() ? it->template get<T>() : fallback;
+}
+
+// The first usable address of an LB pool block, as Cilium's LB IPAM assigns it (network
+// and broadcast addresses are skipped for blocks larger than /31).
+Result<std::string, std::string> FirstPoolAddress(const std::string& cidr, const std::string& file) {
+  const auto p = ParseIpv4Prefix(cidr);
+  if (!p) return Fail(fmt::format("{}: pool block {:?} is not an IPv4 prefix", file, cidr));
+  std::uint32_t base = 0;
+  for (int i = 0; i < 4; ++i) base = base << 8 | p->addr[static_cast<std::size_t>(i)];
+  const std::uint32_t first = p->length < 31 ? base + 1 : base;
+  return bgp::wire::IpAddress::V4(first).ToString();
+}
+
+}  // namespace
+
+bool Matches(const Labels& selector, const Labels& labels) {
+  for (const auto& [k, v] : selector) {
+    const auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+Result<void, std::string> ApplyManifests(Cluster& c, const std::vector<RenderedFile>& files) {
+  auto manifests = Objects(files, FileKind::kManifest);
+  if (!manifests) return Fail(manifests.error());
+  std::vector<std::string> pool_blocks;
+  std::string pool_file;
+  for (const auto& [doc, file] : *manifests) {
+    const auto kind = KindOf(doc);
+    if (kind == "Deployment") {
+      c.replicas = NumberAt<std::uint64_t>(doc.value("spec", json::object()), "replicas", 1);
+      c.pod_labels = LabelsAt(doc, "/spec/template/metadata/labels"_json_pointer);
+    } else if (kind == "Service") {
+      if (doc.value("spec", json::object()).value("type", "") != "LoadBalancer") continue;
+      Service s;
+      s.name = doc.value("metadata", json::object()).value("name", "");
+      s.labels = LabelsAt(doc, "/metadata/labels"_json_pointer);
+      s.selector = LabelsAt(doc, "/spec/selector"_json_pointer);
+      c.services.push_back(std::move(s));
+    } else if (kind == "CiliumLoadBalancerIPPool") {
+      const auto spec = doc.value("spec", json::object());
+      // cilium.io/v2alpha1 in 1.14 names them cidrs; later releases, blocks.
+      for (const char* key : {"blocks", "cidrs"}) {
+        for (const auto& b : spec.value(key, json::array())) {
+          pool_blocks.push_back(b.value("cidr", ""));
+        }
+      }
+      pool_file = file;
+    }
+  }
+  if (!c.services.empty() && pool_blocks.empty()) {
+    return Fail(fmt::format("cluster {}: a LoadBalancer Service but no CiliumLoadBalancerIPPool "
+                           "block to take its address from",
+                           c.name));
+  }
+  // Each service takes the next address; the demo has one service per cluster.
+  for (std::size_t i = 0; i < c.services.size(); ++i) {
+    auto first = FirstPoolAddress(pool_blocks.front(), pool_file);
+    if (!first) return Fail(first.error());
+    auto addr = bgp::wire::IpAddress::Parse(*first);
+    c.services[i].lb_ip =
+        bgp::wire::IpAddress::V4(addr->v4() + static_cast<std::uint32_t>(i)).ToString();
+  }
+
+  auto patches = Objects(files, FileKind::kNodeAnnotations);
+  if (!patches) return Fail(patches.error());
+  for (const auto& [doc, file] : *patches) {
+    const auto annotations = LabelsAt(doc, "/metadata/annotations"_json_pointer);
+    for (auto& n : c.nodes) {
+      for (const auto& [k, v] : annotations) n.annotations[k] = v;
+    }
+  }
+  return {};
+}
+
+namespace {
+
+// cilium.io/bgp-virtual-router.<asn>: "local-port=179,router-id=..." -> the port.
+std::uint16_t ListenPortFor(const Node& n, std::uint32_t asn) {
+  const auto it = n.annotations.find(fmt::format("cilium.io/bgp-virtual-router.{}", asn));
+  if (it == n.annotations.end()) return 0;  // Cilium 1.14's GoBGP does not listen then
+  const std::string& v = it->second;
+  const auto at = v.find("local-port=");
+  if (at == std::string::npos) return 0;
+  return static_cast<std::uint16_t>(std::stoul(v.substr(at + 11)));
+}
+
+std::string StripHostLength(std::string address) {
+  if (const auto slash = address.find('/'); slash != std::string::npos) address.resize(slash);
+  return address;
+}
+
+void AddServicePrefixes(const Cluster& c, const Labels& selector, SpeakerConfig& s) {
+  for (const auto& svc : c.services) {
+    if (!svc.lb_ip.empty() && Matches(selector, svc.labels)) s.prefixes.push_back(svc.lb_ip + "/32");
+  }
+}
+
+SpeakerConfig SpeakerFor(const Node& n, std::uint32_t asn) {
+  SpeakerConfig s;
+  s.node = n.name;
+  s.netns = n.netns;
+  s.address = n.address;
+  s.local_as = asn;
+  return s;
+}
+
+// BGPv1: every virtual router of every CiliumBGPPeeringPolicy whose nodeSelector matches.
+Result<std::vector<SpeakerConfig>, std::string> V1Speakers(const Cluster& c,
+                                                           const std::vector<Object>& objects) {
+  std::vector<SpeakerConfig> out;
+  for (const auto& [doc, file] : objects) {
+    if (KindOf(doc) != "CiliumBGPPeeringPolicy") continue;
+    const auto node_selector = LabelsAt(doc, "/spec/nodeSelector/matchLabels"_json_pointer);
+    const auto spec = doc.value("spec", json::object());
+    for (const auto& n : c.nodes) {
+      if (!Matches(node_selector, n.labels)) continue;
+      for (const auto& vr : spec.value("virtualRouters", json::array())) {
+        auto s = SpeakerFor(n, NumberAt<std::uint32_t>(vr, "localASN", 0));
+        s.listen_port = ListenPortFor(n, s.local_as);
+        for (const auto& nb : vr.value("neighbors", json::array())) {
+          SpeakerNeighbor sn;
+          sn.address = StripHostLength(nb.value("peerAddress", ""));
+          sn.peer_as = NumberAt<std::uint32_t>(nb, "peerASN", 0);
+          sn.hold_time = NumberAt<std::uint16_t>(nb, "holdTimeSeconds", 90);
+          sn.keepalive = NumberAt<std::uint16_t>(nb, "keepAliveTimeSeconds", 30);
+          sn.connect_retry = NumberAt<std::uint16_t>(nb, "connectRetryTimeSeconds", 120);
+          const auto gr = nb.value("gracefulRestart", json::object());
+          sn.graceful_restart = gr.value("enabled", false);
+          sn.restart_time = NumberAt<std::uint16_t>(gr, "restartTimeSeconds", 120);
+          if (!bgp::wire::IpAddress::Parse(sn.address)) {
+            return Fail(fmt::format("{}: neighbor peerAddress {:?} is not an address (was the "
+                                   "router's address rendered?)",
+                                   file, nb.value("peerAddress", "")));
+          }
+          s.neighbors.push_back(sn);
+        }
+        if (vr.value("exportPodCIDR", false)) s.prefixes.push_back(n.pod_cidr);
+        const auto svc_selector = LabelsAt(vr, "/serviceSelector/matchLabels"_json_pointer);
+        if (vr.contains("serviceSelector")) AddServicePrefixes(c, svc_selector, s);
+        out.push_back(std::move(s));
+      }
+    }
+  }
+  return out;
+}
+
+// BGPv2: CiliumBGPClusterConfig instances and peers; each peer's CiliumBGPPeerConfig gives
+// the timers and selects CiliumBGPAdvertisements by label.
+Result<std::vector<SpeakerConfig>, std::string> V2Speakers(const Cluster& c,
+                                                           const std::vector<Object>& objects) {
+  std::map<std::string, json> peer_configs;
+  std::vector<const Object*> advertisements;
+  for (const auto& o : objects) {
+    if (KindOf(o.doc) == "CiliumBGPPeerConfig") {
+      peer_configs[o.doc.value("metadata", json::object()).value("name", "")] = o.doc;
+    } else if (KindOf(o.doc) == "CiliumBGPAdvertisement") {
+      advertisements.push_back(&o);
+    }
+  }
+  std::vector<SpeakerConfig> out;
+  for (const auto& [doc, file] : objects) {
+    if (KindOf(doc) != "CiliumBGPClusterConfig") continue;
+    const auto node_selector = LabelsAt(doc, "/spec/nodeSelector/matchLabels"_json_pointer);
+    for (const auto& n : c.nodes) {
+      if (!Matches(node_selector, n.labels)) continue;
+      for (const auto& inst : doc.value("spec", json::object()).value("bgpInstances", json::array())) {
+        auto s = SpeakerFor(n, NumberAt<std::uint32_t>(inst, "localASN", 0));
+        s.listen_port = 179;
+        std::vector<std::string> prefixes;
+        for (const auto& peer : inst.value("peers", json::array())) {
+          SpeakerNeighbor sn;
+          sn.address = StripHostLength(peer.value("peerAddress", ""));
+          sn.peer_as = NumberAt<std::uint32_t>(peer, "peerASN", 0);
+          if (!bgp::wire::IpAddress::Parse(sn.address)) {
+            return Fail(fmt::format("{}: peer peerAddress {:?} is not an address (was the "
+                                   "router's address rendered?)",
+                                   file, peer.value("peerAddress", "")));
+          }
+          const auto ref = peer.value("peerConfigRef", json::object()).value("name", "");
+          const auto pc = peer_configs.find(ref);
+          if (pc == peer_configs.end()) {
+            return Fail(fmt::format("{}: peerConfigRef {:?} names no CiliumBGPPeerConfig", file, ref));
+          }
+          const auto spec = pc->second.value("spec", json::object());
+          const auto timers = spec.value("timers", json::object());
+          sn.hold_time = NumberAt<std::uint16_t>(timers, "holdTimeSeconds", 90);
+          sn.keepalive = NumberAt<std::uint16_t>(timers, "keepAliveTimeSeconds", 30);
+          sn.connect_retry = NumberAt<std::uint16_t>(timers, "connectRetryTimeSeconds", 120);
+          const auto gr = spec.value("gracefulRestart", json::object());
+          sn.graceful_restart = gr.value("enabled", false);
+          sn.restart_time = NumberAt<std::uint16_t>(gr, "restartTimeSeconds", 120);
+          s.neighbors.push_back(sn);
+          for (const auto& fam : spec.value("families", json::array())) {
+            if (fam.value("afi", "") != "ipv4" || fam.value("safi", "") != "unicast") continue;
+            const auto sel = LabelsAt(fam, "/advertisements/matchLabels"_json_pointer);
+            for (const auto* adv : advertisements) {
+              if (!Matches(sel, LabelsAt(adv->doc, "/metadata/labels"_json_pointer))) continue;
+              for (const auto& a : adv->doc.value("spec", json::object())
+                                       .value("advertisements", json::array())) {
+                const auto type = a.value("advertisementType", "");
+                if (type == "PodCIDR") {
+                  prefixes.push_back(n.pod_cidr);
+                } else if (type == "Service") {
+                  SpeakerConfig tmp;
+                  AddServicePrefixes(c, LabelsAt(a, "/selector/matchLabels"_json_pointer), tmp);
+                  prefixes.insert(prefixes.end(), tmp.prefixes.begin(), tmp.prefixes.end());
+                }
+              }
+            }
+          }
+        }
+        for (auto& p : prefixes) {
+          if (std::find(s.prefixes.begin(), s.prefixes.end(), p) == s.prefixes.end()) {
+            s.prefixes.push_back(std::move(p));
+          }
+        }
+        out.push_back(std::move(s));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<SpeakerConfig>, std::string> CiliumBgpSpeakers(
+    const Cluster& c, const std::vector<RenderedFile>& files) {
+  auto objects = Objects(files, FileKind::kManifest);
+  if (!objects) return Fail(objects.error());
+  auto v1 = V1Speakers(c, *objects);
+  if (!v1) return v1;
+  auto v2 = V2Speakers(c, *objects);
+  if (!v2) return v2;
+  auto out = std::move(*v1);
+  out.insert(out.end(), v2->begin(), v2->end());
+  return out;
+}
+
+}  // namespace bgpdemo::core::lab

@@ -1,0 +1,308 @@
+#include "core/lab/plan.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+namespace bgpdemo::core::lab {
+
+namespace {
+
+using bgp::wire::IpAddress;
+using bgp::wire::Prefix;
+
+std::uint32_t Base(const Prefix& p) {
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < 4; ++i) v = v << 8 | p.addr[i];
+  return v;
+}
+
+std::uint64_t Size(const Prefix& p) { return std::uint64_t{1} << (32 - p.length); }
+
+std::string Address(std::uint32_t host_order) { return IpAddress::V4(host_order).ToString(); }
+
+bool ValidPrefix(std::string_view prefix) {
+  if (prefix.empty() || prefix.size() > 20 || prefix.front() == '-') return false;
+  return std::all_of(prefix.begin(), prefix.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+// A /16 for a network whose subnet Docker was to choose: the first of 172.18.0.0/16,
+// 172.19.0.0/16 ... (Docker's own order) that overlaps nothing in the scenario.
+std::string ChooseSubnet(const Scenario& s) {
+  std::vector<Prefix> taken;
+  auto take = [&](const std::string& text) {
+    if (auto p = ParseIpv4Prefix(text)) taken.push_back(*p);
+  };
+  for (const auto& n : s.networks) take(n.subnet);
+  for (const auto& c : s.clusters) {
+    take(c.pod_cidr);
+    take(c.service_cidr);
+    take(c.lb_pool);
+  }
+  for (std::uint32_t second = 18; second < 32; ++second) {
+    const auto candidate = Prefix::V4(172u << 24 | second << 16, 16);
+    if (std::none_of(taken.begin(), taken.end(),
+                     [&](const Prefix& t) { return Overlaps(t, candidate); })) {
+      return candidate.ToString();
+    }
+  }
+  return "192.168.0.0/16";  // only reached by a scenario with 14 networks in 172.16/12
+}
+
+Result<std::vector<StaticRoute>, std::string> NodeRoutes(const RenderedFile& f) {
+  std::vector<StaticRoute> out;
+  try {
+    const auto doc = YAML::Load(f.content);
+    for (const auto& r : doc["routes"]) {
+      out.push_back({r["to"].as<std::string>(), r["via"].as<std::string>()});
+    }
+  } catch (const YAML::Exception& e) {
+    return Fail(fmt::format("{}: {}", f.path, e.what()));
+  }
+  return out;
+}
+
+std::string WorkerName(const std::string& cluster, std::uint64_t i) {
+  return i == 0 ? cluster + "-worker" : fmt::format("{}-worker{}", cluster, i + 1);
+}
+
+}  // namespace
+
+const LabNode* LabPlan::FindNode(std::string_view name) const {
+  for (const auto& n : nodes) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+const LabNetwork* LabPlan::FindNetwork(std::string_view name) const {
+  for (const auto& n : networks) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> LbAddresses(const LabPlan& plan, std::string_view node) {
+  std::vector<std::string> out;
+  for (const auto& sp : plan.speakers) {
+    if (sp.node != node) continue;
+    for (const auto& prefix : sp.prefixes) {
+      if (!prefix.ends_with("/32")) continue;
+      auto addr = prefix.substr(0, prefix.size() - 3);
+      if (std::find(out.begin(), out.end(), addr) == out.end()) out.push_back(std::move(addr));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> LabPlan::Namespaces() const {
+  std::vector<std::string> out;
+  for (const auto& n : networks) out.push_back(n.netns);
+  out.push_back(router_netns);
+  for (const auto& n : nodes) out.push_back(n.netns);
+  for (const auto& p : pods) out.push_back(p.netns);
+  return out;
+}
+
+Result<LabPlan, std::string> PlanLab(const Scenario& scenario, const PlanOptions& options) {
+  if (!ValidPrefix(options.prefix)) {
+    return Fail(fmt::format("lab prefix {:?}: use 1 to 20 characters of a-z, 0-9 and '-', "
+                            "not starting with '-'",
+                            options.prefix));
+  }
+  Scenario s = scenario;
+  for (auto& n : s.networks) {
+    if (n.subnet.empty()) n.subnet = ChooseSubnet(s);
+  }
+
+  LabPlan plan;
+  plan.prefix = options.prefix;
+  plan.scenario = s.name;
+  plan.router_netns = options.prefix + "-router";
+  RenderOptions ro;
+  for (std::size_t i = 0; i < s.networks.size(); ++i) {
+    const auto subnet = *ParseIpv4Prefix(s.networks[i].subnet);
+    LabNetwork n;
+    n.name = s.networks[i].name;
+    n.subnet = s.networks[i].subnet;
+    n.prefix_length = subnet.length;
+    n.netns = fmt::format("{}-net-{}", options.prefix, n.name);
+    n.router_address = Address(Base(subnet) + static_cast<std::uint32_t>(Size(subnet) - 2));
+    n.router_ifname = fmt::format("eth{}", i);
+    ro.router_addresses[n.name] = n.router_address;
+    plan.networks.push_back(std::move(n));
+  }
+
+  std::map<std::string, std::uint32_t> next_host;  // per network: kind's next node address
+  for (const auto& c : s.clusters) {
+    const auto subnet = *ParseIpv4Prefix(s.FindNetwork(c.network)->subnet);
+    const auto pods = *ParseIpv4Prefix(c.pod_cidr);
+    const auto count = c.workers + 1;
+    if (pods.length > 24 || Size(pods) / 256 < count) {
+      return Fail(fmt::format("cluster {}: pod CIDR {} has no /24 for each of its {} nodes",
+                              c.name, c.pod_cidr, count));
+    }
+    for (std::uint64_t i = 0; i < count; ++i) {
+      auto& host = next_host.try_emplace(c.network, 2).first->second;
+      if (host >= Size(subnet) - 2) {
+        return Fail(fmt::format("network {}: subnet {} has no address left for cluster {}'s nodes",
+                                c.network, s.FindNetwork(c.network)->subnet, c.name));
+      }
+      LabNode n;
+      n.name = i == 0 ? c.name + "-control-plane" : WorkerName(c.name, i - 1);
+      n.cluster = c.name;
+      n.network = c.network;
+      n.netns = fmt::format("{}-node-{}", options.prefix, n.name);
+      n.address = Address(Base(subnet) + host);
+      n.port = fmt::format("node{}", host - 2);
+      ++host;
+      const auto pod_base = Base(pods) + static_cast<std::uint32_t>(i) * 256;
+      n.pod_cidr = Prefix::V4(pod_base, 24).ToString();
+      n.pod_gateway = Address(pod_base + 1);
+      n.control_plane = i == 0;
+      plan.nodes.push_back(std::move(n));
+    }
+  }
+
+  auto rendered = Render(s, ro);
+  if (!rendered) return Fail(rendered.error());
+  plan.rendered = std::move(*rendered);
+
+  for (const auto& c : s.clusters) {
+    std::vector<const LabNode*> workers;
+    for (const auto& n : plan.nodes) {
+      if (n.cluster == c.name && !n.control_plane) workers.push_back(&n);
+    }
+    std::map<std::string, int> on_node;
+    for (std::uint64_t r = 0; r < c.nginx.replicas; ++r) {
+      const LabNode& node = *workers[r % workers.size()];
+      const int k = on_node[node.name]++;
+      if (k >= 240) {
+        return Fail(fmt::format("cluster {}: {} nginx replicas do not fit in the /24 of its {} "
+                                "workers (240 each)",
+                                c.name, c.nginx.replicas, workers.size()));
+      }
+      LabPod p;
+      p.name = fmt::format("nginx-{}", r + 1);
+      p.cluster = c.name;
+      p.node = node.name;
+      p.netns = fmt::format("{}-pod-{}-{}", options.prefix, c.name, p.name);
+      p.address = Address(Base(*ParseIpv4Prefix(node.pod_cidr)) + 10 + static_cast<std::uint32_t>(k));
+      p.node_ifname = fmt::format("lxc{}", k);
+      plan.pods.push_back(std::move(p));
+    }
+
+    LabCluster lc;
+    lc.k8s.name = c.name;
+    for (const auto& n : plan.nodes) {
+      if (n.cluster != c.name) continue;
+      Node k;
+      k.name = n.name;
+      k.netns = n.netns;
+      k.address = n.address;
+      k.pod_cidr = n.pod_cidr;
+      k.labels = {{"kubernetes.io/os", "linux"}, {"kubernetes.io/hostname", n.name}};
+      if (n.control_plane) k.labels["node-role.kubernetes.io/control-plane"] = "";
+      lc.k8s.nodes.push_back(std::move(k));
+    }
+    std::vector<RenderedFile> files;
+    for (const auto& f : plan.rendered.files) {
+      if (f.cluster == c.name) files.push_back(f);
+    }
+    if (auto ok = ApplyManifests(lc.k8s, files); !ok) return Fail(ok.error());
+    auto speakers = CiliumBgpSpeakers(lc.k8s, files);
+    if (!speakers) return Fail(speakers.error());
+    plan.speakers.insert(plan.speakers.end(), speakers->begin(), speakers->end());
+    for (const auto& f : files) {
+      if (f.kind != FileKind::kNodeRoutes) continue;
+      auto routes = NodeRoutes(f);
+      if (!routes) return Fail(routes.error());
+      lc.node_routes = std::move(*routes);
+    }
+    plan.clusters.push_back(std::move(lc));
+  }
+  for (const auto& f : plan.rendered.files) {
+    if (f.kind == FileKind::kRouterConfig) plan.router_config = f.content;
+  }
+  return plan;
+}
+
+std::vector<NetnsScript> BuildScripts(const LabPlan& plan) {
+  std::vector<NetnsScript> out;
+  const std::pair<std::string, std::string> forwarding{"net.ipv4.ip_forward", "1"};
+  for (const auto& n : plan.networks) {
+    out.push_back({n.netns, {}, {"link set lo up", "link add br0 type bridge", "link set br0 up"}});
+  }
+  for (const auto& n : plan.nodes) {
+    const auto* net = plan.FindNetwork(n.network);
+    out.push_back({n.netns,
+                   {forwarding},
+                   {"link set lo up",
+                    fmt::format("link add eth0 type veth peer name {} netns {}", n.port, net->netns),
+                    fmt::format("addr add {}/{} dev eth0", n.address, net->prefix_length),
+                    "link set eth0 up"}});
+  }
+  NetnsScript router{plan.router_netns, {forwarding}, {"link set lo up"}};
+  for (const auto& n : plan.networks) {
+    router.ip_commands.push_back(fmt::format("link add {} type veth peer name router netns {}",
+                                             n.router_ifname, n.netns));
+    router.ip_commands.push_back(
+        fmt::format("addr add {}/{} dev {}", n.router_address, n.prefix_length, n.router_ifname));
+    router.ip_commands.push_back(fmt::format("link set {} up", n.router_ifname));
+  }
+  out.push_back(std::move(router));
+  for (const auto& n : plan.networks) {
+    NetnsScript ports{n.netns, {}, {}};
+    auto attach = [&](const std::string& port) {
+      ports.ip_commands.push_back(fmt::format("link set {} master br0", port));
+      ports.ip_commands.push_back(fmt::format("link set {} up", port));
+    };
+    for (const auto& node : plan.nodes) {
+      if (node.network == n.name) attach(node.port);
+    }
+    attach("router");
+    out.push_back(std::move(ports));
+  }
+  for (const auto& p : plan.pods) {
+    const auto* node = plan.FindNode(p.node);
+    out.push_back({p.netns,
+                   {},
+                   {"link set lo up",
+                    fmt::format("link add eth0 type veth peer name {} netns {}", p.node_ifname,
+                                node->netns),
+                    fmt::format("addr add {}/32 dev eth0", p.address), "link set eth0 up",
+                    fmt::format("route add {} dev eth0 scope link", node->pod_gateway),
+                    fmt::format("route add default via {} dev eth0", node->pod_gateway)}});
+  }
+  for (const auto& n : plan.nodes) {
+    NetnsScript s{n.netns, {}, {}};
+    for (const auto& p : plan.pods) {
+      if (p.node != n.name) continue;
+      s.ip_commands.push_back(fmt::format("addr add {}/32 dev {}", n.pod_gateway, p.node_ifname));
+      s.ip_commands.push_back(fmt::format("link set {} up", p.node_ifname));
+      s.ip_commands.push_back(fmt::format("route add {}/32 dev {}", p.address, p.node_ifname));
+    }
+    // The LoadBalancer IPs this node advertises, answered here (Cilium's LB on the node).
+    for (const auto& lb : LbAddresses(plan, n.name)) {
+      s.ip_commands.push_back(fmt::format("addr add {}/32 dev lo", lb));
+    }
+    for (const auto& other : plan.nodes) {
+      if (other.cluster == n.cluster && other.name != n.name) {
+        s.ip_commands.push_back(fmt::format("route add {} via {}", other.pod_cidr, other.address));
+      }
+    }
+    for (const auto& c : plan.clusters) {
+      if (c.k8s.name != n.cluster) continue;
+      for (const auto& r : c.node_routes) {
+        s.ip_commands.push_back(fmt::format("route replace {} via {}", r.to, r.via));
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace bgpdemo::core::lab

@@ -1,0 +1,175 @@
+// The lab's plan for the built-in scenarios: addresses, pod placement, and the node
+// speakers Cilium would run, read from the rendered BGPv1 and BGPv2 resources.
+#include "core/lab/plan.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "core/scenario_validate.h"
+
+namespace bgpdemo::core::lab {
+namespace {
+
+Scenario Load(const std::string& name) {
+  auto s = LoadScenario(name);
+  REQUIRE_MESSAGE(s, (s ? "" : s.error()));
+  REQUIRE(ValidateScenario(*s).empty());
+  return *s;
+}
+
+LabPlan Plan(const std::string& name, const std::string& prefix = "t") {
+  auto plan = PlanLab(Load(name), {prefix});
+  REQUIRE_MESSAGE(plan, (plan ? "" : plan.error()));
+  return *plan;
+}
+
+const SpeakerConfig& SpeakerOf(const LabPlan& plan, const std::string& node) {
+  const auto it = std::find_if(plan.speakers.begin(), plan.speakers.end(),
+                               [&](const SpeakerConfig& s) { return s.node == node; });
+  REQUIRE(it != plan.speakers.end());
+  return *it;
+}
+
+TEST_CASE("lab plan: nodes, addresses and pods of two-cluster as kind and Kubernetes give them") {
+  const auto plan = Plan("two-cluster");
+  REQUIRE(plan.networks.size() == 2);
+  CHECK(plan.networks[0].netns == "t-net-kind");
+  CHECK(plan.networks[0].router_address == "172.22.255.254");
+  CHECK(plan.networks[1].router_address == "172.25.255.254");
+  CHECK(plan.router_netns == "t-router");
+
+  REQUIRE(plan.nodes.size() == 6);
+  const auto* cp = plan.FindNode("cilium-control-plane");
+  REQUIRE(cp != nullptr);
+  CHECK(cp->address == "172.22.0.2");
+  CHECK(cp->pod_cidr == "10.241.0.0/24");
+  CHECK(cp->control_plane);
+  const auto* w2 = plan.FindNode("cilium2-worker2");
+  REQUIRE(w2 != nullptr);
+  CHECK(w2->address == "172.25.0.4");
+  CHECK(w2->pod_cidr == "10.242.2.0/24");
+  CHECK(w2->pod_gateway == "10.242.2.1");
+
+  // Two replicas per cluster, one on each worker, none on the control plane.
+  REQUIRE(plan.pods.size() == 4);
+  CHECK(plan.pods[0].node == "cilium-worker");
+  CHECK(plan.pods[0].address == "10.241.1.10");
+  CHECK(plan.pods[1].node == "cilium-worker2");
+  CHECK(plan.pods[1].address == "10.241.2.10");
+  CHECK(plan.pods[2].netns == "t-pod-cilium2-nginx-1");
+
+  CHECK(plan.Namespaces().size() == 2 + 1 + 6 + 4);
+}
+
+TEST_CASE("lab plan: BGPv1 peering policy -> one speaker per node, as Cilium 1.14 runs it") {
+  const auto plan = Plan("two-cluster");
+  REQUIRE(plan.speakers.size() == 6);
+  const auto& s = SpeakerOf(plan, "cilium-worker");
+  CHECK(s.local_as == 65100);
+  CHECK(s.address == "172.22.0.3");
+  CHECK(s.netns == "t-node-cilium-worker");
+  CHECK(s.listen_port == 179);  // from the node annotation local-port=179
+  REQUIRE(s.neighbors.size() == 1);
+  CHECK(s.neighbors[0].address == "172.22.255.254");
+  CHECK(s.neighbors[0].peer_as == 65000);
+  CHECK(s.neighbors[0].hold_time == 90);
+  CHECK(s.neighbors[0].keepalive == 30);
+  CHECK(s.neighbors[0].connect_retry == 120);
+  CHECK(s.neighbors[0].graceful_restart);
+  // exportPodCIDR and the nginx LoadBalancer IP (the pool's first address).
+  CHECK(s.prefixes == std::vector<std::string>{"10.241.1.0/24", "10.21.0.1/32"});
+  const auto& s2 = SpeakerOf(plan, "cilium2-control-plane");
+  CHECK(s2.local_as == 65200);
+  CHECK(s2.prefixes == std::vector<std::string>{"10.242.0.0/24", "10.22.0.1/32"});
+  CHECK(LbAddresses(plan, "cilium2-control-plane") == std::vector<std::string>{"10.22.0.1"});
+}
+
+TEST_CASE("lab plan: BGPv2 resources give the same speakers") {
+  const auto v1 = Plan("two-cluster");
+  const auto v2 = Plan("two-cluster-v2");
+  REQUIRE(v2.speakers.size() == 6);
+  for (std::size_t i = 0; i < v1.speakers.size(); ++i) {
+    CAPTURE(v1.speakers[i].node);
+    CHECK(v2.speakers[i] == v1.speakers[i]);
+  }
+}
+
+TEST_CASE("lab plan: static routes from node-routes.yaml, direct routes inside a cluster") {
+  const auto plan = Plan("two-cluster");
+  const auto scripts = BuildScripts(plan);
+  auto script_for = [&](const std::string& ns, const std::string& has) -> const NetnsScript* {
+    for (const auto& s : scripts) {
+      if (s.netns != ns) continue;
+      for (const auto& c : s.ip_commands) {
+        if (c.find(has) != std::string::npos) return &s;
+      }
+    }
+    return nullptr;
+  };
+  const auto* node = script_for("t-node-cilium-worker", "route replace");
+  REQUIRE(node != nullptr);
+  const auto& cmds = node->ip_commands;
+  auto has = [&](const std::string& c) {
+    return std::find(cmds.begin(), cmds.end(), c) != cmds.end();
+  };
+  CHECK(has("route replace 10.242.0.0/16 via 172.22.255.254"));
+  CHECK(has("route replace 10.22.0.0/24 via 172.22.255.254"));
+  CHECK(has("route add 10.241.2.0/24 via 172.22.0.4"));
+  CHECK(has("route add 10.241.0.0/24 via 172.22.0.2"));
+  CHECK(has("addr add 10.21.0.1/32 dev lo"));
+  CHECK(has("route add 10.241.1.10/32 dev lxc0"));
+  CHECK(script_for("t-router", "link add eth1 type veth peer name router netns t-net-kind2"));
+  CHECK(script_for("t-net-kind", "link set node2 master br0"));
+  // The router's config is the rendered one, with the FIB on.
+  CHECK(plan.router_config.find("install: true") != std::string::npos);
+  CHECK(plan.router_config.find("range: 172.25.0.0/16") != std::string::npos);
+}
+
+TEST_CASE("lab plan: a network without a subnet gets a free /16; bad prefixes are refused") {
+  auto s = Load("two-cluster");
+  s.networks[1].subnet.clear();
+  auto plan = PlanLab(s, {"t"});
+  REQUIRE(plan);
+  CHECK(plan->networks[1].subnet == "172.18.0.0/16");
+  CHECK(plan->FindNode("cilium2-worker")->address == "172.18.0.3");
+
+  auto bad = PlanLab(Load("two-cluster"), {"Bad_Prefix"});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().find("a-z, 0-9") != std::string::npos);
+}
+
+TEST_CASE("lab plan: more replicas than a node's /24 holds is an error naming the cluster") {
+  auto s = Load("two-cluster");
+  s.clusters[0].workers = 1;
+  s.clusters[0].nginx.replicas = 241;
+  auto plan = PlanLab(s, {"t"});
+  REQUIRE_FALSE(plan);
+  CHECK(plan.error().find("cluster cilium: 241 nginx replicas") != std::string::npos);
+}
+
+TEST_CASE("cilium model: selectors match labels; no pool for a LoadBalancer is an error") {
+  CHECK(Matches({{"app", "nginx"}}, {{"app", "nginx"}, {"x", "y"}}));
+  CHECK_FALSE(Matches({{"app", "nginx"}}, {{"app", "web"}}));
+  CHECK(Matches({}, {}));
+  Cluster c;
+  c.name = "c";
+  const RenderedFile svc{"c/nginx.yaml",
+                         "apiVersion: v1\nkind: Service\nmetadata: {name: web, labels: {app: web}}\n"
+                         "spec: {type: LoadBalancer, selector: {app: web}}\n",
+                         FileKind::kManifest, "c"};
+  auto r = ApplyManifests(c, {svc});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().find("no CiliumLoadBalancerIPPool") != std::string::npos);
+  const RenderedFile pool{"c/lb-ippool.yaml",
+                          "apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\n"
+                          "spec: {cidrs: [{cidr: 10.9.0.0/31}]}\n",
+                          FileKind::kManifest, "c"};
+  Cluster c2;
+  REQUIRE(ApplyManifests(c2, {svc, pool}));
+  REQUIRE(c2.services.size() == 1);
+  CHECK(c2.services[0].lb_ip == "10.9.0.0");  // a /31 has no network address to skip
+}
+
+}  // namespace
+}  // namespace bgpdemo::core::lab
