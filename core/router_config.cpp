@@ -145,7 +145,7 @@ class Parser : public YamlReader {
     if (!root || root.IsNull()) throw YamlError{fmt::format("{}: the file is empty", source())};
     CheckKeys(root, "",
               {"router_id", "local_as", "mode", "listen", "timers", "neighbors", "hostname",
-               "originate", "fib"});
+               "originate", "fib", "extended_next_hop"});
     RouterConfig c;
     if (!root["router_id"]) Error(root, "router_id", "missing (an IPv4 address, e.g. 10.0.0.1)");
     const auto id = Address(root["router_id"], "router_id");
@@ -166,6 +166,9 @@ class Parser : public YamlReader {
       }
     }
     if (root["hostname"]) c.hostname = Scalar(root["hostname"], "hostname");
+    if (root["extended_next_hop"]) {
+      c.offer_extended_next_hop = Bool(root["extended_next_hop"], "extended_next_hop");
+    }
     if (const auto listen = root["listen"]) {
       CheckKeys(listen, "listen", {"addresses", "port"});
       if (listen["addresses"]) {

@@ -63,6 +63,9 @@ struct RouterConfig {
   std::vector<wire::Prefix> originate;
   FibConfig fib;
   std::string hostname;  // sent in the FQDN capability; empty: the machine's
+  // Offer the extended next hop capability (RFC 8950) for IPv4 unicast, as Cilium's GoBGP
+  // does: what the lab's node speakers do to look like Cilium on the wire.
+  bool offer_extended_next_hop = false;
   friend bool operator==(const RouterConfig&, const RouterConfig&) = default;
 };
 

@@ -257,6 +257,7 @@ session::SessionConfig Server::SessionConfigFor(const NeighborConfig& n,
   c.local.ipv6 = n.ipv6;
   c.local.graceful_restart = n.graceful_restart;
   c.local.hostname = config_.hostname;
+  c.local.extended_next_hop = config_.offer_extended_next_hop;
   c.fsm.passive = n.passive;
   c.fsm.hold_time = n.timers.hold_time;
   c.fsm.keepalive_time = n.timers.keepalive;

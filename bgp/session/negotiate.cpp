@@ -29,6 +29,9 @@ Open BuildOpen(const LocalSpeaker& local) {
     o.capabilities.push_back(GracefulRestartCap{0, local.restart_time, {}});
   }
   if (!local.hostname.empty()) o.capabilities.push_back(FqdnCap{local.hostname, ""});
+  if (local.extended_next_hop) {
+    o.capabilities.push_back(ExtendedNextHopCap{{{Afi::kIpv4, 1, Afi::kIpv6}}});
+  }
   return o;
 }
 

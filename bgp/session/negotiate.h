@@ -28,6 +28,9 @@ struct LocalSpeaker {
   bool graceful_restart = true;  // RFC 4724 receiving speaker (helper): no families
   std::uint16_t restart_time = 120;
   std::string hostname;  // FQDN capability; empty: not sent
+  // Offer RFC 8950 for IPv4 unicast with IPv6 next hops, as Cilium's GoBGP does on every
+  // session. Only offered: this speaker never sends an IPv6 next hop for IPv4.
+  bool extended_next_hop = false;
 };
 
 // What both sides agreed on.

@@ -71,7 +71,7 @@ TEST_CASE("router config: errors name file, line, column, field and what is vali
         "router.yaml:1:1: router_id: missing (an IPv4 address, e.g. 10.0.0.1)");
   CHECK(ErrorOf("router_id: 10.0.0.1\nlocal_as: 65000\nneighbours: []\n") ==
         "router.yaml:3:1: neighbours: unknown key; valid keys here: router_id, local_as, mode, "
-        "listen, timers, neighbors, hostname, originate, fib");
+        "listen, timers, neighbors, hostname, originate, fib, extended_next_hop");
   CHECK(ErrorOf("router_id: 10.0.0.1\nlocal_as: 65000\nneighbors:\n  - range: 172.22.0.1/16\n"
                 "    peer_as: 65100\n") ==
         "router.yaml:4:12: neighbors[0].range: \"172.22.0.1/16\" is not a prefix like "

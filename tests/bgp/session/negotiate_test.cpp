@@ -50,6 +50,19 @@ TEST_CASE("negotiate: our OPEN offers both families, RR, 4-octet AS, GR helper a
   LocalSpeaker big = Router();
   big.local_as = 4200000000u;
   CHECK(BuildOpen(big).my_as == kAsTrans);
+  CHECK_FALSE(o.Find<ExtendedNextHopCap>());
+}
+
+TEST_CASE("negotiate: a node speaker offers extended next hop for IPv4 as Cilium's GoBGP does") {
+  LocalSpeaker node = Router();
+  node.extended_next_hop = true;
+  const auto o = BuildOpen(node);
+  REQUIRE(o.Find<ExtendedNextHopCap>());
+  const auto& e = o.Find<ExtendedNextHopCap>()->entries;
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].afi == Afi::kIpv4);
+  CHECK(e[0].safi == 1);
+  CHECK(e[0].nexthop_afi == Afi::kIpv6);
 }
 
 TEST_CASE("negotiate: with Cilium's GoBGP") {

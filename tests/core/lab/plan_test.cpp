@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "core/lab/engine_speaker.h"
+#include "core/router_config.h"
 #include "core/scenario_validate.h"
 
 namespace bgpdemo::core::lab {
@@ -169,6 +171,40 @@ TEST_CASE("cilium model: selectors match labels; no pool for a LoadBalancer is a
   REQUIRE(ApplyManifests(c2, {svc, pool}));
   REQUIRE(c2.services.size() == 1);
   CHECK(c2.services[0].lb_ip == "10.9.0.0");  // a /31 has no network address to skip
+}
+
+}  // namespace
+}  // namespace bgpdemo::core::lab
+
+namespace bgpdemo::core::lab {
+namespace {
+
+TEST_CASE("engine speaker: the node's router config says what Cilium's GoBGP would do") {
+  const auto plan = Plan("two-cluster");
+  const auto& s = SpeakerOf(plan, "cilium2-worker");
+  const auto yaml = EngineSpeakerYaml(s);
+  auto c = ParseRouterConfig(yaml, "speaker.yaml");
+  REQUIRE_MESSAGE(c, (c ? "" : c.error()));
+  CHECK(bgp::wire::IpAddress::V4(c->router_id).ToString() == "172.25.0.3");
+  CHECK(c->local_as == 65200);
+  CHECK(c->mode == bgp::policy::Mode::kRouter);
+  CHECK(c->hostname == "cilium2-worker");
+  CHECK(c->offer_extended_next_hop);
+  CHECK(c->listen_port == 179);
+  REQUIRE(c->listen_addresses.size() == 1);
+  CHECK(c->listen_addresses[0].ToString() == "172.25.0.3");
+  REQUIRE(c->originate.size() == 2);
+  CHECK(c->originate[0].ToString() == "10.242.1.0/24");
+  CHECK(c->originate[1].ToString() == "10.22.0.1/32");
+  REQUIRE(c->neighbors.size() == 1);
+  const auto& n = c->neighbors[0];
+  CHECK(n.address->ToString() == "172.25.255.254");
+  CHECK(n.peer_as == 65000);
+  CHECK_FALSE(n.passive);  // dials out, and listens
+  CHECK(n.local_address->ToString() == "172.25.0.3");
+  CHECK(n.graceful_restart);
+  CHECK(n.timers == bgp::server::Timers{90, 30, 120});
+  CHECK_FALSE(c->fib.install);  // Cilium installs no BGP routes
 }
 
 }  // namespace
