@@ -1,0 +1,75 @@
+// What a running demo is, whichever provider runs it (lab or kind): the topology it was
+// built with, and what its speakers and the router's kernel say now. The verbs `peers`,
+// `routes` and `verify` work on these shapes only, so that their output is the same for
+// every provider (DESIGN.md "Providers").
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bgp/result.h"
+
+namespace bgpdemo::core {
+
+// What should be there: the nodes, their prefixes, the LoadBalancer IPs and the pods.
+struct Topology {
+  struct Node {
+    std::string name;
+    std::string cluster;
+    std::string address;
+    std::string pod_cidr;
+    bool speaker = true;  // the BGP resources select it
+  };
+  struct LoadBalancer {
+    std::string cluster;
+    std::string service;
+    std::string ip;
+    std::vector<std::string> nodes;  // the nodes that advertise it
+  };
+  struct Pod {
+    std::string cluster;
+    std::string name;
+    std::string node;
+    std::string address;
+  };
+  std::string router;  // its name, as the peers table shows it
+  std::vector<Node> nodes;
+  std::vector<LoadBalancer> load_balancers;
+  std::vector<Pod> pods;
+};
+
+// One route of the router's kernel table (ours: protocol 197).
+struct KernelRoute {
+  std::string prefix;
+  std::vector<std::string> next_hops;  // sorted; several: ECMP
+};
+
+// What the speakers and the kernel say now. A source that could not be read holds its
+// error; the checks that need it fail with that error as their reason.
+struct Observed {
+  Result<nlohmann::json, std::string> router_peers = Fail(std::string("not read"));
+  Result<nlohmann::json, std::string> router_routes = Fail(std::string("not read"));
+  Result<std::vector<KernelRoute>, std::string> kernel = Fail(std::string("not read"));
+  // By node name: that node's speaker's peers, in the router's peer JSON shape.
+  std::map<std::string, Result<nlohmann::json, std::string>> node_peers;
+};
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  double seconds = 0;
+};
+
+// An HTTP GET of http://<ip>:<port>/ from `from`: "router", or "<cluster>/<pod>".
+using Prober = std::function<Result<HttpResult, std::string>(
+    const std::string& from, const std::string& ip, std::uint16_t port)>;
+
+// `ip -j route show` output -> routes (a multipath route's "nexthops" are its next hops).
+Result<std::vector<KernelRoute>, std::string> ParseIpRouteJson(const std::string& text);
+
+}  // namespace bgpdemo::core

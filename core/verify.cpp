@@ -1,0 +1,298 @@
+#include "core/verify.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <future>
+#include <set>
+
+#include "core/table.h"
+
+namespace bgpdemo::core {
+
+namespace {
+
+using nlohmann::json;
+
+const json* PeerWithAddress(const json& peers, const std::string& address) {
+  for (const auto& p : peers) {
+    if (p.value("address", "") == address) return &p;
+  }
+  return nullptr;
+}
+
+std::string SessionDetail(const json& p) {
+  std::string d = fmt::format("{}, AS {} -> AS {}", p.value("state", "?"), p.value("local_asn", 0),
+                              p.value("peer_asn", 0));
+  if (p.value("state", "") == "established") {
+    for (const auto& f : p.value("families", json::array())) {
+      if (f.value("afi", "") == "ipv4") {
+        d += fmt::format(", {} received, {} advertised", f.value("received", 0),
+                         f.value("advertised", 0));
+      }
+    }
+  } else if (!p.value("last_error", "").empty()) {
+    d += ", last error: " + p.value("last_error", "");
+  }
+  return d;
+}
+
+void SessionChecks(const Topology& t, const Observed& o, std::vector<Check>& out) {
+  for (const auto& n : t.nodes) {
+    if (!n.speaker) continue;
+    Check router{"sessions", fmt::format("{}: router's view", n.name), false, ""};
+    if (!o.router_peers) {
+      router.detail = "cannot read the router's peers: " + o.router_peers.error();
+    } else if (const auto* p = PeerWithAddress(*o.router_peers, n.address)) {
+      router.ok = p->value("state", "") == "established";
+      router.detail = SessionDetail(*p);
+    } else {
+      router.detail = fmt::format("the router has no session with {}", n.address);
+    }
+    out.push_back(std::move(router));
+
+    Check node{"sessions", fmt::format("{}: node's view", n.name), false, ""};
+    const auto it = o.node_peers.find(n.name);
+    if (it == o.node_peers.end()) {
+      node.detail = "the node's speaker was not asked";
+    } else if (!it->second) {
+      node.detail = "cannot read the node's peers: " + it->second.error();
+    } else if (it->second->empty()) {
+      node.detail = "the node's speaker has no neighbor";
+    } else {
+      node.ok = true;
+      std::vector<std::string> details;
+      for (const auto& p : *it->second) {
+        node.ok = node.ok && p.value("state", "") == "established";
+        details.push_back(fmt::format("{}: {}", p.value("address", "?"), SessionDetail(p)));
+      }
+      node.detail = fmt::format("{}", fmt::join(details, "; "));
+    }
+    out.push_back(std::move(node));
+  }
+}
+
+// The prefixes the router must hold, each with the addresses of the nodes that own it.
+std::vector<std::pair<std::string, std::vector<std::string>>> Expected(const Topology& t) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  auto address_of = [&](const std::string& node) {
+    for (const auto& n : t.nodes) {
+      if (n.name == node) return n.address;
+    }
+    return std::string();
+  };
+  for (const auto& n : t.nodes) {
+    if (n.speaker) out.push_back({n.pod_cidr, {n.address}});
+  }
+  for (const auto& lb : t.load_balancers) {
+    std::vector<std::string> hops;
+    for (const auto& n : lb.nodes) hops.push_back(address_of(n));
+    std::sort(hops.begin(), hops.end());
+    out.push_back({lb.ip + "/32", hops});
+  }
+  return out;
+}
+
+void RouteChecks(const Topology& t, const Observed& o, std::vector<Check>& out) {
+  for (const auto& [prefix, owners] : Expected(t)) {
+    Check rib{"rib", prefix, false, ""};
+    if (!o.router_routes) {
+      rib.detail = "cannot read the router's routes: " + o.router_routes.error();
+    } else {
+      const json* route = nullptr;
+      for (const auto& r : *o.router_routes) {
+        if (r.value("prefix", "") == prefix) route = &r;
+      }
+      if (route == nullptr || !route->contains("best") || (*route)["best"].is_null()) {
+        rib.detail = fmt::format("not in the router's RIB (expected from {})", fmt::join(owners, ", "));
+      } else {
+        std::set<std::string> from;
+        for (const auto& p : (*route)["paths"]) from.insert(p.value("peer", ""));
+        std::vector<std::string> missing;
+        for (const auto& a : owners) {
+          if (!from.count(a)) missing.push_back(a);
+        }
+        rib.ok = missing.empty();
+        const auto& best = (*route)["best"];
+        rib.detail = fmt::format("best via {} from {} ({}), {} path{}", best.value("next_hop", "?"),
+                                 best.value("peer", "?"), best.value("reason", "?"),
+                                 (*route)["paths"].size(),
+                                 (*route)["paths"].size() == 1 ? "" : "s");
+        if (!missing.empty()) rib.detail += fmt::format("; no path from {}", fmt::join(missing, ", "));
+      }
+    }
+    out.push_back(std::move(rib));
+
+    Check kernel{"kernel", prefix, false, ""};
+    if (!o.kernel) {
+      kernel.detail = "cannot read the router's kernel routes: " + o.kernel.error();
+    } else {
+      const auto it = std::find_if(o.kernel->begin(), o.kernel->end(),
+                                   [&](const KernelRoute& r) { return r.prefix == prefix; });
+      if (it == o.kernel->end()) {
+        kernel.detail = "not in the router's kernel table";
+      } else {
+        kernel.ok = it->next_hops == owners;
+        kernel.detail = fmt::format("via {}{}", fmt::join(it->next_hops, ", "),
+                                    it->next_hops.size() > 1 ? " (ECMP)" : "");
+        if (!kernel.ok) kernel.detail += fmt::format("; expected via {}", fmt::join(owners, ", "));
+      }
+    }
+    out.push_back(std::move(kernel));
+  }
+}
+
+struct Probe {
+  std::string name;
+  std::string from;
+  std::string ip;
+  std::string expect_body;  // a substring the reply must hold; empty: any 200
+};
+
+std::vector<Probe> Probes(const Topology& t) {
+  std::vector<Probe> out;
+  for (const auto& lb : t.load_balancers) {
+    out.push_back({fmt::format("router -> {} ({} {})", lb.ip, lb.cluster, lb.service), "router",
+                   lb.ip, ""});
+  }
+  std::vector<std::string> clusters;
+  for (const auto& p : t.pods) {
+    if (std::find(clusters.begin(), clusters.end(), p.cluster) == clusters.end()) {
+      clusters.push_back(p.cluster);
+    }
+  }
+  for (const auto& c : clusters) {
+    std::vector<const Topology::Pod*> pods;
+    for (const auto& p : t.pods) {
+      if (p.cluster == c) pods.push_back(&p);
+    }
+    const auto& from = *pods.front();
+    for (const auto& lb : t.load_balancers) {
+      if (lb.cluster == c) continue;
+      out.push_back({fmt::format("{}/{} -> {} ({} {})", c, from.name, lb.ip, lb.cluster, lb.service),
+                     c + "/" + from.name, lb.ip, ""});
+    }
+    // Two pods on different nodes when there are, so that the packet crosses nodes.
+    const auto* to = pods.size() > 1 ? pods[1] : nullptr;
+    for (const auto* p : pods) {
+      if (p != pods.front() && p->node != from.node) {
+        to = p;
+        break;
+      }
+    }
+    if (to != nullptr) {
+      out.push_back({fmt::format("{}/{} -> {}/{} ({})", c, from.name, c, to->name, to->address),
+                     c + "/" + from.name, to->address, to->name});
+    }
+  }
+  return out;
+}
+
+void HttpChecks(const Topology& t, const Prober& prober, std::vector<Check>& out) {
+  const auto probes = Probes(t);
+  std::vector<std::future<Result<HttpResult, std::string>>> replies;
+  for (const auto& p : probes) {
+    replies.push_back(std::async(std::launch::async, [&prober, p] { return prober(p.from, p.ip, 80); }));
+  }
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const auto& p = probes[i];
+    auto r = replies[i].get();
+    Check c{"http", p.name, false, ""};
+    if (!r) {
+      c.detail = r.error();
+    } else {
+      std::string body = r->body;
+      while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+      c.ok = r->status == 200 && body.find(p.expect_body) != std::string::npos;
+      c.detail = fmt::format("HTTP {} in {:.3f} s: {:?}", r->status, r->seconds, body.substr(0, 60));
+    }
+    out.push_back(std::move(c));
+  }
+}
+
+std::string XmlEscape(std::string_view s) {
+  std::string out;
+  for (char ch : s) {
+    switch (ch) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += ch;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Check> Verify(const Topology& t, const Observed& o, const Prober& probe) {
+  std::vector<Check> out;
+  SessionChecks(t, o, out);
+  RouteChecks(t, o, out);
+  HttpChecks(t, probe, out);
+  return out;
+}
+
+void PrintChecksTable(const std::vector<Check>& checks, std::ostream& out) {
+  Table table({"CHECK", "RESULT", "DETAIL"});
+  std::size_t failed = 0;
+  for (const auto& c : checks) {
+    table.Add({c.group + " " + c.name, c.ok ? "ok" : "FAIL", c.detail});
+    failed += c.ok ? 0 : 1;
+  }
+  out << table.Render();
+  out << fmt::format("{} passed, {} failed\n", checks.size() - failed, failed);
+}
+
+nlohmann::json ChecksJson(const std::vector<Check>& checks) {
+  json list = json::array();
+  std::size_t failed = 0;
+  for (const auto& c : checks) {
+    list.push_back({{"group", c.group}, {"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
+    failed += c.ok ? 0 : 1;
+  }
+  return {{"passed", checks.size() - failed}, {"failed", failed}, {"checks", list}};
+}
+
+std::string ChecksJunit(const std::vector<Check>& checks, double seconds) {
+  std::size_t failed = 0;
+  for (const auto& c : checks) failed += c.ok ? 0 : 1;
+  std::string x = fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<testsuite name=\"bgpdemo verify\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n",
+      checks.size(), failed, seconds);
+  for (const auto& c : checks) {
+    x += fmt::format("  <testcase classname=\"{}\" name=\"{}\"", XmlEscape(c.group), XmlEscape(c.name));
+    if (c.ok) {
+      x += fmt::format("><system-out>{}</system-out></testcase>\n", XmlEscape(c.detail));
+    } else {
+      x += fmt::format("><failure message=\"{}\"/></testcase>\n", XmlEscape(c.detail));
+    }
+  }
+  x += "</testsuite>\n";
+  return x;
+}
+
+Result<std::vector<KernelRoute>, std::string> ParseIpRouteJson(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_array()) {
+    return Fail(fmt::format("`ip -j route` printed no JSON list: {:?}", text.substr(0, 80)));
+  }
+  std::vector<KernelRoute> out;
+  for (const auto& r : j) {
+    KernelRoute k;
+    k.prefix = r.value("dst", "");
+    if (k.prefix == "default") k.prefix = "0.0.0.0/0";
+    if (k.prefix.find('/') == std::string::npos) k.prefix += "/32";
+    if (r.contains("gateway")) k.next_hops.push_back(r.value("gateway", ""));
+    for (const auto& nh : r.value("nexthops", json::array())) {
+      if (nh.contains("gateway")) k.next_hops.push_back(nh.value("gateway", ""));
+    }
+    std::sort(k.next_hops.begin(), k.next_hops.end());
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+}  // namespace bgpdemo::core
