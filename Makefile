@@ -4,13 +4,16 @@
 #                run the unit tests and fuzzers under the sanitizers, then every test
 #   make build   install deps and build bin/bgpdemo
 #   make bench   build and run the benchmarks (figures only, never pass/fail)
+#   make demo    install deps, build, bring the two-cluster demo up (on the lab provider
+#                where Docker or kind is missing; needs root) and verify it
+#   make demo-down  take it down again
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build build-asan test test-asan test-main bench clean format
+.PHONY: all deps build build-asan test test-asan test-main bench demo demo-down clean format
 
 all: build
 
@@ -40,6 +43,17 @@ test: test-asan test-main
 
 bench: build
 	$(BUILD)/tests/bgpdemo_bench
+
+# Only the bgpdemo binary: the demo needs no tests built.
+demo: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS) --target bgpdemo
+	$(BUILD)/bgpdemo up
+	$(BUILD)/bgpdemo verify
+	@echo "The demo stays up: try $(BUILD)/bgpdemo peers, routes, status; 'make demo-down' ends it."
+
+demo-down:
+	$(BUILD)/bgpdemo down
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/decode_command.h"
+#include "cli/demo_command.h"
 #include "cli/exit_codes.h"
 #include "cli/render_command.h"
 #include "cli/router_command.h"
@@ -53,6 +54,8 @@ int Main(int argc, const char* const* argv, std::istream& in, std::ostream& out,
   auto* scenarios = AddScenariosCommand(app, scenarios_opts);
   RenderOptions render_opts;
   auto* render = AddRenderCommand(app, render_opts);
+  DemoOptions demo_opts;
+  AddDemoCommands(app, demo_opts);
 
   try {
     app.parse(argc, argv);
@@ -88,6 +91,7 @@ int Main(int argc, const char* const* argv, std::istream& in, std::ostream& out,
     if (router->parsed()) return RunRouter(router_opts, out, err);
     if (scenarios->parsed()) return RunScenarios(scenarios_opts, out);
     if (render->parsed()) return RunRender(render_opts, out, err);
+    if (DemoCommandParsed(demo_opts)) return RunDemo(demo_opts, out, err);
   } catch (const std::exception& e) {
     fmt::print(err, "bgpdemo: internal error: {}\n", e.what());
     return kExitInternal;

@@ -129,7 +129,7 @@ int Serve(const RouterOptions& o, std::ostream& err) {
   }
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
-  boost::asio::steady_timer deadline(io);
+  bool stopping = false;
   std::function<void()> wait_signal;
   wait_signal = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
@@ -148,15 +148,18 @@ int Serve(const RouterOptions& o, std::ostream& err) {
       server.Shutdown("bgpdemo router stopping");
       control.Stop();
       signals.cancel();
-      // Give the Cease messages a moment to leave, then stop whatever is still running.
-      deadline.expires_after(std::chrono::seconds(2));
-      deadline.async_wait([&io](const boost::system::error_code& e) {
-        if (!e) io.stop();
-      });
+      stopping = true;
+      io.stop();
     });
   };
   wait_signal();
   io.run();
+  if (stopping) {
+    // Let the Cease messages leave: run until every connection has written its last bytes
+    // and closed (the context runs out of work), for at most 2 s.
+    io.restart();
+    io.run_for(std::chrono::seconds(2));
+  }
   if (fib_sync) fib_sync->Stop(fib_config.keep_on_exit);
   log.Info("exit", {{"status", "0"}});
   return kExitOk;

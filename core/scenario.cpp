@@ -329,11 +329,19 @@ std::vector<BuiltinScenario> BuiltinScenarios() {
 }
 
 Result<Scenario, std::string> LoadScenario(std::string_view name_or_path) {
+  auto t = LoadScenarioText(name_or_path);
+  if (!t) return Fail(t.error());
+  return ParseScenario(t->text, t->source, t->name);
+}
+
+Result<ScenarioText, std::string> LoadScenarioText(std::string_view name_or_path) {
   const bool is_path = name_or_path.find('/') != std::string_view::npos ||
                        name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml");
   if (!is_path) {
     const auto path = fmt::format("{}{}.yaml", kScenarioDir, name_or_path);
-    if (auto text = FindEmbeddedFile(path)) return ParseScenario(*text, path, name_or_path);
+    if (auto text = FindEmbeddedFile(path)) {
+      return ScenarioText{std::string(*text), path, std::string(name_or_path)};
+    }
     std::string names;
     for (const auto& b : BuiltinScenarios()) names += (names.empty() ? "" : ", ") + b.name;
     return Fail(fmt::format(
@@ -344,8 +352,8 @@ Result<Scenario, std::string> LoadScenario(std::string_view name_or_path) {
   const std::string path(name_or_path);
   std::ifstream f(path);
   if (!f) return Fail(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  return ParseScenario(text, path, StemOf(path));
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return ScenarioText{std::move(text), path, StemOf(path)};
 }
 
 }  // namespace bgpdemo::core

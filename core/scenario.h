@@ -155,8 +155,17 @@ struct BuiltinScenario {
 };
 std::vector<BuiltinScenario> BuiltinScenarios();
 
+// A scenario's text before parsing, with the names ParseScenario wants: what `up` keeps in
+// its state so that the daemon and `down` plan from exactly the text `up` used.
+struct ScenarioText {
+  std::string text;
+  std::string source;  // the file, or scenarios/<name>.yaml for a built-in one
+  std::string name;
+};
+
 // `name_or_path` is a built-in name ("two-cluster") or a file. A value with a '/' or
 // ending in .yaml is always a file.
+Result<ScenarioText, std::string> LoadScenarioText(std::string_view name_or_path);
 Result<Scenario, std::string> LoadScenario(std::string_view name_or_path);
 
 }  // namespace bgpdemo::core

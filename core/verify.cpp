@@ -26,7 +26,7 @@ std::string SessionDetail(const json& p) {
                               p.value("peer_asn", 0));
   if (p.value("state", "") == "established") {
     for (const auto& f : p.value("families", json::array())) {
-      if (f.value("afi", "") == "ipv4") {
+      if (f.value("family", "").starts_with("ipv4")) {
         d += fmt::format(", {} received, {} advertised", f.value("received", 0),
                          f.value("advertised", 0));
       }

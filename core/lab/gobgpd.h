@@ -74,7 +74,9 @@ class GobgpdSpeaker {
   Result<void, std::string> Announce(const std::string& prefix);
   Result<void, std::string> Withdraw(const std::string& prefix);
 
-  // One entry per configured neighbor (PeerJsonFromGobgp).
+  // One entry per configured neighbor (PeerJsonFromGobgp), from the gobgpd that answers on
+  // the node namespace's API port, whether or not this object started it (the CLI asks the
+  // daemon's gobgpd through a GobgpdSpeaker of its own).
   Result<nlohmann::json, std::string> PeersJson() const;
 
  private:

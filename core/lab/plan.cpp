@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "core/scenario_validate.h"
+
 namespace bgpdemo::core::lab {
 
 namespace {
@@ -121,6 +123,7 @@ Result<LabPlan, std::string> PlanLab(const Scenario& scenario, const PlanOptions
   LabPlan plan;
   plan.prefix = options.prefix;
   plan.scenario = s.name;
+  plan.router_name = s.router.name;
   plan.router_netns = options.prefix + "-router";
   RenderOptions ro;
   for (std::size_t i = 0; i < s.networks.size(); ++i) {
@@ -228,6 +231,15 @@ Result<LabPlan, std::string> PlanLab(const Scenario& scenario, const PlanOptions
     if (f.kind == FileKind::kRouterConfig) plan.router_config = f.content;
   }
   return plan;
+}
+
+Result<LabPlan, std::string> PlanFromText(const ScenarioText& text, const PlanOptions& options) {
+  auto s = ParseScenario(text.text, text.source, text.name);
+  if (!s) return Fail(s.error());
+  if (const auto errors = ValidateScenario(*s); !errors.empty()) {
+    return Fail(FormatErrors(errors));
+  }
+  return PlanLab(*s, options);
 }
 
 std::vector<NetnsScript> BuildScripts(const LabPlan& plan) {

@@ -80,6 +80,7 @@ struct LabCluster {
 struct LabPlan {
   std::string prefix;
   std::string scenario;  // its name
+  std::string router_name;  // the scenario's router.name
   std::string router_netns;
   std::vector<LabNetwork> networks;
   std::vector<LabNode> nodes;
@@ -101,6 +102,10 @@ std::vector<std::string> LbAddresses(const LabPlan& plan, std::string_view node)
 // REQUIRES: ValidateScenario(s) is empty. Errors: a prefix that is not allowed, more pods
 // on a node than its /24 holds, a rendered file the lab cannot read.
 Result<LabPlan, std::string> PlanLab(const Scenario& s, const PlanOptions& options);
+
+// Parses, validates and plans a scenario's text (what `up` stored): the daemon and `down`
+// get the very plan `up` built. Errors: the scenario's problems, as FormatErrors gives them.
+Result<LabPlan, std::string> PlanFromText(const ScenarioText& text, const PlanOptions& options);
 
 // One `ip -batch` script for one namespace, and the sysctls to set there first.
 struct NetnsScript {

@@ -31,7 +31,7 @@ Topology Demo() {
 json Peer(const std::string& address, const std::string& state, const std::string& error = "") {
   return {{"address", address}, {"state", state}, {"local_asn", 65000}, {"peer_asn", 65100},
           {"last_error", error},
-          {"families", json::array({{{"afi", "ipv4"}, {"safi", "unicast"}, {"received", 2},
+          {"families", json::array({{{"afi", 1}, {"safi", 1}, {"family", "ipv4-unicast"}, {"received", 2},
                                      {"advertised", 3}}})}};
 }
 

@@ -1,0 +1,43 @@
+// The demo's verbs: `bgpdemo up`, `down`, `status`, `peers`, `routes`, `verify` and
+// `speaker`, plus the hidden `lab-daemon` that `up --provider lab` starts in the
+// background. The verbs read the provider from the demo's state, so that their output is
+// the same for every provider.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <iosfwd>
+#include <string>
+
+namespace bgpdemo::cli {
+
+struct DemoOptions {
+  std::string state_dir;  // empty: core::lab::DefaultStateDir()
+  std::string output = "text";
+  // up
+  std::string scenario = "two-cluster";
+  std::string provider = "auto";
+  std::string node_speaker = "engine";
+  std::string lab_prefix = "bgpdemo";
+  int timeout_seconds = 60;
+  // verify
+  std::string junit;
+  // speaker
+  std::string speaker_action;
+  std::string speaker_node;
+
+  CLI::App* up = nullptr;
+  CLI::App* down = nullptr;
+  CLI::App* status = nullptr;
+  CLI::App* peers = nullptr;
+  CLI::App* routes = nullptr;
+  CLI::App* verify = nullptr;
+  CLI::App* speaker = nullptr;
+  CLI::App* daemon = nullptr;
+};
+
+void AddDemoCommands(CLI::App& app, DemoOptions& opts);
+// Whether one of the demo's verbs was given; then RunDemo runs it.
+bool DemoCommandParsed(const DemoOptions& opts);
+int RunDemo(const DemoOptions& opts, std::ostream& out, std::ostream& err);
+
+}  // namespace bgpdemo::cli

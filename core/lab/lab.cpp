@@ -1,0 +1,417 @@
+#include "core/lab/lab.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "bgp/api/control_client.h"
+#include "core/lab/gobgpd.h"
+#include "core/lab/http.h"
+#include "core/lab/netns.h"
+#include "core/lab/workspace.h"
+#include "core/process.h"
+
+namespace bgpdemo::core::lab {
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Runs one step: times it and reports it, ok or not.
+template <typename F>
+auto Step(const StepSink& sink, std::string name, F&& body) -> decltype(body()) {
+  const auto t0 = Clock::now();
+  auto r = body();
+  StepEvent e{std::move(name), static_cast<bool>(r), Since(t0), ""};
+  e.detail = r ? *r : r.error();
+  if (sink) sink(e);
+  return r;
+}
+
+std::string ReadTail(const std::string& path, std::size_t lines) {
+  std::ifstream f(path);
+  std::vector<std::string> all;
+  for (std::string line; std::getline(f, line);) all.push_back(line);
+  std::string out;
+  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
+    out += "  " + all[i] + "\n";
+  }
+  return out;
+}
+
+// Whether pid is a running `bgpdemo lab-daemon` (not a recycled pid).
+bool IsDaemon(pid_t pid) {
+  if (pid <= 0 || !ProcessAlive(pid)) return false;
+  std::ifstream f(fmt::format("/proc/{}/cmdline", pid));
+  const std::string cmdline((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return cmdline.find("lab-daemon") != std::string::npos;
+}
+
+// The namespaces of a lab with this prefix: <prefix>-router, -net-*, -node-*, -pod-*.
+bool OursByName(const std::string& ns, const std::string& prefix) {
+  if (ns == prefix + "-router") return true;
+  for (const char* kind : {"-net-", "-node-", "-pod-"}) {
+    if (ns.starts_with(prefix + kind)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> LabMissing(const std::string& node_speaker) {
+  std::vector<std::string> missing;
+#ifndef __linux__
+  missing.push_back("Linux: the lab is made of Linux network namespaces");
+#endif
+  if (::geteuid() != 0) {
+    missing.push_back("root: creating network namespaces needs it (run with sudo)");
+  }
+  if (FindProgram("ip").empty()) {
+    missing.push_back("ip (iproute2): apt-get install iproute2");
+  }
+  if (node_speaker == "gobgpd") {
+    for (const char* p : {"gobgpd", "gobgp"}) {
+      if (FindProgram(p).empty()) {
+        missing.push_back(fmt::format("{} (for --node-speaker gobgpd): apt-get install gobgpd", p));
+      }
+    }
+  }
+  return missing;
+}
+
+bool DaemonAlive(const LabState& state) { return IsDaemon(state.daemon_pid); }
+
+std::vector<std::string> SessionsNotEstablished(const Topology& t, const Observed& o) {
+  std::vector<std::string> out;
+  for (const auto& n : t.nodes) {
+    if (!n.speaker) continue;
+    std::string router_side = "no session";
+    if (!o.router_peers) {
+      router_side = o.router_peers.error();
+    } else {
+      for (const auto& p : *o.router_peers) {
+        if (p.value("address", "") != n.address) continue;
+        router_side = p.value("state", "?");
+        if (!p.value("last_error", "").empty()) router_side += " (" + p.value("last_error", "") + ")";
+      }
+    }
+    std::string node_side = "not asked";
+    if (const auto it = o.node_peers.find(n.name); it != o.node_peers.end()) {
+      if (!it->second) {
+        node_side = it->second.error();
+      } else {
+        node_side = it->second->empty() ? "no neighbor" : "";
+        for (const auto& p : *it->second) {
+          if (p.value("state", "") == "established") continue;
+          node_side = p.value("state", "?");
+        }
+      }
+    }
+    if (router_side != "established" || !node_side.empty()) {
+      out.push_back(fmt::format("{}: router sees {}, node sees {}", n.name, router_side,
+                                node_side.empty() ? "established" : node_side));
+    }
+  }
+  return out;
+}
+
+Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOptions& o,
+                                    const StepSink& on_step) {
+  const auto t0 = Clock::now();
+  UpResult result;
+  const Workspace ws(o.state_dir);
+
+  if (LabStateExists(o.state_dir)) {
+    auto old = ReadLabState(o.state_dir);
+    if (old && DaemonAlive(*old)) {
+      result.already_up = true;
+      result.state = std::move(*old);
+      return result;
+    }
+    // A previous demo that died (or a failed up): remove what it left, then start over.
+    auto cleaned = Step(on_step, "cleanup", [&]() -> Result<std::string, std::string> {
+      auto d = LabDown(o.state_dir, old ? old->prefix : o.prefix, nullptr);
+      if (!d) return Fail(d.error());
+      return fmt::format("removed what a previous run left: {} namespaces, {} processes",
+                         d->namespaces.size(), d->processes);
+    });
+    if (!cleaned) return Fail(cleaned.error());
+  }
+
+  LabPlan plan;
+  auto planned = Step(on_step, "plan", [&]() -> Result<std::string, std::string> {
+    auto p = PlanFromText(scenario, {o.prefix});
+    if (!p) return Fail(p.error());
+    plan = std::move(*p);
+    return fmt::format("scenario {}: {} networks, {} nodes, {} pods, {} node speakers ({})",
+                       plan.scenario, plan.networks.size(), plan.nodes.size(), plan.pods.size(),
+                       plan.speakers.size(), o.node_speaker);
+  });
+  if (!planned) return Fail(planned.error());
+
+  LabState& state = result.state;
+  state.prefix = o.prefix;
+  state.scenario = scenario;
+  state.node_speaker = o.node_speaker;
+  state.binary = o.binary;
+  state.started_at = std::time(nullptr);
+  state.namespaces = plan.Namespaces();
+  if (auto w = WriteLabState(o.state_dir, state); !w) return Fail(w.error());
+
+  auto created = Step(on_step, "namespaces", [&]() -> Result<std::string, std::string> {
+    for (const auto& ns : state.namespaces) {
+      if (NetnsExists(ns)) {
+        return Fail(fmt::format("network namespace {} exists already and is not this demo's; "
+                                "remove it (ip netns del {}) or use another --lab-prefix",
+                                ns, ns));
+      }
+    }
+    for (const auto& ns : state.namespaces) {
+      if (auto r = CreateNetns(ns); !r) return Fail(r.error());
+    }
+    return fmt::format("{} created ({}-*)", state.namespaces.size(), o.prefix);
+  });
+  if (!created) return Fail(created.error());
+
+  auto linked = Step(on_step, "links", [&]() -> Result<std::string, std::string> {
+    const auto scripts = BuildScripts(plan);
+    std::size_t commands = 0;
+    for (const auto& s : scripts) {
+      for (const auto& [key, value] : s.sysctls) {
+        if (auto r = SetSysctl(s.netns, key, value); !r) return Fail(r.error());
+      }
+      if (auto r = IpBatch(s.netns, s.ip_commands); !r) return Fail(r.error());
+      commands += s.ip_commands.size();
+    }
+    return fmt::format("bridges, veths, addresses and routes: {} ip commands in {} batches",
+                       commands, scripts.size());
+  });
+  if (!linked) return Fail(linked.error());
+
+  const auto daemon_t0 = Clock::now();
+  auto daemon = Step(on_step, "daemon", [&]() -> Result<std::string, std::string> {
+    std::error_code ec;
+    std::filesystem::remove(o.state_dir + "/daemon.json", ec);
+    SpawnOptions so;
+    so.log_file = ws.DaemonLog();
+    auto pid = SpawnDetached({o.binary, "lab-daemon", "--state-dir", o.state_dir}, so);
+    if (!pid) return Fail(pid.error());
+    state.daemon_pid = *pid;
+    if (auto w = WriteLabState(o.state_dir, state); !w) return Fail(w.error());
+    const auto until = Clock::now() + std::chrono::seconds(30);
+    while (!std::filesystem::exists(o.state_dir + "/daemon.json")) {
+      if (!ProcessAlive(*pid) || Clock::now() > until) {
+        return Fail(fmt::format("the lab daemon (pid {}) {}; the end of {}:\n{}", *pid,
+                                ProcessAlive(*pid) ? "did not get ready in 30 s" : "exited",
+                                ws.DaemonLog(), ReadTail(ws.DaemonLog(), 15)));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return fmt::format("pid {}: the router, {} node speakers, {} pods and the LoadBalancers run",
+                       *pid, plan.speakers.size(), plan.pods.size());
+  });
+  if (!daemon) return Fail(daemon.error());
+
+  auto demo = LabDemo::Open(o.state_dir);
+  if (!demo) return Fail(demo.error());
+  const auto topology = demo->GetTopology();
+  auto sessions = Step(on_step, "sessions", [&]() -> Result<std::string, std::string> {
+    const auto until = Clock::now() + o.timeout;
+    while (true) {
+      const auto observed = demo->Observe();
+      auto waiting = SessionsNotEstablished(topology, observed);
+      if (waiting.empty()) break;
+      if (Clock::now() > until || !DaemonAlive(state)) {
+        return Fail(fmt::format("{} of {} sessions are not Established after {} s:\n  {}",
+                                waiting.size(), plan.speakers.size(), o.timeout.count(),
+                                fmt::join(waiting, "\n  ")));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    result.established_seconds = Since(daemon_t0);
+    result.sessions = plan.speakers.size();
+    return fmt::format("{} of {} Established, from both sides", plan.speakers.size(),
+                       plan.speakers.size());
+  });
+  if (!sessions) return Fail(sessions.error());
+  result.seconds = Since(t0);
+  return result;
+}
+
+Result<DownReport, std::string> LabDown(const std::string& state_dir, const std::string& prefix,
+                                        const StepSink& on_step) {
+  DownReport report;
+  const Workspace ws(state_dir);
+  auto state = ReadLabState(state_dir);
+  report.had_state = static_cast<bool>(state);
+  const std::string pfx = state ? state->prefix : prefix;
+
+  if (state && DaemonAlive(*state)) {
+    auto stopped = Step(on_step, "daemon", [&]() -> Result<std::string, std::string> {
+      const pid_t pid = state->daemon_pid;
+      (void)bgp::api::Request(ws.DaemonSocket(), {{"command", "shutdown"}}, std::chrono::seconds(2));
+      const auto until = Clock::now() + std::chrono::seconds(15);
+      while (IsDaemon(pid) && Clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (IsDaemon(pid)) {
+        if (auto r = StopProcess(pid, std::chrono::seconds(2)); !r) return Fail(r.error());
+        return fmt::format("pid {} did not stop when asked; killed", pid);
+      }
+      report.daemon_stopped = true;
+      return fmt::format("pid {} stopped: Cease sent to every peer, kernel routes removed", pid);
+    });
+    if (!stopped) return Fail(stopped.error());
+  }
+
+  auto removed = Step(on_step, "namespaces", [&]() -> Result<std::string, std::string> {
+    std::set<std::string> names;
+    if (state) names.insert(state->namespaces.begin(), state->namespaces.end());
+    for (const auto& ns : ListNetns(pfx + "-")) {
+      if (OursByName(ns, pfx)) names.insert(ns);
+    }
+    // Pods and nodes first: their veths' far ends go with them.
+    std::vector<std::string> ordered(names.begin(), names.end());
+    std::stable_partition(ordered.begin(), ordered.end(), [&](const std::string& ns) {
+      return ns.find("-pod-") != std::string::npos || ns.find("-node-") != std::string::npos;
+    });
+    for (const auto& ns : ordered) {
+      if (!NetnsExists(ns)) continue;
+      report.processes += NetnsPids(ns).size();
+      if (auto r = DeleteNetns(ns); !r) return Fail(r.error());
+      report.namespaces.push_back(ns);
+    }
+    return fmt::format("{} deleted, {} processes in them stopped", report.namespaces.size(),
+                       report.processes);
+  });
+  if (!removed) return Fail(removed.error());
+
+  auto files = Step(on_step, "files", [&]() -> Result<std::string, std::string> {
+    std::error_code ec;
+    // Only the files the lab writes: the state folder may be one the user named.
+    for (const auto& f : {state_dir + "/daemon.json", ws.DaemonSocket(), ws.DaemonLog(),
+                          ws.RouterConfig(), ws.RouterSocket(), ws.RouterLog()}) {
+      if (std::filesystem::remove(f, ec)) report.files.push_back(f);
+    }
+    if (std::filesystem::exists(ws.SpeakersDir(), ec)) {
+      std::filesystem::remove_all(ws.SpeakersDir(), ec);
+      if (ec) return Fail(fmt::format("{}: cannot remove: {}", ws.SpeakersDir(), ec.message()));
+      report.files.push_back(ws.SpeakersDir());
+    }
+    // The state last: a down that fails above can run again.
+    if (std::filesystem::remove(state_dir + "/state.json", ec)) {
+      report.files.push_back(state_dir + "/state.json");
+    }
+    std::filesystem::remove(state_dir, ec);  // only when empty
+    return fmt::format("{} removed from {}", report.files.size(), state_dir);
+  });
+  if (!files) return Fail(files.error());
+  return report;
+}
+
+Result<LabDemo, std::string> LabDemo::Open(const std::string& state_dir) {
+  auto state = ReadLabState(state_dir);
+  if (!state) return Fail(state.error());
+  auto plan = PlanFromText(state->scenario, {state->prefix});
+  if (!plan) return Fail(plan.error());
+  return LabDemo(state_dir, std::move(*state), std::move(*plan));
+}
+
+Topology LabDemo::GetTopology() const {
+  Topology t;
+  t.router = plan_.router_name;
+  for (const auto& n : plan_.nodes) {
+    const bool speaker = std::any_of(plan_.speakers.begin(), plan_.speakers.end(),
+                                     [&](const SpeakerConfig& s) { return s.node == n.name; });
+    t.nodes.push_back({n.name, n.cluster, n.address, n.pod_cidr, speaker});
+  }
+  for (const auto& c : plan_.clusters) {
+    for (const auto& svc : c.k8s.services) {
+      Topology::LoadBalancer lb{c.k8s.name, svc.name, svc.lb_ip, {}};
+      for (const auto& s : plan_.speakers) {
+        const auto host = svc.lb_ip + "/32";
+        if (std::find(s.prefixes.begin(), s.prefixes.end(), host) != s.prefixes.end()) {
+          lb.nodes.push_back(s.node);
+        }
+      }
+      t.load_balancers.push_back(std::move(lb));
+    }
+  }
+  for (const auto& p : plan_.pods) t.pods.push_back({p.cluster, p.name, p.node, p.address});
+  return t;
+}
+
+Observed LabDemo::Observe() const {
+  const Workspace ws(dir_);
+  const auto timeout = std::chrono::seconds(3);
+  auto peers = std::async(std::launch::async, [&] {
+    return bgp::api::Request(ws.RouterSocket(), {{"command", "peers"}}, timeout);
+  });
+  auto routes = std::async(std::launch::async, [&] {
+    return bgp::api::Request(ws.RouterSocket(), {{"command", "routes"}}, timeout);
+  });
+  auto kernel = std::async(std::launch::async, [&]() -> Result<std::vector<KernelRoute>, std::string> {
+    const std::vector<std::string> argv{"ip", "-n", plan_.router_netns, "-j", "route", "show",
+                                        "proto", "197"};
+    auto r = RunProcess(argv, {.timeout = timeout});
+    if (!r) return Fail(r.error());
+    if (r->exit_code != 0) return Fail(FormatFailure(argv, *r, 3));
+    return ParseIpRouteJson(r->out.empty() ? "[]" : r->out);
+  });
+  std::vector<std::pair<std::string, std::future<Result<json, std::string>>>> nodes;
+  for (const auto& s : plan_.speakers) {
+    nodes.emplace_back(s.node, std::async(std::launch::async, [&, s]() -> Result<json, std::string> {
+      if (state_.node_speaker == "gobgpd") return GobgpdSpeaker(s).PeersJson();
+      return bgp::api::Request(ws.SpeakerSocket(s.node), {{"command", "peers"}}, timeout);
+    }));
+  }
+  Observed o;
+  o.router_peers = peers.get();
+  o.router_routes = routes.get();
+  o.kernel = kernel.get();
+  for (auto& [node, f] : nodes) o.node_peers.insert_or_assign(node, f.get());
+  return o;
+}
+
+Result<HttpResult, std::string> LabDemo::Probe(const std::string& from, const std::string& ip,
+                                               std::uint16_t port) const {
+  std::string netns;
+  if (from == "router") {
+    netns = plan_.router_netns;
+  } else {
+    for (const auto& p : plan_.pods) {
+      if (p.cluster + "/" + p.name == from) netns = p.netns;
+    }
+  }
+  if (netns.empty()) return Fail(fmt::format("no pod {} in this demo", from));
+  auto r = HttpGet(netns, ip, port, std::chrono::seconds(2));
+  if (!r) return Fail(r.error());
+  return HttpResult{r->status, r->body, r->seconds};
+}
+
+Result<json, std::string> LabDemo::DaemonStatus() const {
+  return bgp::api::Request(Workspace(dir_).DaemonSocket(), {{"command", "status"}},
+                           std::chrono::seconds(3));
+}
+
+Result<json, std::string> LabDemo::Speaker(const std::string& node, const std::string& action) const {
+  return bgp::api::Request(Workspace(dir_).DaemonSocket(),
+                           {{"command", "speaker"}, {"node", node}, {"action", action}},
+                           std::chrono::seconds(10));
+}
+
+}  // namespace bgpdemo::core::lab

@@ -1,0 +1,109 @@
+// The `lab` provider: the whole demo on Linux network namespaces of this machine, with no
+// Docker and no Kubernetes (DESIGN.md "Providers"). Needs root and iproute2.
+//
+//   LabUp:   preflight -> plan (core/lab/plan.h) -> namespaces -> links, addresses,
+//            routes (one ip -batch per namespace) -> the daemon (core/lab/daemon.h) ->
+//            wait until every session is Established
+//   LabDemo: a running demo read back from its state folder: its topology, what its
+//            speakers and kernel say now, probes from its namespaces
+//   LabDown: the daemon stopped (or killed), every process in the demo's namespaces
+//            stopped, the namespaces deleted, the state folder's files removed; works from
+//            whatever is left, also without a state file.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bgp/result.h"
+#include "core/demo.h"
+#include "core/lab/plan.h"
+#include "core/lab/state.h"
+
+namespace bgpdemo::core::lab {
+
+// One step of up or down, reported when it ends.
+struct StepEvent {
+  std::string step;  // plan, namespaces, links, daemon, sessions, cleanup, ...
+  bool ok = true;
+  double seconds = 0;
+  std::string detail;
+};
+using StepSink = std::function<void(const StepEvent&)>;
+
+struct LabUpOptions {
+  std::string state_dir;
+  std::string prefix = kDefaultPrefix;
+  std::string node_speaker = "engine";  // engine | gobgpd
+  std::string binary;                   // this bgpdemo's path, run as router and speakers
+  std::chrono::seconds timeout{60};     // for every session to be Established
+};
+
+// What this machine lacks to run the lab (root, Linux network namespaces, iproute2, and
+// gobgpd/gobgp for the gobgpd speakers); each entry says how to get it. Empty: nothing.
+std::vector<std::string> LabMissing(const std::string& node_speaker);
+
+struct UpResult {
+  bool already_up = false;
+  double seconds = 0;              // from the start of up to every session Established
+  double established_seconds = 0;  // from the daemon's start to every session Established
+  std::size_t sessions = 0;
+  LabState state;
+};
+
+// Errors end the step that failed; what was created stays recorded for `down`.
+Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOptions& options,
+                                    const StepSink& on_step);
+
+struct DownReport {
+  bool had_state = false;
+  bool daemon_stopped = false;
+  std::vector<std::string> namespaces;  // deleted
+  std::size_t processes = 0;            // stopped inside them
+  std::vector<std::string> files;       // removed
+};
+
+// `prefix` names the namespaces to look for when there is no state (kDefaultPrefix).
+Result<DownReport, std::string> LabDown(const std::string& state_dir, const std::string& prefix,
+                                        const StepSink& on_step);
+
+// Whether the demo's daemon (state.daemon_pid) is running.
+bool DaemonAlive(const LabState& state);
+
+class LabDemo {
+ public:
+  static Result<LabDemo, std::string> Open(const std::string& state_dir);
+
+  const LabState& state() const { return state_; }
+  const LabPlan& plan() const { return plan_; }
+  const std::string& dir() const { return dir_; }
+
+  Topology GetTopology() const;
+  // Reads everything at once (in parallel): the router's peers and RIB over its control
+  // socket, its kernel table (ip -j route show proto 197 in its namespace), and each node
+  // speaker's peers.
+  Observed Observe() const;
+  // GET http://ip:port/ from "router" or "<cluster>/<pod>"'s namespace, 2 s timeout.
+  Result<HttpResult, std::string> Probe(const std::string& from, const std::string& ip,
+                                        std::uint16_t port) const;
+  // The daemon's own view: {"pid", "router": {...}, "speakers": {node: {pid, alive}}, ...}.
+  Result<nlohmann::json, std::string> DaemonStatus() const;
+  // Stops or starts one node's speaker (action "stop" | "start").
+  Result<nlohmann::json, std::string> Speaker(const std::string& node, const std::string& action) const;
+
+ private:
+  LabDemo(std::string dir, LabState state, LabPlan plan)
+      : dir_(std::move(dir)), state_(std::move(state)), plan_(std::move(plan)) {}
+  std::string dir_;
+  LabState state_;
+  LabPlan plan_;
+};
+
+// The sessions of `o` that are not Established yet, as "node: state (last error)"; empty
+// when all are, on both sides.
+std::vector<std::string> SessionsNotEstablished(const Topology& t, const Observed& o);
+
+}  // namespace bgpdemo::core::lab
