@@ -9,9 +9,14 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <ostream>
 
 #include "cli/exit_codes.h"
+#include "cli/version.h"
+#include "core/kind/kind.h"
+#include "core/kind/tools.h"
 #include "core/lab/daemon.h"
 #include "core/lab/lab.h"
 #include "core/process.h"
@@ -80,6 +85,52 @@ std::string ChooseProvider(const DemoOptions& o, std::string& why) {
   return "";
 }
 
+int UpKind(const DemoOptions& o, std::ostream& out, std::ostream& err) {
+  auto text = core::LoadScenarioText(o.scenario);
+  if (!text) {
+    fmt::print(err, "bgpdemo up: {}\n", text.error());
+    return kExitInput;
+  }
+  const auto dir = StateDir(o);
+  if (auto p = core::kind::ProviderOf(dir); p && *p != "kind") {
+    fmt::print(err, "bgpdemo up: a {} demo is up (state in {}); `bgpdemo down` first\n", *p, dir);
+    return kExitFailed;
+  }
+  core::kind::KindUpOptions ko;
+  ko.state_dir = dir;
+  ko.router_image = o.router_image;
+  ko.dockerfile_dir = o.dockerfile_dir.empty() ? BGPDEMO_REPOSITORY_DIR : o.dockerfile_dir;
+  ko.base_image = o.base_image;
+  ko.version = kVersion;
+  ko.timeout = std::chrono::seconds(o.timeout_seconds);
+  if (o.output != "json") {
+    fmt::print(out, "bgpdemo up: scenario {}, provider kind, state in {}\n", text->name, dir);
+  }
+  auto r = core::kind::KindUp(*text, ko, Printer(o, out, "up"));
+  if (!r) {
+    if (o.output == "json") {
+      out << json{{"event", "up"}, {"ok", false}, {"error", r.error()}}.dump() << '\n';
+    }
+    fmt::print(err,
+               "bgpdemo up: {}\nWhat was created is recorded in {}: `bgpdemo up` again resumes "
+               "from here; `bgpdemo down` removes it.\n",
+               r.error(), dir);
+    return r.error().find("missing or unusable tools") != std::string::npos ? kExitEnvironment
+                                                                            : kExitFailed;
+  }
+  if (o.output == "json") {
+    out << json{{"event", "up"}, {"ok", true}, {"seconds", r->seconds}, {"resumed", r->resumed},
+                {"sessions", r->sessions}, {"scenario", text->name}, {"provider", "kind"}}.dump()
+        << '\n';
+  } else {
+    fmt::print(out,
+               "The demo is up in {:.1f} s: {} BGP sessions Established. Next: bgpdemo peers, "
+               "bgpdemo verify, bgpdemo down\n",
+               r->seconds, r->sessions);
+  }
+  return kExitOk;
+}
+
 int Up(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   std::string why;
   const auto provider = ChooseProvider(o, why);
@@ -87,12 +138,7 @@ int Up(const DemoOptions& o, std::ostream& out, std::ostream& err) {
     fmt::print(err, "bgpdemo up: {}\n", why);
     return kExitEnvironment;
   }
-  if (provider == "kind") {
-    fmt::print(err,
-               "bgpdemo up: the kind provider is not available in this version yet; use "
-               "--provider lab (Linux network namespaces, needs root)\n");
-    return kExitEnvironment;
-  }
+  if (provider == "kind") return UpKind(o, out, err);
   if (const auto missing = lab::LabMissing(o.node_speaker); !missing.empty()) {
     fmt::print(err, "bgpdemo up: the lab provider needs: {}\n", fmt::join(missing, "; "));
     return kExitEnvironment;
@@ -157,6 +203,20 @@ int Up(const DemoOptions& o, std::ostream& out, std::ostream& err) {
 int Down(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   const auto dir = StateDir(o);
   if (o.output != "json") fmt::print(out, "bgpdemo down: state in {}\n", dir);
+  if (auto p = core::kind::ProviderOf(dir); p && *p == "kind") {
+    auto k = core::kind::KindDown(dir, {}, Printer(o, out, "down"));
+    if (!k) {
+      fmt::print(err, "bgpdemo down: {}\nRun it again once the cause is fixed.\n", k.error());
+      return kExitFailed;
+    }
+    if (o.output == "json") {
+      out << json{{"event", "down"}, {"ok", true}, {"removed", k->removed}}.dump() << '\n';
+    } else {
+      fmt::print(out, "Down: {}; nothing bgpdemo did not create was touched.\n",
+                 k->removed.empty() ? "nothing to remove" : fmt::format("{}", fmt::join(k->removed, ", ")));
+    }
+    return kExitOk;
+  }
   auto r = lab::LabDown(dir, o.lab_prefix, Printer(o, out, "down"));
   if (!r) {
     fmt::print(err, "bgpdemo down: {}\nRun it again once the cause is fixed.\n", r.error());
@@ -176,14 +236,35 @@ int Down(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
-// Opens the running demo, or says why there is none (exit 1: the check "is it up" failed).
-std::optional<lab::LabDemo> OpenDemo(const DemoOptions& o, const char* verb, std::ostream& err) {
+// Opens the running lab demo, or says why there is none (exit 1: "is it up" failed).
+std::optional<lab::LabDemo> OpenLab(const DemoOptions& o, const char* verb, std::ostream& err) {
   auto demo = lab::LabDemo::Open(StateDir(o));
   if (!demo) {
     fmt::print(err, "bgpdemo {}: {}\n", verb, demo.error());
     return std::nullopt;
   }
   return std::move(*demo);
+}
+
+// The running demo of whichever provider, or why there is none.
+std::unique_ptr<core::Demo> OpenDemo(const DemoOptions& o, const char* verb, std::ostream& err) {
+  const auto dir = StateDir(o);
+  auto provider = core::kind::ProviderOf(dir);
+  if (!provider) {
+    fmt::print(err, "bgpdemo {}: {}\n", verb, provider.error());
+    return nullptr;
+  }
+  if (*provider == "kind") {
+    auto d = core::kind::KindDemo::Open(dir);
+    if (!d) {
+      fmt::print(err, "bgpdemo {}: {}\n", verb, d.error());
+      return nullptr;
+    }
+    return std::make_unique<core::kind::KindDemo>(std::move(*d));
+  }
+  auto d = OpenLab(o, verb, err);
+  if (!d) return nullptr;
+  return std::make_unique<lab::LabDemo>(std::move(*d));
 }
 
 std::string DaemonLine(const lab::LabDemo& d) {
@@ -193,8 +274,35 @@ std::string DaemonLine(const lab::LabDemo& d) {
                            d.state().daemon_pid);
 }
 
+int StatusKind(const DemoOptions& o, std::ostream& out, std::ostream& err) {
+  auto d = core::kind::KindDemo::Open(StateDir(o));
+  if (!d) {
+    fmt::print(err, "bgpdemo status: {}\n", d.error());
+    return kExitFailed;
+  }
+  const auto& s = d->state();
+  const auto since = std::time(nullptr) - s.started_at;
+  auto running = core::RunProcess({"docker", "inspect", "-f", "{{.State.Running}}", "bgpdemo-router"});
+  const bool router_up = running && running->exit_code == 0 && running->out.starts_with("true");
+  if (o.output == "json") {
+    out << json{{"up", router_up}, {"provider", "kind"}, {"scenario", s.scenario.name},
+                {"up_seconds", since}, {"state_dir", StateDir(o)}, {"clusters", s.clusters},
+                {"networks_created", s.networks}, {"router_image", s.router_image},
+                {"router_addresses", s.router_addresses}}.dump(2)
+        << '\n';
+  } else {
+    fmt::print(out, "Demo:      scenario {}, provider kind, up for {}\n", s.scenario.name,
+               core::Duration(since));
+    fmt::print(out, "Clusters:  {} (contexts kind-<name>)\n", fmt::join(s.clusters, ", "));
+    fmt::print(out, "Router:    {} ({}), addresses {}\n", router_up ? "running" : "NOT running",
+               s.router_image, json(s.router_addresses).dump());
+  }
+  return router_up ? kExitOk : kExitFailed;
+}
+
 int Status(const DemoOptions& o, std::ostream& out, std::ostream& err) {
-  auto d = OpenDemo(o, "status", err);
+  if (auto p = core::kind::ProviderOf(StateDir(o)); p && *p == "kind") return StatusKind(o, out, err);
+  auto d = OpenLab(o, "status", err);
   if (!d) {
     if (o.output == "json") out << json{{"up", false}}.dump() << '\n';
     return kExitFailed;
@@ -247,7 +355,7 @@ int Status(const DemoOptions& o, std::ostream& out, std::ostream& err) {
 
 // One row per session and family, from the nodes' side and then the router's, with the
 // columns of `cilium bgp peers`.
-json PeerRows(const lab::LabDemo& d, const core::Observed& o) {
+json PeerRows(const core::Topology& t, const core::Observed& o) {
   json rows = json::array();
   auto add = [&rows](const std::string& node, const std::string& side, const json& p) {
     json fams = json::array();
@@ -262,24 +370,26 @@ json PeerRows(const lab::LabDemo& d, const core::Observed& o) {
                     {"hostname", p.value("hostname", "")}, {"families", fams},
                     {"last_error", p.value("last_error", "")}});
   };
-  for (const auto& s : d.plan().speakers) {
-    const auto it = o.node_peers.find(s.node);
+  for (const auto& n : t.nodes) {
+    if (!n.speaker) continue;
+    const auto it = o.node_peers.find(n.name);
     if (it == o.node_peers.end()) continue;
     if (!it->second) {
-      rows.push_back({{"node", s.node}, {"side", "node"}, {"local_asn", s.local_as},
-                      {"peer_asn", s.neighbors.empty() ? 0 : s.neighbors[0].peer_as},
-                      {"peer_address", s.neighbors.empty() ? "" : s.neighbors[0].address},
-                      {"state", "unknown"}, {"uptime_seconds", 0}, {"hostname", ""},
-                      {"families", json::array()}, {"last_error", it->second.error()}});
+      rows.push_back({{"node", n.name}, {"side", "node"}, {"local_asn", 0}, {"peer_asn", 0},
+                      {"peer_address", ""}, {"state", "unknown"}, {"uptime_seconds", 0},
+                      {"hostname", ""}, {"families", json::array()},
+                      {"last_error", it->second.error()}});
       continue;
     }
-    for (const auto& p : *it->second) add(s.node, "node", p);
+    for (const auto& p : *it->second) add(n.name, "node", p);
   }
   if (o.router_peers) {
-    for (const auto& p : *o.router_peers) add(d.plan().router_name, "router", p);
+    for (const auto& p : *o.router_peers) add(t.router, "router", p);
   } else {
-    rows.push_back({{"node", d.plan().router_name}, {"side", "router"}, {"state", "unknown"},
-                    {"families", json::array()}, {"last_error", o.router_peers.error()}});
+    rows.push_back({{"node", t.router}, {"side", "router"}, {"local_asn", 0}, {"peer_asn", 0},
+                    {"peer_address", ""}, {"state", "unknown"}, {"uptime_seconds", 0},
+                    {"hostname", ""}, {"families", json::array()},
+                    {"last_error", o.router_peers.error()}});
   }
   return rows;
 }
@@ -287,7 +397,12 @@ json PeerRows(const lab::LabDemo& d, const core::Observed& o) {
 int Peers(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   auto d = OpenDemo(o, "peers", err);
   if (!d) return kExitFailed;
-  const auto rows = PeerRows(*d, d->Observe());
+  const auto topology = d->GetTopology();
+  if (!topology) {
+    fmt::print(err, "bgpdemo peers: {}\n", topology.error());
+    return kExitFailed;
+  }
+  const auto rows = PeerRows(*topology, d->Observe());
   if (o.output == "json") {
     out << rows.dump(2) << '\n';
     return kExitOk;
@@ -370,8 +485,13 @@ int Verify(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   auto d = OpenDemo(o, "verify", err);
   if (!d) return kExitFailed;
   const auto t0 = std::chrono::steady_clock::now();
+  const auto topology = d->GetTopology();
+  if (!topology) {
+    fmt::print(err, "bgpdemo verify: {}\n", topology.error());
+    return kExitFailed;
+  }
   const auto checks = core::Verify(
-      d->GetTopology(), d->Observe(),
+      *topology, d->Observe(),
       [&d](const std::string& from, const std::string& ip, std::uint16_t port) {
         return d->Probe(from, ip, port);
       });
@@ -396,7 +516,12 @@ int Verify(const DemoOptions& o, std::ostream& out, std::ostream& err) {
 }
 
 int Speaker(const DemoOptions& o, std::ostream& out, std::ostream& err) {
-  auto d = OpenDemo(o, "speaker", err);
+  if (auto p = core::kind::ProviderOf(StateDir(o)); p && *p == "kind") {
+    fmt::print(err, "bgpdemo speaker: only the lab runs the node speakers itself; on kind, "
+                    "restart a node's Cilium agent with kubectl\n");
+    return kExitUsage;
+  }
+  auto d = OpenLab(o, "speaker", err);
   if (!d) return kExitFailed;
   auto r = d->Speaker(o.speaker_node, o.speaker_action);
   if (!r) {
@@ -410,6 +535,39 @@ int Speaker(const DemoOptions& o, std::ostream& out, std::ostream& err) {
                o.speaker_action == "stop" ? "stopped" : fmt::format("running (pid {})", (*r)["pid"].get<int>()));
   }
   return kExitOk;
+}
+
+// The kind provider's tools, and whether the lab can run here.
+int Doctor(const DemoOptions& o, std::ostream& out) {
+  const auto tools = core::kind::CheckTools();
+  const auto lab_missing = lab::LabMissing(o.node_speaker);
+  const bool kind_ok = std::all_of(tools.begin(), tools.end(), [](const auto& t) { return t.ok; });
+  if (o.output == "json") {
+    json list = json::array();
+    for (const auto& t : tools) {
+      list.push_back({{"name", t.name}, {"path", t.path}, {"version", t.version},
+                      {"minimum", t.minimum}, {"ok", t.ok}, {"problem", t.problem},
+                      {"install", t.install}});
+    }
+    out << json{{"kind", {{"ok", kind_ok}, {"tools", list}}},
+                {"lab", {{"ok", lab_missing.empty()}, {"missing", lab_missing}}}}.dump(2)
+        << '\n';
+  } else {
+    core::Table t({"Tool", "Version", "Needs", "Status"});
+    for (const auto& tool : tools) {
+      t.Add({tool.name, tool.version.empty() ? "-" : tool.version, ">= " + tool.minimum,
+             tool.ok ? "ok" : tool.problem});
+    }
+    out << t.Render();
+    for (const auto& tool : tools) {
+      if (!tool.ok) fmt::print(out, "  {}: {}\n", tool.name, tool.install);
+    }
+    fmt::print(out, "kind provider: {}\n", kind_ok ? "ready" : "not ready (see above)");
+    fmt::print(out, "lab provider:  {}\n",
+               lab_missing.empty() ? "ready"
+                                   : fmt::format("needs {}", fmt::join(lab_missing, "; ")));
+  }
+  return kind_ok || lab_missing.empty() ? kExitOk : kExitEnvironment;
 }
 
 }  // namespace
@@ -434,6 +592,13 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
       ->capture_default_str();
   o.up->add_option("--lab-prefix", o.lab_prefix, "Prefix of the lab's namespace names")
       ->capture_default_str();
+  o.up->add_option("--router-image", o.router_image,
+                   "kind: the route server's image (default: bgpdemo-router:<version>, built "
+                   "from the Dockerfile when missing)");
+  o.up->add_option("--dockerfile-dir", o.dockerfile_dir,
+                   "kind: the folder with bgpdemo's Dockerfile (default: this build's source)");
+  o.up->add_option("--base-image", o.base_image, "kind: the Dockerfile's base image")
+      ->capture_default_str();
   o.up->add_option("--timeout", o.timeout_seconds, "Seconds to wait for every session")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
@@ -448,12 +613,13 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
   o.routes = app.add_subcommand("routes", "The router's RIB and its kernel routing table");
   o.verify = app.add_subcommand("verify", "Check sessions, routes and traffic; exit 1 if any check fails");
   o.verify->add_option("--junit", o.junit, "Also write the checks as a JUnit XML report");
+  o.doctor = app.add_subcommand("doctor", "Check the tools each provider needs, with versions");
   o.speaker = app.add_subcommand("speaker", "Stop or start one node's BGP speaker (lab)");
   o.speaker->add_option("action", o.speaker_action, "stop | start")
       ->required()
       ->check(CLI::IsMember({"stop", "start"}));
   o.speaker->add_option("node", o.speaker_node, "The node, e.g. cilium-worker")->required();
-  for (auto* cmd : {o.up, o.down, o.status, o.speaker}) {
+  for (auto* cmd : {o.up, o.down, o.status, o.speaker, o.doctor}) {
     cmd->add_option("-o,--output", o.output, "text or json (one JSON object per line)")
         ->check(CLI::IsMember({"text", "json"}));
   }
@@ -471,7 +637,8 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
 }
 
 bool DemoCommandParsed(const DemoOptions& o) {
-  for (auto* cmd : {o.up, o.down, o.status, o.peers, o.routes, o.verify, o.speaker, o.daemon}) {
+  for (auto* cmd :
+       {o.up, o.down, o.status, o.peers, o.routes, o.verify, o.speaker, o.doctor, o.daemon}) {
     if (cmd != nullptr && cmd->parsed()) return true;
   }
   return false;
@@ -485,6 +652,7 @@ int RunDemo(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   if (o.routes->parsed()) return Routes(o, out, err);
   if (o.verify->parsed()) return Verify(o, out, err);
   if (o.speaker->parsed()) return Speaker(o, out, err);
+  if (o.doctor->parsed()) return Doctor(o, out);
   if (o.daemon->parsed()) return lab::RunLabDaemon(StateDir(o));
   return kExitUsage;
 }

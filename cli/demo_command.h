@@ -18,7 +18,10 @@ struct DemoOptions {
   std::string provider = "auto";
   std::string node_speaker = "engine";
   std::string lab_prefix = "bgpdemo";
-  int timeout_seconds = 60;
+  int timeout_seconds = 300;
+  std::string router_image;
+  std::string dockerfile_dir;
+  std::string base_image = "debian:bookworm";
   // verify
   std::string junit;
   // speaker
@@ -32,6 +35,7 @@ struct DemoOptions {
   CLI::App* routes = nullptr;
   CLI::App* verify = nullptr;
   CLI::App* speaker = nullptr;
+  CLI::App* doctor = nullptr;
   CLI::App* daemon = nullptr;
 };
 

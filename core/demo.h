@@ -69,6 +69,29 @@ struct HttpResult {
 using Prober = std::function<Result<HttpResult, std::string>(
     const std::string& from, const std::string& ip, std::uint16_t port)>;
 
+// A running demo, whichever provider made it.
+class Demo {
+ public:
+  virtual ~Demo() = default;
+  virtual std::string provider() const = 0;
+  // What should be there (the lab knows it from its plan; kind asks the clusters).
+  virtual Result<Topology, std::string> GetTopology() const = 0;
+  // What the router, its kernel and every node's speaker say now (read in parallel).
+  virtual Observed Observe() const = 0;
+  // GET http://ip:port/ from "router" or "<cluster>/<pod>".
+  virtual Result<HttpResult, std::string> Probe(const std::string& from, const std::string& ip,
+                                                std::uint16_t port) const = 0;
+};
+
+// One step of up or down, reported when it ends.
+struct StepEvent {
+  std::string step;  // plan, namespaces, links, daemon, sessions, cleanup, ...
+  bool ok = true;
+  double seconds = 0;
+  std::string detail;
+};
+using StepSink = std::function<void(const StepEvent&)>;
+
 // `ip -j route show` output -> routes (a multipath route's "nexthops" are its next hops).
 Result<std::vector<KernelRoute>, std::string> ParseIpRouteJson(const std::string& text);
 

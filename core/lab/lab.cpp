@@ -228,7 +228,7 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
 
   auto demo = LabDemo::Open(o.state_dir);
   if (!demo) return Fail(demo.error());
-  const auto topology = demo->GetTopology();
+  const auto topology = demo->Plan();
   auto sessions = Step(on_step, "sessions", [&]() -> Result<std::string, std::string> {
     const auto until = Clock::now() + o.timeout;
     while (true) {
@@ -331,7 +331,7 @@ Result<LabDemo, std::string> LabDemo::Open(const std::string& state_dir) {
   return LabDemo(state_dir, std::move(*state), std::move(*plan));
 }
 
-Topology LabDemo::GetTopology() const {
+Topology LabDemo::Plan() const {
   Topology t;
   t.router = plan_.router_name;
   for (const auto& n : plan_.nodes) {

@@ -25,14 +25,8 @@
 
 namespace bgpdemo::core::lab {
 
-// One step of up or down, reported when it ends.
-struct StepEvent {
-  std::string step;  // plan, namespaces, links, daemon, sessions, cleanup, ...
-  bool ok = true;
-  double seconds = 0;
-  std::string detail;
-};
-using StepSink = std::function<void(const StepEvent&)>;
+using core::StepEvent;
+using core::StepSink;
 
 struct LabUpOptions {
   std::string state_dir;
@@ -73,7 +67,7 @@ Result<DownReport, std::string> LabDown(const std::string& state_dir, const std:
 // Whether the demo's daemon (state.daemon_pid) is running.
 bool DaemonAlive(const LabState& state);
 
-class LabDemo {
+class LabDemo : public Demo {
  public:
   static Result<LabDemo, std::string> Open(const std::string& state_dir);
 
@@ -81,14 +75,16 @@ class LabDemo {
   const LabPlan& plan() const { return plan_; }
   const std::string& dir() const { return dir_; }
 
-  Topology GetTopology() const;
+  std::string provider() const override { return "lab"; }
+  Result<Topology, std::string> GetTopology() const override { return Plan(); }
+  Topology Plan() const;
   // Reads everything at once (in parallel): the router's peers and RIB over its control
   // socket, its kernel table (ip -j route show proto 197 in its namespace), and each node
   // speaker's peers.
-  Observed Observe() const;
+  Observed Observe() const override;
   // GET http://ip:port/ from "router" or "<cluster>/<pod>"'s namespace, 2 s timeout.
   Result<HttpResult, std::string> Probe(const std::string& from, const std::string& ip,
-                                        std::uint16_t port) const;
+                                        std::uint16_t port) const override;
   // The daemon's own view: {"pid", "router": {...}, "speakers": {node: {pid, alive}}, ...}.
   Result<nlohmann::json, std::string> DaemonStatus() const;
   // Stops or starts one node's speaker (action "stop" | "start").

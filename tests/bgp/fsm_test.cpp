@@ -586,7 +586,7 @@ TEST_CASE("fsm: idle-hold backoff doubles to the cap and resets on Established")
   CHECK(fsm.idle_hold_time() == 10);
 }
 
-TEST_CASE("fsm: IdleHoldTimer_Expires restarts as the last start did; ManualStop cancels") {
+TEST_CASE("fsm: IdleHoldTimer_Expires restarts as the last start did, ManualStop cancels") {
   SUBCASE("active restart keeps the counter") {
     Fsm fsm = Drive(S::kEstablished);
     Step(fsm, E::kHoldTimerExpires, S::kIdle);

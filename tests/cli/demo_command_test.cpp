@@ -24,7 +24,7 @@ struct TempDir {
   ~TempDir() { std::filesystem::remove_all(path); }
 };
 
-TEST_CASE("demo verbs with no demo up: status and verify exit 1 and say so; down has nothing") {
+TEST_CASE("demo verbs with no demo up: status and verify exit 1 and say so, down has nothing") {
   TempDir dir;
   const auto state = dir.path + "/state";
   for (const char* verb : {"status", "peers", "routes", "verify"}) {
@@ -71,7 +71,7 @@ TEST_CASE("up: a scenario that does not exist is an input error, before anything
   CHECK_FALSE(std::filesystem::exists(dir.path + "/s"));
 }
 
-TEST_CASE("lab state: written atomically, read back; a missing state says how to start one") {
+TEST_CASE("lab state: written atomically, read back, a missing state says how to start one") {
   TempDir dir;
   core::lab::LabState s;
   s.prefix = "t1";

@@ -41,7 +41,7 @@ TEST_CASE("scenarios: lists the built-in scenarios with a one-line description")
   CHECK(list[1]["name"] == "two-cluster-v2");
 }
 
-TEST_CASE("render: -o DIR writes every file and prints the paths; placeholders on stderr") {
+TEST_CASE("render: -o DIR writes every file and prints the paths, placeholders on stderr") {
   const auto dir = TempDir("render-out");
   auto r = Bgpdemo({"render", "-o", dir.string()});
   CHECK(r.code == 0);

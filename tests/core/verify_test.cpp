@@ -167,7 +167,7 @@ TEST_CASE("verify: sources that cannot be read fail with their error, nothing cr
   CHECK(Find(checks, "sessions", "a-worker: node's view").detail == "the node's speaker was not asked");
 }
 
-TEST_CASE("ip -j route: single next hop, ECMP, host routes; garbage is an error") {
+TEST_CASE("ip -j route: single next hop, ECMP, host routes, garbage is an error") {
   const auto routes = ParseIpRouteJson(
       R"([{"dst":"10.241.1.0/24","gateway":"172.22.0.3","dev":"eth0","protocol":"197","flags":[]},
           {"dst":"10.21.0.1","protocol":"197","flags":[],"nexthops":[

@@ -200,7 +200,7 @@ TEST_CASE("export: route-server mode: transparent, per-client views, never back 
   for (PeerId id : {kA, kB, kC, kM}) CHECK(s.out.Advertised(id, wire::kIpv4Unicast) == 0);
 }
 
-TEST_CASE("export: route-server mode keeps an IPv6 route's MP next hop; router mode sets its own") {
+TEST_CASE("export: route-server mode keeps an IPv6 route's MP next hop, router mode sets its own") {
   RouteServerDemo s;
   auto sent = s.Feed(kC, Announce(Attrs().Path({65200}), {"fd00:12::/64"}, "fd00:19::2"));
   REQUIRE(sent.count(kA));

@@ -145,7 +145,7 @@ TEST_CASE("rib: best path: one row per decision step") {
   }
 }
 
-TEST_CASE("rib: best path: a single candidate is only_path; none is none") {
+TEST_CASE("rib: best path: a single candidate is only_path, none is none") {
   Rib rib;
   (void)rib.SetPeer(Peer(1, "10.0.0.2", 65001, "1.1.1.1"), kAccept);
   (void)rib.Update(1, Announce(Attrs(), {"10.0.0.0/24"}));

@@ -82,7 +82,7 @@ TEST_CASE("fib sync: originated routes and foreign-family next hops are not inst
   CHECK(f.sync.unusable_next_hops() == 1);
 }
 
-TEST_CASE("fib sync: start flushes what a predecessor left; keep on stop; errors counted") {
+TEST_CASE("fib sync: start flushes what a predecessor left, keep on stop, errors counted") {
   Fixture f;
   REQUIRE(f.fib.Replace(R("10.99.0.0/16", {"172.22.0.9"})));
   auto flushed = f.sync.Start();

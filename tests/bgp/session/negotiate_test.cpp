@@ -81,7 +81,7 @@ TEST_CASE("negotiate: with Cilium's GoBGP") {
   CHECK(n->context.enforce_first_as == 65100u);
 }
 
-TEST_CASE("negotiate: hold time is the smaller; no MP capability means IPv4 only") {
+TEST_CASE("negotiate: hold time is the smaller, no MP capability means IPv4 only") {
   Open o;
   o.my_as = 65100;
   o.hold_time = 9;

@@ -125,7 +125,7 @@ TEST_CASE("robustness A2: length < 19, > 4096, or != bytes sent -> 1/2") {
   }
 }
 
-TEST_CASE("robustness A2: 4096 accepted; 4097 and 65535 accepted only with RFC 8654") {
+TEST_CASE("robustness A2: 4096 accepted, 4097 and 65535 accepted only with RFC 8654") {
   const Bytes max = UpdateOfSize(4096);
   REQUIRE(max.size() == 4096);
   CHECK(DecodeMessage(max, {}).has_value());

@@ -247,7 +247,7 @@ TEST_CASE("robustness E27: MP_REACH_NLRI < 3 bytes and MP_UNREACH_NLRI < 3 -> 3/
   }
 }
 
-TEST_CASE("robustness E27: unsupported family -> attribute discard; un-negotiated -> disable") {
+TEST_CASE("robustness E27: unsupported family -> attribute discard, un-negotiated -> disable") {
   SUBCASE("MP_REACH for EVPN (25/70) is discarded") {
     const Bytes attr = ReachAttr(H("0019 46 04 0a000002 00 02 21 0000"));
     const Update u = Survives(V6Body(attr));

@@ -120,7 +120,7 @@ TEST_CASE("robustness B6: version 3 or 5 -> 2/1 with data 0x0004") {
   }
 }
 
-TEST_CASE("robustness B7: hold time 1 or 2 -> 2/6; 0 and 3 accepted") {
+TEST_CASE("robustness B7: hold time 1 or 2 -> 2/6, 0 and 3 accepted") {
   for (std::uint16_t hold : {1, 2}) {
     CAPTURE(hold);
     CheckOpenError(OpenMsg(4, 65100, hold, 0x0a000001, Param(2, Cat({kMp4, kRr, kAs4}))),

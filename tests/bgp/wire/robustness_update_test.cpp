@@ -320,7 +320,7 @@ TEST_CASE("robustness C19: missing well-known attribute -> 3/3 treat-as-withdraw
   }
 }
 
-TEST_CASE("robustness C19: MP-only needs no NEXT_HOP; a lone MP_UNREACH needs nothing") {
+TEST_CASE("robustness C19: MP-only needs no NEXT_HOP, a lone MP_UNREACH needs nothing") {
   const Update reach = Survives(UpdateBody({}, Cat({kMpReach6, kOrigin, kAsPath}), {}));
   CHECK(reach.action == Action::kNone);
   CHECK(reach.AnnouncedCount() == 1);

@@ -128,7 +128,7 @@ TEST_CASE("lab plan: static routes from node-routes.yaml, direct routes inside a
   CHECK(plan.router_config.find("range: 172.25.0.0/16") != std::string::npos);
 }
 
-TEST_CASE("lab plan: a network without a subnet gets a free /16; bad prefixes are refused") {
+TEST_CASE("lab plan: a network without a subnet gets a free /16, bad prefixes are refused") {
   auto s = Load("two-cluster");
   s.networks[1].subnet.clear();
   auto plan = PlanLab(s, {"t"});
@@ -150,7 +150,7 @@ TEST_CASE("lab plan: more replicas than a node's /24 holds is an error naming th
   CHECK(plan.error().find("cluster cilium: 241 nginx replicas") != std::string::npos);
 }
 
-TEST_CASE("cilium model: selectors match labels; no pool for a LoadBalancer is an error") {
+TEST_CASE("cilium model: selectors match labels, no pool for a LoadBalancer is an error") {
   CHECK(Matches({{"app", "nginx"}}, {{"app", "nginx"}, {"x", "y"}}));
   CHECK_FALSE(Matches({{"app", "nginx"}}, {{"app", "web"}}));
   CHECK(Matches({}, {}));

@@ -1,0 +1,119 @@
+// The `kind` provider: the original demo on real kind clusters, with Docker, Helm, kubectl
+// and cilium-cli driven as processes, and the route server in a container
+// (DESIGN.md "Providers"; ../shared/reference/cilium-and-kind.md).
+//
+//   preflight   the five tools and their versions (core/kind/tools.h)
+//   networks    the scenario's Docker networks (bridge, masquerade, attachable), unless
+//               they exist; only those made here are removed by down
+//   clusters    kind create cluster on each network (KIND_EXPERIMENTAL_DOCKER_NETWORK), in
+//               parallel, unless it exists
+//   image       the route server's image: --router-image, or built from the Dockerfile
+//   router      its container on every network (NET_ADMIN, forwarding) with the router
+//               config rendered from the networks' subnets; its addresses read back
+//   render      every file, now with the router's addresses (core/render.h)
+//   cilium      helm repo add, helm upgrade --install per cluster, cilium status --wait
+//   nginx       kubectl apply, rollout status
+//   lb          the pool, then the service's external IP
+//   annotate    (BGPv1) the virtual router annotation on every node
+//   bgp         the BGP resources
+//   routes      docker exec <node> ip route replace, for every static route
+//   sessions    every session Established, from the router's side and the nodes'
+//
+// Every step checks what exists before it acts, so `up` again resumes after a failure;
+// what it created is recorded in the state file as soon as it exists, so `down` removes
+// exactly that, and nothing else.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bgp/result.h"
+#include "core/demo.h"
+#include "core/kind/tools.h"
+#include "core/scenario.h"
+
+namespace bgpdemo::core::kind {
+
+inline constexpr const char* kRouterContainer = "bgpdemo-router";
+inline constexpr const char* kOwnerLabel = "io.bgpdemo.owner=bgpdemo";
+
+struct KindState {
+  std::string provider = "kind";
+  ScenarioText scenario;
+  std::int64_t started_at = 0;
+  std::string router_image;
+  // What this demo created (and so what down removes).
+  std::vector<std::string> networks;
+  std::vector<std::string> clusters;
+  bool router_container = false;
+  bool image_built = false;
+  // Learnt on the way.
+  std::map<std::string, std::string> subnets;           // network -> CIDR
+  std::map<std::string, std::string> router_addresses;  // network -> IPv4
+  std::vector<std::string> steps_done;
+};
+
+Result<void, std::string> WriteKindState(const std::string& dir, const KindState& s);
+Result<KindState, std::string> ReadKindState(const std::string& dir);
+// "lab", "kind", or an error when there is no state.
+Result<std::string, std::string> ProviderOf(const std::string& state_dir);
+
+struct KindUpOptions {
+  std::string state_dir;
+  std::string router_image;    // empty: bgpdemo-router:<version>, built when missing
+  std::string dockerfile_dir;  // where the repository's Dockerfile is
+  std::string base_image = "debian:bookworm";
+  std::string version;         // of this bgpdemo, for the image tag
+  std::chrono::seconds timeout{300};  // for each wait (LB IP, sessions)
+  std::map<std::string, std::string> env;  // added to every tool's environment
+};
+
+struct KindUpResult {
+  bool resumed = false;
+  double seconds = 0;
+  std::size_t sessions = 0;
+};
+
+Result<KindUpResult, std::string> KindUp(const ScenarioText& scenario, const KindUpOptions& o,
+                                         const StepSink& on_step);
+
+struct KindDownReport {
+  bool had_state = false;
+  std::vector<std::string> removed;  // "cluster cilium", "network kind2", ...
+};
+Result<KindDownReport, std::string> KindDown(const std::string& state_dir,
+                                             const std::map<std::string, std::string>& env,
+                                             const StepSink& on_step);
+
+class KindDemo : public Demo {
+ public:
+  static Result<KindDemo, std::string> Open(const std::string& state_dir,
+                                            std::map<std::string, std::string> env = {});
+  const KindState& state() const { return state_; }
+
+  std::string provider() const override { return "kind"; }
+  Result<Topology, std::string> GetTopology() const override;
+  Observed Observe() const override;
+  Result<HttpResult, std::string> Probe(const std::string& from, const std::string& ip,
+                                        std::uint16_t port) const override;
+
+ private:
+  KindDemo(std::string dir, KindState state, Scenario scenario, std::map<std::string, std::string> env)
+      : dir_(std::move(dir)), state_(std::move(state)), scenario_(std::move(scenario)),
+        env_(std::move(env)) {}
+  std::string dir_;
+  KindState state_;
+  Scenario scenario_;
+  std::map<std::string, std::string> env_;
+};
+
+// `cilium bgp peers -o json` (node -> [peer]) -> node -> peers in the engine's peer JSON
+// shape (address, local_asn, peer_asn, state, uptime_seconds, families, last_error).
+std::map<std::string, nlohmann::json> PeersFromCilium(const nlohmann::json& cilium);
+
+// `curl -s -m S -w '\n%{http_code}' URL` output -> the reply.
+Result<HttpResult, std::string> ParseCurl(const std::string& out, double seconds);
+
+}  // namespace bgpdemo::core::kind
