@@ -313,13 +313,18 @@ Server::Peer* Server::PeerOf(const session::Session& s) {
 }
 
 void Server::Distribute(const rib::ChangeSet& cs) {
-  if (cs.changes.empty()) return;
-  for (const auto& o : out_->Apply(cs)) {
-    if (o.peer < peers_.size() && peers_[o.peer] && o.bytes) {
-      peers_[o.peer]->session->Send(*o.bytes);
+  if (!cs.changes.empty()) {
+    for (const auto& o : out_->Apply(cs)) {
+      if (o.peer < peers_.size() && peers_[o.peer] && o.bytes) {
+        peers_[o.peer]->session->Send(*o.bytes);
+      }
     }
+    for (auto* obs : route_observers_) obs->OnChanges(*rib_, cs);
   }
-  for (auto* obs : route_observers_) obs->OnChanges(*rib_, cs);
+  // Every RIB change passes here: the item indexes of the next ChangeSet start afresh.
+  rib_->Compact([this](wire::Afi afi, std::size_t from, std::size_t to) {
+    out_->Move(afi, from, to);
+  });
 }
 
 void Server::OnEstablished(session::Session& s) {
