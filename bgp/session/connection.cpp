@@ -7,9 +7,9 @@
 namespace bgpdemo::bgp::session {
 
 namespace {
-// Large enough that a read syscall carries dozens of full UPDATEs, small enough that 50
-// sessions' buffers stay a few MiB (the buffer is the chunk plus a partial message).
-constexpr std::size_t kReadChunk = 64 * 1024;
+// A read syscall still carries four full UPDATEs, and 50 sessions' buffers (the chunk plus
+// at most one partial message each) stay under 2 MiB.
+constexpr std::size_t kReadChunk = 16 * 1024;
 // At most this many chunks per gather write (IOV_MAX is 1024).
 constexpr std::size_t kMaxGather = 256;
 }  // namespace

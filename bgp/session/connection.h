@@ -1,6 +1,6 @@
 // One TCP connection carrying BGP messages (the transport under a session).
 //
-// Reads in 64 KiB chunks into one buffer and hands every whole message to the owner in
+// Reads in 16 KiB chunks into one buffer and hands every whole message to the owner in
 // order (RFC 4271 §4.1 framing via wire::FrameLength), so coalesced and split messages
 // are the same to the session. The owner may pause reading (backpressure, see below).
 //
