@@ -1,5 +1,6 @@
 #include "cli/router_command.h"
 
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -98,6 +99,13 @@ int Serve(const RouterOptions& o, std::ostream& err) {
       return kExitEnvironment;
     }
   }
+
+  // The RIB's tables grow by doubling into arrays of many MiB. glibc's default raises its
+  // mmap threshold to the size of each freed block, so the old arrays of a doubling end up
+  // in the heap, where their pages stay resident after free; a fixed threshold keeps large
+  // blocks in their own mappings, returned to the kernel when freed (peak RSS at 1M routes
+  // 80 -> 69 MiB in tests/bench/route_server_bench.py).
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
   boost::asio::io_context io;
   bgp::server::Server server(io, std::move(config).value(), log);

@@ -54,6 +54,10 @@ std::vector<Outgoing> AdjRibOut::Apply(const ChangeSet& changes) {
   return out;
 }
 
+void AdjRibOut::Move(wire::Afi afi, std::size_t from, std::size_t to) {
+  for (auto& g : groups_) g->Move(afi, from, to);
+}
+
 std::size_t AdjRibOut::Advertised(PeerId id, wire::Family family) const {
   if (!HasPeer(id)) return 0;
   return group_of_[id]->Advertised(id, family);

@@ -13,7 +13,8 @@
 //                                                     --> UpdatePacker --> Outgoing bytes
 //
 // Order of calls when a session goes down: RemovePeer (the group forgets it), then
-// Rib::PeerDown, then Apply the resulting ChangeSet for the others.
+// Rib::PeerDown, then Apply the resulting ChangeSet for the others. After every Apply, the
+// owner compacts the Rib with Move as the callback (rib.h: item indexes).
 //
 // Not thread-safe. Holds a reference to the Rib, which must outlive it.
 #pragma once
@@ -48,6 +49,9 @@ class AdjRibOut {
   // The UPDATEs the changes call for, per peer; peers that share a buffer get the same
   // shared_ptr.
   std::vector<Outgoing> Apply(const ChangeSet& changes);
+  // Rib::Compact's on_move: the groups' arrays follow the Rib's table. Call Compact after
+  // Apply, never between a Rib change and its Apply.
+  void Move(wire::Afi afi, std::size_t from, std::size_t to);
 
   // Prefixes of the family the peer holds from us.
   std::size_t Advertised(PeerId id, wire::Family family) const;

@@ -75,8 +75,8 @@ void ExportGroup::AddMember(PeerId id) {
 }
 
 void ExportGroup::RemoveMember(PeerId id) {
-  Purge(v4_, id);
-  Purge(v6_, id);
+  Purge(v4_, wire::Afi::kIpv4, id);
+  Purge(v6_, wire::Afi::kIpv6, id);
   std::erase_if(members_, [id](const Member& m) { return m.id == id; });
 }
 
@@ -113,26 +113,35 @@ void ExportGroup::AddDev(Tables<Key>& t, const Key& key, OutEntry& e, Dev dev) {
 }
 
 template <typename Key>
-void ExportGroup::Purge(Tables<Key>& t, PeerId id) {
+void ExportGroup::Purge(Tables<Key>& t, wire::Afi afi, PeerId id) {
   std::vector<Dev> devs;
-  for (std::size_t i = 0; i < t.sent.size();) {
-    OutEntry& e = t.sent.at(i).value;
-    if (e.excluded != id && !e.more) {
-      ++i;
-      continue;
-    }
-    const Key key = t.sent.at(i).key;
+  for (std::size_t i = 0; i < t.sent.size(); ++i) {
+    OutEntry& e = t.sent[i];
+    if (e.excluded != id && !e.more) continue;
+    const Key key = Key::From(rib_.PrefixAt(afi, i));
     ReadDevs(t, key, e, devs);
     ClearDevs(t, key, e);
     for (auto& d : devs) {
       if (d.member != id) AddDev(t, key, e, std::move(d));
     }
-    if (!e.attrs && !e.more && e.excluded == kNoPeer) {
-      t.sent.EraseAt(i);  // the last entry moved to i
-      continue;
-    }
-    ++i;
   }
+}
+
+template <typename Key>
+ExportGroup::OutEntry& ExportGroup::EntryAt(Tables<Key>& t, wire::Afi afi, std::size_t index) {
+  if (index >= t.sent.size()) {
+    // Grow with the Rib's table, not by doubling on our own: no slack beyond the Rib's.
+    t.sent.reserve(rib_.TableCapacity(afi));
+    t.sent.resize(rib_.TableSize(afi));
+  }
+  return t.sent[index];
+}
+
+void ExportGroup::Move(wire::Afi afi, std::size_t from, std::size_t to) {
+  auto& sent = afi == wire::Afi::kIpv4 ? v4_.sent : v6_.sent;
+  // The erased prefix at `to` was exported (withdrawn) before the Rib compacted.
+  if (to < sent.size()) sent[to] = from < sent.size() ? sent[from] : OutEntry{};
+  if (sent.size() > from) sent.resize(from);
 }
 
 // --- views -------------------------------------------------------------------------------
@@ -192,17 +201,14 @@ AttrRef ExportGroup::View(const wire::Prefix& prefix, const RouteView& route, Pe
 // --- changes -----------------------------------------------------------------------------
 
 template <typename Key>
-void ExportGroup::ApplyOne(Tables<Key>& t, std::size_t family, const wire::Prefix& prefix) {
+void ExportGroup::ApplyOne(Tables<Key>& t, std::size_t family, const Change& change) {
+  const wire::Prefix& prefix = change.prefix;
   const Key key = Key::From(prefix);
-  const RouteView route = rib_.Find(prefix);
+  const RouteView route = rib_.At(prefix.afi, change.index);
   AttrRef new_default = View(prefix, route, kNoPeer);
-  std::size_t index = t.sent.FindIndex(key);
-  AttrRef old_default;
-  old_devs_.clear();
-  if (index != FlatMap<Key, OutEntry>::kNone) {
-    old_default = t.sent.at(index).value.attrs;
-    ReadDevs(t, key, t.sent.at(index).value, old_devs_);
-  }
+  OutEntry& entry = EntryAt(t, prefix.afi, change.index);
+  const AttrRef old_default = entry.attrs;
+  ReadDevs(t, key, entry, old_devs_);
   // Only members that are a source of the prefix can see it differently.
   new_devs_.clear();
   for (std::size_t i = 0; i < route.paths.size(); ++i) {
@@ -252,18 +258,9 @@ void ExportGroup::ApplyOne(Tables<Key>& t, std::size_t family, const wire::Prefi
     if (!visited) visit(d.member);
   }
 
-  if (!new_default && new_devs_.empty()) {
-    if (index != FlatMap<Key, OutEntry>::kNone) {
-      ClearDevs(t, key, t.sent.at(index).value);
-      t.sent.EraseAt(index);
-    }
-    return;
-  }
-  if (index == FlatMap<Key, OutEntry>::kNone) index = t.sent.Insert(key).first;
-  OutEntry& e = t.sent.at(index).value;
-  e.attrs = std::move(new_default);
-  ClearDevs(t, key, e);
-  for (auto& d : new_devs_) AddDev(t, key, e, std::move(d));
+  entry.attrs = std::move(new_default);
+  ClearDevs(t, key, entry);
+  for (auto& d : new_devs_) AddDev(t, key, entry, std::move(d));
 }
 
 void ExportGroup::Apply(std::span<const Change> changes, std::vector<Outgoing>& out) {
@@ -273,9 +270,9 @@ void ExportGroup::Apply(std::span<const Change> changes, std::vector<Outgoing>& 
   exceptions_.clear();
   for (const Change& c : changes) {
     if (c.prefix.afi == wire::Afi::kIpv4) {
-      ApplyOne(v4_, 0, c.prefix);
+      ApplyOne(v4_, 0, c);
     } else {
-      ApplyOne(v6_, 1, c.prefix);
+      ApplyOne(v6_, 1, c);
     }
   }
   cache_.clear();
@@ -326,32 +323,31 @@ void ExportGroup::Apply(std::span<const Change> changes, std::vector<Outgoing>& 
 template <typename Key>
 void ExportGroup::FullTableOf(Tables<Key>& t, std::size_t family, wire::Family fam, Member& m,
                               std::vector<Action>& out) {
-  rib_.ForEach(fam, [&](const wire::Prefix& prefix, std::span<const Path> paths, Reason reason) {
-    const RouteView route{paths, reason};
-    const Key key = Key::From(prefix);
-    std::size_t index = t.sent.FindIndex(key);
-    AttrRef def;
+  const wire::Afi afi = fam.afi;
+  if (!initialized_) {
+    t.sent.reserve(rib_.TableCapacity(afi));
+    t.sent.assign(rib_.TableSize(afi), OutEntry{});
+  }
+  for (std::size_t i = 0; i < rib_.TableSize(afi); ++i) {
+    const RouteView route = rib_.At(afi, i);
+    if (route.paths.empty()) continue;
+    const wire::Prefix prefix = rib_.PrefixAt(afi, i);
+    OutEntry& entry = EntryAt(t, afi, i);
     if (!initialized_) {
-      def = View(prefix, route, kNoPeer);
-      if (def) {
-        index = t.sent.Insert(key).first;
-        t.sent.at(index).value.attrs = def;
-        ++t.advertised;
-      }
-    } else if (index != FlatMap<Key, OutEntry>::kNone) {
-      def = t.sent.at(index).value.attrs;
+      entry.attrs = View(prefix, route, kNoPeer);
+      if (entry.attrs) ++t.advertised;
     }
+    const AttrRef def = entry.attrs;
     AttrRef view = def;
-    if (HasCandidateOf(paths, m.id)) {
+    if (HasCandidateOf(route.paths, m.id)) {
       view = View(prefix, route, m.id);
       if (view != def) {
-        if (index == FlatMap<Key, OutEntry>::kNone) index = t.sent.Insert(key).first;
-        AddDev(t, key, t.sent.at(index).value, Dev{m.id, view});
+        AddDev(t, Key::From(prefix), entry, Dev{m.id, view});
         m.delta[family] += Has(view) - Has(def);
       }
     }
     if (view) out.push_back(Action{prefix, std::move(view)});
-  });
+  }
 }
 
 std::vector<std::uint8_t> ExportGroup::FullTable(PeerId id) {
@@ -359,8 +355,8 @@ std::vector<std::uint8_t> ExportGroup::FullTable(PeerId id) {
   BGPDEMO_CHECK(m != nullptr);
   if (m->in_step) {
     // A ROUTE-REFRESH: forget what it holds and send it all again.
-    Purge(v4_, id);
-    Purge(v6_, id);
+    Purge(v4_, wire::Afi::kIpv4, id);
+    Purge(v6_, wire::Afi::kIpv6, id);
   }
   m->delta = {};
   std::vector<Action> actions;
@@ -426,8 +422,8 @@ std::size_t ExportGroup::Advertised(PeerId id, wire::Family family) const {
 }
 
 std::size_t ExportGroup::MemoryBytes() const {
-  std::size_t n = v4_.sent.MemoryBytes() + v4_.devs.MemoryBytes() + v6_.sent.MemoryBytes() +
-                  v6_.devs.MemoryBytes();
+  std::size_t n = (v4_.sent.capacity() + v6_.sent.capacity()) * sizeof(OutEntry) +
+                  v4_.devs.MemoryBytes() + v6_.devs.MemoryBytes();
   for (const auto& item : v4_.devs.items()) n += item.value.capacity() * sizeof(Dev);
   for (const auto& item : v6_.devs.items()) n += item.value.capacity() * sizeof(Dev);
   return n;

@@ -16,10 +16,11 @@
 // Export filters decide per prefix (policy.h), so they treat all paths of a prefix alike and
 // the "best of the others" never has to skip a filtered path.
 //
-// Adj-RIB-Out: per family a FlatMap prefix -> OutEntry {attributes sent to default members;
-// one member that has nothing instead} plus a side map of further deviations, rare outside
-// route servers with several paths per prefix. 24 bytes per IPv4 prefix and group (plus
-// index), whatever the number of members. What each member holds is the default unless it
+// Adj-RIB-Out: per family an array of OutEntry {attributes sent to default members; one
+// member that has nothing instead}, parallel to the Rib's table of that family (the same
+// index: rib.h, Change::index, Compact) plus a side map prefix -> further deviations, rare
+// outside route servers with several paths per prefix. 16 bytes per prefix and group, no
+// key and no index of its own, whatever the number of members. What each member holds is the default unless it
 // deviates, which makes withdrawals exact (only for prefixes the member has) and gives
 // per-member `advertised` counts (group count plus a per-member delta).
 //
@@ -90,6 +91,8 @@ class ExportGroup {
   std::vector<std::uint8_t> FullTable(PeerId id);
   // The UPDATEs the changes call for, appended to out per member in step.
   void Apply(std::span<const Change> changes, std::vector<Outgoing>& out);
+  // Follows Rib::Compact: the Rib's item `from` moved to `to`, and it has `from` items now.
+  void Move(wire::Afi afi, std::size_t from, std::size_t to);
 
   std::size_t Advertised(PeerId id, wire::Family family) const;
   std::size_t MemoryBytes() const;
@@ -106,7 +109,7 @@ class ExportGroup {
   };
   template <typename Key>
   struct Tables {
-    FlatMap<Key, OutEntry> sent;
+    std::vector<OutEntry> sent;  // by Rib item index; may be shorter than the Rib's table
     FlatMap<Key, std::vector<Dev>> devs;
     std::size_t advertised = 0;  // entries with attrs set
   };
@@ -130,7 +133,7 @@ class ExportGroup {
   static constexpr std::size_t kNoIndex = static_cast<std::size_t>(-1);
 
   template <typename Key>
-  void ApplyOne(Tables<Key>& t, std::size_t family, const wire::Prefix& prefix);
+  void ApplyOne(Tables<Key>& t, std::size_t family, const Change& change);
   template <typename Key>
   void FullTableOf(Tables<Key>& t, std::size_t family, wire::Family fam, Member& m,
                    std::vector<Action>& out);
@@ -141,7 +144,10 @@ class ExportGroup {
   template <typename Key>
   void ClearDevs(Tables<Key>& t, const Key& key, OutEntry& e);
   template <typename Key>
-  void Purge(Tables<Key>& t, PeerId id);
+  void Purge(Tables<Key>& t, wire::Afi afi, PeerId id);
+  // The entry of Rib item index, growing sent to the Rib's table.
+  template <typename Key>
+  OutEntry& EntryAt(Tables<Key>& t, wire::Afi afi, std::size_t index);
 
   // What `member` should hold (kNoPeer: a member with no path of its own for the prefix).
   AttrRef View(const wire::Prefix& prefix, const RouteView& route, PeerId member);

@@ -39,6 +39,8 @@ class FlatMap {
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
   std::size_t size() const { return items_.size(); }
+  // Items that fit before the next reallocation (arrays parallel to items() follow it).
+  std::size_t capacity() const { return items_.capacity(); }
   bool empty() const { return items_.empty(); }
   std::span<Item> items() { return items_; }
   std::span<const Item> items() const { return items_; }

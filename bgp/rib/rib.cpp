@@ -1,5 +1,7 @@
 #include "bgp/rib/rib.h"
 
+#include <algorithm>
+#include <functional>
 #include <type_traits>
 #include <utility>
 
@@ -121,8 +123,8 @@ Rib::Snapshot Rib::Snap(const PathVec& paths) const {
           paths.size() > 1 ? MultipathFingerprint(paths.span(), 0, peers_) : 1};
 }
 
-void Rib::Record(const wire::Prefix& prefix, const Snapshot& before, const PathVec* after,
-                 bool candidates_changed, ChangeSet& cs) const {
+void Rib::Record(const wire::Prefix& prefix, std::size_t index, const Snapshot& before,
+                 const PathVec* after, bool candidates_changed, ChangeSet& cs) const {
   const Snapshot now = after != nullptr ? Snap(*after) : Snapshot{};
   const bool best_changed =
       before.has_best != now.has_best ||
@@ -133,6 +135,7 @@ void Rib::Record(const wire::Prefix& prefix, const Snapshot& before, const PathV
   Change c;
   c.prefix = prefix;
   c.prefix.path_id = 0;
+  c.index = static_cast<std::uint32_t>(index);
   if (now.has_best) {
     const Path& b = (*after)[0];
     c.best = BestPath{b.attrs, b.path_id, b.peer, ReasonOf(*after)};
@@ -200,7 +203,7 @@ void Rib::Announce(Table& table, PeerId peer, wire::Family family, const wire::P
     if (accepted) ++counts.accepted;
   }
   Reselect(paths);
-  Record(prefix, before, &paths, accepted || was_accepted, cs);
+  Record(prefix, index, before, &paths, accepted || was_accepted, cs);
 }
 
 template <typename Table>
@@ -217,12 +220,12 @@ void Rib::Withdraw(Table& table, PeerId peer, const wire::Prefix& prefix, Change
     if (was_accepted) --counts.accepted;
     paths.EraseAt(j);
     if (paths.empty()) {
-      table.EraseAt(index);
-      Record(prefix, before, nullptr, was_accepted, cs);
+      Emptied(table, index);
+      Record(prefix, index, before, nullptr, was_accepted, cs);
       return;
     }
     Reselect(paths);
-    Record(prefix, before, &paths, was_accepted, cs);
+    Record(prefix, index, before, &paths, was_accepted, cs);
     return;
   }
 }
@@ -230,9 +233,7 @@ void Rib::Withdraw(Table& table, PeerId peer, const wire::Prefix& prefix, Change
 template <typename Table, typename Pred>
 void Rib::RemovePaths(Table& table, PeerId peer, Pred&& pred, ChangeSet& cs) {
   FamilyCounts& counts = state_[peer].counts[std::is_same_v<Table, V4Table> ? 0 : 1];
-  // Backwards: erasing item i moves the last item, already visited, into i; when every item
-  // goes (a full table's peer going down) nothing moves at all.
-  for (std::size_t i = table.size(); i-- > 0;) {
+  for (std::size_t i = 0; i < table.size(); ++i) {
     PathVec& paths = table.at(i).value;
     bool touched = false, was_candidate = false;
     Snapshot before;
@@ -248,19 +249,20 @@ void Rib::RemovePaths(Table& table, PeerId peer, Pred&& pred, ChangeSet& cs) {
     if (!touched) continue;
     const wire::Prefix prefix = table.at(i).key.ToPrefix();
     if (paths.empty()) {
-      table.EraseAt(i);
-      Record(prefix, before, nullptr, was_candidate, cs);
+      Emptied(table, i);
+      Record(prefix, i, before, nullptr, was_candidate, cs);
       continue;
     }
     Reselect(paths);
-    Record(prefix, before, &paths, was_candidate, cs);
+    Record(prefix, i, before, &paths, was_candidate, cs);
   }
 }
 
 template <typename Table>
 void Rib::Reevaluate(Table& table, PeerId peer, ChangeSet& cs) {
   auto& st = state_[peer];
-  for (auto& item : table.items()) {
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    auto& item = table.at(i);
     PathVec& paths = item.value;
     bool has_peer = false;
     for (const Path& p : paths) has_peer |= p.peer == peer;
@@ -284,8 +286,49 @@ void Rib::Reevaluate(Table& table, PeerId peer, ChangeSet& cs) {
     }
     // The peer's BGP Identifier or address may have changed: decide again in any case.
     Reselect(paths);
-    Record(prefix, before, &paths, candidates_changed, cs);
+    Record(prefix, i, before, &paths, candidates_changed, cs);
   }
+}
+
+template <typename Table>
+void Rib::Emptied(Table& table, std::size_t index) {
+  table.at(index).value.set_tag(static_cast<std::uint8_t>(Reason::kNone));
+  empty_[std::is_same_v<Table, V4Table> ? 0 : 1].push_back(static_cast<std::uint32_t>(index));
+}
+
+void Rib::Compact(const std::function<void(wire::Afi, std::size_t, std::size_t)>& on_move) {
+  auto compact = [&](auto& table, std::vector<std::uint32_t>& empty, wire::Afi afi) {
+    // From the highest index down: the last item, which moves into the hole, is then never
+    // one still waiting to be erased.
+    std::sort(empty.begin(), empty.end(), std::greater<>());
+    empty.erase(std::unique(empty.begin(), empty.end()), empty.end());
+    for (const std::uint32_t i : empty) {
+      if (!table.at(i).value.empty()) continue;  // announced again since
+      const std::size_t last = table.size() - 1;
+      table.EraseAt(i);
+      if (i != last) on_move(afi, last, i);
+    }
+    empty.clear();
+  };
+  compact(v4_, empty_[0], wire::Afi::kIpv4);
+  compact(v6_, empty_[1], wire::Afi::kIpv6);
+}
+
+std::size_t Rib::TableSize(wire::Afi afi) const {
+  return afi == wire::Afi::kIpv4 ? v4_.size() : v6_.size();
+}
+
+std::size_t Rib::TableCapacity(wire::Afi afi) const {
+  return afi == wire::Afi::kIpv4 ? v4_.capacity() : v6_.capacity();
+}
+
+RouteView Rib::At(wire::Afi afi, std::size_t index) const {
+  const PathVec& paths = afi == wire::Afi::kIpv4 ? v4_.at(index).value : v6_.at(index).value;
+  return {paths.span(), ReasonOf(paths)};
+}
+
+wire::Prefix Rib::PrefixAt(wire::Afi afi, std::size_t index) const {
+  return afi == wire::Afi::kIpv4 ? v4_.at(index).key.ToPrefix() : v6_.at(index).key.ToPrefix();
 }
 
 void Rib::AnnounceAll(PeerId peer, wire::Family family, std::span<const wire::Prefix> prefixes,
@@ -397,8 +440,9 @@ ChangeSet Rib::SweepStale(PeerId peer, wire::Family family) {
 }
 
 const PathVec* Rib::Entry(const wire::Prefix& prefix) const {
-  return prefix.afi == wire::Afi::kIpv4 ? v4_.Find(V4Key::From(prefix))
-                                        : v6_.Find(V6Key::From(prefix));
+  const PathVec* paths = prefix.afi == wire::Afi::kIpv4 ? v4_.Find(V4Key::From(prefix))
+                                                        : v6_.Find(V6Key::From(prefix));
+  return paths == nullptr || paths->empty() ? nullptr : paths;
 }
 
 RouteView Rib::Find(const wire::Prefix& prefix) const {
@@ -451,6 +495,7 @@ std::vector<RouteInfo> Rib::Routes(wire::Family family) const {
   out.reserve(PrefixCount(family));
   auto add = [&](const auto& table) {
     for (const auto& item : table.items()) {
+      if (item.value.empty()) continue;
       out.push_back(RouteInfo{item.key.ToPrefix(), ReasonOf(item.value), Infos(item.value)});
     }
   };
@@ -466,8 +511,17 @@ FamilyCounts Rib::Counts(PeerId peer, wire::Family family) const {
 }
 
 std::size_t Rib::PrefixCount(wire::Family family) const {
-  if (family == wire::kIpv4Unicast) return v4_.size();
-  if (family == wire::kIpv6Unicast) return v6_.size();
+  // Items waiting for Compact are few (the server compacts after every export); an item
+  // emptied twice is listed twice.
+  auto count = [](const auto& table, std::vector<std::uint32_t> empty) {
+    std::sort(empty.begin(), empty.end());
+    empty.erase(std::unique(empty.begin(), empty.end()), empty.end());
+    std::size_t n = table.size();
+    for (const std::uint32_t i : empty) n -= table.at(i).value.empty() ? 1 : 0;
+    return n;
+  };
+  if (family == wire::kIpv4Unicast) return count(v4_, empty_[0]);
+  if (family == wire::kIpv6Unicast) return count(v6_, empty_[1]);
   return 0;
 }
 

@@ -32,6 +32,13 @@
 // holds the state. Consumers that read the RIB's current state (the Adj-RIB-Out does)
 // may simply re-read each prefix.
 //
+// Item indexes: each Change names the position of its prefix in the family's table, so the
+// export reads the entry without a second lookup and keeps its Adj-RIB-Out in arrays
+// parallel to the table (export_group.h). A prefix whose last path goes keeps its (empty)
+// item until Compact, which the owner calls once the changes have been exported: Compact
+// erases the empty items and reports each item it moves, so parallel arrays can follow.
+// Indexes stay valid from one Compact to the next. Lookups and iteration skip empty items.
+//
 // Not thread-safe; one io_context thread owns it. Spans and pointers returned by lookups are
 // valid until the next modifying call.
 #pragma once
@@ -39,6 +46,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -65,6 +73,7 @@ static_assert(sizeof(BestPath) == 16);
 // One prefix whose routing changed.
 struct Change {
   wire::Prefix prefix;             // path_id 0
+  std::uint32_t index = 0;         // of the prefix's item in its family's table (see above)
   std::optional<BestPath> best;    // the best path now; nullopt: no route (withdraw it)
   bool best_changed = false;       // the best's peer, path id or attributes changed
   bool multipath_changed = false;  // the ECMP next hops changed (see Rib::Multipath)
@@ -158,6 +167,16 @@ class Rib {
   template <typename F>
   void ForEach(wire::Family family, F&& f) const;
 
+  // The items of a family's table by index, empty ones (see Compact) included.
+  std::size_t TableSize(wire::Afi afi) const;
+  std::size_t TableCapacity(wire::Afi afi) const;
+  RouteView At(wire::Afi afi, std::size_t index) const;
+  wire::Prefix PrefixAt(wire::Afi afi, std::size_t index) const;
+  // Erases the items emptied since the last call. For each item moved into an erased one's
+  // place, calls on_move(afi, from, to); afterwards the table has `from` items, so
+  // entries at `from` and beyond in a parallel array are gone.
+  void Compact(const std::function<void(wire::Afi, std::size_t from, std::size_t to)>& on_move);
+
   FamilyCounts Counts(PeerId peer, wire::Family family) const;
   std::size_t PrefixCount(wire::Family family) const;
   // Heap bytes of the tables and of paths beyond the first per prefix; attribute sets are in
@@ -195,6 +214,9 @@ class Rib {
   void RemovePaths(Table& table, PeerId peer, Pred&& pred, ChangeSet& cs);
   template <typename Table>
   void Reevaluate(Table& table, PeerId peer, ChangeSet& cs);
+  // The prefix at index lost its last path: keep the item until Compact.
+  template <typename Table>
+  void Emptied(Table& table, std::size_t index);
 
   void AnnounceAll(PeerId peer, wire::Family family, std::span<const wire::Prefix> prefixes,
                    wire::PathAttributes attrs, ChangeSet& cs);
@@ -203,8 +225,8 @@ class Rib {
   bool Eligible(const AttrEntry& attrs, PeerId peer) const;
   void Reselect(PathVec& paths) const;
   Snapshot Snap(const PathVec& paths) const;
-  void Record(const wire::Prefix& prefix, const Snapshot& before, const PathVec* after,
-              bool candidates_changed, ChangeSet& cs) const;
+  void Record(const wire::Prefix& prefix, std::size_t index, const Snapshot& before,
+              const PathVec* after, bool candidates_changed, ChangeSet& cs) const;
   PeerState& State(PeerId peer);
   std::vector<PathInfo> Infos(const PathVec& paths) const;
   const PathVec* Entry(const wire::Prefix& prefix) const;
@@ -213,6 +235,7 @@ class Rib {
   AttrStore store_;  // first: destroyed after the tables that point into it
   V4Table v4_;
   V6Table v6_;
+  std::array<std::vector<std::uint32_t>, 2> empty_;  // emptied items by family, for Compact
   std::vector<PeerInfo> peers_;  // by id; id == kNoPeer where free
   std::vector<PeerState> state_;
 };
@@ -225,11 +248,11 @@ template <typename F>
 void Rib::ForEach(wire::Family family, F&& f) const {
   if (family == wire::kIpv4Unicast) {
     for (const auto& item : v4_.items()) {
-      f(item.key.ToPrefix(), item.value.span(), ReasonOf(item.value));
+      if (!item.value.empty()) f(item.key.ToPrefix(), item.value.span(), ReasonOf(item.value));
     }
   } else if (family == wire::kIpv6Unicast) {
     for (const auto& item : v6_.items()) {
-      f(item.key.ToPrefix(), item.value.span(), ReasonOf(item.value));
+      if (!item.value.empty()) f(item.key.ToPrefix(), item.value.span(), ReasonOf(item.value));
     }
   }
 }

@@ -291,6 +291,7 @@ void Server::RemovePeer(rib::PeerId id) {
   if (id >= peers_.size() || !peers_[id]) return;
   Peer& p = *peers_[id];
   if (p.exporting) out_->RemovePeer(id);
+  SetCongested(p, false);
   if (rib_->Peer(id)) Distribute(rib_->RemovePeer(id));
   by_address_.erase(p.address);
   p.restart_timer->cancel();
@@ -314,13 +315,18 @@ Server::Peer* Server::PeerOf(const session::Session& s) {
 }
 
 void Server::Distribute(const rib::ChangeSet& cs) {
-  if (cs.changes.empty()) return;
-  for (const auto& o : out_->Apply(cs)) {
-    if (o.peer < peers_.size() && peers_[o.peer] && o.bytes) {
-      peers_[o.peer]->session->Send(*o.bytes);
+  if (!cs.changes.empty()) {
+    for (const auto& o : out_->Apply(cs)) {
+      if (o.peer < peers_.size() && peers_[o.peer] && o.bytes) {
+        peers_[o.peer]->session->Send(o.bytes);
+      }
     }
+    for (auto* obs : route_observers_) obs->OnChanges(*rib_, cs);
   }
-  for (auto* obs : route_observers_) obs->OnChanges(*rib_, cs);
+  // Every RIB change passes here: the item indexes of the next ChangeSet start afresh.
+  rib_->Compact([this](wire::Afi afi, std::size_t from, std::size_t to) {
+    out_->Move(afi, from, to);
+  });
 }
 
 void Server::OnEstablished(session::Session& s) {
@@ -350,13 +356,14 @@ void Server::OnEstablished(session::Session& s) {
   if (p->exporting) out_->RemovePeer(p->id);
   out_->AddPeer(ep);
   p->exporting = true;
-  const auto table = out_->FullTable(p->id);
-  s.Send(table);
+  if (congested_ > 0) s.SetReading(false);
+  auto table = std::make_shared<const std::vector<std::uint8_t>>(out_->FullTable(p->id));
   log_.Info("peer_up", {{"peer", p->address.ToString()},
                         {"peer_as", std::to_string(neg.peer_as)},
                         {"hostname", neg.peer_hostname},
                         {"families", std::to_string(neg.Families().size())},
-                        {"initial_table_bytes", std::to_string(table.size())}});
+                        {"initial_table_bytes", std::to_string(table->size())}});
+  s.Send(std::move(table));
   if (p->stale) {
     p->restart_timer->cancel();  // stale paths now wait for End-of-RIB...
     // ...in the families the new session preserves. RFC 4724 §4.2: with no graceful
@@ -394,7 +401,29 @@ void Server::OnRouteRefresh(session::Session& s, wire::Family family) {
   Peer* p = PeerOf(s);
   if (!p || !p->exporting) return;
   log_.Info("route_refresh", {{"peer", p->address.ToString()}, {"family", wire::ToString(family)}});
-  s.Send(out_->FullTable(p->id));
+  s.Send(std::make_shared<const std::vector<std::uint8_t>>(out_->FullTable(p->id)));
+}
+
+void Server::OnCongestion(session::Session& s, bool congested) {
+  if (Peer* p = PeerOf(s)) SetCongested(*p, congested);
+}
+
+void Server::SetCongested(Peer& p, bool congested) {
+  if (p.congested == congested) return;
+  p.congested = congested;
+  const bool was_paused = congested_ > 0;
+  congested_ = congested ? congested_ + 1 : congested_ - 1;
+  if (was_paused == (congested_ > 0)) return;
+  log_.Debug("backpressure", {{"peer", p.address.ToString()},
+                              {"reading", congested_ > 0 ? "paused" : "resumed"}});
+  for (auto& q : peers_) {
+    if (!q || !q->session) continue;
+    // Pausing touches Established sessions only (they are the ones sending UPDATEs);
+    // resuming is harmless for the others.
+    if (congested_ == 0 || q->session->state() == State::kEstablished) {
+      q->session->SetReading(congested_ == 0);
+    }
+  }
 }
 
 void Server::OnDown(session::Session& s, bool keep_stale, std::uint16_t restart_time) {
@@ -404,6 +433,7 @@ void Server::OnDown(session::Session& s, bool keep_stale, std::uint16_t restart_
     out_->RemovePeer(p->id);
     p->exporting = false;
   }
+  SetCongested(*p, false);
   log_.Info("peer_down", {{"peer", p->address.ToString()},
                           {"reason", s.last_error()},
                           {"graceful_restart", keep_stale ? "yes" : "no"}});

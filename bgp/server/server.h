@@ -5,6 +5,11 @@
 //   Session --OnUpdate--> Rib::Update --ChangeSet--> AdjRibOut::Apply --> Session::Send
 //                                             \---> route observers (the FIB, issue #5)
 //
+// Backpressure: while the send queue of any Established peer is over its high-water mark
+// (session/connection.h), no Established session is read, so UPDATEs stop coming in and
+// queues stop growing; reading resumes when every queue is under its low-water mark. A
+// peer that stops reading altogether is dropped by its send hold timer (RFC 9687).
+//
 // Configured neighbors with an address get a session at Start (dialling out unless
 // passive). A connection from an address inside a neighbor's range creates a dynamic peer
 // with that neighbor's AS and policy (RFC 8212 defaults when unset); it is forgotten when
@@ -81,6 +86,7 @@ class Server : public session::SessionObserver {
   void OnUpdate(session::Session& s, const wire::Update& update) override;
   void OnRouteRefresh(session::Session& s, wire::Family family) override;
   void OnDown(session::Session& s, bool keep_stale, std::uint16_t restart_time) override;
+  void OnCongestion(session::Session& s, bool congested) override;
 
  private:
   struct Peer {
@@ -92,6 +98,7 @@ class Server : public session::SessionObserver {
     std::unique_ptr<asio::steady_timer> restart_timer;  // graceful restart (RFC 4724 §4.2)
     bool stale = false;
     bool exporting = false;  // added to the AdjRibOut
+    bool congested = false;  // its send queue is over the high-water mark
   };
   struct AddressLess {
     bool operator()(const wire::IpAddress& a, const wire::IpAddress& b) const {
@@ -113,6 +120,7 @@ class Server : public session::SessionObserver {
   session::SessionConfig SessionConfigFor(const NeighborConfig& n, const wire::IpAddress& a) const;
   void Distribute(const rib::ChangeSet& cs);
   void StartAll();
+  void SetCongested(Peer& p, bool congested);
 
   asio::io_context& io_;
   RouterConfig config_;
@@ -123,6 +131,7 @@ class Server : public session::SessionObserver {
   std::map<wire::IpAddress, rib::PeerId, AddressLess> by_address_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> listeners_;
   std::vector<RouteObserver*> route_observers_;
+  std::size_t congested_ = 0;  // peers with congested set; reading is paused while > 0
   bool shutting_down_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -88,7 +88,9 @@ json Server::PeersJson() const {
               {"hostname", ""},
               {"last_error", s.last_error()},
               {"messages_received", s.messages_received()},
-              {"messages_sent", s.messages_sent()}};
+              {"messages_sent", s.messages_sent()},
+              {"queued_bytes", s.bytes_queued()},
+              {"congested", p->congested}};
     if (auto at = s.established_at()) {
       j["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(now - *at).count();
       j["local_address"] = s.local_address().ToString();

@@ -7,7 +7,11 @@
 namespace bgpdemo::bgp::session {
 
 namespace {
-constexpr std::size_t kReadChunk = 256 * 1024;
+// A read syscall still carries four full UPDATEs, and 50 sessions' buffers (the chunk plus
+// at most one partial message each) stay under 2 MiB.
+constexpr std::size_t kReadChunk = 16 * 1024;
+// At most this many chunks per gather write (IOV_MAX is 1024).
+constexpr std::size_t kMaxGather = 256;
 }  // namespace
 
 wire::IpAddress ToWire(const asio::ip::address& a) {
@@ -49,13 +53,21 @@ Connection::~Connection() {
 void Connection::Start(Callbacks callbacks, const wire::Context& ctx) {
   callbacks_ = std::move(callbacks);
   ctx_ = ctx;
-  in_.resize(kReadChunk + wire::kMaxExtendedMessageSize);
+  started_ = true;
   Read();
 }
 
+void Connection::SetReading(bool on) {
+  reading_ = on;
+  if (on && started_) Read();
+}
+
 void Connection::Read() {
-  if (closed_) return;
+  if (closed_ || !reading_ || read_in_flight_) return;
+  // After a memmove at most one partial message is left, so the buffer stays under
+  // kReadChunk plus the largest message.
   if (in_.size() - in_len_ < kReadChunk) in_.resize(in_len_ + kReadChunk);
+  read_in_flight_ = true;
   socket_.async_read_some(
       asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
@@ -64,6 +76,7 @@ void Connection::Read() {
 }
 
 void Connection::OnRead(const boost::system::error_code& ec, std::size_t n) {
+  read_in_flight_ = false;
   if (closed_ || !callbacks_.on_message) return;
   if (ec) {
     Finish(nullptr, ec == asio::error::eof ? "connection closed by peer" : ec.message());
@@ -92,34 +105,70 @@ void Connection::OnRead(const boost::system::error_code& ec, std::size_t n) {
 }
 
 void Connection::Send(std::span<const std::uint8_t> bytes) {
-  if (closed_ || close_after_write_) return;
-  out_.insert(out_.end(), bytes.begin(), bytes.end());
-  if (writing_.empty()) Write();
+  if (bytes.empty()) return;
+  Send(std::make_shared<const std::vector<std::uint8_t>>(bytes.begin(), bytes.end()));
+}
+
+void Connection::Send(Chunk chunk) {
+  if (closed_ || close_after_write_ || !chunk || chunk->empty()) return;
+  queued_bytes_ += chunk->size();
+  queue_.push_back(std::move(chunk));
+  if (!congested_ && queued_bytes_ > kHighWater) {
+    congested_ = true;
+    if (callbacks_.on_congestion) callbacks_.on_congestion(true);
+  }
+  if (writing_ == 0) Write();
 }
 
 void Connection::SendAndClose(std::span<const std::uint8_t> bytes) {
   if (closed_) return;
-  out_.insert(out_.end(), bytes.begin(), bytes.end());
+  if (!bytes.empty()) {
+    queued_bytes_ += bytes.size();
+    queue_.push_back(std::make_shared<const std::vector<std::uint8_t>>(bytes.begin(), bytes.end()));
+  }
   close_after_write_ = true;
-  if (writing_.empty()) Write();
+  if (writing_ == 0) Write();
 }
 
 void Connection::Write() {
-  if (out_.empty()) {
+  if (closed_) return;
+  if (queue_.empty()) {
     if (close_after_write_) Close();
     return;
   }
-  writing_.swap(out_);
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(std::min(queue_.size(), kMaxGather));
+  std::size_t bytes = 0;
+  for (const auto& chunk : queue_) {
+    if (buffers.size() == kMaxGather) break;
+    buffers.emplace_back(chunk->data(), chunk->size());
+    bytes += chunk->size();
+  }
+  writing_ = buffers.size();
+  // The chunks stay in queue_ (and alive) until the write completes.
+  asio::async_write(socket_, buffers,
+                    [self = shared_from_this(), bytes](const boost::system::error_code& ec,
+                                                       std::size_t) {
                       if (self->closed_) return;
-                      self->writing_.clear();
                       if (ec) {
+                        self->writing_ = 0;
                         self->Finish(nullptr, "write failed: " + ec.message());
                         return;
                       }
-                      self->Write();
+                      self->OnWritten(self->writing_, bytes);
                     });
+}
+
+void Connection::OnWritten(std::size_t chunks, std::size_t bytes) {
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(chunks));
+  writing_ = 0;
+  queued_bytes_ -= bytes;
+  bytes_written_ += bytes;
+  if (congested_ && queued_bytes_ < kLowWater) {
+    congested_ = false;
+    if (callbacks_.on_congestion) callbacks_.on_congestion(false);
+  }
+  Write();
 }
 
 void Connection::Finish(const wire::Error* error, const std::string& reason) {

@@ -1,9 +1,21 @@
 // One TCP connection carrying BGP messages (the transport under a session).
 //
-// Reads in large chunks into one buffer and hands every whole message to the owner in
+// Reads in 16 KiB chunks into one buffer and hands every whole message to the owner in
 // order (RFC 4271 §4.1 framing via wire::FrameLength), so coalesced and split messages
-// are the same to the session. Writes are queued and sent in batches: bytes appended while
-// a write is in flight go out together in the next one.
+// are the same to the session. The owner may pause reading (backpressure, see below).
+//
+// Writes queue Chunks, immutable buffers of whole messages, by reference: the export
+// encodes a batch of UPDATEs once and every peer of its group queues the same Chunk, so N
+// peers cost one copy of the bytes plus a pointer each. Chunks queued while a write is in
+// flight go out together in the next one (one gather write).
+//
+//   Send(chunk) --> queue_: [chunk][chunk][chunk] ... --async_write (gather)--> socket
+//
+// The queue has a high-water and a low-water mark. Crossing the high one reports
+// congested, falling under the low one reports relieved (Callbacks::on_congestion); the
+// server then pauses and resumes reading its sessions, so that one slow reader bounds
+// what is queued for it instead of the engine buffering without limit. Send never refuses
+// bytes: KEEPALIVEs and NOTIFICATIONs always go out, behind at most the high-water mark.
 //
 // Threading: all calls and callbacks on the io_context's thread. Lifetime: owned through
 // shared_ptr; pending operations keep it alive, Close() cancels them, and no callback runs
@@ -11,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <span>
@@ -29,6 +42,9 @@ namespace bgpdemo::bgp::session {
 
 namespace asio = boost::asio;
 
+// Encoded whole messages, shared by every connection that sends them.
+using Chunk = std::shared_ptr<const std::vector<std::uint8_t>>;
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   struct Callbacks {
@@ -38,7 +54,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // still open for SendAndClose), or EOF / a socket error (error == nullptr, reason says
     // what; the socket is closed).
     std::function<void(const wire::Error* error, const std::string& reason)> on_closed;
+    // The queue crossed kHighWater (true), or fell under kLowWater after that (false).
+    std::function<void(bool congested)> on_congestion;
   };
+
+  static constexpr std::size_t kHighWater = 2 * 1024 * 1024;
+  static constexpr std::size_t kLowWater = 512 * 1024;
 
   explicit Connection(asio::ip::tcp::socket socket);
   ~Connection();
@@ -48,10 +69,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Start(Callbacks callbacks, const wire::Context& ctx);
   void SetContext(const wire::Context& ctx) { ctx_ = ctx; }
 
-  // Queues bytes (one or more whole messages) for sending.
+  // Queues one or more whole messages for sending: a copy of bytes, or a shared chunk.
   void Send(std::span<const std::uint8_t> bytes);
+  void Send(Chunk chunk);
   // Sends what is queued, then closes (for a final NOTIFICATION).
   void SendAndClose(std::span<const std::uint8_t> bytes);
+  // Stops (false) or resumes (true) reading. A read already in flight completes and its
+  // whole messages are delivered; no new read starts until resumed.
+  void SetReading(bool on);
   void Close();
   // Stops all callbacks; closes now unless a SendAndClose is still writing, in which case
   // the connection closes itself when the write is done.
@@ -61,12 +86,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   wire::IpAddress local_address() const { return local_; }
   wire::IpAddress remote_address() const { return remote_; }
   std::uint16_t remote_port() const { return remote_port_; }
-  std::size_t bytes_queued() const { return out_.size() + writing_.size(); }
+  // Bytes queued and not yet written, the write in flight included.
+  std::size_t bytes_queued() const { return queued_bytes_; }
+  // Bytes the socket has taken so far: progress for a send hold timer (RFC 9687).
+  std::uint64_t bytes_written() const { return bytes_written_; }
+  bool congested() const { return congested_; }
 
  private:
   void Read();
   void OnRead(const boost::system::error_code& ec, std::size_t n);
   void Write();
+  void OnWritten(std::size_t chunks, std::size_t bytes);
   void Finish(const wire::Error* error, const std::string& reason);
 
   asio::ip::tcp::socket socket_;
@@ -74,8 +104,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   wire::Context ctx_;
   std::vector<std::uint8_t> in_;  // [0, in_len_) holds unprocessed bytes
   std::size_t in_len_ = 0;
-  std::vector<std::uint8_t> out_;      // queued, not yet being written
-  std::vector<std::uint8_t> writing_;  // the write in flight
+  bool reading_ = true;          // the owner wants reads
+  bool read_in_flight_ = false;
+  bool started_ = false;
+  std::deque<Chunk> queue_;      // front: the oldest; the first `writing_` are in flight
+  std::size_t writing_ = 0;
+  std::size_t queued_bytes_ = 0;
+  std::uint64_t bytes_written_ = 0;
+  bool congested_ = false;
   bool close_after_write_ = false;
   bool closed_ = false;
   wire::IpAddress local_, remote_;

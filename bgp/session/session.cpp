@@ -66,10 +66,15 @@ void Session::Reset(const wire::Notification& notification) {
   });
 }
 
-void Session::Send(std::span<const std::uint8_t> bytes) {
-  if (fsm_.state() != State::kEstablished || !conn_ || bytes.empty()) return;
-  conn_->Send(bytes);
+void Session::Send(Chunk bytes) {
+  if (fsm_.state() != State::kEstablished || !conn_ || !bytes || bytes->empty()) return;
+  conn_->Send(std::move(bytes));
   ++messages_out_;
+}
+
+void Session::SetReading(bool on) {
+  reading_ = on;
+  if (conn_) conn_->SetReading(on);
 }
 
 void Session::Feed(Event e) { Transition(e, fsm_.Handle(e)); }
@@ -134,6 +139,7 @@ void Session::Perform(const std::vector<Action>& actions, Event cause) {
       case Action::Kind::kSessionEstablished:
         established_at_ = std::chrono::steady_clock::now();
         received_notification_ = false;
+        StartSendHoldTimer();
         observer_.OnEstablished(*this);
         break;
       case Action::Kind::kSessionDown: {
@@ -158,12 +164,48 @@ void Session::StartTimer(TimerId t, std::uint32_t seconds, Event on_expiry) {
   const std::uint64_t gen = ++timer_generation_[t];
   timers_[t]->expires_after(std::chrono::seconds(seconds));
   timers_[t]->async_wait(
-      [self = weak_from_this(), t, gen, on_expiry](const boost::system::error_code& ec) {
+      [self = weak_from_this(), t, gen, seconds, on_expiry](const boost::system::error_code& ec) {
         auto s = self.lock();
         if (!s || ec || s->timer_generation_[t] != gen) return;
-        if (on_expiry == Event::kHoldTimerExpires) s->SetError("hold timer expired");
+        if (on_expiry == Event::kHoldTimerExpires) {
+          // Silence we caused by not reading is not the peer's: wait another hold time.
+          if (!s->reading_) return s->StartTimer(t, seconds, on_expiry);
+          s->SetError("hold timer expired");
+        }
         s->Feed(on_expiry);
       });
+}
+
+void Session::StartSendHoldTimer() {
+  // RFC 9687: twice the hold time (8 minutes with no hold time), so that a peer that
+  // stopped reading holds up the server's reading (backpressure) for that long at most.
+  const std::uint16_t hold = negotiated_ ? negotiated_->hold_time : 0;
+  const std::uint32_t seconds = hold == 0 ? 480u : 2u * hold;
+  const std::uint64_t gen = ++timer_generation_[kSendHold];
+  send_hold_mark_ = conn_ ? conn_->bytes_written() : 0;
+  timers_[kSendHold]->expires_after(std::chrono::seconds(seconds));
+  timers_[kSendHold]->async_wait([self = weak_from_this(), gen](const boost::system::error_code& ec) {
+    auto s = self.lock();
+    if (!s || ec || s->timer_generation_[kSendHold] != gen) return;
+    s->OnSendHoldTimer();
+  });
+}
+
+void Session::OnSendHoldTimer() {
+  if (!conn_ || fsm_.state() != State::kEstablished) return;
+  if (conn_->bytes_queued() == 0 || conn_->bytes_written() != send_hold_mark_) {
+    StartSendHoldTimer();
+    return;
+  }
+  // RFC 9687 §3 asks for a NOTIFICATION first, but the peer is not reading: it would only
+  // wait behind the queue. The connection closes now, as a failed one.
+  SetError(fmt::format("send hold timer expired: {} bytes queued, none written",
+                       conn_->bytes_queued()));
+  log_.Warn("send_hold_timer_expired", {{"peer", config_.peer_address.ToString()},
+                                        {"queued", std::to_string(conn_->bytes_queued())}});
+  conn_->Close();
+  conn_.reset();
+  Feed(Event::kTcpConnectionFails);
 }
 
 void Session::StopTimer(TimerId t) {
@@ -287,6 +329,11 @@ void Session::Adopt(std::shared_ptr<Connection> c, bool outgoing) {
          auto s = self.lock();
          if (!s || s->conn_.get() != raw) return;
          s->OnClosed(error, reason);
+       },
+       [self = weak_from_this(), raw](bool congested) {
+         auto s = self.lock();
+         if (!s || s->conn_.get() != raw || s->fsm_.state() != State::kEstablished) return;
+         s->observer_.OnCongestion(*s, congested);
        }},
       wire::Context{});
   log_.Debug("connection", {{"peer", config_.peer_address.ToString()},
@@ -295,6 +342,8 @@ void Session::Adopt(std::shared_ptr<Connection> c, bool outgoing) {
 }
 
 void Session::DropConnection() {
+  StopTimer(kSendHold);
+  reading_ = true;  // the server pauses Established sessions only
   if (conn_) {
     conn_->Detach();
     conn_.reset();

@@ -56,6 +56,9 @@ class SessionObserver {
   // The session left Established. keep_stale: the peer may be restarting gracefully
   // (RFC 4724 §4.2), so keep its routes as stale for `restart_time` seconds.
   virtual void OnDown(Session& s, bool keep_stale, std::uint16_t restart_time) = 0;
+  // The session's send queue crossed the high-water mark (true) or drained under the
+  // low-water mark (false): see Connection. Only while Established.
+  virtual void OnCongestion(Session& s, bool congested) = 0;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -76,8 +79,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void Reset(const wire::Notification& notification);
   // An incoming connection from this peer's address (collision rules apply).
   void Accept(asio::ip::tcp::socket socket);
-  // UPDATE bytes for the peer; dropped unless Established.
-  void Send(std::span<const std::uint8_t> bytes);
+  // UPDATE bytes for the peer, shared with other sessions; dropped unless Established.
+  void Send(Chunk bytes);
+  // Pauses (false) or resumes (true) reading from the peer: the server's backpressure.
+  // While paused, the hold timer does not expire: the peer's KEEPALIVEs may be waiting
+  // unread. A peer that stops reading instead meets the send hold timer (RFC 9687): the
+  // session drops when nothing queued for it has been written for twice the hold time.
+  void SetReading(bool on);
 
   const SessionConfig& config() const { return config_; }
   State state() const { return fsm_.state(); }
@@ -91,9 +99,17 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t messages_received() const { return messages_in_; }
   std::uint64_t messages_sent() const { return messages_out_; }
   std::uint64_t updates_received() const { return updates_in_; }
+  std::size_t bytes_queued() const { return conn_ ? conn_->bytes_queued() : 0; }
 
  private:
-  enum TimerId : std::uint8_t { kConnectRetry, kHold, kKeepalive, kIdleHold, kTimerCount };
+  enum TimerId : std::uint8_t {
+    kConnectRetry,
+    kHold,
+    kKeepalive,
+    kIdleHold,
+    kSendHold,
+    kTimerCount
+  };
 
   void Feed(Event e);
   void Feed(Event e, wire::Notification n);
@@ -102,6 +118,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Perform(const std::vector<Action>& actions, Event cause);
   void StartTimer(TimerId t, std::uint32_t seconds, Event on_expiry);
   void StopTimer(TimerId t);
+  void StartSendHoldTimer();
+  void OnSendHoldTimer();
   void Connect();
   void Adopt(std::shared_ptr<Connection> c, bool outgoing);
   bool OnMessage(std::span<const std::uint8_t> bytes);
@@ -132,6 +150,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<std::chrono::steady_clock::time_point> established_at_;
   std::string last_error_;
   bool received_notification_ = false;  // the session ended by the peer's NOTIFICATION
+  bool reading_ = true;                  // SetReading
+  std::uint64_t send_hold_mark_ = 0;     // bytes written when the send hold timer started
   std::uint64_t messages_in_ = 0, messages_out_ = 0, updates_in_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

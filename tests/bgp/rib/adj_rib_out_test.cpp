@@ -74,6 +74,8 @@ struct Speaker {
       CHECK(!o.bytes->empty());
       CHECK(sent.emplace(o.peer, o.bytes).second);
     }
+    // As the server does: the groups' arrays follow the Rib's items as they move.
+    rib.Compact([this](wire::Afi afi, std::size_t from, std::size_t to) { out.Move(afi, from, to); });
     return sent;
   }
 };
@@ -326,6 +328,31 @@ TEST_CASE("export: a peer that goes down is forgotten and its routes withdrawn f
   CHECK(s.out.GroupCount() == 1);
   (void)s.Feed(kC, Announce(Attrs().Path({65200}), {"10.12.0.0/16"}));
   CHECK(Read(s.out.FullTable(kA)).announced.count("10.12.0.0/16"));
+}
+
+TEST_CASE("export: withdrawals stay exact while the Rib compacts its items under the Adj-RIB-Out") {
+  // The fixture compacts after every export, so the Adj-RIB-Out's arrays follow each move.
+  RouteServerDemo s;
+  (void)s.Feed(kA, Announce(Attrs().Path({65100}), {"10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24",
+                                                    "10.0.3.0/24", "10.0.4.0/24"}));
+  (void)s.Feed(kC, Announce(Attrs().Path({65200}), {"10.9.0.0/24"}));
+  CHECK(s.out.Advertised(kM, wire::kIpv4Unicast) == 6);
+  auto sent = s.Send(s.rib.Update(kA, Withdraw({"10.0.0.0/24", "10.0.2.0/24"})));
+  CHECK(Read(*sent[kM]).withdrawn == std::set<std::string>{"10.0.0.0/24", "10.0.2.0/24"});
+  CHECK(!sent.count(kA));  // it never had its own routes
+  CHECK(s.out.Advertised(kM, wire::kIpv4Unicast) == 4);
+  CHECK(s.out.Advertised(kA, wire::kIpv4Unicast) == 1);  // C's route only
+  // What moved is still known as sent: withdrawing it reaches M, and A stays excluded.
+  sent = s.Send(s.rib.Update(kA, Withdraw({"10.0.1.0/24", "10.0.3.0/24", "10.0.4.0/24"})));
+  CHECK(Read(*sent[kM]).withdrawn ==
+        std::set<std::string>{"10.0.1.0/24", "10.0.3.0/24", "10.0.4.0/24"});
+  CHECK(!sent.count(kA));
+  CHECK(s.out.Advertised(kM, wire::kIpv4Unicast) == 1);
+  sent = s.Send(s.rib.Update(kC, Withdraw({"10.9.0.0/24"})));
+  CHECK(Read(*sent[kA]).withdrawn == std::set<std::string>{"10.9.0.0/24"});
+  CHECK(!sent.count(kC));
+  CHECK(s.out.Advertised(kA, wire::kIpv4Unicast) == 0);
+  CHECK(s.rib.TableSize(wire::Afi::kIpv4) == 0);
 }
 
 TEST_CASE("export: a 2-octet AS session is its own group and gets AS_TRANS with AS4_PATH") {

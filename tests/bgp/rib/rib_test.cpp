@@ -346,3 +346,46 @@ TEST_CASE("rib: announcing allocates per UPDATE, not per prefix") {
   MESSAGE("allocations for 100,000 prefixes in 100 UPDATEs: ", allocations);
   CHECK(allocations < 100 * 20 + 200);
 }
+
+TEST_CASE("rib: changes name their item; Compact erases emptied items and reports moves") {
+  TwoPeers fixture;
+  Rib& rib = fixture.rib;
+  auto cs = rib.Update(1, Announce(Attrs().Path({65100}), {"10.0.0.0/24", "10.0.1.0/24",
+                                                           "10.0.2.0/24", "10.0.3.0/24"}));
+  REQUIRE(cs.changes.size() == 4);
+  for (const auto& c : cs.changes) {
+    CHECK(rib.PrefixAt(wire::Afi::kIpv4, c.index) == c.prefix);
+    CHECK(rib.At(wire::Afi::kIpv4, c.index).has_best());
+  }
+  // Withdrawn: the items stay, empty, until Compact; lookups no longer see them.
+  cs = rib.Update(1, Withdraw({"10.0.0.0/24", "10.0.2.0/24"}));
+  REQUIRE(cs.changes.size() == 2);
+  CHECK(rib.At(wire::Afi::kIpv4, cs.changes[0].index).paths.empty());
+  CHECK(rib.TableSize(wire::Afi::kIpv4) == 4);
+  CHECK(rib.PrefixCount(wire::kIpv4Unicast) == 2);
+  CHECK(rib.Paths(P("10.0.0.0/24")).empty());
+  std::size_t routes = 0;
+  rib.ForEach(wire::kIpv4Unicast, [&](const wire::Prefix&, auto, Reason) { ++routes; });
+  CHECK(routes == 2);
+
+  std::vector<std::pair<std::size_t, std::size_t>> moves;
+  rib.Compact([&](wire::Afi afi, std::size_t from, std::size_t to) {
+    CHECK(afi == wire::Afi::kIpv4);
+    moves.emplace_back(from, to);
+  });
+  CHECK(rib.TableSize(wire::Afi::kIpv4) == 2);
+  CHECK(moves == std::vector<std::pair<std::size_t, std::size_t>>{{3, 0}});  // 10.0.3 into 0
+  CHECK(rib.PrefixAt(wire::Afi::kIpv4, 0) == P("10.0.3.0/24"));
+  CHECK(rib.Best(P("10.0.1.0/24")).has_value());
+  CHECK(rib.Best(P("10.0.3.0/24")).has_value());
+
+  // Emptied and announced again before Compact: the item stays where it is.
+  (void)rib.Update(1, Withdraw({"10.0.1.0/24"}));
+  cs = rib.Update(2, Announce(Attrs().Path({65100}), {"10.0.1.0/24"}));
+  REQUIRE(cs.changes.size() == 1);
+  moves.clear();
+  rib.Compact([&](wire::Afi, std::size_t from, std::size_t to) { moves.emplace_back(from, to); });
+  CHECK(moves.empty());
+  CHECK(rib.PrefixAt(wire::Afi::kIpv4, cs.changes[0].index) == P("10.0.1.0/24"));
+  CHECK(rib.Best(P("10.0.1.0/24"))->peer == 2);
+}
