@@ -10,7 +10,7 @@
 
 namespace {
 
-TEST_CASE("test names: no TEST_CASE name holds a ';', which CTest would cut") {
+TEST_CASE("test names: no TEST_CASE name holds a semicolon, which CTest would cut") {
   const std::regex name(R"re(TEST_CASE\("([^"]*)")re");
   std::size_t files = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(BGPDEMO_SOURCE_DIR "/tests")) {

@@ -347,7 +347,7 @@ TEST_CASE("rib: announcing allocates per UPDATE, not per prefix") {
   CHECK(allocations < 100 * 20 + 200);
 }
 
-TEST_CASE("rib: changes name their item; Compact erases emptied items and reports moves") {
+TEST_CASE("rib: changes name their item, Compact erases emptied items and reports moves") {
   TwoPeers fixture;
   Rib& rib = fixture.rib;
   auto cs = rib.Update(1, Announce(Attrs().Path({65100}), {"10.0.0.0/24", "10.0.1.0/24",

@@ -101,7 +101,7 @@ TEST_CASE("connection: one shared chunk reaches every peer byte-identical, in or
   }
 }
 
-TEST_CASE("connection: a peer that does not read congests the queue; reading it drains") {
+TEST_CASE("connection: a peer that does not read congests the queue, reading it drains") {
   asio::io_context io;
   Pair p = Connect(io);
   StartPair(p, false);  // the remote end takes nothing from its socket
