@@ -262,7 +262,7 @@ class PrivateDocker:
 
     def __init__(self, workdir, verbose=False, keep_data=False, start_timeout=60,
                  storage_driver=None):
-        self.dir = os.path.abspath(workdir)
+        self.dir = _check_dir(workdir)
         # "auto": overlay2 where the kernel has overlayfs (every layer a full copy with vfs:
         # a build step of the router image's build stage copies ~800 MB), else vfs.
         self.storage_request = storage_driver or os.environ.get("BGPDEMO_DOCKER_STORAGE",
@@ -481,9 +481,21 @@ class PrivateDocker:
         return out
 
 
+def _check_dir(d):
+    """Refuses a directory that processes, mounts and files could be matched against too
+    broadly: what cleanup kills and unmounts is found by this path."""
+    d = os.path.abspath(d)
+    if d.count("/") < 2 or d.rstrip("/") in ("/tmp", "/run", "/var", "/var/tmp", "/root",
+                                             "/home", "/work"):
+        raise ValueError(f"{d!r} is too general for a private dockerd's directory: give a "
+                         "directory of its own, e.g. tempfile.mkdtemp()")
+    return d
+
+
 def _teardown(d, tag, dockerd_pid, bridges, links_before, keep_data=False, popen=None):
     """Stops the daemon at d and removes what it left: its processes, bridges, docker0,
     mounts, cgroups and data root. Shared by cleanup() and _reap_stale()."""
+    d = _check_dir(d)
     # dockerd first, politely: on SIGTERM it stops its containerd.
     if dockerd_pid and _alive(dockerd_pid):
         try:
@@ -543,6 +555,10 @@ def _reap_stale():
         except (OSError, ValueError):
             continue
         if _alive(int(st.get("owner", 0))):
+            continue
+        try:
+            _check_dir(st.get("dir", "/"))
+        except ValueError:
             continue
         log(f"cleaning up after a dead test's dockerd (owner pid {st.get('owner')}, "
             f"{st.get('dir')})")
