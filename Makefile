@@ -31,9 +31,9 @@ build-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 # Unit tests and fuzzers under AddressSanitizer and UndefinedBehaviorSanitizer (the tests
-# that drive real daemons as root, labelled interop or tool, run in the main build).
+# that drive real daemons as root, labelled interop, tool or docker, run in the main build).
 test-asan: build-asan
-	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE 'interop|tool'
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE 'interop|tool|docker'
 
 # Every test, in the main build; its summary line is the last thing printed.
 test-main: build

@@ -11,6 +11,11 @@ packages=(
   doctest-dev libbenchmark-dev libkainjow-mustache-dev libvalijson-dev libmnl-dev pkg-config
   # tests: real peers, captures and the Wireshark cross-check
   iproute2 gobgpd bird2 frr tshark tcpdump python3
+  # tests on a real Docker engine (tests/kind/): a private dockerd 20.10 with the vfs
+  # driver, and a debian:bookworm base image made with debootstrap (no registry here).
+  # docker.io puts dockerd and its own 20.10 client in /usr/bin; tests/kind/dockerlab.py
+  # always runs /usr/bin/docker, whatever newer client is first on PATH.
+  docker.io debootstrap
 )
 
 missing=()
@@ -33,5 +38,7 @@ fi
 
 echo "setup-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Another apt run (a second worktree's setup, unattended upgrades) holds dpkg's lock for a
+# while: wait for it instead of failing at once.
+apt-get -o DPkg::Lock::Timeout=600 update -qq
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,912 @@
+"""A real Docker engine for bgpdemo's tests: a private dockerd, a local Debian base image,
+cached image builds, and the check harness of the Docker tests.
+
+No Docker engine runs on a new machine and no registry can be reached (see
+../shared/reference/docker-here.md), but Debian's docker.io 20.10 runs as root with the
+vfs storage driver, and debootstrap makes a debian:bookworm base from Debian's archive.
+
+Data flow of a test:
+
+  PrivateDocker(workdir)    dockerd with its own socket, data root, exec root, pid file,
+                            containerd namespace and cgroup parent; `env` points clients
+                            at it; cleanup() removes every container and network, stops it
+                            and removes what it left on the machine
+  ensure_base_image(...)    debian:bookworm: `docker import` of a debootstrap tarball,
+                            cached in the caller's directory (build/docker-cache/)
+  ensure_image(...)         `docker build`, skipped when the image exists, and cached with
+                            `docker save`/`docker load` under a hash of the Dockerfile,
+                            its build arguments, the base and the context files
+  run(name, desc, body)     the harness: checks printed as they go, "N passed, M failed"
+                            last, exit code 0, 1, or 77 (CTest SKIP_RETURN_CODE)
+
+The daemon leaves as little as possible in the machine's own network namespace:
+`--bridge none` (no docker0, and so nothing shared with another daemon on the machine),
+`--iptables=false --ip-masq=false --ip-forward=false` (no iptables chains, no sysctl
+change). User-defined bridge networks still work (Linux bridges `br-<id>`); containers on
+one network reach each other and a container on two networks (the router) routes between
+them; nothing reaches outside, which these tests need only while building images, and
+builds run with `--network host` for that (apt-get from Debian's archive). The bridges are
+deleted with their networks; cleanup() also deletes any that a killed daemon left, a docker0
+if one appeared, leftover mounts under the work directory, processes whose command line
+names it (containerd, shims), and the containers' cgroups.
+
+Clients: Debian's docker.io installs a 20.10 client (API 1.41) as /usr/bin/docker. A newer
+client may come first on PATH (this machine has Docker 28, API 1.50, as
+/usr/local/bin/docker): it negotiates down ("API version: 1.41 (downgraded from 1.50)") and
+works, but needs DOCKER_BUILDKIT=0 for `docker build` (without buildx it has no BuildKit,
+and 20.10 has no BuildKit API the 28 client could use) . So every command here runs
+/usr/bin/docker, and `env` pins DOCKER_API_VERSION to the daemon's, sets DOCKER_BUILDKIT=0,
+points DOCKER_CONFIG at an empty private directory (no credential helpers or contexts of
+the machine's user) and puts a directory first on PATH whose `docker` is /usr/bin/docker,
+so that programs the tests start (bgpdemo, the test doubles) use the same client.
+
+Robust cleanup: PrivateDocker registers cleanup() with atexit; run() turns SIGINT, SIGTERM
+and SIGHUP into an exception that unwinds through every finally block, and ignores them
+while cleaning up. A run killed with SIGKILL (a CTest timeout) cannot clean up: the next
+PrivateDocker cleans what a dead owner left (see _reap_stale).
+"""
+
+import atexit
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+SKIP = 77
+DOCKER_CLIENT = "/usr/bin/docker"
+STATE_DIR = "/run/bgpdemo-dockerlab"  # one JSON file per live PrivateDocker: see _reap_stale
+
+# The debootstrap base: what docker-here.md names, plus the suites of a real debian:bookworm.
+BASE_IMAGE = "debian:bookworm"
+BASE_SUITE = "bookworm"
+BASE_INCLUDE = "iproute2,curl,ca-certificates"
+
+
+class Skip(Exception):
+    """The test cannot run on this machine; the message says why."""
+
+
+class Interrupted(BaseException):
+    """SIGINT/SIGTERM/SIGHUP arrived: unwind through every finally block."""
+
+
+class Fatal(Exception):
+    """A check failed that the rest of the test depends on."""
+
+
+class DockerError(Fatal):
+    """A docker command failed: the message has the command, its exit code, stderr's tail."""
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def _tail(text, lines=15):
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+# --------------------------------------------------------------------------------------
+# Timings
+
+
+TIMINGS = []  # (step, seconds), in order
+
+
+class timed:
+    """`with timed("docker import"):` records the step's wall time in TIMINGS and prints it."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def __enter__(self):
+        self.t0 = time.monotonic()
+        return self
+
+    def __exit__(self, exc_type, *_):
+        self.seconds = time.monotonic() - self.t0
+        TIMINGS.append((self.step, self.seconds))
+        log(f"  [time] {self.step}: {self.seconds:.1f}s" + ("" if exc_type is None else
+                                                           " (failed)"))
+        return False
+
+
+def print_timings():
+    if TIMINGS:
+        log("timings: " + ", ".join(f"{s} {t:.1f}s" for s, t in TIMINGS))
+
+
+# --------------------------------------------------------------------------------------
+# Commands
+
+
+def run_cmd(argv, check=True, timeout=60, env=None, input=None, verbose=False):
+    if verbose:
+        log(f"  $ {' '.join(argv)}")
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env,
+                           input=input)
+    except subprocess.TimeoutExpired as e:
+        raise DockerError(f"timed out after {timeout}s: {' '.join(argv)}") from e
+    if check and r.returncode != 0:
+        raise DockerError(f"`{' '.join(argv)}` failed with exit code {r.returncode}:\n"
+                          f"{_tail(r.stderr or r.stdout)}")
+    return r
+
+
+def _links():
+    r = subprocess.run(["ip", "-j", "link", "show"], capture_output=True, text=True)
+    try:
+        return {link["ifname"] for link in json.loads(r.stdout or "[]")}
+    except ValueError:
+        return set()
+
+
+def _mounts_under(prefix):
+    """Mount points at or below prefix, deepest first."""
+    out = []
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            mp = line.split()[1].replace("\\040", " ")
+            if mp == prefix or mp.startswith(prefix.rstrip("/") + "/"):
+                out.append(mp)
+    return sorted(set(out), key=len, reverse=True)
+
+
+def _pids_naming(text):
+    """Processes whose command line contains text (a unique directory of ours)."""
+    pids = []
+    me = os.getpid()
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) == me:
+            continue
+        try:
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                if text.encode() in f.read():
+                    pids.append(int(d))
+        except OSError:
+            pass
+    return pids
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie is not alive for our purposes.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _cgroup_dirs(parent):
+    """The cgroup directories named parent in every cgroup v1 hierarchy (or v2's root)."""
+    root = "/sys/fs/cgroup"
+    out = []
+    if os.path.exists(os.path.join(root, "cgroup.controllers")):  # v2, unified
+        out.append(os.path.join(root, parent))
+    elif os.path.isdir(root):
+        for h in os.listdir(root):
+            p = os.path.join(root, h)
+            if os.path.isdir(p) and not os.path.islink(p):
+                out.append(os.path.join(p, parent))
+    return [d for d in out if os.path.isdir(d)]
+
+
+def _kill_and_remove_cgroup(parent):
+    for top in _cgroup_dirs(parent):
+        for dirpath, _dirs, files in os.walk(top):
+            if "cgroup.procs" in files:
+                try:
+                    with open(os.path.join(dirpath, "cgroup.procs")) as f:
+                        for pid in f.read().split():
+                            try:
+                                os.kill(int(pid), signal.SIGKILL)
+                            except (ProcessLookupError, ValueError):
+                                pass
+                except OSError:
+                    pass
+        for dirpath, _dirs, _files in sorted(os.walk(top), key=lambda w: -len(w[0])):
+            deadline = time.monotonic() + 3
+            while os.path.isdir(dirpath):
+                try:
+                    os.rmdir(dirpath)
+                except OSError:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.1)
+
+
+# --------------------------------------------------------------------------------------
+# The daemon
+
+
+def require_docker(need_debootstrap=True):
+    """Raises Skip unless we are root and dockerd, the docker client, ip (and debootstrap)
+    are installed."""
+    if os.geteuid() != 0:
+        raise Skip("needs root (a private dockerd)")
+    if shutil.which("dockerd") is None:
+        raise Skip("dockerd is not installed (apt-get install docker.io, or "
+                   "scripts/setup-deps.sh)")
+    if not os.access(DOCKER_CLIENT, os.X_OK):
+        raise Skip(f"{DOCKER_CLIENT} is missing (Debian's docker.io installs it)")
+    if shutil.which("ip") is None:
+        raise Skip("ip (iproute2) is not installed")
+    if need_debootstrap and shutil.which("debootstrap") is None:
+        raise Skip("debootstrap is not installed (apt-get install debootstrap, or "
+                   "scripts/setup-deps.sh)")
+
+
+class PrivateDocker:
+    """A dockerd of our own, used as a context manager; cleanup() leaves the machine as it
+    found it (see the module comment). Not thread-safe; one per test process is enough.
+
+    `env` is os.environ pointing every Docker client at this daemon; docker(*args) runs the
+    20.10 client with it. The daemon's files live in workdir (kept short: containerd's
+    socket paths must fit in 108 bytes); its data root, large with vfs, is deleted on
+    cleanup unless keep_data.
+    """
+
+    def __init__(self, workdir, verbose=False, keep_data=False, start_timeout=60,
+                 storage_driver=None):
+        self.dir = _check_dir(workdir)
+        # "auto": overlay2 where the kernel has overlayfs (every layer a full copy with vfs:
+        # a build step of the router image's build stage copies ~800 MB), else vfs.
+        self.storage_request = storage_driver or os.environ.get("BGPDEMO_DOCKER_STORAGE",
+                                                                 "auto")
+        self.storage_driver = None
+        self.verbose = verbose
+        self.keep_data = keep_data
+        self.start_timeout = start_timeout
+        tag = f"bgpdemo-dl{os.getpid()}"
+        self.tag = tag
+        self.sock = os.path.join(self.dir, "docker.sock")
+        self.pidfile = os.path.join(self.dir, "dockerd.pid")
+        self.log_path = os.path.join(self.dir, "dockerd.log")
+        self.data_root = os.path.join(self.dir, "data")
+        self.exec_root = os.path.join(self.dir, "exec")
+        self.state_file = os.path.join(STATE_DIR, f"{os.getpid()}.json")
+        self.popen = None
+        self.api_version = None
+        self.bridges = set()  # Linux bridges of our networks: deleted if left behind
+        self.links_before = set()
+        self._cleaned = False
+        self.env = None
+
+    # --- start -------------------------------------------------------------------------
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *_):
+        self.cleanup()
+        return False
+
+    def start(self):
+        require_docker(need_debootstrap=False)
+        _reap_stale()
+        os.makedirs(self.dir, exist_ok=True)
+        bindir = os.path.join(self.dir, "bin")
+        confdir = os.path.join(self.dir, "config")
+        os.makedirs(bindir, exist_ok=True)
+        os.makedirs(confdir, exist_ok=True)
+        if not os.path.lexists(os.path.join(bindir, "docker")):
+            os.symlink(DOCKER_CLIENT, os.path.join(bindir, "docker"))
+        with open(os.path.join(confdir, "config.json"), "w") as f:
+            f.write("{}\n")
+        # An empty daemon.json: a machine's /etc/docker/daemon.json ("hosts", "data-root")
+        # would conflict with the flags below.
+        daemon_json = os.path.join(self.dir, "daemon.json")
+        with open(daemon_json, "w") as f:
+            f.write("{}\n")
+        self.links_before = _links()
+        atexit.register(self.cleanup)
+        self._save_state()
+        env = dict(os.environ)
+        for k in ("DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_API_VERSION",
+                  "DOCKER_BUILDKIT"):
+            env.pop(k, None)
+        env.update(DOCKER_HOST=f"unix://{self.sock}", DOCKER_CONFIG=confdir,
+                   PATH=bindir + os.pathsep + env.get("PATH", ""))
+        self.env = env
+        if self.storage_request == "auto":
+            with open("/proc/filesystems") as f:
+                drivers = ["overlay2", "vfs"] if "\toverlay\n" in f.read() else ["vfs"]
+        else:
+            drivers = [self.storage_request]
+        for i, driver in enumerate(drivers):
+            try:
+                self._start_daemon(daemon_json, driver)
+                break
+            except DockerError as e:
+                if i + 1 == len(drivers):
+                    raise
+                log(f"dockerd with {driver} did not start ({e}); trying {drivers[i + 1]}")
+        # Any client the tests start talks the daemon's version, without negotiating.
+        env["DOCKER_API_VERSION"] = self.api_version
+        log(f"private dockerd pid {self.popen.pid}, API {self.api_version}, storage "
+            f"{self.storage_driver}, DOCKER_HOST=unix://{self.sock}")
+        return self
+
+    def _start_daemon(self, daemon_json, driver):
+        if self.popen is not None:  # a failed attempt with another driver
+            _teardown(self.dir, self.tag, self.popen.pid, self.bridges, self.links_before,
+                      popen=self.popen)
+        argv = ["dockerd", "--config-file", daemon_json,
+                "--data-root", self.data_root, "--exec-root", self.exec_root,
+                "--storage-driver", driver, "--host", f"unix://{self.sock}",
+                "--pidfile", self.pidfile,
+                "--bridge", "none", "--iptables=false", "--ip-masq=false",
+                "--ip-forward=false",
+                "--containerd-namespace", self.tag,
+                "--containerd-plugins-namespace", f"{self.tag}-plugins",
+                "--cgroup-parent", self.tag]
+        if self.verbose:
+            log(f"  $ {' '.join(argv)} > {self.log_path}")
+        with open(self.log_path, "ab") as f:
+            # Its own session: a Ctrl-C in the terminal reaches the test, which stops the
+            # daemon after removing its containers and networks, in that order.
+            self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=f,
+                                          stderr=subprocess.STDOUT, start_new_session=True)
+        self._save_state()
+        env = self.env
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            if self.popen.poll() is not None:
+                raise DockerError(f"dockerd exited with code {self.popen.returncode} at start; "
+                                  f"{self.log_path}:\n{self.log_tail()}")
+            r = subprocess.run([DOCKER_CLIENT, "version", "--format", "{{.Server.APIVersion}}"],
+                               capture_output=True, text=True, env=env)
+            if r.returncode == 0 and r.stdout.strip():
+                self.api_version = r.stdout.strip()
+                self.storage_driver = driver
+                return
+            if time.monotonic() > deadline:
+                raise DockerError(f"dockerd did not answer within {self.start_timeout}s; "
+                                  f"{self.log_path}:\n{self.log_tail()}")
+            time.sleep(0.2)
+
+    def log_tail(self, lines=20):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return _tail(f.read(), lines)
+        except OSError:
+            return ""
+
+    def _save_state(self):
+        os.makedirs(STATE_DIR, exist_ok=True)
+        state = {"owner": os.getpid(), "dir": self.dir, "tag": self.tag,
+                 "dockerd": self.popen.pid if self.popen else None,
+                 "bridges": sorted(self.bridges), "links_before": sorted(self.links_before)}
+        tmp = self.state_file + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(state, f)
+        os.replace(tmp, self.state_file)
+
+    # --- use ---------------------------------------------------------------------------
+
+    def docker(self, *args, check=True, timeout=120, input=None):
+        """Runs the 20.10 client against this daemon; DockerError when check and it fails."""
+        return run_cmd([DOCKER_CLIENT, *args], check=check, timeout=timeout, env=self.env,
+                       input=input, verbose=self.verbose)
+
+    def json(self, *args, timeout=60):
+        r = self.docker(*args, timeout=timeout)
+        return json.loads(r.stdout or "null")
+
+    def image_exists(self, name):
+        return self.docker("image", "inspect", name, check=False).returncode == 0
+
+    def network_create(self, name, subnet, gateway=None, labels=None, masquerade=True):
+        """A user-defined bridge network with a known subnet, attachable. Records its Linux
+        bridge so that cleanup can remove it even if the daemon dies."""
+        args = ["network", "create", "-d", "bridge", "--attachable", "--subnet", subnet,
+                "-o", f"com.docker.network.bridge.enable_ip_masquerade="
+                      f"{'true' if masquerade else 'false'}"]
+        if gateway:
+            args += ["--gateway", gateway]
+        for k, v in (labels or {}).items():
+            args += ["--label", f"{k}={v}"]
+        net_id = self.docker(*args, name).stdout.strip()
+        self.bridges.add(f"br-{net_id[:12]}")
+        self._save_state()
+        return net_id
+
+    def container_ip(self, container, network):
+        info = self.json("inspect", container)
+        return info[0]["NetworkSettings"]["Networks"][network]["IPAddress"]
+
+    # --- cleanup -----------------------------------------------------------------------
+
+    def cleanup(self):
+        """Removes containers, networks, the daemon and what it left; idempotent, never
+        raises. Returns the leftovers it found afterwards (see leftovers())."""
+        if self._cleaned:
+            return self.leftovers()
+        self._cleaned = True
+        if self.popen is not None and self.popen.poll() is None:
+            try:
+                self._remove_containers_and_networks()
+            except Exception as e:  # the daemon may be wedged: go on with the rest
+                log(f"cleanup: removing containers and networks failed: {e}")
+        _teardown(self.dir, self.tag, self.popen.pid if self.popen else None,
+                  self.bridges, self.links_before, keep_data=self.keep_data,
+                  popen=self.popen)
+        try:
+            os.unlink(self.state_file)
+        except OSError:
+            pass
+        left = self.leftovers()
+        if left:
+            log(f"cleanup: left behind: {left}")
+        return left
+
+    def _remove_containers_and_networks(self):
+        ids = self.docker("ps", "-aq", check=False, timeout=30).stdout.split()
+        if ids:
+            self.docker("rm", "-f", "-v", *ids, check=False, timeout=120)
+        nets = self.docker("network", "ls", "-q", "--filter", "type=custom", check=False,
+                           timeout=30).stdout.split()
+        for n in nets:
+            self.bridges.add(f"br-{n[:12]}")
+        if nets:
+            self.docker("network", "rm", *nets, check=False, timeout=60)
+
+    def leftovers(self):
+        """What of ours is still on the machine: [] when cleanup was complete."""
+        out = []
+        if self.popen is not None and _alive(self.popen.pid):
+            out.append(f"dockerd pid {self.popen.pid}")
+        out += [f"process {p} naming {self.dir}" for p in _pids_naming(self.dir)]
+        links = _links()
+        out += [f"link {b}" for b in sorted(self.bridges & links)]
+        if "docker0" in links and "docker0" not in self.links_before:
+            out.append("link docker0")
+        out += [f"mount {m}" for m in _mounts_under(self.dir)]
+        out += [f"cgroup {d}" for d in _cgroup_dirs(self.tag)]
+        return out
+
+
+def _check_dir(d):
+    """Refuses a directory that processes, mounts and files could be matched against too
+    broadly: what cleanup kills and unmounts is found by this path."""
+    d = os.path.abspath(d)
+    if d.count("/") < 2 or d.rstrip("/") in ("/tmp", "/run", "/var", "/var/tmp", "/root",
+                                             "/home", "/work"):
+        raise ValueError(f"{d!r} is too general for a private dockerd's directory: give a "
+                         "directory of its own, e.g. tempfile.mkdtemp()")
+    return d
+
+
+def _teardown(d, tag, dockerd_pid, bridges, links_before, keep_data=False, popen=None):
+    """Stops the daemon at d and removes what it left: its processes, bridges, docker0,
+    mounts, cgroups and data root. Shared by cleanup() and _reap_stale()."""
+    d = _check_dir(d)
+    # dockerd first, politely: on SIGTERM it stops its containerd.
+    if dockerd_pid and _alive(dockerd_pid):
+        try:
+            os.kill(dockerd_pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + 20
+        while _alive(dockerd_pid) and time.monotonic() < deadline:
+            if popen is not None:
+                popen.poll()
+            time.sleep(0.1)
+        if _alive(dockerd_pid):
+            os.kill(dockerd_pid, signal.SIGKILL)
+    if popen is not None:
+        try:
+            popen.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+    # containerd, shims, anything still naming our directory; then the containers' own
+    # processes, by their cgroup.
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        pids = _pids_naming(d)
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 3
+        while pids and any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    _kill_and_remove_cgroup(tag)
+    links = _links()
+    for b in sorted(set(bridges) & links):
+        subprocess.run(["ip", "link", "del", b], capture_output=True)
+    if "docker0" in links and "docker0" not in set(links_before):
+        subprocess.run(["ip", "link", "del", "docker0"], capture_output=True)
+    for m in _mounts_under(d):
+        subprocess.run(["umount", "-l", m], capture_output=True)
+    if not keep_data:
+        shutil.rmtree(os.path.join(d, "data"), ignore_errors=True)
+        shutil.rmtree(os.path.join(d, "exec"), ignore_errors=True)
+
+
+def _reap_stale():
+    """Cleans up after PrivateDockers whose owner died without cleaning (SIGKILL)."""
+    try:
+        names = os.listdir(STATE_DIR)
+    except OSError:
+        return
+    for n in names:
+        if not n.endswith(".json"):
+            continue
+        path = os.path.join(STATE_DIR, n)
+        try:
+            with open(path) as f:
+                st = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if _alive(int(st.get("owner", 0))):
+            continue
+        try:
+            _check_dir(st.get("dir", "/"))
+        except ValueError:
+            continue
+        log(f"cleaning up after a dead test's dockerd (owner pid {st.get('owner')}, "
+            f"{st.get('dir')})")
+        _teardown(st["dir"], st["tag"], st.get("dockerd"), st.get("bridges", []),
+                  st.get("links_before", []))
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+# --------------------------------------------------------------------------------------
+# Images
+
+
+def apt_mirror():
+    """Debian's archive as apt's sources name it (deb822 or one-line), or deb.debian.org."""
+    candidates = []
+    for p in ["/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"] + \
+            sorted(os.path.join("/etc/apt/sources.list.d", f)
+                   for f in (os.listdir("/etc/apt/sources.list.d")
+                             if os.path.isdir("/etc/apt/sources.list.d") else [])):
+        try:
+            with open(p) as f:
+                text = f.read()
+        except OSError:
+            continue
+        candidates += re.findall(r"^URIs:\s*(\S+)", text, re.M)
+        candidates += re.findall(r"^deb\s+(?:\[[^\]]*\]\s+)?(\S+)", text, re.M)
+    for uri in candidates:
+        if uri.startswith("http") and uri.rstrip("/").endswith("/debian"):
+            return uri.rstrip("/")
+    return "http://deb.debian.org/debian"
+
+
+def ensure_base_image(d, cache_dir, workdir):
+    """debian:bookworm in d's daemon: already there, else `docker import` of the cached
+    rootfs tarball, else debootstrap (then cached in cache_dir). Returns the cache key, which
+    image keys include (an image built on another base is another image)."""
+    mirror = apt_mirror()
+    arch = run_cmd(["dpkg", "--print-architecture"]).stdout.strip()
+    key = hashlib.sha256(f"{BASE_SUITE} minbase {BASE_INCLUDE} {mirror} {arch} v1"
+                         .encode()).hexdigest()[:12]
+    if d.image_exists(BASE_IMAGE):
+        return key
+    os.makedirs(cache_dir, exist_ok=True)
+    tarball = os.path.join(cache_dir, f"debian-{BASE_SUITE}-{arch}-{key}.tar")
+    if not os.path.exists(tarball):
+        if shutil.which("debootstrap") is None:
+            raise Skip("debootstrap is not installed and no cached base image is in "
+                       f"{cache_dir}")
+        rootfs = os.path.join(workdir, "rootfs")
+        try:
+            with timed("debootstrap"):
+                r = run_cmd(["debootstrap", "--variant=minbase", f"--arch={arch}",
+                             f"--include={BASE_INCLUDE}", BASE_SUITE, rootfs, mirror],
+                            check=False, timeout=900, verbose=d.verbose)
+                if r.returncode != 0:
+                    logf = os.path.join(rootfs, "debootstrap", "debootstrap.log")
+                    extra = ""
+                    if os.path.exists(logf):
+                        with open(logf, errors="replace") as f:
+                            extra = _tail(f.read())
+                    raise DockerError(f"debootstrap failed ({r.returncode}):\n"
+                                      f"{_tail(r.stdout + r.stderr)}\n{extra}")
+            _finish_rootfs(rootfs, mirror)
+            with timed("rootfs tarball"):
+                tmp = tarball + f".tmp{os.getpid()}"
+                run_cmd(["tar", "-C", rootfs, "--numeric-owner", "-cf", tmp, "."],
+                        timeout=300)
+                os.replace(tmp, tarball)
+        finally:
+            for m in _mounts_under(rootfs):  # debootstrap's /proc, /sys if it was cut short
+                subprocess.run(["umount", "-l", m], capture_output=True)
+            shutil.rmtree(rootfs, ignore_errors=True)
+            for f in os.listdir(cache_dir):
+                if ".tar.tmp" in f and f.endswith(str(os.getpid())):
+                    os.unlink(os.path.join(cache_dir, f))
+    with timed("docker import"):
+        # What the public image sets: a PATH (Docker would add one anyway) and bash.
+        d.docker("import", "--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+                 "/usr/bin:/sbin:/bin", "--change", 'CMD ["bash"]', tarball, BASE_IMAGE,
+                 timeout=300)
+    return key
+
+
+def _finish_rootfs(rootfs, mirror):
+    """apt's sources as in the public image (the release, its updates and security), no
+    package lists or caches: the image is small and every build runs apt-get update."""
+    security = re.sub(r"/debian$", "/debian-security", mirror)
+    with open(os.path.join(rootfs, "etc/apt/sources.list"), "w") as f:
+        f.write(f"deb {mirror} {BASE_SUITE} main\n"
+                f"deb {mirror} {BASE_SUITE}-updates main\n"
+                f"deb {security} {BASE_SUITE}-security main\n")
+    for sub in ("var/lib/apt/lists", "var/cache/apt/archives"):
+        p = os.path.join(rootfs, sub)
+        for f in os.listdir(p) if os.path.isdir(p) else []:
+            fp = os.path.join(p, f)
+            if os.path.isfile(fp) and f not in ("lock",):
+                os.unlink(fp)
+
+
+def _dockerignore_patterns(context):
+    try:
+        with open(os.path.join(context, ".dockerignore")) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return []
+    out = []
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        neg = line.startswith("!")
+        pat = os.path.normpath(line[1:] if neg else line).lstrip("/")
+        rx = ""
+        i = 0
+        while i < len(pat):
+            c = pat[i]
+            if pat.startswith("**", i):
+                rx += ".*"
+                i += 2
+                continue
+            rx += {"*": "[^/]*", "?": "[^/]"}.get(c, re.escape(c))
+            i += 1
+        out.append((neg, re.compile(rx + "$"), pat))
+    return out
+
+
+def context_files(context):
+    """The files `docker build` sends from context, after .dockerignore (Docker's rules: the
+    last matching pattern wins; a pattern matching a parent directory matches the file)."""
+    pats = _dockerignore_patterns(context)
+
+    def excluded(rel):
+        parts = rel.split("/")
+        ex = False
+        for neg, rx, _ in pats:
+            if any(rx.match("/".join(parts[:i])) for i in range(1, len(parts) + 1)):
+                ex = not neg
+        return ex
+
+    def prunable(rel):
+        # An excluded directory that no exception can reach into (build trees, .git).
+        return excluded(rel) and not any(
+            neg and (src.startswith(rel + "/") or "*" in src.split("/")[0])
+            for neg, _, src in pats)
+
+    out = []
+    for dirpath, dirs, files in os.walk(context):
+        dirs[:] = sorted(x for x in dirs if not prunable(
+            os.path.relpath(os.path.join(dirpath, x), context)))
+        for f in sorted(files):
+            rel = os.path.relpath(os.path.join(dirpath, f), context)
+            if not excluded(rel):
+                out.append(rel)
+    return out
+
+
+def image_key(context, dockerfile, build_args, base_key):
+    h = hashlib.sha256()
+    h.update(f"base {base_key}\n".encode())
+    for k, v in sorted((build_args or {}).items()):
+        h.update(f"arg {k}={v}\n".encode())
+    for rel in [dockerfile] + context_files(context):
+        p = rel if os.path.isabs(rel) else os.path.join(context, rel)
+        h.update(f"file {os.path.relpath(p, context)}\n".encode())
+        with open(p, "rb") as f:
+            h.update(hashlib.sha256(f.read()).digest())
+    return h.hexdigest()[:16]
+
+
+def ensure_image(d, name, context, dockerfile=None, build_args=None, cache_dir=None,
+                 base_key="", step=None):
+    """The image `name` built from context (Dockerfile: dockerfile, else context/Dockerfile):
+    nothing when d has it, else `docker load` of the cached save, else `docker build` (then
+    saved to cache_dir under a hash of the Dockerfile, build_args, base_key and the context
+    files that .dockerignore lets through). Returns "present", "loaded" or "built"."""
+    step = step or name
+    dockerfile = os.path.abspath(dockerfile or os.path.join(context, "Dockerfile"))
+    if d.image_exists(name):
+        return "present"
+    key = image_key(context, dockerfile, build_args, base_key)
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    cached = os.path.join(cache_dir, f"image-{safe}-{key}.tar") if cache_dir else None
+    if cached and os.path.exists(cached):
+        with timed(f"{step}: docker load"):
+            r = d.docker("load", "-i", cached, check=False, timeout=600)
+        if r.returncode == 0 and d.image_exists(name):
+            return "loaded"
+        log(f"  cached {cached} did not load ({_tail(r.stderr, 3)}): building")
+    # BuildKit (built into the 20.10 client and daemon; no buildx, no registry: the base is
+    # found in the daemon's images): metadata instructions cost nothing and stages build in
+    # parallel, where the classic builder creates and commits a container for every
+    # instruction (with vfs, a full copy of the file system each time).
+    args = ["build", "-t", name, "-f", dockerfile, "--network", "host", "--progress", "plain"]
+    for k, v in sorted((build_args or {}).items()):
+        args += ["--build-arg", f"{k}={v}"]
+    log_path = os.path.join(d.dir, f"build-{safe}.log")
+    env = dict(d.env, DOCKER_BUILDKIT="1")
+    with timed(f"{step}: docker build"):
+        rc = _stream([DOCKER_CLIENT, *args, context], env, log_path, timeout=1800,
+                     verbose=d.verbose)
+    if rc != 0:
+        with open(log_path, errors="replace") as f:
+            text = f.read()
+        raise DockerError(f"docker build of {name} failed ({rc}); {log_path}:\n"
+                          f"{_tail(text, 30)}")
+    if cached:
+        with timed(f"{step}: docker save"):
+            tmp = cached + f".tmp{os.getpid()}"
+            d.docker("save", "-o", tmp, name, timeout=600)
+            os.replace(tmp, cached)
+        for f in os.listdir(cache_dir):  # older saves of this image
+            if f.startswith(f"image-{safe}-") and f != os.path.basename(cached):
+                os.unlink(os.path.join(cache_dir, f))
+    return "built"
+
+
+def _stream(argv, env, log_path, timeout, verbose=False):
+    """Runs argv with its output in log_path, each line stamped with the seconds since the
+    start; prints BuildKit's step lines ("#7 [build 3/5] RUN ...", "#7 DONE 93.1s") as they
+    come when verbose. Returns the exit code; kills it after timeout."""
+    if verbose:
+        log(f"  $ {' '.join(argv)} > {log_path}")
+    t0 = time.monotonic()
+    with open(log_path, "w") as out:
+        p = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, errors="replace")
+        try:
+            for line in p.stdout:
+                t = time.monotonic() - t0
+                out.write(f"[{t:7.1f}s] {line}")
+                if verbose and re.match(r"#\d+ (\[|DONE|ERROR|CACHED)", line):
+                    log(f"    [{t:6.1f}s] {line.rstrip()}")
+                if t > timeout:
+                    p.kill()
+            return p.wait(30)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+# --------------------------------------------------------------------------------------
+# The harness: checks, like tests/interop/lab.py
+
+
+class Checks:
+    """Checks printed as they go; failed ones listed at the end."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.failures = []
+        self.t0 = time.monotonic()
+
+    def elapsed(self):
+        return time.monotonic() - self.t0
+
+    def check(self, ok, what, detail=""):
+        stamp = f"[{self.elapsed():6.1f}s]"
+        if ok:
+            self.passed += 1
+            log(f"{stamp} PASS {what}")
+        else:
+            self.failed += 1
+            self.failures.append(what)
+            log(f"{stamp} FAIL {what}" + (f"\n         {detail}" if detail else ""))
+        return bool(ok)
+
+    @staticmethod
+    def wait_quiet(fn, timeout, interval=0.25):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                v = fn()
+            except Fatal:
+                v = None
+            if v:
+                return v
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(interval)
+
+    def wait(self, what, fn, timeout, interval=0.5, detail=None, fatal=False):
+        """A check: fn() becomes truthy within timeout seconds. detail() explains a failure."""
+        t = time.monotonic()
+        v = self.wait_quiet(fn, timeout, interval)
+        took = time.monotonic() - t
+        d = ""
+        if not v:
+            try:
+                d = f"not true after {timeout}s" + (f": {detail()}" if detail else "")
+            except Exception as e:  # the explanation must not hide the failure
+                d = f"not true after {timeout}s (detail failed: {e})"
+        self.check(v, f"{what} ({took:.1f}s)" if v else what, d)
+        if not v and fatal:
+            raise Fatal(what)
+        return v
+
+
+def _raise_interrupted(signum, _frame):
+    raise Interrupted(f"signal {signal.Signals(signum).name}")
+
+
+def run(test_name, description, body, setup=None):
+    """Runs body(checks) and returns the exit code: 0, 1 on a failed check, 77 on Skip.
+    setup() (optional) runs first and may raise Skip. SIGINT, SIGTERM and SIGHUP unwind
+    through the body's finally blocks; cleanup (the body's, then atexit's) is not cut
+    short by a second signal."""
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, _raise_interrupted)
+    checks = Checks()
+    log(f"== {test_name}: {description}")
+    code = 0
+    try:
+        try:
+            if setup:
+                setup()
+            body(checks)
+        except Skip as e:
+            log(f"SKIP: {e}")
+            code = SKIP
+            return code
+        except Fatal as e:
+            checks.check(False, "the test could not go on", str(e))
+        except Interrupted as e:
+            checks.check(False, "interrupted", str(e))
+        except Exception:
+            checks.check(False, "unexpected error", traceback.format_exc())
+        code = 1 if checks.failed else 0
+        if checks.failed:
+            log("failed: " + "; ".join(checks.failures))
+    finally:
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)
+        print_timings()
+        log(f"{test_name} took {checks.elapsed():.1f}s")
+        if code != SKIP:
+            log(f"{checks.passed} passed, {checks.failed} failed")
+    return code
+
+
+def make_workdir(prefix):
+    """A short temporary directory (containerd's socket paths must fit in 108 bytes)."""
+    return tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+
+
+if __name__ == "__main__":  # not a test: `python3 dockerlab.py` says so
+    sys.exit("tests/kind/dockerlab.py is a module: see tests/kind/router_image_test.py")
