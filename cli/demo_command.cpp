@@ -282,7 +282,8 @@ int StatusKind(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   }
   const auto& s = d->state();
   const auto since = std::time(nullptr) - s.started_at;
-  auto running = core::RunProcess({"docker", "inspect", "-f", "{{.State.Running}}", "bgpdemo-router"});
+  const auto router = d->Router();
+  auto running = core::RunProcess({"docker", "container", "inspect", "-f", "{{.State.Running}}", router});
   const bool router_up = running && running->exit_code == 0 && running->out.starts_with("true");
   if (o.output == "json") {
     out << json{{"up", router_up}, {"provider", "kind"}, {"scenario", s.scenario.name},
@@ -294,8 +295,9 @@ int StatusKind(const DemoOptions& o, std::ostream& out, std::ostream& err) {
     fmt::print(out, "Demo:      scenario {}, provider kind, up for {}\n", s.scenario.name,
                core::Duration(since));
     fmt::print(out, "Clusters:  {} (contexts kind-<name>)\n", fmt::join(s.clusters, ", "));
-    fmt::print(out, "Router:    {} ({}), addresses {}\n", router_up ? "running" : "NOT running",
-               s.router_image, json(s.router_addresses).dump());
+    fmt::print(out, "Router:    container {} {} ({}), addresses {}\n", router,
+               router_up ? "running" : "NOT running", s.router_image,
+               json(s.router_addresses).dump());
   }
   return router_up ? kExitOk : kExitFailed;
 }

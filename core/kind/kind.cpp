@@ -181,7 +181,8 @@ class Up {
                               "bgpdemo repository) or --router-image",
                               dockerfile, st_.router_image));
     }
-    auto r = Tool({"docker", "build", "-t", st_.router_image, "--build-arg",
+    // --force-rm: the classic builder keeps a failed step's container otherwise.
+    auto r = Tool({"docker", "build", "--force-rm", "-t", st_.router_image, "--build-arg",
                    "BASE_IMAGE=" + o_.base_image, "-f", dockerfile, o_.dockerfile_dir},
                   fmt::format("the build needs the base image {} and Debian's package archive; "
                               "`docker build {}` alone shows the same error",
@@ -195,7 +196,7 @@ class Up {
 
   Result<std::string, std::string> Router(const RenderResult& files) {
     const auto& name = s_.router.name;
-    auto inspect = RunProcess({"docker", "inspect", name}, {.env_add = o_.env});
+    auto inspect = RunProcess({"docker", "container", "inspect", name}, {.env_add = o_.env});
     if (!inspect) return Fail(inspect.error());
     if (inspect->exit_code == 0) {
       auto j = ParseJson(inspect->out, "docker inspect");
@@ -222,7 +223,7 @@ class Up {
                     "");
       if (!r) return Fail(r.error());
     }
-    auto again = Tool({"docker", "inspect", name}, "");
+    auto again = Tool({"docker", "container", "inspect", name}, "");
     if (!again) return Fail(again.error());
     auto j = ParseJson(*again, "docker inspect");
     if (!j) return Fail(j.error());
@@ -231,7 +232,7 @@ class Up {
         if (auto r = Tool({"docker", "network", "connect", n.name, name}, ""); !r) return Fail(r.error());
       }
     }
-    again = Tool({"docker", "inspect", name}, "");
+    again = Tool({"docker", "container", "inspect", name}, "");
     if (!again) return Fail(again.error());
     j = ParseJson(*again, "docker inspect");
     if (!j) return Fail(j.error());
@@ -698,11 +699,15 @@ Result<Topology, std::string> KindDemo::GetTopology() const {
     k.name = c.name;
     for (const auto& item : nj->value("items", json::array())) {
       lab::Node n;
-      n.name = item["metadata"].value("name", "");
-      for (const auto& [key, v] : item["metadata"].value("labels", json::object()).items()) {
+      // Named, not iterated as temporaries: items() keeps a reference to its object.
+      const json meta = item.value("metadata", json::object());
+      const json labels = meta.value("labels", json::object());
+      const json annotations = meta.value("annotations", json::object());
+      n.name = meta.value("name", "");
+      for (const auto& [key, v] : labels.items()) {
         n.labels[key] = v.is_string() ? v.get<std::string>() : v.dump();
       }
-      for (const auto& [key, v] : item["metadata"].value("annotations", json::object()).items()) {
+      for (const auto& [key, v] : annotations.items()) {
         n.annotations[key] = v.is_string() ? v.get<std::string>() : v.dump();
       }
       n.pod_cidr = item.value("spec", json::object()).value("podCIDR", "");
@@ -754,7 +759,7 @@ Result<Topology, std::string> KindDemo::GetTopology() const {
     auto pj = ParseJson(*pods, "kubectl get pods");
     if (!pj) return Fail(pj.error());
     for (const auto& item : pj->value("items", json::array())) {
-      t.pods.push_back({c.name, item["metadata"].value("name", ""),
+      t.pods.push_back({c.name, item.value("metadata", json::object()).value("name", ""),
                         item.value("spec", json::object()).value("nodeName", ""),
                         item.value("status", json::object()).value("podIP", "")});
     }

@@ -92,6 +92,8 @@ class KindDemo : public Demo {
   static Result<KindDemo, std::string> Open(const std::string& state_dir,
                                             std::map<std::string, std::string> env = {});
   const KindState& state() const { return state_; }
+  // The route server's container: the scenario's router name.
+  const std::string& Router() const { return scenario_.router.name; }
 
   std::string provider() const override { return "kind"; }
   Result<Topology, std::string> GetTopology() const override;

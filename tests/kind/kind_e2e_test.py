@@ -132,9 +132,12 @@ def body(c):
                                      text=True).stdout
             image = f"bgpdemo-router:{json.loads(version)['version']}"
             # The image `up` would build: built here with the build network the private
-            # engine needs (it has no NAT), and cached between runs.
-            how = D.ensure_image(d, image, REPO, build_args={"BASE_IMAGE": "debian:bookworm"},
+            # engine needs (it has no NAT), as kind.router_image builds it (the same cache
+            # entry), and tagged as up names it.
+            how = D.ensure_image(d, "bgpdemo-router", REPO,
+                                 build_args={"BGPDEMO_VERSION": "dockerlab-test"},
                                  cache_dir=cache, base_key=base_key, step="router image")
+            d.docker("tag", "bgpdemo-router", image)
             c.check(d.image_exists(image), f"router image {image} from the Dockerfile ({how})")
             run_suite(c, Env(c, d, workdir), image)
             leftovers = d.cleanup()
@@ -200,7 +203,7 @@ def run_suite(c, e, image):
     c.check(r.returncode == 0 and events and events[-1].get("ok") is True and
             events[-1].get("resumed") is True,
             f"up again resumes and completes ({time.monotonic() - t:.1f} s)",
-            r.stdout[-1500:] + r.stderr[-1500:])
+            f"exit {r.returncode}\n{r.stdout[-1500:]}\nstderr:\n{r.stderr[-3000:]}")
     if r.returncode != 0:
         raise D.Fatal("the demo did not come up")
     steps = [ev["step"] for ev in events if ev.get("event") == "step"]
@@ -240,7 +243,7 @@ def run_suite(c, e, image):
 
     r = e.bd("down")
     c.check(r.returncode == 0, "down returns 0", r.stdout + r.stderr)
-    left = e.d.docker("ps", "-aq").stdout.split()
+    left = e.d.docker("ps", "-a", "--format", "{{.Names}} ({{.Image}}, {{.Status}})").stdout.splitlines()
     nets_left = e.d.docker("network", "ls", "--format", "{{.Name}}").stdout.split()
     c.check(not left, "down leaves no container", left)
     c.check("kind" not in nets_left and "kind2" in nets_left,
