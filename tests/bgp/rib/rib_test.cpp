@@ -368,13 +368,24 @@ TEST_CASE("rib: changes name their item, Compact erases emptied items and report
   rib.ForEach(wire::kIpv4Unicast, [&](const wire::Prefix&, auto, Reason) { ++routes; });
   CHECK(routes == 2);
 
+  // A follower (the export's parallel arrays) that applies each move in turn ends with
+  // the RIB's order: here 10.0.3 moves into 2, then on into 0.
   std::vector<std::pair<std::size_t, std::size_t>> moves;
+  std::vector<wire::Prefix> follower;
+  for (std::size_t i = 0; i < rib.TableSize(wire::Afi::kIpv4); ++i) {
+    follower.push_back(rib.PrefixAt(wire::Afi::kIpv4, i));
+  }
   rib.Compact([&](wire::Afi afi, std::size_t from, std::size_t to) {
     CHECK(afi == wire::Afi::kIpv4);
     moves.emplace_back(from, to);
+    follower[to] = follower[from];
   });
   CHECK(rib.TableSize(wire::Afi::kIpv4) == 2);
-  CHECK(moves == std::vector<std::pair<std::size_t, std::size_t>>{{3, 0}});  // 10.0.3 into 0
+  CHECK(moves == std::vector<std::pair<std::size_t, std::size_t>>{{3, 2}, {2, 0}});
+  follower.resize(rib.TableSize(wire::Afi::kIpv4));
+  for (std::size_t i = 0; i < follower.size(); ++i) {
+    CHECK(follower[i] == rib.PrefixAt(wire::Afi::kIpv4, i));
+  }
   CHECK(rib.PrefixAt(wire::Afi::kIpv4, 0) == P("10.0.3.0/24"));
   CHECK(rib.Best(P("10.0.1.0/24")).has_value());
   CHECK(rib.Best(P("10.0.3.0/24")).has_value());
