@@ -92,6 +92,19 @@ struct StepEvent {
 };
 using StepSink = std::function<void(const StepEvent&)>;
 
+// Runs one step of up or down: `body` returns Result<std::string, std::string> (what it
+// did, or why it failed); the sink hears of it, timed, ok or not. Returns body's result.
+template <typename F>
+auto TimedStep(const StepSink& sink, std::string name, F&& body) -> decltype(body()) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = body();
+  StepEvent e{std::move(name), static_cast<bool>(r),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+              r ? *r : r.error()};
+  if (sink) sink(e);
+  return r;
+}
+
 // `ip -j route show` output -> routes (a multipath route's "nexthops" are its next hops).
 Result<std::vector<KernelRoute>, std::string> ParseIpRouteJson(const std::string& text);
 

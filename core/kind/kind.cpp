@@ -36,17 +36,6 @@ Result<json, std::string> ParseJson(const std::string& text, const std::string& 
   return j;
 }
 
-template <typename F>
-auto Step(const StepSink& sink, std::string name, F&& body) -> decltype(body()) {
-  const auto t0 = Clock::now();
-  auto r = body();
-  StepEvent e{std::move(name), static_cast<bool>(r),
-              std::chrono::duration<double>(Clock::now() - t0).count(), ""};
-  e.detail = r ? *r : r.error();
-  if (sink) sink(e);
-  return r;
-}
-
 // The steps share the options, the state (saved after every change) and the scenario.
 class Up {
  public:
@@ -544,11 +533,11 @@ Result<KindUpResult, std::string> KindUp(const ScenarioText& text, const KindUpO
   Scenario& s = *scenario;
   Up up(o, st, s);
 
-  auto pre = Step(on_step, "preflight", [&] { return up.Preflight(); });
+  auto pre = TimedStep(on_step, "preflight", [&] { return up.Preflight(); });
   if (!pre) return Fail(pre.error());
   if (auto w = up.Save(); !w) return Fail(w.error());
 
-  if (auto r = Step(on_step, "networks", [&] { return up.Networks(); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "networks", [&] { return up.Networks(); }); !r) return Fail(r.error());
 
   // Files whose content does not depend on the router's addresses (kind configs, Helm
   // values, the router's config) come first; the rest once the router runs.
@@ -556,28 +545,28 @@ Result<KindUpResult, std::string> KindUp(const ScenarioText& text, const KindUpO
   if (!first) return Fail(first.error());
   if (auto r = up.WriteFiles(*first); !r) return Fail(r.error());
 
-  if (auto r = Step(on_step, "clusters", [&] { return up.Clusters(*first); }); !r) return Fail(r.error());
-  if (auto r = Step(on_step, "image", [&] { return up.Image(); }); !r) return Fail(r.error());
-  if (auto r = Step(on_step, "router", [&] { return up.Router(*first); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "clusters", [&] { return up.Clusters(*first); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "image", [&] { return up.Image(); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "router", [&] { return up.Router(*first); }); !r) return Fail(r.error());
 
   RenderOptions ro;
   ro.router_addresses = st.router_addresses;
   auto files = Render(s, ro);
   if (!files) return Fail(files.error());
-  if (auto r = Step(on_step, "render", [&] { return up.WriteFiles(*files); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "render", [&] { return up.WriteFiles(*files); }); !r) return Fail(r.error());
 
-  if (auto r = Step(on_step, "cilium", [&] { return up.Cilium(*files); }); !r) return Fail(r.error());
-  if (auto r = Step(on_step, "nginx", [&] { return up.Nginx(*files); }); !r) return Fail(r.error());
-  if (auto r = Step(on_step, "lb", [&] { return up.LoadBalancers(*files); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "cilium", [&] { return up.Cilium(*files); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "nginx", [&] { return up.Nginx(*files); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "lb", [&] { return up.LoadBalancers(*files); }); !r) return Fail(r.error());
   if (s.Api() == BgpApi::kV1) {
-    if (auto r = Step(on_step, "annotate", [&] { return up.Annotate(*files); }); !r) return Fail(r.error());
+    if (auto r = TimedStep(on_step, "annotate", [&] { return up.Annotate(*files); }); !r) return Fail(r.error());
   }
-  if (auto r = Step(on_step, "bgp", [&] { return up.Bgp(*files); }); !r) return Fail(r.error());
-  if (auto r = Step(on_step, "routes", [&] { return up.Routes(*files); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "bgp", [&] { return up.Bgp(*files); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "routes", [&] { return up.Routes(*files); }); !r) return Fail(r.error());
 
   auto demo = KindDemo::Open(o.state_dir, o.env);
   if (!demo) return Fail(demo.error());
-  auto sessions = Step(on_step, "sessions", [&]() -> Result<std::string, std::string> {
+  auto sessions = TimedStep(on_step, "sessions", [&]() -> Result<std::string, std::string> {
     const auto until = Clock::now() + o.timeout;
     while (true) {
       auto topology = demo->GetTopology();
@@ -616,7 +605,7 @@ Result<KindDownReport, std::string> KindDown(const std::string& state_dir,
   const std::string router = scenario ? scenario->router.name : kRouterContainer;
   const ToolRun run{env, std::chrono::minutes(5)};
 
-  auto clusters = Step(on_step, "clusters", [&]() -> Result<std::string, std::string> {
+  auto clusters = TimedStep(on_step, "clusters", [&]() -> Result<std::string, std::string> {
     std::vector<std::future<Result<std::string, std::string>>> jobs;
     for (const auto& c : st->clusters) {
       jobs.push_back(std::async(std::launch::async, [&run, c] {
@@ -633,7 +622,7 @@ Result<KindDownReport, std::string> KindDown(const std::string& state_dir,
   });
   if (!clusters) return Fail(clusters.error());
 
-  auto rm = Step(on_step, "router", [&]() -> Result<std::string, std::string> {
+  auto rm = TimedStep(on_step, "router", [&]() -> Result<std::string, std::string> {
     if (!st->router_container) return std::string("none was created");
     auto r = RunProcess({"docker", "rm", "-f", router}, {.env_add = env});
     if (!r) return Fail(r.error());
@@ -645,7 +634,7 @@ Result<KindDownReport, std::string> KindDown(const std::string& state_dir,
   });
   if (!rm) return Fail(rm.error());
 
-  auto nets = Step(on_step, "networks", [&]() -> Result<std::string, std::string> {
+  auto nets = TimedStep(on_step, "networks", [&]() -> Result<std::string, std::string> {
     for (const auto& n : st->networks) {
       auto r = RunProcess({"docker", "network", "rm", n}, {.env_add = env});
       if (!r) return Fail(r.error());
@@ -661,7 +650,7 @@ Result<KindDownReport, std::string> KindDown(const std::string& state_dir,
   });
   if (!nets) return Fail(nets.error());
 
-  auto files = Step(on_step, "files", [&]() -> Result<std::string, std::string> {
+  auto files = TimedStep(on_step, "files", [&]() -> Result<std::string, std::string> {
     std::error_code ec;
     std::filesystem::remove_all(FilesDir(state_dir), ec);
     std::filesystem::remove(state_dir + "/state.json", ec);

@@ -32,16 +32,6 @@ double Since(Clock::time_point t) {
 }
 
 // Runs one step: times it and reports it, ok or not.
-template <typename F>
-auto Step(const StepSink& sink, std::string name, F&& body) -> decltype(body()) {
-  const auto t0 = Clock::now();
-  auto r = body();
-  StepEvent e{std::move(name), static_cast<bool>(r), Since(t0), ""};
-  e.detail = r ? *r : r.error();
-  if (sink) sink(e);
-  return r;
-}
-
 std::string ReadTail(const std::string& path, std::size_t lines) {
   std::ifstream f(path);
   std::vector<std::string> all;
@@ -143,7 +133,7 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
       return result;
     }
     // A previous demo that died (or a failed up): remove what it left, then start over.
-    auto cleaned = Step(on_step, "cleanup", [&]() -> Result<std::string, std::string> {
+    auto cleaned = TimedStep(on_step, "cleanup", [&]() -> Result<std::string, std::string> {
       auto d = LabDown(o.state_dir, old ? old->prefix : o.prefix, nullptr);
       if (!d) return Fail(d.error());
       return fmt::format("removed what a previous run left: {} namespaces, {} processes",
@@ -153,7 +143,7 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
   }
 
   LabPlan plan;
-  auto planned = Step(on_step, "plan", [&]() -> Result<std::string, std::string> {
+  auto planned = TimedStep(on_step, "plan", [&]() -> Result<std::string, std::string> {
     auto p = PlanFromText(scenario, {o.prefix});
     if (!p) return Fail(p.error());
     plan = std::move(*p);
@@ -172,7 +162,7 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
   state.namespaces = plan.Namespaces();
   if (auto w = WriteLabState(o.state_dir, state); !w) return Fail(w.error());
 
-  auto created = Step(on_step, "namespaces", [&]() -> Result<std::string, std::string> {
+  auto created = TimedStep(on_step, "namespaces", [&]() -> Result<std::string, std::string> {
     for (const auto& ns : state.namespaces) {
       if (NetnsExists(ns)) {
         return Fail(fmt::format("network namespace {} exists already and is not this demo's; "
@@ -187,7 +177,7 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
   });
   if (!created) return Fail(created.error());
 
-  auto linked = Step(on_step, "links", [&]() -> Result<std::string, std::string> {
+  auto linked = TimedStep(on_step, "links", [&]() -> Result<std::string, std::string> {
     const auto scripts = BuildScripts(plan);
     std::size_t commands = 0;
     for (const auto& s : scripts) {
@@ -203,7 +193,7 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
   if (!linked) return Fail(linked.error());
 
   const auto daemon_t0 = Clock::now();
-  auto daemon = Step(on_step, "daemon", [&]() -> Result<std::string, std::string> {
+  auto daemon = TimedStep(on_step, "daemon", [&]() -> Result<std::string, std::string> {
     std::error_code ec;
     std::filesystem::remove(o.state_dir + "/daemon.json", ec);
     SpawnOptions so;
@@ -229,7 +219,7 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
   auto demo = LabDemo::Open(o.state_dir);
   if (!demo) return Fail(demo.error());
   const auto topology = demo->Plan();
-  auto sessions = Step(on_step, "sessions", [&]() -> Result<std::string, std::string> {
+  auto sessions = TimedStep(on_step, "sessions", [&]() -> Result<std::string, std::string> {
     const auto until = Clock::now() + o.timeout;
     while (true) {
       const auto observed = demo->Observe();
@@ -261,7 +251,7 @@ Result<DownReport, std::string> LabDown(const std::string& state_dir, const std:
   const std::string pfx = state ? state->prefix : prefix;
 
   if (state && DaemonAlive(*state)) {
-    auto stopped = Step(on_step, "daemon", [&]() -> Result<std::string, std::string> {
+    auto stopped = TimedStep(on_step, "daemon", [&]() -> Result<std::string, std::string> {
       const pid_t pid = state->daemon_pid;
       (void)bgp::api::Request(ws.DaemonSocket(), {{"command", "shutdown"}}, std::chrono::seconds(2));
       const auto until = Clock::now() + std::chrono::seconds(15);
@@ -278,7 +268,7 @@ Result<DownReport, std::string> LabDown(const std::string& state_dir, const std:
     if (!stopped) return Fail(stopped.error());
   }
 
-  auto removed = Step(on_step, "namespaces", [&]() -> Result<std::string, std::string> {
+  auto removed = TimedStep(on_step, "namespaces", [&]() -> Result<std::string, std::string> {
     std::set<std::string> names;
     if (state) names.insert(state->namespaces.begin(), state->namespaces.end());
     for (const auto& ns : ListNetns(pfx + "-")) {
@@ -300,7 +290,7 @@ Result<DownReport, std::string> LabDown(const std::string& state_dir, const std:
   });
   if (!removed) return Fail(removed.error());
 
-  auto files = Step(on_step, "files", [&]() -> Result<std::string, std::string> {
+  auto files = TimedStep(on_step, "files", [&]() -> Result<std::string, std::string> {
     std::error_code ec;
     // Only the files the lab writes: the state folder may be one the user named.
     for (const auto& f : {state_dir + "/daemon.json", ws.DaemonSocket(), ws.DaemonLog(),
