@@ -94,7 +94,10 @@ std::vector<std::pair<std::string, std::vector<std::string>>> Expected(const Top
 }
 
 void RouteChecks(const Topology& t, const Observed& o, std::vector<Check>& out) {
-  for (const auto& [prefix, owners] : Expected(t)) {
+  for (const auto& expected : Expected(t)) {
+    // Named copies: lambdas cannot capture structured bindings before clang 16.
+    const std::string& prefix = expected.first;
+    const std::vector<std::string>& owners = expected.second;
     Check rib{"rib", prefix, false, ""};
     if (!o.router_routes) {
       rib.detail = "cannot read the router's routes: " + o.router_routes.error();
