@@ -28,23 +28,14 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import traceback
 
-SKIP = 77
-
-
-class Skip(Exception):
-    """The test cannot run on this machine; the message says why."""
-
-
-class Interrupted(BaseException):
-    """SIGINT/SIGTERM/SIGHUP arrived: unwind through every finally block."""
-
-
-class Fatal(Exception):
-    """A check failed that the rest of the test depends on."""
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from harness import SKIP, Checks, Fatal, Interrupted, Skip, log  # noqa: E402,F401
+from harness import raise_interrupted as _raise_interrupted  # noqa: E402
 
 
 def parse_args(description):
@@ -54,10 +45,6 @@ def parse_args(description):
                    help="keep the temporary directory (logs, configs) even on success")
     p.add_argument("-v", "--verbose", action="store_true", help="print every command run")
     return p.parse_args()
-
-
-def log(msg):
-    print(msg, flush=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -306,7 +293,7 @@ class Bird(Proc):
 # The lab
 
 
-class Lab:
+class Lab(Checks):
     def __init__(self, test_name, args):
         self.test_name = test_name
         self.bgpdemo = os.path.abspath(args.bgpdemo)
@@ -315,10 +302,7 @@ class Lab:
         self.prefix = f"bgpi{os.getpid() % 100000}"
         self.namespaces = []
         self.procs = []
-        self.passed = 0
-        self.failed = 0
-        self.failures = []
-        self.t0 = time.monotonic()
+        Checks.__init__(self)
         self.workdir = None
         self._cleaned = False
         self._link_seq = 0
@@ -339,9 +323,6 @@ class Lab:
         if r.returncode != 0:
             raise Skip(f"`ip netns add` does not work here: {r.stderr.strip()}")
         subprocess.run(["ip", "netns", "del", probe], capture_output=True)
-
-    def elapsed(self):
-        return time.monotonic() - self.t0
 
     # --- commands ----------------------------------------------------------------------
 
@@ -464,58 +445,6 @@ class Lab:
 
     # --- checks ------------------------------------------------------------------------
 
-    def check(self, ok, what, detail=""):
-        stamp = f"[{self.elapsed():6.1f}s]"
-        if ok:
-            self.passed += 1
-            log(f"{stamp} PASS {what}")
-        else:
-            self.failed += 1
-            self.failures.append(what)
-            log(f"{stamp} FAIL {what}" + (f"\n         {detail}" if detail else ""))
-        return bool(ok)
-
-    @staticmethod
-    def wait_quiet(fn, timeout, interval=0.2):
-        """Polls fn until it returns a truthy value (returned) or timeout (None)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            v = fn()
-            if v:
-                return v
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(interval)
-
-    def wait(self, what, fn, timeout, interval=0.25, detail=None, fatal=False):
-        """A check: fn() becomes truthy within timeout seconds. detail() explains a failure."""
-        t = time.monotonic()
-        v = self.wait_quiet(fn, timeout, interval)
-        took = time.monotonic() - t
-        d = ""
-        if not v:
-            try:
-                d = f"not true after {timeout}s" + (f": {detail()}" if detail else "")
-            except Exception as e:  # the explanation must not hide the failure
-                d = f"not true after {timeout}s (detail failed: {e})"
-        self.check(v, f"{what} ({took:.1f}s)" if v else what, d)
-        if not v and fatal:
-            raise Fatal(what)
-        return v
-
-    def never(self, what, fn, duration, interval=0.5, detail=None):
-        """A check: fn() stays falsy for duration seconds."""
-        deadline = time.monotonic() + duration
-        while time.monotonic() < deadline:
-            v = fn()
-            if v:
-                d = f"became true: {v!r}"
-                if detail:
-                    d += f": {detail()}"
-                return self.check(False, what, d)
-            time.sleep(interval)
-        return self.check(True, what)
-
     # --- teardown ----------------------------------------------------------------------
 
     def print_tails(self, lines=30):
@@ -560,9 +489,6 @@ class Lab:
             else:
                 shutil.rmtree(self.workdir, ignore_errors=True)
 
-
-def _raise_interrupted(signum, _frame):
-    raise Interrupted(f"signal {signal.Signals(signum).name}")
 
 
 def run(test_name, description, body):

@@ -59,7 +59,10 @@ import tempfile
 import time
 import traceback
 
-SKIP = 77
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from harness import SKIP, Checks, Fatal, Interrupted, Skip, log  # noqa: E402,F401
+from harness import raise_interrupted as _raise_interrupted  # noqa: E402
+
 DOCKER_CLIENT = "/usr/bin/docker"
 STATE_DIR = "/run/bgpdemo-dockerlab"  # one JSON file per live PrivateDocker: see _reap_stale
 
@@ -69,24 +72,8 @@ BASE_SUITE = "bookworm"
 BASE_INCLUDE = "iproute2,curl,ca-certificates"
 
 
-class Skip(Exception):
-    """The test cannot run on this machine; the message says why."""
-
-
-class Interrupted(BaseException):
-    """SIGINT/SIGTERM/SIGHUP arrived: unwind through every finally block."""
-
-
-class Fatal(Exception):
-    """A check failed that the rest of the test depends on."""
-
-
 class DockerError(Fatal):
     """A docker command failed: the message has the command, its exit code, stderr's tail."""
-
-
-def log(msg):
-    print(msg, flush=True)
 
 
 def _tail(text, lines=15):
@@ -804,65 +791,7 @@ def _stream(argv, env, log_path, timeout, verbose=False):
 
 
 # --------------------------------------------------------------------------------------
-# The harness: checks, like tests/interop/lab.py
-
-
-class Checks:
-    """Checks printed as they go; failed ones listed at the end."""
-
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-        self.failures = []
-        self.t0 = time.monotonic()
-
-    def elapsed(self):
-        return time.monotonic() - self.t0
-
-    def check(self, ok, what, detail=""):
-        stamp = f"[{self.elapsed():6.1f}s]"
-        if ok:
-            self.passed += 1
-            log(f"{stamp} PASS {what}")
-        else:
-            self.failed += 1
-            self.failures.append(what)
-            log(f"{stamp} FAIL {what}" + (f"\n         {detail}" if detail else ""))
-        return bool(ok)
-
-    @staticmethod
-    def wait_quiet(fn, timeout, interval=0.25):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                v = fn()
-            except Fatal:
-                v = None
-            if v:
-                return v
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(interval)
-
-    def wait(self, what, fn, timeout, interval=0.5, detail=None, fatal=False):
-        """A check: fn() becomes truthy within timeout seconds. detail() explains a failure."""
-        t = time.monotonic()
-        v = self.wait_quiet(fn, timeout, interval)
-        took = time.monotonic() - t
-        d = ""
-        if not v:
-            try:
-                d = f"not true after {timeout}s" + (f": {detail()}" if detail else "")
-            except Exception as e:  # the explanation must not hide the failure
-                d = f"not true after {timeout}s (detail failed: {e})"
-        self.check(v, f"{what} ({took:.1f}s)" if v else what, d)
-        if not v and fatal:
-            raise Fatal(what)
-        return v
-
-
-def _raise_interrupted(signum, _frame):
-    raise Interrupted(f"signal {signal.Signals(signum).name}")
+# The runner (the checks are tests/harness.py's)
 
 
 def run(test_name, description, body, setup=None):
