@@ -26,6 +26,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import lab as L  # noqa: E402
+from cilium_gobgp import cilium_gobgpd_toml  # noqa: E402  (tests/, on the path through lab)
 
 ROUTER_AS = 65000
 SHUTDOWN_TEXT = "bgpdemo router stopping"  # what `bgpdemo router` sends on SIGTERM
@@ -55,46 +56,7 @@ class Node:
 
 def gobgpd_config(node):
     c = node.cluster
-    # What Cilium 1.14's BGP Control Plane (pkg/bgpv1/gobgp) sets for a CiliumBGPPeeringPolicy
-    # neighbor, except where noted:
-    #  - router-id: the node IP; global port 179 (the listener Cilium opens with the
-    #    local-port annotation); the gRPC API is on this namespace's loopback (command line).
-    #  - both unicast families, as Cilium's default: gobgpd then sends the FQDN and the
-    #    Extended Next Hop capabilities (RFC 8950, <ipv4, nh ipv6>).
-    #  - hold 90 / keepalive 30: Cilium's defaults.
-    #  - connect-retry 5 instead of Cilium's 120: GoBGP 3.10 waits rand(t)+t seconds between
-    #    dials (t = 5 before the first, then the connect-retry), so a dial that fails (the
-    #    router not yet listening, or just restarted) would be retried only after 120-240 s;
-    #    5 keeps every reconnect here within 5-10 s. The first dial still waits 5-10 s.
-    #  - idle-hold-time-after-reset 5 is Cilium's; gobgpd 3.10 loses it on the way from the
-    #    file to its API and uses 30 (`gobgp neighbor -j` shows 30). No scenario here needs a
-    #    reconnect after a reset: a restarted gobgpd is a new process.
-    #  - no global import policy REJECT (Cilium's): the test reads what the router sent in
-    #    `gobgp global rib`.
-    return f"""
-[global.config]
-  as = {c.asn}
-  router-id = "{node.ip}"
-  port = 179
-
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "{c.router_ip}"
-    peer-as = {ROUTER_AS}
-  [neighbors.timers.config]
-    connect-retry = 5
-    hold-time = 90
-    keepalive-interval = 30
-    idle-hold-time-after-reset = 5
-  [neighbors.transport.config]
-    passive-mode = false
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-unicast"
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv6-unicast"
-"""
+    return cilium_gobgpd_toml(c.asn, node.ip, c.router_ip, ROUTER_AS)
 
 
 def router_config(clusters):

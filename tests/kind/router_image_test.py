@@ -36,6 +36,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import dockerlab as D  # noqa: E402
+from cilium_gobgp import cilium_gobgpd_toml  # noqa: E402  (tests/, on the path through dockerlab)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -107,34 +108,7 @@ neighbors:
 
 
 def gobgpd_config(net):
-    # As tests/interop/gobgp_cilium_test.py: what Cilium 1.14's BGP Control Plane sets for
-    # a CiliumBGPPeeringPolicy neighbor (router-id the node IP, port 179, both unicast
-    # families, hold 90 / keepalive 30), with connect-retry 5 instead of 120 so a dial that
-    # fails while the router starts is retried within 5-10 s, and no global import policy
-    # REJECT so the test can read what the router sent in `gobgp global rib`.
-    return f"""[global.config]
-  as = {net.asn}
-  router-id = "{net.node_ip}"
-  port = 179
-
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "{net.router_ip}"
-    peer-as = {ROUTER_AS}
-  [neighbors.timers.config]
-    connect-retry = 5
-    hold-time = 90
-    keepalive-interval = 30
-    idle-hold-time-after-reset = 5
-  [neighbors.transport.config]
-    passive-mode = false
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-unicast"
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv6-unicast"
-"""
+    return cilium_gobgpd_toml(net.asn, net.node_ip, net.router_ip, ROUTER_AS)
 
 
 def parse_args():
