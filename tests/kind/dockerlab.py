@@ -33,9 +33,10 @@ names it (containerd, shims), and the containers' cgroups.
 Clients: Debian's docker.io installs a 20.10 client (API 1.41) as /usr/bin/docker. A newer
 client may come first on PATH (this machine has Docker 28, API 1.50, as
 /usr/local/bin/docker): it negotiates down ("API version: 1.41 (downgraded from 1.50)") and
-works, but needs DOCKER_BUILDKIT=0 for `docker build` (without buildx it has no BuildKit,
-and 20.10 has no BuildKit API the 28 client could use) . So every command here runs
-/usr/bin/docker, and `env` pins DOCKER_API_VERSION to the daemon's, sets DOCKER_BUILDKIT=0,
+run, exec, network and images work, but `docker build` falls back to the deprecated legacy
+builder (no buildx here), and with DOCKER_BUILDKIT=1 fails ("BuildKit is enabled but the
+buildx component is missing"), where the 20.10 client has BuildKit built in. So every
+command here runs /usr/bin/docker, and `env` pins DOCKER_API_VERSION to the daemon's,
 points DOCKER_CONFIG at an empty private directory (no credential helpers or contexts of
 the machine's user) and puts a directory first on PATH whose `docker` is /usr/bin/docker,
 so that programs the tests start (bgpdemo, the test doubles) use the same client.
