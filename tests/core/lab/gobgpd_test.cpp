@@ -202,7 +202,7 @@ TEST_CASE("gobgpd: gobgp -j neighbor (3.10.0) becomes our peer JSON") {
                           "n", 0)["families"] == json::array());
 }
 
-TEST_CASE("gobgpd (root, netns): a GobgpdSpeaker peers with bgpdemo router; Stop leaves nothing") {
+TEST_CASE("gobgpd (root, netns): a GobgpdSpeaker peers with bgpdemo router, Stop leaves nothing") {
   if (auto why = test::RootSkipReason(); !why.empty()) {
     MESSAGE("skipped: " << why);
     return;

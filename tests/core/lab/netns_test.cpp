@@ -117,7 +117,7 @@ TEST_CASE("netns (root): create, list, exists, pids, delete kills what runs insi
   CHECK(ListNetns(nss.prefix()) == std::vector<std::string>{b});
 }
 
-TEST_CASE("netns (root): IpBatch builds a veth between two namespaces; errors name the line") {
+TEST_CASE("netns (root): IpBatch builds a veth between two namespaces, errors name the line") {
   SKIP_UNLESS_ROOT();
   test::TestNamespaces nss;
   const std::string a = nss.Make("a");
@@ -165,10 +165,19 @@ TEST_CASE("netns (root): sysctls are per namespace") {
   const std::string a = nss.Make("a");
   auto before = GetSysctl("", "net.ipv4.ip_forward");
   REQUIRE(before);
-  CHECK(*GetSysctl(a, "net.ipv4.ip_forward") == "0");
-  REQUIRE(SetSysctl(a, "net.ipv4.ip_forward", "1"));
-  CHECK(*GetSysctl(a, "net.ipv4.ip_forward") == "1");
-  CHECK(*GetSysctl("", "net.ipv4.ip_forward") == *before);  // ours untouched
+  // A new namespace may inherit ip_forward from the initial one (it does on Linux 6.x), so
+  // set both values rather than rely on a default; read back through ip netns exec too.
+  auto outside_view = [&] {
+    auto r = core::RunProcess({"cat", "/proc/sys/net/ipv4/ip_forward"}, {.netns = a});
+    REQUIRE(r);
+    return r->out;
+  };
+  for (const char* v : {"0", "1"}) {
+    REQUIRE(SetSysctl(a, "net.ipv4.ip_forward", v));
+    CHECK(*GetSysctl(a, "net.ipv4.ip_forward") == v);
+    CHECK(outside_view() == std::string(v) + "\n");
+    CHECK(*GetSysctl("", "net.ipv4.ip_forward") == *before);  // ours untouched
+  }
   REQUIRE(SetSysctl(a, "net.ipv4.conf.all.rp_filter", "0"));
 
   auto bad = SetSysctl(a, "net.ipv4.no_such_key", "1");
@@ -179,7 +188,7 @@ TEST_CASE("netns (root): sysctls are per namespace") {
   CHECK_FALSE(SetSysctl(a, "../../etc/passwd", "x"));
 }
 
-TEST_CASE("netns (root): EnterNetns moves the thread in and back; NetnsThread stays inside") {
+TEST_CASE("netns (root): EnterNetns moves the thread in and back, NetnsThread stays inside") {
   SKIP_UNLESS_ROOT();
   test::TestNamespaces nss;
   const std::string a = nss.Make("a");
