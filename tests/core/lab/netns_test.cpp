@@ -165,12 +165,19 @@ TEST_CASE("netns (root): sysctls are per namespace") {
   const std::string a = nss.Make("a");
   auto before = GetSysctl("", "net.ipv4.ip_forward");
   REQUIRE(before);
-  // A new namespace starts from the kernel's default or (on newer kernels) a copy of the
-  // initial namespace's value, which a running dockerd sets to 1: write the opposite of ours.
-  const std::string other = *before == "1" ? "0" : "1";
-  REQUIRE(SetSysctl(a, "net.ipv4.ip_forward", other));
-  CHECK(*GetSysctl(a, "net.ipv4.ip_forward") == other);
-  CHECK(*GetSysctl("", "net.ipv4.ip_forward") == *before);  // ours untouched
+  // A new namespace may inherit ip_forward from the initial one (it does on Linux 6.x), so
+  // set both values rather than rely on a default; read back through ip netns exec too.
+  auto outside_view = [&] {
+    auto r = core::RunProcess({"cat", "/proc/sys/net/ipv4/ip_forward"}, {.netns = a});
+    REQUIRE(r);
+    return r->out;
+  };
+  for (const char* v : {"0", "1"}) {
+    REQUIRE(SetSysctl(a, "net.ipv4.ip_forward", v));
+    CHECK(*GetSysctl(a, "net.ipv4.ip_forward") == v);
+    CHECK(outside_view() == std::string(v) + "\n");
+    CHECK(*GetSysctl("", "net.ipv4.ip_forward") == *before);  // ours untouched
+  }
   REQUIRE(SetSysctl(a, "net.ipv4.conf.all.rp_filter", "0"));
 
   auto bad = SetSysctl(a, "net.ipv4.no_such_key", "1");
