@@ -456,7 +456,7 @@ def run_suite(c, s):
     # gobgpd 3.10 waits rand(5)+5 s before its first dial.
     c.wait("every node's session with the router is established", all_established, 60,
            interval=1, detail=lambda: json.dumps({n.cluster: peers(n.context) for n in nets})[:1500])
-    for n in nets:
+    def peers_ok(n):
         p = peers(n.context) or {}
         fam_ok = True
         for node, lst in p.items():
@@ -466,9 +466,13 @@ def run_suite(c, s):
                        peer.get("peer-address") == n.router_ip and peer.get("peer-port") == 179 and
                        peer.get("uptime-nanoseconds", 0) > 0 and v4.get("safi") == "unicast" and
                        v4.get("advertised") == 2)
-        c.check(sorted(p) == want_nodes[n.cluster] and fam_ok,
-                f"cilium bgp peers -o json ({n.cluster}): node -> peers, ASNs, address, port, "
-                f"uptime, ipv4/unicast advertised 2 (pod CIDR + LB IP)", json.dumps(p)[:1500])
+        return sorted(p) == want_nodes[n.cluster] and fam_ok
+
+    for n in nets:
+        # Polled: a session that has just come up may not have sent its routes yet.
+        c.wait(f"cilium bgp peers -o json ({n.cluster}): node -> peers, ASNs, address, port, "
+               f"uptime, ipv4/unicast advertised 2 (pod CIDR + LB IP)", lambda n=n: peers_ok(n),
+               10, interval=0.5, detail=lambda n=n: json.dumps(peers(n.context))[:1500])
     r = s.ok("cilium", "bgp", "peers", "--context", "kind-cilium")
     lines = r.stdout.splitlines()
     c.check(lines[0].split() == ["Node", "Local", "AS", "Peer", "AS", "Peer", "Address",

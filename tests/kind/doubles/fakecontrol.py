@@ -460,7 +460,9 @@ def peers_from_gobgp(neighbors, bgp, now):
         uptime = 0
         if st == "established":
             since = (tstate.get("uptime") or {}).get("seconds", 0)
-            uptime = max(0, int(now - since)) * 1_000_000_000 if since else 0
+            # Nanoseconds, as the agent's time.Since gives them: a session up for less than
+            # a second still shows a non-zero uptime (GoBGP's start time is in seconds).
+            uptime = max(0, int((now - since) * 1_000_000_000)) if since else 0
         fams = []
         for a in n.get("afi_safis") or []:
             cfg = (a.get("config") or {}).get("family") or {}
