@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "bgp/check.h"
+#include "base/check.h"
 
 namespace bgpdemo::bgp {
 

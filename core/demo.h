@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bgp/result.h"
+#include "base/result.h"
 
 namespace bgpdemo::core {
 

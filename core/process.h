@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 
 namespace bgpdemo::core {
 

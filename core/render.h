@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "core/scenario.h"
 
 namespace bgpdemo::core {

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/server/config.h"
 
 namespace bgpdemo::core {

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "bgp/check.h"
+#include "base/check.h"
 #include "core/embedded_files.h"
 #include "core/yaml_util.h"
 

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/wire/prefix.h"
 
 namespace bgpdemo::core {

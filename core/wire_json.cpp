@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "bgp/overloaded.h"
+#include "base/overloaded.h"
 #include "core/hex.h"
 
 namespace bgpdemo::core {

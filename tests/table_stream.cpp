@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "bgp/check.h"
+#include "base/check.h"
 #include "bgp/wire/update_packer.h"
 
 namespace bgpdemo::test {

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bgp/result.h"
+#include "base/result.h"
 
 namespace bgpdemo::bgp::api {
 

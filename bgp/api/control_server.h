@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bgp/log.h"
-#include "bgp/result.h"
+#include "base/result.h"
 
 namespace bgpdemo::bgp::api {
 

@@ -29,7 +29,7 @@
 #include <string_view>
 
 #include "bgp/policy/policy.h"
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/wire/attributes.h"
 #include "bgp/wire/prefix.h"
 

@@ -28,7 +28,7 @@
 #include <string_view>
 
 #include "bgp/policy/prefix_list.h"
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/wire/constants.h"
 #include "bgp/wire/notification.h"
 #include "bgp/wire/prefix.h"

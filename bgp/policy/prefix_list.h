@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/wire/prefix.h"
 
 namespace bgpdemo::bgp::policy {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "bgp/check.h"
+#include "base/check.h"
 
 namespace bgpdemo::bgp::rib {
 

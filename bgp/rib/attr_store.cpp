@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "bgp/check.h"
+#include "base/check.h"
 #include "bgp/rib/prefix_key.h"
 
 namespace bgpdemo::bgp::rib {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "bgp/check.h"
+#include "base/check.h"
 #include "bgp/wire/buffer.h"
 #include "bgp/wire/update_packer.h"
 

@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "bgp/check.h"
+#include "base/check.h"
 
 namespace bgpdemo::bgp::rib {
 

@@ -17,7 +17,7 @@
 #include <span>
 #include <utility>
 
-#include "bgp/check.h"
+#include "base/check.h"
 #include "bgp/rib/attr_store.h"
 #include "bgp/wire/prefix.h"
 

@@ -5,7 +5,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "bgp/check.h"
+#include "base/check.h"
 #include "bgp/wire/as_path.h"
 
 namespace bgpdemo::bgp::rib {

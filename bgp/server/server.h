@@ -27,7 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bgp/log.h"
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/rib/adj_rib_out.h"
 #include "bgp/rib/rib.h"
 #include "bgp/server/config.h"

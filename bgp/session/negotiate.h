@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/wire/context.h"
 #include "bgp/wire/error.h"
 #include "bgp/wire/open.h"

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/wire/prefix.h"
 
 namespace bgpdemo::bgp::session {

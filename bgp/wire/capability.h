@@ -16,7 +16,7 @@
 #include <variant>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/wire/buffer.h"
 #include "bgp/wire/constants.h"
 #include "bgp/wire/error.h"

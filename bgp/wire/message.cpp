@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "bgp/overloaded.h"
+#include "base/overloaded.h"
 
 namespace bgpdemo::bgp::wire {
 namespace {

@@ -13,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/wire/context.h"
 #include "bgp/wire/error.h"
 #include "bgp/wire/notification.h"

@@ -13,7 +13,7 @@
 #include <span>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/wire/capability.h"
 #include "bgp/wire/error.h"
 

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/wire/buffer.h"
 #include "bgp/wire/constants.h"
 #include "bgp/wire/error.h"

@@ -11,7 +11,7 @@
 #include <span>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/wire/attributes.h"
 #include "bgp/wire/context.h"
 #include "bgp/wire/error.h"

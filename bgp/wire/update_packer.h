@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "bgp/wire/attributes.h"
 #include "bgp/wire/context.h"
 #include "bgp/wire/prefix.h"

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "core/kind/kind.h"
 #include "core/scenario.h"
 

@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "core/demo.h"
 #include "core/kind/tools.h"
 #include "core/scenario.h"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "core/process.h"
 
 namespace bgpdemo::core::kind {

@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "core/lab/speaker.h"
 
 namespace bgpdemo::core::lab {

@@ -27,7 +27,7 @@
 #include <boost/asio/ip/tcp.hpp>
 // clang-format on
 
-#include "bgp/result.h"
+#include "base/result.h"
 
 namespace bgpdemo::core::lab {
 

@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "core/demo.h"
 #include "core/lab/plan.h"
 #include "core/lab/state.h"

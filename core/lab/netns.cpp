@@ -17,7 +17,7 @@
 #include <optional>
 #include <sstream>
 
-#include "bgp/check.h"
+#include "base/check.h"
 #include "core/process.h"
 
 namespace bgpdemo::core::lab {

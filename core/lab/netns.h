@@ -28,8 +28,8 @@
 #include <boost/asio/post.hpp>
 // clang-format on
 
-#include "bgp/check.h"
-#include "bgp/result.h"
+#include "base/check.h"
+#include "base/result.h"
 
 namespace bgpdemo::core::lab {
 

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "core/lab/cluster.h"
 #include "core/lab/speaker.h"
 #include "core/render.h"

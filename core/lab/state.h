@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "bgp/result.h"
+#include "base/result.h"
 #include "core/scenario.h"
 
 namespace bgpdemo::core::lab {

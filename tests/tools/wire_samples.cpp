@@ -25,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bgp/check.h"
+#include "base/check.h"
 #include "bgp/wire/message.h"
 #include "bgp/wire/update_packer.h"
 #include "core/hex.h"

@@ -1,7 +1,8 @@
 // Result<T, E>: a value or an error, with the shape of C++23's std::expected.
 //
 // The engine never throws on a peer's bytes: every fallible function returns a Result.
-// g++ 12 ships no std::expected, so this is the small subset the project uses.
+// g++ 12 ships no std::expected, so this is the small subset the project uses. Above the
+// engine the error type is bgpdemo::Error (base/error.h), which carries a kind.
 #pragma once
 
 #include <optional>
@@ -9,7 +10,7 @@
 #include <utility>
 #include <variant>
 
-#include "bgp/check.h"
+#include "base/check.h"
 
 namespace bgpdemo {
 
@@ -32,6 +33,11 @@ class [[nodiscard]] Result {
 
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   Result(Unexpected<E> e) : v_(std::in_place_index<1>, std::move(e.error)) {}  // NOLINT
+  // An error of another type that E can be made from (a message into an Error, an Error
+  // passed up into a Result of another value type).
+  template <typename G>
+    requires(!std::is_same_v<G, E> && std::is_constructible_v<E, G>)
+  Result(Unexpected<G> e) : v_(std::in_place_index<1>, E(std::move(e.error))) {}  // NOLINT
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
@@ -72,6 +78,9 @@ class [[nodiscard]] Result<void, E> {
  public:
   Result() = default;
   Result(Unexpected<E> e) : error_(std::move(e.error)) {}  // NOLINT: implicit by design
+  template <typename G>
+    requires(!std::is_same_v<G, E> && std::is_constructible_v<E, G>)
+  Result(Unexpected<G> e) : error_(E(std::move(e.error))) {}  // NOLINT
 
   bool has_value() const { return !error_.has_value(); }
   explicit operator bool() const { return has_value(); }

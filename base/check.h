@@ -1,7 +1,7 @@
 // BGPDEMO_CHECK: aborts with a message when one of our own invariants is broken.
 //
 // For our bugs only. A peer's bad bytes or a user's bad input are errors returned as values
-// (bgp/result.h), never checks.
+// (base/result.h), never checks.
 #pragma once
 
 #include <cstdio>
