@@ -88,6 +88,11 @@ class Error {
   std::optional<CommandFailure> command_;
 };
 
+// The text of an error, whichever type it has: for code that handles both the engine's
+// string errors and Error (a step's detail, a log line).
+inline const std::string& MessageOf(const std::string& message) { return message; }
+inline const std::string& MessageOf(const Error& error) { return error.message(); }
+
 }  // namespace bgpdemo
 
 // `fmt::format("{}", error)` prints the message.

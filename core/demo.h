@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/error.h"
 #include "base/result.h"
 
 namespace bgpdemo::core {
@@ -92,15 +93,16 @@ struct StepEvent {
 };
 using StepSink = std::function<void(const StepEvent&)>;
 
-// Runs one step of up or down: `body` returns Result<std::string, std::string> (what it
-// did, or why it failed); the sink hears of it, timed, ok or not. Returns body's result.
+// Runs one step of up or down: `body` returns Result<std::string, E> (what it did, or why
+// it failed; E is Error or a message); the sink hears of it, timed, ok or not. Returns
+// body's result.
 template <typename F>
 auto TimedStep(const StepSink& sink, std::string name, F&& body) -> decltype(body()) {
   const auto t0 = std::chrono::steady_clock::now();
   auto r = body();
   StepEvent e{std::move(name), static_cast<bool>(r),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
-              r ? *r : r.error()};
+              r ? *r : MessageOf(r.error())};
   if (sink) sink(e);
   return r;
 }
