@@ -179,6 +179,9 @@ class ResponderConn : public std::enable_shared_from_this<ResponderConn> {
                       replies_ + 1 < owner->limits.max_requests_per_connection;
     reply_ = ok ? MakeReply(http::status::ok, owner->body, keep)
                 : MakeReply(http::status::bad_request, "bad request\n", false);
+    // HEAD: the header of the GET reply, Content-Length included, without the body (RFC 9110
+    // section 9.3.2); a kept-alive client would read the body as the next reply.
+    if (ok && parser_->get().method() == http::verb::head) reply_.body().clear();
     phase_ = Phase::kWriting;
     http::async_write(socket_, reply_,
                       [self = shared_from_this(), ok, keep](const error_code& ec, std::size_t) {

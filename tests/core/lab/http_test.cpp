@@ -577,6 +577,14 @@ TEST_CASE("http: the responder closes after one reply unless keep-alive is allow
   CHECK(raw.rfind("Connection: close\r\n") > raw.rfind("Connection: keep-alive\r\n"));
   CHECK(Occurrences(raw, "nginx pod k\n") == 3);
 
+  // HEAD gets the header alone, so that the next reply is not taken for its body.
+  raw = RawExchange(
+      port, "HEAD / HTTP/1.1\r\n\r\n" + get + "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+  CHECK(Occurrences(raw, "HTTP/1.1 200 OK\r\n") == 3);
+  CHECK(Occurrences(raw, "Content-Length: 12\r\n") == 3);
+  CHECK(Occurrences(raw, "nginx pod k\n") == 2);
+  CHECK(raw.find("\r\n\r\nHTTP/1.1 200 OK\r\n") != std::string::npos);
+
   // A client that does not want it, an HTTP/1.0 one, and a request with a body: one reply.
   for (const std::string& request :
        {"GET / HTTP/1.1\r\nConnection: close\r\n\r\n" + get, "GET / HTTP/1.0\r\n\r\n" + get,
@@ -586,7 +594,7 @@ TEST_CASE("http: the responder closes after one reply unless keep-alive is allow
     CHECK(Occurrences(raw, "HTTP/1.1 200 OK\r\n") == 1);
     CHECK(Occurrences(raw, "Connection: close\r\n") == 1);
   }
-  CHECK(th.Run([&] { return (*kept)->answered(); }) == 6);
+  CHECK(th.Run([&] { return (*kept)->answered(); }) == 9);
 
   // One request, then an idle client: closed after the request timeout, and not counted as
   // rejected (it did nothing wrong).
@@ -599,7 +607,7 @@ TEST_CASE("http: the responder closes after one reply unless keep-alive is allow
   // Half a second request before going idle is a request cut short.
   raw = RawExchange(port, get + "GET / HT");
   CHECK(Occurrences(raw, "HTTP/1.1 200 OK\r\n") == 1);
-  CHECK(th.Run([&] { return (*kept)->answered(); }) == 8);
+  CHECK(th.Run([&] { return (*kept)->answered(); }) == 11);
   CHECK(th.Run([&] { return (*kept)->rejected(); }) == 1);
 
   // The probe asks to close, and gets its reply either way.
