@@ -2,6 +2,8 @@
 // cli/app.cpp is the one place that maps errors to them.
 #pragma once
 
+#include "base/error.h"
+
 namespace bgpdemo::cli {
 
 enum ExitCode : int {
@@ -13,6 +15,19 @@ enum ExitCode : int {
   kExitEnvironment = 4,  // the machine lacks something the command needs (root, a tool)
   kExitInternal = 70,   // a bug in bgpdemo (EX_SOFTWARE)
 };
+
+// The exit code for an error of each kind (base/error.h).
+inline ExitCode ExitCodeFor(const Error& error) {
+  switch (error.kind()) {
+    case ErrorKind::kFailed: return kExitFailed;
+    case ErrorKind::kUsage: return kExitUsage;
+    case ErrorKind::kInput: return kExitInput;
+    case ErrorKind::kEnvironment: return kExitEnvironment;
+    case ErrorKind::kCommand: return kExitFailed;
+    case ErrorKind::kInternal: return kExitInternal;
+  }
+  return kExitInternal;
+}
 
 inline constexpr const char* kExitCodeHelp =
     "Exit codes:\n"

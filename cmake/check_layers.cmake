@@ -35,8 +35,6 @@ set(rules
 # Includes that break the rule today and are being removed (issue #10); each line goes when
 # its last include does. Nothing new is added here.
 list(APPEND rules
-  "bgp/server|bgp/api"   # server_api.cpp: the control socket's JSON belongs in bgp/api
-  "cli|bgp/*"            # router_command.cpp runs the engine itself; decode reads bgp/wire
   "core/kind|core/lab")  # the Cilium model and shared helpers still live in core/lab
 
 if(NOT SOURCE_DIR)

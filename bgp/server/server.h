@@ -1,5 +1,5 @@
-// One BGP speaker instance: listeners, peers and their sessions, the RIB, the export and
-// the control API's view of it all.
+// One BGP speaker instance: listeners, peers and their sessions, the RIB and the export;
+// snapshots of its peers and routes for whoever shows them (bgp/api, the control socket).
 //
 //   listener --accept--> peer (configured, or dynamic from a range) --> Session
 //   Session --OnUpdate--> Rib::Update --ChangeSet--> AdjRibOut::Apply --> Session::Send
@@ -24,13 +24,12 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "bgp/log.h"
 #include "base/result.h"
+#include "bgp/log.h"
 #include "bgp/rib/adj_rib_out.h"
 #include "bgp/rib/rib.h"
 #include "bgp/server/config.h"
+#include "bgp/server/snapshot.h"
 #include "bgp/session/session.h"
 
 namespace bgpdemo::bgp::server {
@@ -69,11 +68,15 @@ class Server : public session::SessionObserver {
   // Announces (or withdraws) routes this speaker originates (config `originate`).
   void Originate(std::span<const wire::Prefix> prefixes, bool announce);
 
-  // The control API: {"command": "ping" | "peers" | "routes"}, and
-  // {"command": "announce" | "withdraw", "prefixes": ["10.241.1.0/24", ...]}.
-  nlohmann::json HandleControl(const nlohmann::json& request);
-  nlohmann::json PeersJson() const;
-  nlohmann::json RoutesJson() const;
+  // Announces (withdraws) prefixes as Originate does, and adds them to (removes them from)
+  // the running config's `originate`, so that a reload compares against what is announced.
+  void Announce(std::span<const wire::Prefix> prefixes);
+  void Withdraw(std::span<const wire::Prefix> prefixes);
+
+  // What the server knows, as values (bgp/server/snapshot.h); bgp/api shows them on the
+  // control socket. Peers in PeerId order; routes IPv4 then IPv6.
+  std::vector<PeerSnapshot> Peers() const;
+  std::vector<RouteSnapshot> Routes() const;
 
   const rib::Rib& rib() const { return *rib_; }
   const RouterConfig& config() const { return config_; }

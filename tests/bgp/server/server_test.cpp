@@ -2,15 +2,7 @@
 // two node speakers, each a Server, over real TCP on 127.0.0.0/8.
 #include "bgp/server/server.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <thread>
-
 #include <doctest/doctest.h>
-
-#include "bgp/api/control_client.h"
-#include "bgp/api/control_server.h"
 
 using namespace bgpdemo::bgp;
 using server::NeighborConfig;
@@ -111,17 +103,34 @@ TEST_CASE("server: two node speakers exchange routes through the router (loopbac
   CHECK(*BestAsPath(n1, "10.242.1.0/24") == "65000 65200");
   CHECK(*BestAsPath(router, "10.11.0.10/32") == "65100");
 
-  // The control API's view.
-  auto peers = router.PeersJson();
+  // The snapshots the control API shows.
+  auto peers = router.Peers();
   REQUIRE(peers.size() == 2);
   for (const auto& p : peers) {
-    CHECK(p["state"] == "established");
-    CHECK(p["dynamic"] == true);
-    CHECK(p["hostname"].get<std::string>().rfind("node-", 0) == 0);
-    CHECK(p["families"][0]["family"] == "ipv4-unicast");
+    CHECK(p.state == State::kEstablished);
+    CHECK(p.dynamic);
+    CHECK(p.uptime.has_value());
+    CHECK(p.local_address == Addr("127.0.0.1"));
+    REQUIRE(p.negotiated);
+    CHECK(p.negotiated->hostname.rfind("node-", 0) == 0);
+    REQUIRE_FALSE(p.negotiated->families.empty());
+    CHECK(p.negotiated->families[0].family == wire::kIpv4Unicast);
   }
-  auto routes = router.RoutesJson();
-  CHECK(routes.size() == 3);
+  CHECK(peers[0].peer_as == 65100);
+  CHECK(peers[0].negotiated->families[0].received == 2);
+  CHECK(peers[0].negotiated->families[0].accepted == 2);
+  auto routes = router.Routes();
+  REQUIRE(routes.size() == 3);
+  for (const auto& r : routes) {
+    CHECK(r.family == wire::kIpv4Unicast);
+    CHECK(r.reason != rib::Reason::kNone);
+    REQUIRE(r.paths.size() == 1);
+    CHECK(r.paths[0].best);
+    CHECK_FALSE(r.paths[0].local);
+    REQUIRE(r.paths[0].peer);
+    CHECK(*r.paths[0].peer == (r.prefix.ToString() == "10.242.1.0/24" ? Addr("127.0.0.3")
+                                                                       : Addr("127.0.0.2")));
+  }
 
   // A withdrawal propagates.
   n1.Originate(std::vector{*wire::Prefix::Parse("10.11.0.10/32")}, false);
@@ -147,9 +156,8 @@ TEST_CASE("server: wrong peer AS is refused with OPEN error 2/2") {
   REQUIRE(router.Start());
   REQUIRE(liar.Start());
   REQUIRE(RunUntil(io, [&] {
-    auto peers = liar.PeersJson();
-    return !peers.empty() &&
-           peers[0]["last_error"].get<std::string>().find("Bad Peer AS") != std::string::npos;
+    auto peers = liar.Peers();
+    return !peers.empty() && peers[0].last_error.find("Bad Peer AS") != std::string::npos;
   }));
   CHECK(router.established_count() == 0);
   liar.Shutdown("done");
@@ -157,46 +165,31 @@ TEST_CASE("server: wrong peer AS is refused with OPEN error 2/2") {
   io.run_for(std::chrono::milliseconds(50));
 }
 
-TEST_CASE("server: control socket answers peers and routes, refuses a second router") {
+TEST_CASE("server: announce and withdraw follow into the running config's originate") {
   NullLogger log;
   asio::io_context io;
-  const std::string path = "/tmp/bgpdemo-test-" + std::to_string(::getpid()) + ".sock";
-  Server router(io, RouterCfg(FreePort()), log);
-  api::ControlServer control(
-      io, path, [&](const nlohmann::json& r) { return router.HandleControl(r); }, log);
-  REQUIRE(control.Start());
-  struct stat st{};
-  REQUIRE(::stat(path.c_str(), &st) == 0);
-  CHECK((st.st_mode & 0777) == 0600);
+  RouterConfig c = RouterCfg(FreePort());
+  c.originate = {*wire::Prefix::Parse("192.0.2.0/24")};
+  Server router(io, c, log);
+  REQUIRE(router.Start());
+  const auto v6 = *wire::Prefix::Parse("2001:db8::/48");
+  router.Announce(std::vector{*wire::Prefix::Parse("198.51.100.0/24"), v6});
+  router.Announce(std::vector{v6});  // twice: listed once
+  CHECK(router.config().originate.size() == 3);
+  auto routes = router.Routes();
+  REQUIRE(routes.size() == 3);
+  CHECK(routes[2].prefix == v6);  // IPv4 first
+  CHECK(routes[2].family == wire::kIpv6Unicast);
+  REQUIRE(routes[2].paths.size() == 1);
+  CHECK(routes[2].paths[0].local);
+  CHECK_FALSE(routes[2].paths[0].peer);
 
-  std::optional<Result<nlohmann::json, std::string>> reply;
-  std::thread client([&] {
-    reply = api::Request(path, {{"command", "announce"}, {"prefixes", {"192.0.2.0/24"}}},
-                         std::chrono::seconds(5));
-  });
-  RunUntil(io, [&] { return reply.has_value(); });
-  client.join();
-  REQUIRE(reply->has_value());
-  CHECK(**reply == 1);
-  CHECK(router.rib().Best(*wire::Prefix::Parse("192.0.2.0/24")));
-
-  reply.reset();
-  std::thread bad([&] { reply = api::Request(path, {{"command", "frob"}}, std::chrono::seconds(5)); });
-  RunUntil(io, [&] { return reply.has_value(); });
-  bad.join();
-  REQUIRE_FALSE(reply->has_value());
-  CHECK(reply->error().find("unknown command \"frob\"") == 0);
-
-  // A second router on the same socket path is told, not silently replacing the first.
-  api::ControlServer second(io, path, [](const nlohmann::json&) { return nlohmann::json(); }, log);
-  std::optional<Result<void, std::string>> started;
-  std::thread t([&] { started = second.Start(); });
-  RunUntil(io, [&] { return started.has_value(); });
-  t.join();
-  REQUIRE_FALSE(started->has_value());
-  CHECK(started->error().find("another bgpdemo router is already listening") == 0);
-  control.Stop();
-  CHECK(::stat(path.c_str(), &st) != 0);  // removed
+  router.Withdraw(std::vector{*wire::Prefix::Parse("192.0.2.0/24")});
+  CHECK(router.config().originate ==
+        std::vector{*wire::Prefix::Parse("198.51.100.0/24"), v6});
+  CHECK_FALSE(router.rib().Best(*wire::Prefix::Parse("192.0.2.0/24")));
+  CHECK(router.Routes().size() == 2);
+  router.Shutdown("test over");
 }
 
 TEST_CASE("server: max-prefix ends the session with Cease 6/1 and the RFC's data") {
@@ -210,9 +203,9 @@ TEST_CASE("server: max-prefix ends the session with Cease 6/1 and the RFC's data
   REQUIRE(router.Start());
   REQUIRE(n1.Start());
   REQUIRE(RunUntil(io, [&] {
-    auto peers = n1.PeersJson();
-    return !peers.empty() && peers[0]["last_error"].get<std::string>().find(
-                                 "Maximum Number of Prefixes Reached") != std::string::npos;
+    auto peers = n1.Peers();
+    return !peers.empty() &&
+           peers[0].last_error.find("Maximum Number of Prefixes Reached") != std::string::npos;
   }));
   // The router dropped what it had taken from the peer.
   REQUIRE(RunUntil(io, [&] { return !BestAsPath(router, "10.241.1.0/24").has_value(); }));
@@ -233,23 +226,22 @@ TEST_CASE("server: reload keeps unchanged sessions and drops a removed neighbor 
   REQUIRE(n2.Start());
   REQUIRE(RunUntil(io, [&] { return router.established_count() == 2; }));
   REQUIRE(RunUntil(io, [&] { return BestAsPath(n1, "10.242.1.0/24").has_value(); }));
-  const auto n1_messages = router.PeersJson()[0]["messages_received"].get<std::uint64_t>();
+  const auto n1_messages = router.Peers()[0].messages_received;
 
   RouterConfig next = RouterCfg(port);
   next.neighbors.pop_back();  // the 127.0.0.3/32 range goes
   router.Reload(next);
   REQUIRE(RunUntil(io, [&] {
-    auto peers = n2.PeersJson();
-    return peers[0]["last_error"].get<std::string>().find("Peer De-configured") !=
-           std::string::npos;
+    auto peers = n2.Peers();
+    return peers[0].last_error.find("Peer De-configured") != std::string::npos;
   }));
   // n2's routes left with it; n1's session was never touched.
   REQUIRE(RunUntil(io, [&] { return !BestAsPath(n1, "10.242.1.0/24").has_value(); }));
-  auto peers = router.PeersJson();
+  auto peers = router.Peers();
   REQUIRE(peers.size() == 1);
-  CHECK(peers[0]["address"] == "127.0.0.2");
-  CHECK(peers[0]["state"] == "established");
-  CHECK(peers[0]["messages_received"].get<std::uint64_t>() >= n1_messages);
+  CHECK(peers[0].address == Addr("127.0.0.2"));
+  CHECK(peers[0].state == State::kEstablished);
+  CHECK(peers[0].messages_received >= n1_messages);
   CHECK(n1.established_count() == 1);
   n1.Shutdown("done");
   n2.Shutdown("done");

@@ -1,0 +1,175 @@
+#include "bgp/api/server_api.h"
+
+#include <fmt/format.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bgp/fib/fib.h"
+
+namespace bgpdemo::bgp::api {
+
+using nlohmann::json;
+
+namespace {
+
+json FamilyJson(wire::Family f) {
+  return {{"afi", static_cast<unsigned>(f.afi)},
+          {"safi", static_cast<unsigned>(f.safi)},
+          {"family", wire::ToString(f)}};
+}
+
+json PathJson(const rib::AttrRef& a) {
+  json j = json::object();
+  if (!a) return j;
+  const auto& attrs = a.attrs();
+  j["next_hop"] = a->next_hop().ToString();
+  j["as_path"] = attrs.as_path ? attrs.as_path->ToString() : "";
+  j["origin"] = attrs.origin ? std::string(wire::ToString(*attrs.origin)) : "incomplete";
+  if (attrs.med) j["med"] = *attrs.med;
+  if (attrs.local_pref) j["local_pref"] = *attrs.local_pref;
+  if (!attrs.communities.empty()) {
+    json c = json::array();
+    for (auto x : attrs.communities) c.push_back(fmt::format("{}:{}", x >> 16, x & 0xffff));
+    j["communities"] = c;
+  }
+  if (!attrs.large_communities.empty()) {
+    json c = json::array();
+    for (const auto& x : attrs.large_communities) {
+      c.push_back(fmt::format("{}:{}:{}", x.global, x.local1, x.local2));
+    }
+    j["large_communities"] = c;
+  }
+  return j;
+}
+
+std::string PeerOf(const server::PathSnapshot& p) {
+  if (p.local) return "local";
+  return p.peer ? p.peer->ToString() : std::string("?");
+}
+
+// The "prefixes" of an announce or withdraw, or the reply that says what is wrong.
+std::optional<json> ParsePrefixes(const std::string& command, const json& request,
+                                  std::vector<wire::Prefix>& prefixes) {
+  const auto it = request.find("prefixes");
+  if (it == request.end() || !it->is_array()) {
+    return ErrorReply(
+        fmt::format("{} needs \"prefixes\": a list like [\"10.241.1.0/24\"]", command));
+  }
+  for (const auto& p : *it) {
+    auto parsed = p.is_string() ? wire::Prefix::Parse(p.get<std::string>()) : std::nullopt;
+    if (!parsed) {
+      return ErrorReply(fmt::format("{} is not a prefix like 10.241.1.0/24", p.dump()));
+    }
+    prefixes.push_back(*parsed);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+json PeersJson(std::span<const server::PeerSnapshot> peers) {
+  json out = json::array();
+  for (const auto& p : peers) {
+    json j = {{"address", p.address.ToString()},
+              {"name", p.name},
+              {"dynamic", p.dynamic},
+              {"local_asn", p.local_as},
+              {"peer_asn", p.peer_as},
+              {"state", std::string(ToString(p.state))},
+              {"uptime_seconds", 0},
+              {"hostname", ""},
+              {"last_error", p.last_error},
+              {"messages_received", p.messages_received},
+              {"messages_sent", p.messages_sent},
+              {"queued_bytes", p.queued_bytes},
+              {"congested", p.congested}};
+    if (p.uptime) j["uptime_seconds"] = p.uptime->count();
+    if (p.local_address) j["local_address"] = p.local_address->ToString();
+    json families = json::array();
+    if (const auto& n = p.negotiated) {
+      j["hostname"] = n->hostname;
+      j["router_id"] = wire::IpAddress::V4(n->router_id).ToString();
+      j["hold_time"] = n->hold_time;
+      j["graceful_restart"] = n->graceful_restart;
+      j["extended_next_hop"] = n->extended_next_hop;
+      for (const auto& f : n->families) {
+        json fj = FamilyJson(f.family);
+        fj["received"] = f.received;
+        fj["accepted"] = f.accepted;
+        fj["advertised"] = f.advertised;
+        families.push_back(fj);
+      }
+    }
+    j["families"] = families;
+    j["stale"] = p.stale;
+    out.push_back(j);
+  }
+  return out;
+}
+
+json RoutesJson(std::span<const server::RouteSnapshot> routes) {
+  json out = json::array();
+  for (const auto& r : routes) {
+    json j = {{"prefix", r.prefix.ToString()}, {"family", wire::ToString(r.family)}};
+    json paths = json::array();
+    for (const auto& p : r.paths) {
+      json pj = PathJson(p.attrs);
+      pj["peer"] = PeerOf(p);
+      pj["best"] = p.best;
+      pj["multipath"] = p.multipath;
+      pj["accepted"] = p.accepted;
+      pj["stale"] = p.stale;
+      if (p.best) {
+        json best = PathJson(p.attrs);
+        best["peer"] = PeerOf(p);
+        best["reason"] = std::string(rib::ToString(r.reason));
+        j["best"] = best;
+      }
+      paths.push_back(pj);
+    }
+    if (!j.contains("best")) j["best"] = nullptr;
+    j["paths"] = paths;
+    out.push_back(j);
+  }
+  return out;
+}
+
+json FibJson(const server::FibSync* fib) {
+  json routes = json::array();
+  if (fib) {
+    for (const auto& [prefix, route] : fib->installed()) {
+      json hops = json::array();
+      for (const auto& nh : route.next_hops) hops.push_back(nh.ToString());
+      routes.push_back({{"prefix", prefix.ToString()}, {"next_hops", hops}});
+    }
+  }
+  return {{"enabled", fib != nullptr}, {"protocol", fib::kProtocol}, {"routes", routes}};
+}
+
+json HandleRequest(server::Server& server, const server::FibSync* fib, const json& request) {
+  const std::string command = request.value("command", "");
+  if (command == "ping") return OkReply("pong");
+  if (command == "peers") return OkReply(PeersJson(server.Peers()));
+  if (command == "routes") return OkReply(RoutesJson(server.Routes()));
+  if (command == "fib") return OkReply(FibJson(fib));
+  if (command == "announce" || command == "withdraw") {
+    std::vector<wire::Prefix> prefixes;
+    if (auto bad = ParsePrefixes(command, request, prefixes)) return *bad;
+    if (command == "announce") {
+      server.Announce(prefixes);
+    } else {
+      server.Withdraw(prefixes);
+    }
+    return OkReply(prefixes.size());
+  }
+  return ErrorReply(
+      fmt::format("unknown command \"{}\"; the commands are ping, peers, routes", command));
+}
+
+Handler ServerHandler(server::Server& server, const server::FibSync* fib) {
+  return [&server, fib](const json& request) { return HandleRequest(server, fib, request); };
+}
+
+}  // namespace bgpdemo::bgp::api
