@@ -17,6 +17,7 @@
 namespace bgpdemo::cli {
 
 using namespace bgp::wire;
+using bgp::wire::Error;  // not bgpdemo::Error (base/error.h, via cli/exit_codes.h)
 using nlohmann::json;
 
 CLI::App* AddDecodeCommand(CLI::App& app, DecodeOptions& o) {

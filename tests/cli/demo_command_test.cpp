@@ -94,7 +94,7 @@ TEST_CASE("lab state: written atomically, read back, a missing state says how to
   CHECK(back->namespaces == s.namespaces);
   auto none = core::lab::ReadLabState(dir.path + "/nothing");
   REQUIRE_FALSE(none);
-  CHECK(none.error().find("start one with `bgpdemo up`") != std::string::npos);
+  CHECK(none.error().message().find("start one with `bgpdemo up`") != std::string::npos);
 
   core::lab::DaemonState d{123, {{"n1", 5}, {"n2", 0}}, 99};
   REQUIRE(core::lab::WriteDaemonState(dir.path + "/st", d));
