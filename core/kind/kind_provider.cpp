@@ -150,7 +150,7 @@ Result<std::string, Error> KindProvider::Plan(const ScenarioText& text, const Up
   for (const auto& n : s->networks) networks.push_back(n.name);
   return fmt::format(
       "scenario {}: {} kind clusters ({}) with {} nodes on Docker networks {}, the route server "
-      "{} (AS {}), Cilium {} with the BGP {} API; {} files to apply",
+      "{} (AS {}), Cilium {} with the BGP {} API; {} files rendered",
       s->name, clusters.size(), fmt::join(clusters, ", "), nodes, fmt::join(networks, ", "),
       s->router.name, s->router.as, s->cilium_version, ToString(s->Api()), files->files.size());
 }
