@@ -186,7 +186,7 @@ TEST_CASE("demo registry: auto on a machine where no provider can run says what 
   CHECK_FALSE(std::filesystem::exists(dir.path + "/s"));
 }
 
-TEST_CASE("demo registry: auto takes kind where docker and kind are; missing tools are exit 4") {
+TEST_CASE("demo registry: auto takes kind where docker and kind are, and missing tools are exit 4") {
   TempDir dir;
   const ScopedPath path({"docker", "kind"});  // found, but neither answers
   const auto state = dir.path + "/s";

@@ -80,7 +80,7 @@ TEST_CASE("providers: auto prefers kind, takes the lab where kind cannot run, el
                                            "run with sudo"));
 }
 
-TEST_CASE("providers: a provider named is taken even when it cannot run; an unknown name is not") {
+TEST_CASE("providers: a provider named is taken even when it cannot run, an unknown name is not") {
   TempDir dir;
   const auto registry = Registry(dir.path, false, false);
   CHECK((*registry.Choose("lab", {}))->name() == "lab");  // its Preflight says what it lacks
@@ -92,7 +92,7 @@ TEST_CASE("providers: a provider named is taken even when it cannot run; an unkn
   CHECK(ProviderNames() == std::vector<std::string>{"kind", "lab"});
 }
 
-TEST_CASE("providers: the state names its provider; none, unknown and unreadable are errors") {
+TEST_CASE("providers: the state names its provider, and none, unknown or unreadable is an error") {
   TempDir dir;
   const auto registry = Registry(dir.path, true, true);
   auto none = registry.OfState();
