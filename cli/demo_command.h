@@ -1,7 +1,9 @@
-// The demo's verbs: `bgpdemo up`, `down`, `status`, `peers`, `routes`, `verify` and
-// `speaker`, plus the hidden `lab-daemon` that `up --provider lab` starts in the
-// background. The verbs read the provider from the demo's state, so that their output is
-// the same for every provider.
+// The demo's verbs: `bgpdemo up`, `down`, `status`, `peers`, `routes`, `verify`,
+// `speaker` and `doctor`, plus the hidden `lab-daemon` that `up --provider lab` starts in
+// the background. They reach the providers through the registry (core/providers.h) only:
+// `up` takes the provider named or picked by auto, the others read it from the demo's
+// state. Implemented in demo_command.cpp (flags, dispatch), demo_lifecycle.cpp (up, down,
+// status, doctor) and demo_observe.cpp (peers, routes, verify, speaker).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -11,7 +13,7 @@
 namespace bgpdemo::cli {
 
 struct DemoOptions {
-  std::string state_dir;  // empty: core::lab::DefaultStateDir()
+  std::string state_dir;  // empty: core::DefaultStateDir()
   std::string output = "text";
   // up
   std::string scenario = "two-cluster";

@@ -90,7 +90,7 @@ int RunRender(const RenderOptions& o, std::ostream& out, std::ostream& err) {
   auto scenario = core::LoadScenario(o.scenario);
   if (!scenario) {
     fmt::print(err, "bgpdemo render: {}\n", scenario.error());
-    return kExitInput;
+    return ExitCodeFor(scenario.error());
   }
   auto& s = *scenario;
   if (!o.cilium_version.empty()) {
@@ -137,12 +137,12 @@ int RunRender(const RenderOptions& o, std::ostream& out, std::ostream& err) {
   }
   if (auto ok = core::CheckRenderOptions(s, ro); !ok) {
     fmt::print(err, "bgpdemo render: {}\n", ok.error());
-    return kExitUsage;
+    return ExitCodeFor(ok.error());
   }
   auto rendered = core::Render(s, ro);
   if (!rendered) {
     fmt::print(err, "bgpdemo render: {}\n", rendered.error());
-    return kExitInput;
+    return ExitCodeFor(rendered.error());
   }
 
   if (o.to_stdout) {

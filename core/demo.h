@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -50,8 +51,9 @@ struct KernelRoute {
   std::vector<std::string> next_hops;  // sorted; several: ECMP
 };
 
-// What the speakers and the kernel say now. A source that could not be read holds its
-// error; the checks that need it fail with that error as their reason.
+// What the speakers and the kernel say now. A source that could not be read holds the
+// reason, for people: the checks that need it fail with it as their detail, and nothing
+// decides on its text.
 struct Observed {
   Result<nlohmann::json, std::string> router_peers = Fail(std::string("not read"));
   Result<nlohmann::json, std::string> router_routes = Fail(std::string("not read"));
@@ -67,21 +69,44 @@ struct HttpResult {
 };
 
 // An HTTP GET of http://<ip>:<port>/ from `from`: "router", or "<cluster>/<pod>".
-using Prober = std::function<Result<HttpResult, std::string>(
-    const std::string& from, const std::string& ip, std::uint16_t port)>;
+using Prober = std::function<Result<HttpResult, Error>(const std::string& from,
+                                                       const std::string& ip, std::uint16_t port)>;
 
-// A running demo, whichever provider made it.
+// What a verb has to say, in both of its forms: one JSON object for `-o json`, and lines
+// for people (each ending in a newline).
+struct Report {
+  nlohmann::json json;
+  std::string text;
+};
+
+// `bgpdemo status`: whether the demo runs (exit 0) or not (exit 1), and what it is.
+struct StatusReport {
+  bool up = false;
+  Report report;
+};
+
+enum class SpeakerAction { kStop, kStart };
+std::string_view ToString(SpeakerAction action);  // "stop", "start"
+
+// A running demo, whichever provider made it: the half of the provider interface
+// (core/provider.h) that works on a demo that is up. Opened from the state folder by its
+// provider; one owner, used from one thread (Observe and the prober run their own threads).
 class Demo {
  public:
   virtual ~Demo() = default;
   virtual std::string provider() const = 0;
   // What should be there (the lab knows it from its plan; kind asks the clusters).
-  virtual Result<Topology, std::string> GetTopology() const = 0;
+  virtual Result<Topology, Error> GetTopology() const = 0;
   // What the router, its kernel and every node's speaker say now (read in parallel).
   virtual Observed Observe() const = 0;
   // GET http://ip:port/ from "router" or "<cluster>/<pod>".
-  virtual Result<HttpResult, std::string> Probe(const std::string& from, const std::string& ip,
-                                                std::uint16_t port) const = 0;
+  virtual Result<HttpResult, Error> Probe(const std::string& from, const std::string& ip,
+                                          std::uint16_t port) const = 0;
+  // What runs, since when, with which scenario; the text and JSON are the provider's own.
+  virtual StatusReport Status() const = 0;
+  // `bgpdemo speaker stop|start NODE`, an optional capability: a provider whose node
+  // speakers are not bgpdemo's to run answers kUsage, saying what to do instead.
+  virtual Result<Report, Error> Speaker(const std::string& node, SpeakerAction action) const;
 };
 
 // One step of up or down, reported when it ends.
@@ -108,6 +133,7 @@ auto TimedStep(const StepSink& sink, std::string name, F&& body) -> decltype(bod
 }
 
 // `ip -j route show` output -> routes (a multipath route's "nexthops" are its next hops).
+// The error is a reason for Observed::kernel.
 Result<std::vector<KernelRoute>, std::string> ParseIpRouteJson(const std::string& text);
 
 }  // namespace bgpdemo::core

@@ -65,19 +65,21 @@ class Templates {
  public:
   explicit Templates(std::string dir) : dir_(std::move(dir)) {}
 
-  Result<std::string, std::string> Get(const std::string& name) const {
+  Result<std::string, Error> Get(const std::string& name) const {
     const auto file = name + std::string(kTemplateSuffix);
     if (!dir_.empty()) {
       const auto path = std::filesystem::path(dir_) / file;
       std::error_code ec;
       if (std::filesystem::exists(path, ec)) {
         std::ifstream in(path);
-        if (!in) return Fail(fmt::format("{}: cannot read the template", path.string()));
+        if (!in) {
+          return Fail(Error::Input(fmt::format("{}: cannot read the template", path.string())));
+        }
         return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       }
     }
     if (auto text = FindEmbeddedFile(std::string(kTemplateDir) + file)) return std::string(*text);
-    return Fail(fmt::format("no template {} (compiled in or in --templates)", file));
+    return Fail(Error::Input(fmt::format("no template {} (compiled in or in --templates)", file)));
   }
 
   // Where a template came from, for error messages.
@@ -142,8 +144,9 @@ struct NetworkValues {
   bool subnet_known = false;
 };
 
-Result<std::map<std::string, NetworkValues>, std::string> ResolveNetworks(const Scenario& s,
-                                                                          const RenderOptions& o) {
+// Errors are the flags' (kUsage).
+Result<std::map<std::string, NetworkValues>, Error> ResolveNetworks(const Scenario& s,
+                                                                    const RenderOptions& o) {
   std::map<std::string, NetworkValues> out;
   for (const auto& n : s.networks) {
     NetworkValues v;
@@ -158,20 +161,21 @@ Result<std::map<std::string, NetworkValues>, std::string> ResolveNetworks(const 
     if (it == out.end()) {
       std::string names;
       for (const auto& n : s.networks) names += (names.empty() ? "" : ", ") + n.name;
-      return Fail(fmt::format("{}: scenario {} has no network \"{}\" (its networks: {})", flag,
-                              s.name, network, names));
+      return Fail(Error::Usage(fmt::format("{}: scenario {} has no network \"{}\" (its "
+                                           "networks: {})",
+                                           flag, s.name, network, names)));
     }
     auto ip = IpAddress::Parse(address);
     if (!ip || ip->afi != bgp::wire::Afi::kIpv4) {
-      return Fail(
-          fmt::format("{}: \"{}\" is not an IPv4 address like 172.22.0.254", flag, address));
+      return Fail(Error::Usage(
+          fmt::format("{}: \"{}\" is not an IPv4 address like 172.22.0.254", flag, address)));
     }
     if (it->second.subnet_known) {
       const auto subnet = ParseIpv4Prefix(it->second.subnet);
       const auto host = bgp::wire::Prefix::V4(ip->v4(), 32);
       if (subnet && !Contains(*subnet, host)) {
-        return Fail(fmt::format("{}: {} is not inside network {}'s subnet {}", flag, address,
-                                network, it->second.subnet));
+        return Fail(Error::Usage(fmt::format("{}: {} is not inside network {}'s subnet {}", flag,
+                                             address, network, it->second.subnet)));
       }
     }
     it->second.router_address = ip->ToString();
@@ -304,8 +308,8 @@ class Renderer {
  public:
   explicit Renderer(const Templates& t) : templates_(t) {}
 
-  Result<std::string, std::string> Run(const std::string& template_name, mustache::data view,
-                                       const std::string& file, const std::string& title) {
+  Result<std::string, Error> Run(const std::string& template_name, mustache::data view,
+                                 const std::string& file, const std::string& title) {
     auto text = templates_.Get(template_name);
     if (!text) return Fail(text.error());
     auto header = templates_.Get(std::string(kHeaderPartial));
@@ -316,13 +320,15 @@ class Renderer {
     view.set(std::string(kHeaderPartial), mustache::partial([header_text] { return header_text; }));
     mustache::mustache tmpl(*text);
     if (!tmpl.is_valid()) {
-      return Fail(fmt::format("{}: {}", templates_.Origin(template_name), tmpl.error_message()));
+      return Fail(Error::Input(
+          fmt::format("{}: {}", templates_.Origin(template_name), tmpl.error_message())));
     }
     // YAML, not HTML: values go in as they are.
     tmpl.set_custom_escape([](const std::string& s) { return s; });
     const auto out = tmpl.render(view);
     if (!tmpl.is_valid()) {
-      return Fail(fmt::format("{}: {}", templates_.Origin(template_name), tmpl.error_message()));
+      return Fail(Error::Input(
+          fmt::format("{}: {}", templates_.Origin(template_name), tmpl.error_message())));
     }
     return DropBlankLines(out);
   }
@@ -367,13 +373,13 @@ std::vector<std::string> TemplateNames() {
   return names;
 }
 
-Result<void, std::string> CheckRenderOptions(const Scenario& s, const RenderOptions& options) {
+Result<void, Error> CheckRenderOptions(const Scenario& s, const RenderOptions& options) {
   auto nets = ResolveNetworks(s, options);
   if (!nets) return Fail(nets.error());
   return {};
 }
 
-Result<RenderResult, std::string> Render(const Scenario& s, const RenderOptions& options) {
+Result<RenderResult, Error> Render(const Scenario& s, const RenderOptions& options) {
   auto nets = ResolveNetworks(s, options);
   if (!nets) return Fail(nets.error());
   const auto version = s.Version();

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
 #include "base/result.h"
 #include "core/scenario.h"
 
@@ -63,12 +64,13 @@ struct RenderResult {
 
 // Checks the run-time values of `options` against the scenario: each router address names
 // one of its networks and is an IPv4 address inside that network's subnet (when known).
-// The message starts with the offending flag ("--router-address kind=...: ...").
-Result<void, std::string> CheckRenderOptions(const Scenario& s, const RenderOptions& options);
+// The message starts with the offending flag ("--router-address kind=...: ..."); kind
+// kUsage.
+Result<void, Error> CheckRenderOptions(const Scenario& s, const RenderOptions& options);
 
-// REQUIRES: ValidateScenario(s) is empty. Errors: what CheckRenderOptions reports, a
-// template that does not parse or cannot be read.
-Result<RenderResult, std::string> Render(const Scenario& s, const RenderOptions& options);
+// REQUIRES: ValidateScenario(s) is empty. Errors: what CheckRenderOptions reports (kUsage),
+// a template that does not parse or cannot be read (kInput).
+Result<RenderResult, Error> Render(const Scenario& s, const RenderOptions& options);
 
 // The placeholder for the router's address on `network`, and for its subnet.
 std::string RouterAddressPlaceholder(std::string_view network);

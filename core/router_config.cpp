@@ -231,9 +231,11 @@ class Parser : public YamlReader {
 }  // namespace
 
 Result<RouterConfig, std::string> ParseRouterConfig(std::string_view yaml, std::string_view source) {
-  return ParseYaml<RouterConfig>(yaml, source, [&](const YAML::Node& root) {
+  auto config = ParseYaml<RouterConfig>(yaml, source, [&](const YAML::Node& root) {
     return Parser(source).Parse(root);
   });
+  if (!config) return Fail(config.error().message());
+  return std::move(*config);
 }
 
 Result<RouterConfig, std::string> LoadRouterConfig(const std::string& path) {

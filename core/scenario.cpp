@@ -305,8 +305,8 @@ constexpr std::string_view kScenarioDir = "scenarios/";
 
 }  // namespace
 
-Result<Scenario, std::string> ParseScenario(std::string_view yaml, std::string_view source,
-                                            std::string_view name) {
+Result<Scenario, Error> ParseScenario(std::string_view yaml, std::string_view source,
+                                      std::string_view name) {
   return ParseYaml<Scenario>(yaml, source, [&](const YAML::Node& root) {
     Scenario s;
     s.name = std::string(name);
@@ -328,13 +328,13 @@ std::vector<BuiltinScenario> BuiltinScenarios() {
   return out;
 }
 
-Result<Scenario, std::string> LoadScenario(std::string_view name_or_path) {
+Result<Scenario, Error> LoadScenario(std::string_view name_or_path) {
   auto t = LoadScenarioText(name_or_path);
   if (!t) return Fail(t.error());
   return ParseScenario(t->text, t->source, t->name);
 }
 
-Result<ScenarioText, std::string> LoadScenarioText(std::string_view name_or_path) {
+Result<ScenarioText, Error> LoadScenarioText(std::string_view name_or_path) {
   const bool is_path = name_or_path.find('/') != std::string_view::npos ||
                        name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml");
   if (!is_path) {
@@ -344,14 +344,14 @@ Result<ScenarioText, std::string> LoadScenarioText(std::string_view name_or_path
     }
     std::string names;
     for (const auto& b : BuiltinScenarios()) names += (names.empty() ? "" : ", ") + b.name;
-    return Fail(fmt::format(
+    return Fail(Error::Input(fmt::format(
         "\"{}\" is not a built-in scenario ({}); give a scenario file's path (ending in .yaml "
         "or containing a '/') to use your own",
-        name_or_path, names));
+        name_or_path, names)));
   }
   const std::string path(name_or_path);
   std::ifstream f(path);
-  if (!f) return Fail(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  if (!f) return Fail(Error::Input(fmt::format("{}: cannot open: {}", path, std::strerror(errno))));
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   return ScenarioText{std::move(text), path, StemOf(path)};
 }

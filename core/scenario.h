@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/error.h"
 #include "base/result.h"
 #include "bgp/wire/prefix.h"
 
@@ -145,8 +146,9 @@ bool Overlaps(const bgp::wire::Prefix& a, const bgp::wire::Prefix& b);
 bool Contains(const bgp::wire::Prefix& outer, const bgp::wire::Prefix& inner);
 
 // Reads a scenario. `source` names the text in messages; `name` becomes Scenario::name.
-Result<Scenario, std::string> ParseScenario(std::string_view yaml, std::string_view source,
-                                            std::string_view name);
+// Errors: kInput, at "source:line:col".
+Result<Scenario, Error> ParseScenario(std::string_view yaml, std::string_view source,
+                                      std::string_view name);
 
 // A built-in scenario (compiled in from scenarios/) with its one-line description.
 struct BuiltinScenario {
@@ -164,8 +166,9 @@ struct ScenarioText {
 };
 
 // `name_or_path` is a built-in name ("two-cluster") or a file. A value with a '/' or
-// ending in .yaml is always a file.
-Result<ScenarioText, std::string> LoadScenarioText(std::string_view name_or_path);
-Result<Scenario, std::string> LoadScenario(std::string_view name_or_path);
+// ending in .yaml is always a file. Errors (kInput): no such built-in scenario, a file that
+// cannot be read, and for LoadScenario what ParseScenario finds.
+Result<ScenarioText, Error> LoadScenarioText(std::string_view name_or_path);
+Result<Scenario, Error> LoadScenario(std::string_view name_or_path);
 
 }  // namespace bgpdemo::core

@@ -453,4 +453,10 @@ std::string FormatErrors(const std::vector<ScenarioError>& errors) {
   return out;
 }
 
+Result<void, Error> CheckScenario(const Scenario& s) {
+  const auto errors = ValidateScenario(s);
+  if (!errors.empty()) return Fail(Error::Input(FormatErrors(errors)));
+  return {};
+}
+
 }  // namespace bgpdemo::core

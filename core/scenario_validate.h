@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
+#include "base/result.h"
 #include "core/scenario.h"
 
 namespace bgpdemo::core {
@@ -28,5 +30,9 @@ std::vector<ScenarioError> ValidateScenario(const Scenario& s);
 
 // One error per line.
 std::string FormatErrors(const std::vector<ScenarioError>& errors);
+
+// ValidateScenario as a Result: nothing when the scenario is valid, else one Error of kind
+// kInput whose message is FormatErrors of every problem.
+Result<void, Error> CheckScenario(const Scenario& s);
 
 }  // namespace bgpdemo::core

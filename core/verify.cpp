@@ -193,7 +193,7 @@ std::vector<Probe> Probes(const Topology& t) {
 
 void HttpChecks(const Topology& t, const Prober& prober, std::vector<Check>& out) {
   const auto probes = Probes(t);
-  std::vector<std::future<Result<HttpResult, std::string>>> replies;
+  std::vector<std::future<Result<HttpResult, Error>>> replies;
   for (const auto& p : probes) {
     replies.push_back(std::async(std::launch::async, [&prober, p] { return prober(p.from, p.ip, 80); }));
   }
@@ -202,7 +202,7 @@ void HttpChecks(const Topology& t, const Prober& prober, std::vector<Check>& out
     auto r = replies[i].get();
     Check c{"http", p.name, false, ""};
     if (!r) {
-      c.detail = r.error();
+      c.detail = r.error().message();
     } else {
       std::string body = r->body;
       while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
@@ -234,6 +234,42 @@ std::vector<Check> Verify(const Topology& t, const Observed& o, const Prober& pr
   SessionChecks(t, o, out);
   RouteChecks(t, o, out);
   HttpChecks(t, probe, out);
+  return out;
+}
+
+std::vector<std::string> SessionsNotEstablished(const Topology& t, const Observed& o) {
+  std::vector<std::string> out;
+  for (const auto& n : t.nodes) {
+    if (!n.speaker) continue;
+    std::string router_side = "no session";
+    if (!o.router_peers) {
+      router_side = o.router_peers.error();
+    } else {
+      for (const auto& p : *o.router_peers) {
+        if (p.value("address", "") != n.address) continue;
+        router_side = p.value("state", "?");
+        if (!p.value("last_error", "").empty()) {
+          router_side += " (" + p.value("last_error", "") + ")";
+        }
+      }
+    }
+    std::string node_side = "not asked";
+    if (const auto it = o.node_peers.find(n.name); it != o.node_peers.end()) {
+      if (!it->second) {
+        node_side = it->second.error();
+      } else {
+        node_side = it->second->empty() ? "no neighbor" : "";
+        for (const auto& p : *it->second) {
+          if (p.value("state", "") == "established") continue;
+          node_side = p.value("state", "?");
+        }
+      }
+    }
+    if (router_side != "established" || !node_side.empty()) {
+      out.push_back(fmt::format("{}: router sees {}, node sees {}", n.name, router_side,
+                                node_side.empty() ? "established" : node_side));
+    }
+  }
   return out;
 }
 

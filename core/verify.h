@@ -28,6 +28,10 @@ struct Check {
 
 std::vector<Check> Verify(const Topology& t, const Observed& o, const Prober& probe);
 
+// The sessions of `o` that are not Established yet, as "node: router sees S, node sees S";
+// empty when all are, on both sides. What `up` waits for, with every provider.
+std::vector<std::string> SessionsNotEstablished(const Topology& t, const Observed& o);
+
 // Output: a table (CHECK, RESULT, DETAIL, then "N passed, M failed"), a JSON object
 // {"passed": N, "failed": M, "checks": [...]}, or JUnit XML (one testcase per check, the
 // group as its classname) for CI systems.

@@ -3,9 +3,9 @@
 //
 // YamlReader turns yaml-cpp nodes into values and throws YamlError with
 // "file:line:column: field.path: what" on the first problem; ParseYaml() catches it (and
-// yaml-cpp's own exceptions) at the edge and returns a Result, so nothing outside a parser
-// sees an exception. YamlToJson() converts a parsed document to nlohmann::json with YAML
-// 1.2 core-schema typing, as Kubernetes reads manifests.
+// yaml-cpp's own exceptions) at the edge and returns a Result whose Error is of kind kInput,
+// so nothing outside a parser sees an exception. YamlToJson() converts a parsed document to
+// nlohmann::json with YAML 1.2 core-schema typing, as Kubernetes reads manifests.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
 #include "base/result.h"
 
 namespace bgpdemo::core {
@@ -54,13 +55,13 @@ class YamlReader {
 };
 
 // Loads `text` and runs `parse` on its root, returning the first error as
-// "source:line:col: ..." (YAML syntax errors included).
+// "source:line:col: ..." (YAML syntax errors included), of kind kInput.
 template <typename T>
-Result<T, std::string> ParseYaml(std::string_view text, std::string_view source,
+Result<T, Error> ParseYaml(std::string_view text, std::string_view source,
                                  const std::function<T(const YAML::Node&)>& parse);
 
-// Every document of a (multi-document) YAML text, or the syntax error.
-Result<std::vector<YAML::Node>, std::string> LoadAllYaml(std::string_view text,
+// Every document of a (multi-document) YAML text, or the syntax error (kInput).
+Result<std::vector<YAML::Node>, Error> LoadAllYaml(std::string_view text,
                                                          std::string_view source);
 
 // A YAML node as JSON: quoted scalars are strings; plain scalars are null (~, null, empty),
@@ -72,15 +73,15 @@ nlohmann::json YamlToJson(const YAML::Node& node);
 std::string YamlExceptionMessage(std::string_view source, const YAML::Exception& e);
 
 template <typename T>
-Result<T, std::string> ParseYaml(std::string_view text, std::string_view source,
-                                 const std::function<T(const YAML::Node&)>& parse) {
+Result<T, Error> ParseYaml(std::string_view text, std::string_view source,
+                           const std::function<T(const YAML::Node&)>& parse) {
   try {
     const YAML::Node root = YAML::Load(std::string(text));
     return parse(root);
   } catch (const YamlError& e) {
-    return Fail(e.message);
+    return Fail(Error::Input(e.message));
   } catch (const YAML::Exception& e) {
-    return Fail(YamlExceptionMessage(source, e));
+    return Fail(Error::Input(YamlExceptionMessage(source, e)));
   }
 }
 

@@ -34,7 +34,7 @@ inline Result<Scenario, std::string> ScenarioOf(const KindState& st) {
   for (auto& n : s->networks) {
     if (const auto it = st.subnets.find(n.name); it != st.subnets.end()) n.subnet = it->second;
   }
-  return s;
+  return std::move(*s);
 }
 
 }  // namespace bgpdemo::core::kind::detail

@@ -9,9 +9,9 @@
 #include <fstream>
 #include <future>
 
+#include "core/cilium_model.h"
+#include "core/files.h"
 #include "core/kind/internal.h"
-#include "core/lab/cluster.h"
-#include "core/lab/state.h"
 #include "core/render.h"
 
 namespace bgpdemo::core::kind {
@@ -41,7 +41,9 @@ Result<void, std::string> WriteKindState(const std::string& dir, const KindState
                   {"subnets", s.subnets},
                   {"router_addresses", s.router_addresses},
                   {"steps_done", s.steps_done}};
-  return lab::WriteFileAtomic(dir + "/state.json", j.dump(2) + "\n", 0600);
+  auto written = WriteFileAtomic(dir + "/state.json", j.dump(2) + "\n", 0600);
+  if (!written) return Fail(written.error());
+  return {};
 }
 
 Result<KindState, std::string> ReadKindState(const std::string& dir) {
@@ -104,10 +106,10 @@ Result<Topology, std::string> KindDemo::GetTopology() const {
     if (!nodes) return Fail(nodes.error());
     auto nj = ParseJson(*nodes, "kubectl get nodes");
     if (!nj) return Fail(nj.error());
-    lab::Cluster k;
+    Cluster k;
     k.name = c.name;
     for (const auto& item : nj->value("items", json::array())) {
-      lab::Node n;
+      Node n;
       // Named, not iterated as temporaries: items() keeps a reference to its object.
       const json meta = item.value("metadata", json::object());
       const json labels = meta.value("labels", json::object());
@@ -130,7 +132,7 @@ Result<Topology, std::string> KindDemo::GetTopology() const {
       if (f.cluster == c.name) mine.push_back(f);
     }
     // The services with their real addresses, not the pool's first one.
-    if (auto r = lab::ApplyManifests(k, mine); !r) return Fail(r.error());
+    if (auto r = ApplyManifests(k, mine); !r) return Fail(r.error());
     for (auto& svc : k.services) {
       auto out = RunTool({"kubectl", "--context", ctx, "get", "service", svc.name, "-o", "json"}, run, "");
       svc.lb_ip.clear();
@@ -142,11 +144,11 @@ Result<Topology, std::string> KindDemo::GetTopology() const {
                                .value("ingress", json::array());
       if (!ingress.empty()) svc.lb_ip = ingress[0].value("ip", "");
     }
-    auto speakers = lab::CiliumBgpSpeakers(k, mine);
+    auto speakers = CiliumBgpSpeakers(k, mine);
     if (!speakers) return Fail(speakers.error());
     for (const auto& n : k.nodes) {
       const bool speaker = std::any_of(speakers->begin(), speakers->end(),
-                                       [&](const lab::SpeakerConfig& s) { return s.node == n.name; });
+                                       [&](const SpeakerConfig& s) { return s.node == n.name; });
       t.nodes.push_back({n.name, c.name, n.address, n.pod_cidr, speaker});
     }
     for (const auto& svc : k.services) {

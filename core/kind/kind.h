@@ -87,7 +87,8 @@ Result<KindDownReport, std::string> KindDown(const std::string& state_dir,
                                              const std::map<std::string, std::string>& env,
                                              const StepSink& on_step);
 
-class KindDemo : public Demo {
+// A running kind demo; KindProvider (core/kind/kind_provider.h) puts it behind core::Demo.
+class KindDemo {
  public:
   static Result<KindDemo, std::string> Open(const std::string& state_dir,
                                             std::map<std::string, std::string> env = {});
@@ -95,11 +96,11 @@ class KindDemo : public Demo {
   // The route server's container: the scenario's router name.
   const std::string& Router() const { return scenario_.router.name; }
 
-  std::string provider() const override { return "kind"; }
-  Result<Topology, std::string> GetTopology() const override;
-  Observed Observe() const override;
+  std::string provider() const { return "kind"; }
+  Result<Topology, std::string> GetTopology() const;
+  Observed Observe() const;
   Result<HttpResult, std::string> Probe(const std::string& from, const std::string& ip,
-                                        std::uint16_t port) const override;
+                                        std::uint16_t port) const;
 
  private:
   KindDemo(std::string dir, KindState state, Scenario scenario, std::map<std::string, std::string> env)

@@ -13,12 +13,12 @@
 #include <sstream>
 #include <thread>
 
+#include "core/cilium_model.h"
+#include "core/files.h"
 #include "core/kind/internal.h"
-#include "core/lab/cluster.h"
-#include "core/lab/lab.h"
-#include "core/lab/state.h"
 #include "core/render.h"
 #include "core/scenario_validate.h"
+#include "core/verify.h"
 
 namespace bgpdemo::core::kind {
 
@@ -325,7 +325,7 @@ class Up {
   Result<std::string, std::string> Annotate(const RenderResult& files) {
     std::size_t n = 0;
     for (const auto& c : s_.clusters) {
-      lab::Cluster k;
+      Cluster k;
       k.name = c.name;
       auto nodes = Tool({"kind", "get", "nodes", "--name", c.name}, "");
       if (!nodes) return Fail(nodes.error());
@@ -337,7 +337,7 @@ class Up {
       for (const auto& f : files.files) {
         if (f.cluster == c.name && f.kind == FileKind::kNodeAnnotations) mine.push_back(f);
       }
-      if (auto r = lab::ApplyManifests(k, mine); !r) return Fail(r.error());
+      if (auto r = ApplyManifests(k, mine); !r) return Fail(r.error());
       for (const auto& node : k.nodes) {
         for (const auto& [key, value] : node.annotations) {
           if (auto r = Tool({"kubectl", "--context", Context(c.name), "annotate", "node", node.name,
@@ -405,7 +405,7 @@ class Up {
       const auto path = std::filesystem::path(FilesDir(o_.state_dir)) / f.path;
       std::error_code ec;
       std::filesystem::create_directories(path.parent_path(), ec);
-      if (auto r = lab::WriteFileAtomic(path.string(), f.content, 0644); !r) return Fail(r.error());
+      if (auto r = WriteFileAtomic(path.string(), f.content, 0644); !r) return Fail(r.error());
     }
     return fmt::format("{} files in {}", files.files.size(), FilesDir(o_.state_dir));
   }
@@ -498,7 +498,7 @@ Result<KindUpResult, std::string> KindUp(const ScenarioText& text, const KindUpO
     while (true) {
       auto topology = demo->GetTopology();
       if (topology) {
-        const auto waiting = lab::SessionsNotEstablished(*topology, demo->Observe());
+        const auto waiting = SessionsNotEstablished(*topology, demo->Observe());
         std::size_t speakers = 0;
         for (const auto& n : topology->nodes) speakers += n.speaker ? 1 : 0;
         if (waiting.empty()) {

@@ -18,6 +18,7 @@
 #include "bgp/api/control_client.h"
 #include "bgp/api/control_server.h"
 #include "bgp/log.h"
+#include "core/files.h"
 #include "core/lab/engine_speaker.h"
 #include "core/lab/gobgpd.h"
 #include "core/lab/http.h"
@@ -52,7 +53,7 @@ bool WaitFor(F ready, std::chrono::milliseconds deadline) {
 class Speaker {
  public:
   virtual ~Speaker() = default;
-  virtual Result<void, std::string> Start() = 0;
+  virtual Result<void, Error> Start() = 0;
   virtual void Stop() = 0;
   virtual pid_t pid() const = 0;
 };
@@ -64,7 +65,7 @@ class EngineSpeaker : public Speaker {
       : ws_(ws), binary_(st.binary), config_(c) {}
   ~EngineSpeaker() override { Stop(); }
 
-  Result<void, std::string> Start() override {
+  Result<void, Error> Start() override {
     auto written = WriteFileAtomic(ws_.SpeakerConfig(config_.node), EngineSpeakerYaml(config_));
     if (!written) return written;
     SpawnOptions o;
@@ -97,10 +98,11 @@ class GobgpdNodeSpeaker : public Speaker {
   GobgpdNodeSpeaker(const Workspace& ws, const SpeakerConfig& c)
       : workdir_(ws.SpeakerDir(c.node)), speaker_(c) {}
   ~GobgpdNodeSpeaker() override { Stop(); }
-  Result<void, std::string> Start() override {
+  Result<void, Error> Start() override {
     std::error_code ec;
     std::filesystem::create_directories(workdir_, ec);
-    return speaker_.Start(workdir_);
+    if (auto r = speaker_.Start(workdir_); !r) return Fail(r.error());
+    return {};
   }
   void Stop() override { (void)speaker_.Stop(); }
   pid_t pid() const override { return speaker_.pid(); }
@@ -185,7 +187,7 @@ class Daemon {
 
   int Run() {
     if (auto r = Start(); !r) {
-      log_.Error("daemon_start_failed", {{"error", r.error()}});
+      log_.Error("daemon_start_failed", {{"error", r.error().message()}});
       Shutdown();
       return 1;
     }
@@ -197,7 +199,7 @@ class Daemon {
       return 1;
     }
     if (auto r = WriteReady(); !r) {
-      log_.Error("daemon_start_failed", {{"error", r.error()}});
+      log_.Error("daemon_start_failed", {{"error", r.error().message()}});
       Shutdown();
       return 1;
     }
@@ -218,10 +220,10 @@ class Daemon {
   }
 
  private:
-  Result<void, std::string> Start() {
+  Result<void, Error> Start() {
     std::error_code ec;
     std::filesystem::create_directories(ws_.SpeakersDir(), ec);
-    if (auto r = data_.Start(plan_); !r) return r;
+    if (auto r = data_.Start(plan_); !r) return Fail(r.error());
 
     if (auto r = WriteFileAtomic(ws_.RouterConfig(), plan_.router_config); !r) return r;
     SpawnOptions o;
@@ -258,7 +260,7 @@ class Daemon {
     return {};
   }
 
-  Result<void, std::string> WriteReady() {
+  Result<void, Error> WriteReady() {
     DaemonState d;
     d.router_pid = router_pid_;
     for (const auto& [node, s] : speakers_) d.speakers[node] = s->pid();
@@ -296,7 +298,7 @@ class Daemon {
         if (it->second->pid() != 0 && ProcessAlive(it->second->pid())) {
           return ErrorReply(fmt::format("the speaker of {} is running already", node));
         }
-        if (auto r = it->second->Start(); !r) return ErrorReply(r.error());
+        if (auto r = it->second->Start(); !r) return ErrorReply(r.error().message());
         log_.Info("speaker_started", {{"node", node}, {"pid", std::to_string(it->second->pid())}});
       } else {
         return ErrorReply(fmt::format("action \"{}\": use stop or start", action));
@@ -339,17 +341,11 @@ class Daemon {
 
 }  // namespace
 
-int RunLabDaemon(const std::string& state_dir) {
+Result<int, Error> RunLabDaemon(const std::string& state_dir) {
   auto state = ReadLabState(state_dir);
-  if (!state) {
-    std::cerr << "bgpdemo lab-daemon: " << state.error() << "\n";
-    return 3;
-  }
+  if (!state) return Fail(state.error());
   auto plan = PlanFromText(state->scenario, {state->prefix});
-  if (!plan) {
-    std::cerr << "bgpdemo lab-daemon: " << plan.error() << "\n";
-    return 3;
-  }
+  if (!plan) return Fail(plan.error());
   ::umask(077);
   Daemon d(state_dir, std::move(*state), std::move(*plan));
   return d.Run();

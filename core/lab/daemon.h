@@ -22,10 +22,14 @@
 
 #include <string>
 
+#include "base/error.h"
+#include "base/result.h"
+
 namespace bgpdemo::core::lab {
 
 // Runs the daemon for the demo whose state is in state_dir until it is told to stop.
-// Returns the process exit code. Logs go to stderr (daemon.log when started by up).
-int RunLabDaemon(const std::string& state_dir);
+// Returns the process exit code; an error when the state cannot be read or planned. Logs
+// go to stderr (daemon.log when started by up).
+Result<int, Error> RunLabDaemon(const std::string& state_dir);
 
 }  // namespace bgpdemo::core::lab

@@ -18,7 +18,7 @@
 #include <string>
 
 #include "base/result.h"
-#include "core/lab/speaker.h"
+#include "core/cilium_model.h"
 
 namespace bgpdemo::core::lab {
 

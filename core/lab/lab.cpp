@@ -19,6 +19,8 @@
 #include "core/lab/netns.h"
 #include "core/lab/workspace.h"
 #include "core/process.h"
+#include "core/table.h"
+#include "core/verify.h"
 
 namespace bgpdemo::core::lab {
 
@@ -31,7 +33,7 @@ double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Runs one step: times it and reports it, ok or not.
+// The last `lines` lines of a file, indented.
 std::string ReadTail(const std::string& path, std::size_t lines) {
   std::ifstream f(path);
   std::vector<std::string> all;
@@ -85,42 +87,8 @@ std::vector<std::string> LabMissing(const std::string& node_speaker) {
 
 bool DaemonAlive(const LabState& state) { return IsDaemon(state.daemon_pid); }
 
-std::vector<std::string> SessionsNotEstablished(const Topology& t, const Observed& o) {
-  std::vector<std::string> out;
-  for (const auto& n : t.nodes) {
-    if (!n.speaker) continue;
-    std::string router_side = "no session";
-    if (!o.router_peers) {
-      router_side = o.router_peers.error();
-    } else {
-      for (const auto& p : *o.router_peers) {
-        if (p.value("address", "") != n.address) continue;
-        router_side = p.value("state", "?");
-        if (!p.value("last_error", "").empty()) router_side += " (" + p.value("last_error", "") + ")";
-      }
-    }
-    std::string node_side = "not asked";
-    if (const auto it = o.node_peers.find(n.name); it != o.node_peers.end()) {
-      if (!it->second) {
-        node_side = it->second.error();
-      } else {
-        node_side = it->second->empty() ? "no neighbor" : "";
-        for (const auto& p : *it->second) {
-          if (p.value("state", "") == "established") continue;
-          node_side = p.value("state", "?");
-        }
-      }
-    }
-    if (router_side != "established" || !node_side.empty()) {
-      out.push_back(fmt::format("{}: router sees {}, node sees {}", n.name, router_side,
-                                node_side.empty() ? "established" : node_side));
-    }
-  }
-  return out;
-}
-
-Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOptions& o,
-                                    const StepSink& on_step) {
+Result<UpResult, Error> LabUp(const ScenarioText& scenario, const LabUpOptions& o,
+                              const StepSink& on_step) {
   const auto t0 = Clock::now();
   UpResult result;
   const Workspace ws(o.state_dir);
@@ -133,7 +101,7 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
       return result;
     }
     // A previous demo that died (or a failed up): remove what it left, then start over.
-    auto cleaned = TimedStep(on_step, "cleanup", [&]() -> Result<std::string, std::string> {
+    auto cleaned = TimedStep(on_step, "cleanup", [&]() -> Result<std::string, Error> {
       auto d = LabDown(o.state_dir, old ? old->prefix : o.prefix, nullptr);
       if (!d) return Fail(d.error());
       return fmt::format("removed what a previous run left: {} namespaces, {} processes",
@@ -143,7 +111,7 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
   }
 
   LabPlan plan;
-  auto planned = TimedStep(on_step, "plan", [&]() -> Result<std::string, std::string> {
+  auto planned = TimedStep(on_step, "plan", [&]() -> Result<std::string, Error> {
     auto p = PlanFromText(scenario, {o.prefix});
     if (!p) return Fail(p.error());
     plan = std::move(*p);
@@ -162,7 +130,7 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
   state.namespaces = plan.Namespaces();
   if (auto w = WriteLabState(o.state_dir, state); !w) return Fail(w.error());
 
-  auto created = TimedStep(on_step, "namespaces", [&]() -> Result<std::string, std::string> {
+  auto created = TimedStep(on_step, "namespaces", [&]() -> Result<std::string, Error> {
     for (const auto& ns : state.namespaces) {
       if (NetnsExists(ns)) {
         return Fail(fmt::format("network namespace {} exists already and is not this demo's; "
@@ -177,7 +145,7 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
   });
   if (!created) return Fail(created.error());
 
-  auto linked = TimedStep(on_step, "links", [&]() -> Result<std::string, std::string> {
+  auto linked = TimedStep(on_step, "links", [&]() -> Result<std::string, Error> {
     const auto scripts = BuildScripts(plan);
     std::size_t commands = 0;
     for (const auto& s : scripts) {
@@ -193,7 +161,7 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
   if (!linked) return Fail(linked.error());
 
   const auto daemon_t0 = Clock::now();
-  auto daemon = TimedStep(on_step, "daemon", [&]() -> Result<std::string, std::string> {
+  auto daemon = TimedStep(on_step, "daemon", [&]() -> Result<std::string, Error> {
     std::error_code ec;
     std::filesystem::remove(o.state_dir + "/daemon.json", ec);
     SpawnOptions so;
@@ -219,7 +187,7 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
   auto demo = LabDemo::Open(o.state_dir);
   if (!demo) return Fail(demo.error());
   const auto topology = demo->Plan();
-  auto sessions = TimedStep(on_step, "sessions", [&]() -> Result<std::string, std::string> {
+  auto sessions = TimedStep(on_step, "sessions", [&]() -> Result<std::string, Error> {
     const auto until = Clock::now() + o.timeout;
     while (true) {
       const auto observed = demo->Observe();
@@ -242,8 +210,8 @@ Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOpt
   return result;
 }
 
-Result<DownReport, std::string> LabDown(const std::string& state_dir, const std::string& prefix,
-                                        const StepSink& on_step) {
+Result<DownReport, Error> LabDown(const std::string& state_dir, const std::string& prefix,
+                                  const StepSink& on_step) {
   DownReport report;
   const Workspace ws(state_dir);
   auto state = ReadLabState(state_dir);
@@ -251,7 +219,7 @@ Result<DownReport, std::string> LabDown(const std::string& state_dir, const std:
   const std::string pfx = state ? state->prefix : prefix;
 
   if (state && DaemonAlive(*state)) {
-    auto stopped = TimedStep(on_step, "daemon", [&]() -> Result<std::string, std::string> {
+    auto stopped = TimedStep(on_step, "daemon", [&]() -> Result<std::string, Error> {
       const pid_t pid = state->daemon_pid;
       (void)bgp::api::Request(ws.DaemonSocket(), {{"command", "shutdown"}}, std::chrono::seconds(2));
       const auto until = Clock::now() + std::chrono::seconds(15);
@@ -268,7 +236,7 @@ Result<DownReport, std::string> LabDown(const std::string& state_dir, const std:
     if (!stopped) return Fail(stopped.error());
   }
 
-  auto removed = TimedStep(on_step, "namespaces", [&]() -> Result<std::string, std::string> {
+  auto removed = TimedStep(on_step, "namespaces", [&]() -> Result<std::string, Error> {
     std::set<std::string> names;
     if (state) names.insert(state->namespaces.begin(), state->namespaces.end());
     for (const auto& ns : ListNetns(pfx + "-")) {
@@ -290,7 +258,7 @@ Result<DownReport, std::string> LabDown(const std::string& state_dir, const std:
   });
   if (!removed) return Fail(removed.error());
 
-  auto files = TimedStep(on_step, "files", [&]() -> Result<std::string, std::string> {
+  auto files = TimedStep(on_step, "files", [&]() -> Result<std::string, Error> {
     std::error_code ec;
     // Only the files the lab writes: the state folder may be one the user named.
     for (const auto& f : {state_dir + "/daemon.json", ws.DaemonSocket(), ws.DaemonLog(),
@@ -313,7 +281,7 @@ Result<DownReport, std::string> LabDown(const std::string& state_dir, const std:
   return report;
 }
 
-Result<LabDemo, std::string> LabDemo::Open(const std::string& state_dir) {
+Result<LabDemo, Error> LabDemo::Open(const std::string& state_dir) {
   auto state = ReadLabState(state_dir);
   if (!state) return Fail(state.error());
   auto plan = PlanFromText(state->scenario, {state->prefix});
@@ -377,8 +345,8 @@ Observed LabDemo::Observe() const {
   return o;
 }
 
-Result<HttpResult, std::string> LabDemo::Probe(const std::string& from, const std::string& ip,
-                                               std::uint16_t port) const {
+Result<HttpResult, Error> LabDemo::Probe(const std::string& from, const std::string& ip,
+                                         std::uint16_t port) const {
   std::string netns;
   if (from == "router") {
     netns = plan_.router_netns;
@@ -398,10 +366,65 @@ Result<json, std::string> LabDemo::DaemonStatus() const {
                            std::chrono::seconds(3));
 }
 
-Result<json, std::string> LabDemo::Speaker(const std::string& node, const std::string& action) const {
-  return bgp::api::Request(Workspace(dir_).DaemonSocket(),
-                           {{"command", "speaker"}, {"node", node}, {"action", action}},
-                           std::chrono::seconds(10));
+Result<Report, Error> LabDemo::Speaker(const std::string& node, SpeakerAction action) const {
+  auto r = bgp::api::Request(Workspace(dir_).DaemonSocket(),
+                             {{"command", "speaker"}, {"node", node}, {"action", ToString(action)}},
+                             std::chrono::seconds(10));
+  if (!r) return Fail(r.error());
+  const auto state = action == SpeakerAction::kStop
+                         ? std::string("stopped")
+                         : fmt::format("running (pid {})", r->value("pid", 0));
+  return Report{*r, fmt::format("The speaker of {} is {}.\n", node, state)};
+}
+
+StatusReport LabDemo::Status() const {
+  const auto& s = state_;
+  const auto since = std::time(nullptr) - s.started_at;
+  const time_t started = s.started_at;
+  const bool alive = DaemonAlive(s);
+  auto daemon = DaemonStatus();
+  json speakers = json::object();
+  std::size_t running = 0;
+  if (daemon) {
+    speakers = (*daemon)["speakers"];
+    for (const auto& [node, v] : speakers.items()) running += v.value("alive", false) ? 1 : 0;
+  }
+  StatusReport out;
+  out.up = alive;
+  char when[32];
+  std::strftime(when, sizeof when, "%FT%TZ", std::gmtime(&started));
+  out.report.json = {{"up", alive},
+                     {"provider", s.provider},
+                     {"scenario", s.scenario.name},
+                     {"node_speaker", s.node_speaker},
+                     {"started_at", when},
+                     {"up_seconds", since},
+                     {"state_dir", dir_},
+                     {"daemon", daemon ? *daemon : json{{"error", daemon.error()}}}};
+  std::strftime(when, sizeof when, "%F %T UTC", std::gmtime(&started));
+  std::string& t = out.report.text;
+  t += fmt::format("Demo:      scenario {}, provider {}, up since {} ({})\n", s.scenario.name,
+                   s.provider, when, Duration(since));
+  t += fmt::format("Daemon:    {}\n",
+                   alive ? fmt::format("running (pid {})", s.daemon_pid)
+                         : fmt::format("NOT running (pid {} is gone; `bgpdemo down` cleans up)",
+                                       s.daemon_pid));
+  if (daemon) {
+    const auto& r = (*daemon)["router"];
+    t += fmt::format("Router:    {} (pid {}) in netns {}\n",
+                     r.value("alive", false) ? "running" : "NOT running", r.value("pid", 0),
+                     plan_.router_netns);
+    t += fmt::format("Speakers:  {} of {} running ({})\n", running, speakers.size(),
+                     s.node_speaker);
+    for (const auto& [node, v] : speakers.items()) {
+      if (!v.value("alive", false)) t += fmt::format("           {} is stopped\n", node);
+    }
+    t += fmt::format("Pods:      {} HTTP responders, {} LoadBalancer listeners\n",
+                     (*daemon)["pods"].get<int>(), (*daemon)["load_balancers"].get<int>());
+  }
+  t += fmt::format("Networks:  {} namespaces ({}-*), state in {}\n", s.namespaces.size(),
+                   s.prefix, dir_);
+  return out;
 }
 
 }  // namespace bgpdemo::core::lab

@@ -5,10 +5,13 @@
 //            routes (one ip -batch per namespace) -> the daemon (core/lab/daemon.h) ->
 //            wait until every session is Established
 //   LabDemo: a running demo read back from its state folder: its topology, what its
-//            speakers and kernel say now, probes from its namespaces
+//            speakers and kernel say now, probes from its namespaces, its status, and its
+//            node speakers stopped and started (core/demo.h's Demo)
 //   LabDown: the daemon stopped (or killed), every process in the demo's namespaces
 //            stopped, the namespaces deleted, the state folder's files removed; works from
 //            whatever is left, also without a state file.
+//
+// LabProvider (core/lab/lab_provider.h) puts these behind the provider interface.
 #pragma once
 
 #include <chrono>
@@ -18,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/error.h"
 #include "base/result.h"
 #include "core/demo.h"
 #include "core/lab/plan.h"
@@ -48,9 +52,10 @@ struct UpResult {
   LabState state;
 };
 
-// Errors end the step that failed; what was created stays recorded for `down`.
-Result<UpResult, std::string> LabUp(const ScenarioText& scenario, const LabUpOptions& options,
-                                    const StepSink& on_step);
+// Errors end the step that failed; what was created stays recorded for `down`. The
+// scenario's problems are kInput, a bad prefix kUsage.
+Result<UpResult, Error> LabUp(const ScenarioText& scenario, const LabUpOptions& options,
+                              const StepSink& on_step);
 
 struct DownReport {
   bool had_state = false;
@@ -61,34 +66,38 @@ struct DownReport {
 };
 
 // `prefix` names the namespaces to look for when there is no state (kDefaultPrefix).
-Result<DownReport, std::string> LabDown(const std::string& state_dir, const std::string& prefix,
-                                        const StepSink& on_step);
+Result<DownReport, Error> LabDown(const std::string& state_dir, const std::string& prefix,
+                                  const StepSink& on_step);
 
 // Whether the demo's daemon (state.daemon_pid) is running.
 bool DaemonAlive(const LabState& state);
 
+// A running lab demo. Copyable; reads only (the daemon owns the processes).
 class LabDemo : public Demo {
  public:
-  static Result<LabDemo, std::string> Open(const std::string& state_dir);
+  // Errors: no demo is up (kFailed), a state that does not parse or plan (kInput).
+  static Result<LabDemo, Error> Open(const std::string& state_dir);
 
   const LabState& state() const { return state_; }
   const LabPlan& plan() const { return plan_; }
   const std::string& dir() const { return dir_; }
 
   std::string provider() const override { return "lab"; }
-  Result<Topology, std::string> GetTopology() const override { return Plan(); }
+  Result<Topology, Error> GetTopology() const override { return Plan(); }
   Topology Plan() const;
   // Reads everything at once (in parallel): the router's peers and RIB over its control
   // socket, its kernel table (ip -j route show proto 197 in its namespace), and each node
   // speaker's peers.
   Observed Observe() const override;
   // GET http://ip:port/ from "router" or "<cluster>/<pod>"'s namespace, 2 s timeout.
-  Result<HttpResult, std::string> Probe(const std::string& from, const std::string& ip,
-                                        std::uint16_t port) const override;
+  Result<HttpResult, Error> Probe(const std::string& from, const std::string& ip,
+                                  std::uint16_t port) const override;
+  // The daemon (alive or not), and what it says of the router, speakers and pods.
+  StatusReport Status() const override;
+  // Stops or starts one node's speaker, through the daemon.
+  Result<Report, Error> Speaker(const std::string& node, SpeakerAction action) const override;
   // The daemon's own view: {"pid", "router": {...}, "speakers": {node: {pid, alive}}, ...}.
   Result<nlohmann::json, std::string> DaemonStatus() const;
-  // Stops or starts one node's speaker (action "stop" | "start").
-  Result<nlohmann::json, std::string> Speaker(const std::string& node, const std::string& action) const;
 
  private:
   LabDemo(std::string dir, LabState state, LabPlan plan)
@@ -97,9 +106,5 @@ class LabDemo : public Demo {
   LabState state_;
   LabPlan plan_;
 };
-
-// The sessions of `o` that are not Established yet, as "node: state (last error)"; empty
-// when all are, on both sides.
-std::vector<std::string> SessionsNotEstablished(const Topology& t, const Observed& o);
 
 }  // namespace bgpdemo::core::lab

@@ -54,7 +54,7 @@ std::string ChooseSubnet(const Scenario& s) {
   return "192.168.0.0/16";  // only reached by a scenario with 14 networks in 172.16/12
 }
 
-Result<std::vector<StaticRoute>, std::string> NodeRoutes(const RenderedFile& f) {
+Result<std::vector<StaticRoute>, Error> NodeRoutes(const RenderedFile& f) {
   std::vector<StaticRoute> out;
   try {
     const auto doc = YAML::Load(f.content);
@@ -62,7 +62,7 @@ Result<std::vector<StaticRoute>, std::string> NodeRoutes(const RenderedFile& f) 
       out.push_back({r["to"].as<std::string>(), r["via"].as<std::string>()});
     }
   } catch (const YAML::Exception& e) {
-    return Fail(fmt::format("{}: {}", f.path, e.what()));
+    return Fail(Error::Input(fmt::format("{}: {}", f.path, e.what())));
   }
   return out;
 }
@@ -109,11 +109,11 @@ std::vector<std::string> LabPlan::Namespaces() const {
   return out;
 }
 
-Result<LabPlan, std::string> PlanLab(const Scenario& scenario, const PlanOptions& options) {
+Result<LabPlan, Error> PlanLab(const Scenario& scenario, const PlanOptions& options) {
   if (!ValidPrefix(options.prefix)) {
-    return Fail(fmt::format("lab prefix {:?}: use 1 to 20 characters of a-z, 0-9 and '-', "
-                            "not starting with '-'",
-                            options.prefix));
+    return Fail(Error::Usage(fmt::format("lab prefix {:?}: use 1 to 20 characters of a-z, 0-9 "
+                                         "and '-', not starting with '-'",
+                                         options.prefix)));
   }
   Scenario s = scenario;
   for (auto& n : s.networks) {
@@ -145,14 +145,16 @@ Result<LabPlan, std::string> PlanLab(const Scenario& scenario, const PlanOptions
     const auto pods = *ParseIpv4Prefix(c.pod_cidr);
     const auto count = c.workers + 1;
     if (pods.length > 24 || Size(pods) / 256 < count) {
-      return Fail(fmt::format("cluster {}: pod CIDR {} has no /24 for each of its {} nodes",
-                              c.name, c.pod_cidr, count));
+      return Fail(
+          Error::Input(fmt::format("cluster {}: pod CIDR {} has no /24 for each of its {} nodes",
+                                   c.name, c.pod_cidr, count)));
     }
     for (std::uint64_t i = 0; i < count; ++i) {
       auto& host = next_host.try_emplace(c.network, 2).first->second;
       if (host >= Size(subnet) - 2) {
-        return Fail(fmt::format("network {}: subnet {} has no address left for cluster {}'s nodes",
-                                c.network, s.FindNetwork(c.network)->subnet, c.name));
+        return Fail(Error::Input(
+            fmt::format("network {}: subnet {} has no address left for cluster {}'s nodes",
+                        c.network, s.FindNetwork(c.network)->subnet, c.name)));
       }
       LabNode n;
       n.name = i == 0 ? c.name + "-control-plane" : WorkerName(c.name, i - 1);
@@ -184,9 +186,9 @@ Result<LabPlan, std::string> PlanLab(const Scenario& scenario, const PlanOptions
       const LabNode& node = *workers[r % workers.size()];
       const int k = on_node[node.name]++;
       if (k >= 240) {
-        return Fail(fmt::format("cluster {}: {} nginx replicas do not fit in the /24 of its {} "
-                                "workers (240 each)",
-                                c.name, c.nginx.replicas, workers.size()));
+        return Fail(Error::Input(fmt::format("cluster {}: {} nginx replicas do not fit in the /24 "
+                                             "of its {} workers (240 each)",
+                                             c.name, c.nginx.replicas, workers.size())));
       }
       LabPod p;
       p.name = fmt::format("nginx-{}", r + 1);
@@ -233,12 +235,10 @@ Result<LabPlan, std::string> PlanLab(const Scenario& scenario, const PlanOptions
   return plan;
 }
 
-Result<LabPlan, std::string> PlanFromText(const ScenarioText& text, const PlanOptions& options) {
+Result<LabPlan, Error> PlanFromText(const ScenarioText& text, const PlanOptions& options) {
   auto s = ParseScenario(text.text, text.source, text.name);
   if (!s) return Fail(s.error());
-  if (const auto errors = ValidateScenario(*s); !errors.empty()) {
-    return Fail(FormatErrors(errors));
-  }
+  if (auto valid = CheckScenario(*s); !valid) return Fail(valid.error());
   return PlanLab(*s, options);
 }
 

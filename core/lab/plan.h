@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "base/result.h"
-#include "core/lab/cluster.h"
-#include "core/lab/speaker.h"
+#include "core/cilium_model.h"
 #include "core/render.h"
 #include "core/scenario.h"
 
@@ -99,13 +99,14 @@ struct LabPlan {
 // The LoadBalancer IPs `node` advertises and so answers (Cilium's LB on the node).
 std::vector<std::string> LbAddresses(const LabPlan& plan, std::string_view node);
 
-// REQUIRES: ValidateScenario(s) is empty. Errors: a prefix that is not allowed, more pods
-// on a node than its /24 holds, a rendered file the lab cannot read.
-Result<LabPlan, std::string> PlanLab(const Scenario& s, const PlanOptions& options);
+// REQUIRES: ValidateScenario(s) is empty. Errors: a prefix that is not allowed (kUsage),
+// more pods on a node than its /24 holds, a rendered file the lab cannot read (kInput).
+Result<LabPlan, Error> PlanLab(const Scenario& s, const PlanOptions& options);
 
 // Parses, validates and plans a scenario's text (what `up` stored): the daemon and `down`
-// get the very plan `up` built. Errors: the scenario's problems, as FormatErrors gives them.
-Result<LabPlan, std::string> PlanFromText(const ScenarioText& text, const PlanOptions& options);
+// get the very plan `up` built. Errors: the scenario's problems, as FormatErrors gives them
+// (kInput), and PlanLab's.
+Result<LabPlan, Error> PlanFromText(const ScenarioText& text, const PlanOptions& options);
 
 // One `ip -batch` script for one namespace, and the sysctls to set there first.
 struct NetnsScript {

@@ -16,13 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "base/result.h"
 #include "core/scenario.h"
 
 namespace bgpdemo::core::lab {
-
-// /run/bgpdemo/demo, or $BGPDEMO_STATE_DIR when set.
-std::string DefaultStateDir();
 
 struct LabState {
   std::string provider = "lab";
@@ -41,17 +39,13 @@ struct DaemonState {
   std::int64_t ready_at = 0;
 };
 
-Result<void, std::string> WriteLabState(const std::string& dir, const LabState& s);
-// Errors: no state (the message says the demo is not up), or a file that does not parse.
-Result<LabState, std::string> ReadLabState(const std::string& dir);
+Result<void, Error> WriteLabState(const std::string& dir, const LabState& s);
+// Errors: no state (kFailed, the message says the demo is not up), or a file that does not
+// parse (kInput).
+Result<LabState, Error> ReadLabState(const std::string& dir);
 bool LabStateExists(const std::string& dir);
 
-Result<void, std::string> WriteDaemonState(const std::string& dir, const DaemonState& s);
-Result<DaemonState, std::string> ReadDaemonState(const std::string& dir);
-
-// Writes `text` to `path` through a temporary file and a rename, so that a reader never
-// sees half of it; `mode` for a new file.
-Result<void, std::string> WriteFileAtomic(const std::string& path, const std::string& text,
-                                          unsigned mode = 0644);
+Result<void, Error> WriteDaemonState(const std::string& dir, const DaemonState& s);
+Result<DaemonState, Error> ReadDaemonState(const std::string& dir);
 
 }  // namespace bgpdemo::core::lab

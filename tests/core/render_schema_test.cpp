@@ -287,7 +287,7 @@ RenderResult RenderFor(const std::string& scenario, const std::string& version, 
   RenderOptions o;
   o.router_addresses = {{"kind", "172.22.0.254"}, {"kind2", "172.25.0.254"}};
   auto r = Render(*s, o);
-  REQUIRE_MESSAGE(r, (r ? "" : r.error()));
+  REQUIRE_MESSAGE(r, (r ? "" : r.error().message()));
   REQUIRE(r->placeholders.empty());
   return *r;
 }

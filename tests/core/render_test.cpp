@@ -28,7 +28,7 @@ namespace {
 
 Scenario Builtin(const std::string& name) {
   auto s = LoadScenario(name);
-  REQUIRE_MESSAGE(s, (s ? "" : s.error()));
+  REQUIRE_MESSAGE(s, (s ? "" : s.error().message()));
   REQUIRE(ValidateScenario(*s).empty());
   return *s;
 }
@@ -41,7 +41,7 @@ RenderOptions WithAddresses() {
 
 RenderResult RenderOk(const Scenario& s, const RenderOptions& o = {}) {
   auto r = Render(s, o);
-  REQUIRE_MESSAGE(r, (r ? "" : r.error()));
+  REQUIRE_MESSAGE(r, (r ? "" : r.error().message()));
   return *r;
 }
 
@@ -68,7 +68,7 @@ clusters:
 
 Scenario ThreeClusters() {
   auto s = ParseScenario(kThreeClusters, "three.yaml", "three");
-  REQUIRE_MESSAGE(s, (s ? "" : s.error()));
+  REQUIRE_MESSAGE(s, (s ? "" : s.error().message()));
   REQUIRE_MESSAGE(ValidateScenario(*s).empty(), FormatErrors(ValidateScenario(*s)));
   return *s;
 }
@@ -394,7 +394,8 @@ TEST_CASE("render: --router-address values are checked against the scenario") {
     auto check = CheckRenderOptions(s, o);
     REQUIRE_FALSE(check);
     CHECK(check.error() == r.error());
-    return r.error();
+    CHECK(r.error().kind() == bgpdemo::ErrorKind::kUsage);  // a flag's value
+    return r.error().message();
   };
   CHECK(error("kind3", "172.22.0.254") ==
         "--router-address kind3=172.22.0.254: scenario two-cluster has no network \"kind3\" (its "
@@ -432,8 +433,9 @@ TEST_CASE("render: a templates folder replaces compiled-in templates by name") {
   { std::ofstream(dir / "kind.yaml.mustache") << "{{#workers}}unclosed\n"; }
   auto bad = Render(Builtin("two-cluster"), o);
   REQUIRE_FALSE(bad);
-  CHECK(bad.error().starts_with((dir / "kind.yaml.mustache").string() + ": "));
-  CHECK(bad.error().find("workers") != std::string::npos);
+  CHECK(bad.error().kind() == bgpdemo::ErrorKind::kInput);
+  CHECK(bad.error().message().starts_with((dir / "kind.yaml.mustache").string() + ": "));
+  CHECK(bad.error().message().find("workers") != std::string::npos);
   fs::remove_all(dir);
 }
 

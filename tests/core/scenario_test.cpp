@@ -13,7 +13,8 @@ namespace {
 std::string ParseError(const std::string& yaml) {
   auto r = ParseScenario(yaml, "test.yaml", "test");
   REQUIRE_FALSE(r);
-  return r.error();
+  CHECK(r.error().kind() == bgpdemo::ErrorKind::kInput);
+  return r.error().message();
 }
 
 constexpr const char* kMinimal = R"(networks:
@@ -217,12 +218,14 @@ TEST_CASE("scenario: structural errors name file, line, column and field") {
 TEST_CASE("scenario: a name that is not built in, and a file that cannot be read") {
   auto r = LoadScenario("three-cluster");
   REQUIRE_FALSE(r);
-  CHECK(r.error() ==
+  CHECK(r.error().kind() == bgpdemo::ErrorKind::kInput);
+  CHECK(r.error().message() ==
         "\"three-cluster\" is not a built-in scenario (two-cluster, two-cluster-v2); give a "
         "scenario file's path (ending in .yaml or containing a '/') to use your own");
   auto missing = LoadScenario("/nonexistent/demo.yaml");
   REQUIRE_FALSE(missing);
-  CHECK(missing.error() == "/nonexistent/demo.yaml: cannot open: No such file or directory");
+  CHECK(missing.error() ==
+        bgpdemo::Error::Input("/nonexistent/demo.yaml: cannot open: No such file or directory"));
   auto file = LoadScenario(std::string(BGPDEMO_SOURCE_DIR) + "/scenarios/two-cluster.yaml");
   REQUIRE(file);
   CHECK(file->name == "two-cluster");

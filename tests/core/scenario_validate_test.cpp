@@ -65,7 +65,7 @@ std::string With(std::string_view from, std::string_view to, int nth = 0) {
 
 std::vector<std::string> Errors(const std::string& yaml) {
   auto s = ParseScenario(yaml, "test.yaml", "test");
-  REQUIRE_MESSAGE(s, (s ? "" : s.error()));
+  REQUIRE_MESSAGE(s, (s ? "" : s.error().message()));
   std::vector<std::string> out;
   for (const auto& e : ValidateScenario(*s)) out.push_back(e.ToString());
   return out;

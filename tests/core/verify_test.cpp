@@ -68,8 +68,8 @@ struct FakeProber {
   std::mutex mu;
   std::vector<std::string> asked;
   std::string refuse;  // an address that does not answer
-  Result<HttpResult, std::string> operator()(const std::string& from, const std::string& ip,
-                                             std::uint16_t port) {
+  Result<HttpResult, Error> operator()(const std::string& from, const std::string& ip,
+                                       std::uint16_t port) {
     std::lock_guard lock(mu);
     asked.push_back(from + " " + ip);
     if (ip == refuse) return Fail(fmt::format("connect {}:{}: connection refused", ip, port));
@@ -165,6 +165,22 @@ TEST_CASE("verify: sources that cannot be read fail with their error, nothing cr
   CHECK(Find(checks, "sessions", "a-worker: router's view").detail ==
         "cannot read the router's peers: not read");
   CHECK(Find(checks, "sessions", "a-worker: node's view").detail == "the node's speaker was not asked");
+}
+
+TEST_CASE("sessions not established: none when all are, else each node with both sides") {
+  CHECK(SessionsNotEstablished(Demo(), Healthy()).empty());
+  auto o = Healthy();
+  o.router_peers = json::array({Peer("172.22.0.3", "established"),
+                                Peer("172.22.0.4", "active", "connection refused")});
+  o.node_peers.insert_or_assign("a-worker2", json::array({Peer("172.22.255.254", "connect")}));
+  o.node_peers.insert_or_assign("b-worker", Fail(std::string("speaker not running")));
+  CHECK(SessionsNotEstablished(Demo(), o) ==
+        std::vector<std::string>{
+            "a-worker2: router sees active (connection refused), node sees connect",
+            "b-worker: router sees no session, node sees speaker not running"});
+  Observed nothing;
+  CHECK(SessionsNotEstablished(Demo(), nothing).front() ==
+        "a-worker: router sees not read, node sees not asked");
 }
 
 TEST_CASE("ip -j route: single next hop, ECMP, host routes, garbage is an error") {

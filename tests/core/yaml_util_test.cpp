@@ -34,5 +34,6 @@ TEST_CASE("yaml: the reader names file, line, column and field") {
   CHECK(r.Number(doc["a"], "a", 1, 9, "a digit") == 1);
   auto bad = bgpdemo::core::LoadAllYaml("a: [\n", "y.yaml");
   REQUIRE_FALSE(bad);
-  CHECK(bad.error().starts_with("y.yaml:"));
+  CHECK(bad.error().kind() == bgpdemo::ErrorKind::kInput);
+  CHECK(bad.error().message().starts_with("y.yaml:"));
 }

@@ -19,7 +19,8 @@ set(cases
   "bgp/rib/planted.cpp|bgp/session/session.h|bgp/rib/planted.cpp: #include \"bgp/session/session.h\" goes from bgp/rib to bgp/session"
   "base/planted.h|bgp/wire/prefix.h|base/planted.h: #include \"bgp/wire/prefix.h\" goes from base to bgp/wire"
   "core/planted.cpp|cli/app.h|core/planted.cpp: #include \"cli/app.h\" goes from core to cli"
-  "core/lab/planted.cpp|core/kind/kind.h|core/lab/planted.cpp: #include \"core/kind/kind.h\" goes from core/lab to core/kind")
+  "core/lab/planted.cpp|core/kind/kind.h|core/lab/planted.cpp: #include \"core/kind/kind.h\" goes from core/lab to core/kind"
+  "cli/planted.cpp|core/lab/lab.h|cli/planted.cpp: #include \"core/lab/lab.h\" goes from cli to core/lab")
 
 set(failures 0)
 foreach(c ${cases})
@@ -46,7 +47,7 @@ endforeach()
 # The same includes the other way round are allowed.
 file(REMOVE_RECURSE ${WORK_DIR}/tree)
 file(WRITE ${WORK_DIR}/tree/core/ok.cpp "#include \"bgp/wire/prefix.h\"\n#include \"base/result.h\"\n")
-file(WRITE ${WORK_DIR}/tree/cli/ok.cpp "#include \"core/render.h\"\n#include \"core/lab/lab.h\"\n")
+file(WRITE ${WORK_DIR}/tree/cli/ok.cpp "#include \"core/render.h\"\n#include \"core/providers.h\"\n")
 file(WRITE ${WORK_DIR}/tree/bgp/session/ok.cpp "#include \"bgp/fsm.h\"\n#include \"bgp/wire/open.h\"\n")
 run_check(${WORK_DIR}/tree result text)
 if(NOT result EQUAL 0)

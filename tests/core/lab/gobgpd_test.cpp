@@ -26,7 +26,7 @@ using json = nlohmann::json;
 
 namespace {
 
-SpeakerConfig Node(bool graceful_restart = false) {
+SpeakerConfig WorkerSpeaker(bool graceful_restart = false) {
   SpeakerConfig c;
   c.node = "cilium-worker";
   c.netns = "bgpdemo-lab-cilium-worker";
@@ -66,7 +66,7 @@ bool WaitFor(F fn, std::chrono::milliseconds limit) {
 
 TEST_CASE("gobgpd: the config is Cilium 1.14's GoBGP setup") {
   CHECK(
-      GobgpdConfig(Node()) ==
+      GobgpdConfig(WorkerSpeaker()) ==
       R"(# gobgpd 3.10 for lab node cilium-worker, as Cilium 1.14's BGP Control Plane sets up its GoBGP.
 [global.config]
   as = 65100
@@ -105,7 +105,7 @@ TEST_CASE("gobgpd: the config is Cilium 1.14's GoBGP setup") {
     [neighbors.afi-safis.config]
       afi-safi-name = "ipv6-unicast"
 )");
-  const std::string gr = GobgpdConfig(Node(true));
+  const std::string gr = GobgpdConfig(WorkerSpeaker(true));
   CHECK(gr.find(R"(  [neighbors.graceful-restart.config]
     enabled = true
     restart-time = 120
@@ -131,7 +131,7 @@ TEST_CASE("gobgpd: gobgpd -d accepts both configs") {
   TempDir dir;
   for (bool gr : {false, true}) {
     const std::string path = dir.path + "/check.toml";
-    std::ofstream(path) << GobgpdConfig(Node(gr));
+    std::ofstream(path) << GobgpdConfig(WorkerSpeaker(gr));
     auto r = RunProcess({"gobgpd", "-d", "-f", path}, {.timeout = 10s});
     REQUIRE(r);
     CHECK_MESSAGE(r->exit_code == 0, FormatFailure({"gobgpd", "-d", "-f", path}, *r));

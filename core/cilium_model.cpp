@@ -1,4 +1,4 @@
-#include "core/lab/cluster.h"
+#include "core/cilium_model.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -9,7 +9,7 @@
 #include "core/scenario.h"
 #include "core/yaml_util.h"
 
-namespace bgpdemo::core::lab {
+namespace bgpdemo::core {
 
 namespace {
 
@@ -21,8 +21,7 @@ struct Object {
   std::string file;
 };
 
-Result<std::vector<Object>, std::string> Objects(const std::vector<RenderedFile>& files,
-                                                 FileKind kind) {
+Result<std::vector<Object>, Error> Objects(const std::vector<RenderedFile>& files, FileKind kind) {
   std::vector<Object> out;
   for (const auto& f : files) {
     if (f.kind != kind) continue;
@@ -32,7 +31,7 @@ Result<std::vector<Object>, std::string> Objects(const std::vector<RenderedFile>
         out.push_back({YamlToJson(node), f.path});
       }
     } catch (const YAML::Exception& e) {
-      return Fail(fmt::format("{}: not YAML: {}", f.path, e.what()));
+      return Fail(Error::Input(fmt::format("{}: not YAML: {}", f.path, e.what())));
     }
   }
   return out;
@@ -47,7 +46,9 @@ Labels LabelsAt(const json& obj, const json::json_pointer& ptr) {
   return out;
 }
 
-std::string KindOf(const json& obj) { return obj.value("kind", std::string{}); }
+std::string KindOf(const json& obj) {
+  return obj.value("kind", std::string{});
+}
 
 template <typename T>
 T NumberAt(const json& obj, const char* key, T fallback) {
@@ -57,9 +58,11 @@ T NumberAt(const json& obj, const char* key, T fallback) {
 
 // The first usable address of an LB pool block, as Cilium's LB IPAM assigns it (network
 // and broadcast addresses are skipped for blocks larger than /31).
-Result<std::string, std::string> FirstPoolAddress(const std::string& cidr, const std::string& file) {
+Result<std::string, Error> FirstPoolAddress(const std::string& cidr, const std::string& file) {
   const auto p = ParseIpv4Prefix(cidr);
-  if (!p) return Fail(fmt::format("{}: pool block {:?} is not an IPv4 prefix", file, cidr));
+  if (!p) {
+    return Fail(Error::Input(fmt::format("{}: pool block {:?} is not an IPv4 prefix", file, cidr)));
+  }
   std::uint32_t base = 0;
   for (int i = 0; i < 4; ++i) base = base << 8 | p->addr[static_cast<std::size_t>(i)];
   const std::uint32_t first = p->length < 31 ? base + 1 : base;
@@ -76,7 +79,7 @@ bool Matches(const Labels& selector, const Labels& labels) {
   return true;
 }
 
-Result<void, std::string> ApplyManifests(Cluster& c, const std::vector<RenderedFile>& files) {
+Result<void, Error> ApplyManifests(Cluster& c, const std::vector<RenderedFile>& files) {
   auto manifests = Objects(files, FileKind::kManifest);
   if (!manifests) return Fail(manifests.error());
   std::vector<std::string> pool_blocks;
@@ -105,9 +108,10 @@ Result<void, std::string> ApplyManifests(Cluster& c, const std::vector<RenderedF
     }
   }
   if (!c.services.empty() && pool_blocks.empty()) {
-    return Fail(fmt::format("cluster {}: a LoadBalancer Service but no CiliumLoadBalancerIPPool "
-                           "block to take its address from",
-                           c.name));
+    return Fail(Error::Input(
+        fmt::format("cluster {}: a LoadBalancer Service but no CiliumLoadBalancerIPPool block "
+                    "to take its address from",
+                    c.name)));
   }
   // Each service takes the next address; the demo has one service per cluster.
   for (std::size_t i = 0; i < c.services.size(); ++i) {
@@ -148,7 +152,8 @@ std::string StripHostLength(std::string address) {
 
 void AddServicePrefixes(const Cluster& c, const Labels& selector, SpeakerConfig& s) {
   for (const auto& svc : c.services) {
-    if (!svc.lb_ip.empty() && Matches(selector, svc.labels)) s.prefixes.push_back(svc.lb_ip + "/32");
+    if (!svc.lb_ip.empty() && Matches(selector, svc.labels))
+      s.prefixes.push_back(svc.lb_ip + "/32");
   }
 }
 
@@ -162,8 +167,8 @@ SpeakerConfig SpeakerFor(const Node& n, std::uint32_t asn) {
 }
 
 // BGPv1: every virtual router of every CiliumBGPPeeringPolicy whose nodeSelector matches.
-Result<std::vector<SpeakerConfig>, std::string> V1Speakers(const Cluster& c,
-                                                           const std::vector<Object>& objects) {
+Result<std::vector<SpeakerConfig>, Error> V1Speakers(const Cluster& c,
+                                                     const std::vector<Object>& objects) {
   std::vector<SpeakerConfig> out;
   for (const auto& [doc, file] : objects) {
     if (KindOf(doc) != "CiliumBGPPeeringPolicy") continue;
@@ -185,9 +190,10 @@ Result<std::vector<SpeakerConfig>, std::string> V1Speakers(const Cluster& c,
           sn.graceful_restart = gr.value("enabled", false);
           sn.restart_time = NumberAt<std::uint16_t>(gr, "restartTimeSeconds", 120);
           if (!bgp::wire::IpAddress::Parse(sn.address)) {
-            return Fail(fmt::format("{}: neighbor peerAddress {:?} is not an address (was the "
-                                   "router's address rendered?)",
-                                   file, nb.value("peerAddress", "")));
+            return Fail(Error::Input(
+                fmt::format("{}: neighbor peerAddress {:?} is not an address (was the router's "
+                            "address rendered?)",
+                            file, nb.value("peerAddress", ""))));
           }
           s.neighbors.push_back(sn);
         }
@@ -203,8 +209,8 @@ Result<std::vector<SpeakerConfig>, std::string> V1Speakers(const Cluster& c,
 
 // BGPv2: CiliumBGPClusterConfig instances and peers; each peer's CiliumBGPPeerConfig gives
 // the timers and selects CiliumBGPAdvertisements by label.
-Result<std::vector<SpeakerConfig>, std::string> V2Speakers(const Cluster& c,
-                                                           const std::vector<Object>& objects) {
+Result<std::vector<SpeakerConfig>, Error> V2Speakers(const Cluster& c,
+                                                     const std::vector<Object>& objects) {
   std::map<std::string, json> peer_configs;
   std::vector<const Object*> advertisements;
   for (const auto& o : objects) {
@@ -220,7 +226,8 @@ Result<std::vector<SpeakerConfig>, std::string> V2Speakers(const Cluster& c,
     const auto node_selector = LabelsAt(doc, "/spec/nodeSelector/matchLabels"_json_pointer);
     for (const auto& n : c.nodes) {
       if (!Matches(node_selector, n.labels)) continue;
-      for (const auto& inst : doc.value("spec", json::object()).value("bgpInstances", json::array())) {
+      for (const auto& inst :
+           doc.value("spec", json::object()).value("bgpInstances", json::array())) {
         auto s = SpeakerFor(n, NumberAt<std::uint32_t>(inst, "localASN", 0));
         s.listen_port = 179;
         std::vector<std::string> prefixes;
@@ -229,14 +236,16 @@ Result<std::vector<SpeakerConfig>, std::string> V2Speakers(const Cluster& c,
           sn.address = StripHostLength(peer.value("peerAddress", ""));
           sn.peer_as = NumberAt<std::uint32_t>(peer, "peerASN", 0);
           if (!bgp::wire::IpAddress::Parse(sn.address)) {
-            return Fail(fmt::format("{}: peer peerAddress {:?} is not an address (was the "
-                                   "router's address rendered?)",
-                                   file, peer.value("peerAddress", "")));
+            return Fail(Error::Input(
+                fmt::format("{}: peer peerAddress {:?} is not an address (was the router's "
+                            "address rendered?)",
+                            file, peer.value("peerAddress", ""))));
           }
           const auto ref = peer.value("peerConfigRef", json::object()).value("name", "");
           const auto pc = peer_configs.find(ref);
           if (pc == peer_configs.end()) {
-            return Fail(fmt::format("{}: peerConfigRef {:?} names no CiliumBGPPeerConfig", file, ref));
+            return Fail(Error::Input(
+                fmt::format("{}: peerConfigRef {:?} names no CiliumBGPPeerConfig", file, ref)));
           }
           const auto spec = pc->second.value("spec", json::object());
           const auto timers = spec.value("timers", json::object());
@@ -252,8 +261,8 @@ Result<std::vector<SpeakerConfig>, std::string> V2Speakers(const Cluster& c,
             const auto sel = LabelsAt(fam, "/advertisements/matchLabels"_json_pointer);
             for (const auto* adv : advertisements) {
               if (!Matches(sel, LabelsAt(adv->doc, "/metadata/labels"_json_pointer))) continue;
-              for (const auto& a : adv->doc.value("spec", json::object())
-                                       .value("advertisements", json::array())) {
+              for (const auto& a :
+                   adv->doc.value("spec", json::object()).value("advertisements", json::array())) {
                 const auto type = a.value("advertisementType", "");
                 if (type == "PodCIDR") {
                   prefixes.push_back(n.pod_cidr);
@@ -280,7 +289,7 @@ Result<std::vector<SpeakerConfig>, std::string> V2Speakers(const Cluster& c,
 
 }  // namespace
 
-Result<std::vector<SpeakerConfig>, std::string> CiliumBgpSpeakers(
+Result<std::vector<SpeakerConfig>, Error> CiliumBgpSpeakers(
     const Cluster& c, const std::vector<RenderedFile>& files) {
   auto objects = Objects(files, FileKind::kManifest);
   if (!objects) return Fail(objects.error());
@@ -293,4 +302,4 @@ Result<std::vector<SpeakerConfig>, std::string> CiliumBgpSpeakers(
   return out;
 }
 
-}  // namespace bgpdemo::core::lab
+}  // namespace bgpdemo::core

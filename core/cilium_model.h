@@ -1,0 +1,107 @@
+// A model of Kubernetes and Cilium's agent, for both providers: what the API server would
+// hold after `kubectl apply` of a cluster's rendered files, and what Cilium's BGP control
+// plane would configure on each node from it. The lab builds its node speakers from it (it
+// never runs Kubernetes, but reads the very files the kind provider applies, so that a
+// mistake in them shows up in the lab too); the kind provider reads the real nodes and
+// services into a Cluster and asks it which nodes speak BGP and what they advertise.
+//
+//   rendered files --ApplyManifests--> Cluster (nodes, services with LB IPs, pods' labels)
+//   Cluster + BGP resources --CiliumBgpSpeakers--> one SpeakerConfig per selected node
+//
+// Understood: apps/v1 Deployment and v1 Service (nginx.yaml), CiliumLoadBalancerIPPool
+// (cidrs or blocks), the node annotation merge patch, cilium.io/v2alpha1
+// CiliumBGPPeeringPolicy (BGPv1) and the BGPv2 CiliumBGPClusterConfig, CiliumBGPPeerConfig
+// and CiliumBGPAdvertisement. Selectors: matchLabels only (what bgpdemo renders).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/result.h"
+#include "core/render.h"
+
+namespace bgpdemo::core {
+
+// A node's BGP speaker as Cilium's agent would configure the GoBGP inside it from the
+// rendered BGP resources (a v1 CiliumBGPPeeringPolicy, or the BGPv2 CiliumBGPClusterConfig,
+// CiliumBGPPeerConfig and CiliumBGPAdvertisement): its AS, router id, the route server as
+// neighbor with the resource's timers, and the prefixes it advertises (the node's pod CIDR
+// with exportPodCIDR, the LoadBalancer IPs of the services the selector matches). In the
+// lab two implementations run it: the engine itself (core/lab/engine_speaker.h) and a real
+// `gobgpd` (core/lab/gobgpd.h).
+struct SpeakerNeighbor {
+  std::string address;  // IPv4, the route server's address on the node's network
+  std::uint32_t peer_as = 0;
+  std::uint16_t hold_time = 90;
+  std::uint16_t keepalive = 30;
+  std::uint16_t connect_retry = 120;
+  bool graceful_restart = false;
+  std::uint16_t restart_time = 120;  // seconds, when graceful_restart
+  friend bool operator==(const SpeakerNeighbor&, const SpeakerNeighbor&) = default;
+};
+
+struct SpeakerConfig {
+  std::string node;     // "cilium-worker"; also the hostname sent in the FQDN capability
+  std::string netns;    // the lab: the node's network namespace, where the speaker runs
+  std::string address;  // the node's IPv4 address: router id and source of the sessions
+  std::uint32_t local_as = 0;
+  // Cilium's agent listens on the port of the node annotation
+  // (cilium.io/bgp-virtual-router.<asn>="local-port=179") and dials out as well.
+  std::uint16_t listen_port = 179;
+  std::vector<SpeakerNeighbor> neighbors;
+  std::vector<std::string> prefixes;  // "10.241.1.0/24", "10.21.0.1/32"
+  friend bool operator==(const SpeakerConfig&, const SpeakerConfig&) = default;
+};
+
+using Labels = std::map<std::string, std::string>;
+
+// A Kubernetes node as the API server holds it.
+struct Node {
+  std::string name;
+  std::string netns;     // the lab: the node's network namespace; empty on kind
+  std::string address;   // InternalIP
+  std::string pod_cidr;  // spec.podCIDR, a /24
+  Labels labels;
+  Labels annotations;
+};
+
+// A LoadBalancer Service.
+struct Service {
+  std::string name;
+  Labels labels;      // what a BGP service selector matches
+  Labels selector;    // which pods back it
+  std::string lb_ip;  // status.loadBalancer.ingress[0].ip; empty until a pool assigns one
+  std::uint16_t port = 80;
+};
+
+// One cluster's objects that the BGP control plane reads.
+struct Cluster {
+  std::string name;
+  std::vector<Node> nodes;
+  std::vector<Service> services;
+  std::uint64_t replicas = 0;  // of the nginx Deployment
+  Labels pod_labels;           // its pod template's labels
+};
+
+// Reads the cluster's nginx.yaml, lb-ippool.yaml and node annotations among `files` (the
+// RenderedFiles of this cluster) into `c`: the Deployment's replicas and pod labels, each
+// LoadBalancer Service with the first free address of the pool (as Cilium's LB IPAM
+// hands them out: the first usable address of the first block), and the annotations on
+// every node. Errors (kInput) name the file and what is wrong.
+Result<void, Error> ApplyManifests(Cluster& c, const std::vector<RenderedFile>& files);
+
+// What Cilium's BGP control plane would run on each node the BGP resources select: the
+// local AS, the node's address as router id, each neighbor with its timers and graceful
+// restart, the listen port from the node annotation (BGPv1; 179 under BGPv2), and the
+// prefixes: the node's pod CIDR when exported, and the LB IP of every Service the
+// selector matches. Nodes that no resource selects get no speaker. Errors: kInput.
+Result<std::vector<SpeakerConfig>, Error> CiliumBgpSpeakers(const Cluster& c,
+                                                            const std::vector<RenderedFile>& files);
+
+// Whether every label of `selector` is in `labels` (matchLabels).
+bool Matches(const Labels& selector, const Labels& labels);
+
+}  // namespace bgpdemo::core

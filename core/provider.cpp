@@ -1,0 +1,32 @@
+// The provider interface's defaults: the optional capabilities a provider may not have.
+#include "core/provider.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+namespace bgpdemo::core {
+
+std::string DefaultStateDir() {
+  if (const char* env = std::getenv("BGPDEMO_STATE_DIR"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  return "/run/bgpdemo/demo";
+}
+
+std::string_view ToString(SpeakerAction action) {
+  return action == SpeakerAction::kStop ? "stop" : "start";
+}
+
+Result<Report, Error> Demo::Speaker(const std::string& node, SpeakerAction action) const {
+  (void)node;
+  (void)action;
+  return Fail(Error::Usage(fmt::format(
+      "the {} provider's node speakers are not bgpdemo's to stop or start", provider())));
+}
+
+Result<int, Error> Provider::RunDaemon() const {
+  return Fail(Error::Usage(fmt::format("the {} provider runs no daemon", name())));
+}
+
+}  // namespace bgpdemo::core
