@@ -109,14 +109,13 @@ int UpKind(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   auto r = core::kind::KindUp(*text, ko, Printer(o, out, "up"));
   if (!r) {
     if (o.output == "json") {
-      out << json{{"event", "up"}, {"ok", false}, {"error", r.error()}}.dump() << '\n';
+      out << json{{"event", "up"}, {"ok", false}, {"error", r.error().message()}}.dump() << '\n';
     }
     fmt::print(err,
                "bgpdemo up: {}\nWhat was created is recorded in {}: `bgpdemo up` again resumes "
                "from here; `bgpdemo down` removes it.\n",
                r.error(), dir);
-    return r.error().find("missing or unusable tools") != std::string::npos ? kExitEnvironment
-                                                                            : kExitFailed;
+    return r.error().kind() == ErrorKind::kEnvironment ? kExitEnvironment : kExitFailed;
   }
   if (o.output == "json") {
     out << json{{"event", "up"}, {"ok", true}, {"seconds", r->seconds}, {"resumed", r->resumed},

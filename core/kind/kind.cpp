@@ -10,6 +10,7 @@
 #include <future>
 
 #include "core/kind/internal.h"
+#include "core/kind/tool_output.h"
 #include "core/lab/cluster.h"
 #include "core/lab/state.h"
 #include "core/render.h"
@@ -19,14 +20,12 @@ namespace bgpdemo::core::kind {
 namespace {
 
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 using detail::Context;
 using detail::ParseJson;
 using detail::ScenarioOf;
 
-}  // namespace
-
-Result<void, std::string> WriteKindState(const std::string& dir, const KindState& s) {
+// The state file's text, written atomically.
+Result<void, std::string> WriteStateFile(const std::string& dir, const KindState& s) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Fail(fmt::format("{}: cannot create the state folder: {}", dir, ec.message()));
@@ -44,11 +43,18 @@ Result<void, std::string> WriteKindState(const std::string& dir, const KindState
   return lab::WriteFileAtomic(dir + "/state.json", j.dump(2) + "\n", 0600);
 }
 
-Result<KindState, std::string> ReadKindState(const std::string& dir) {
+}  // namespace
+
+Result<void, Error> WriteKindState(const std::string& dir, const KindState& s) {
+  if (auto r = WriteStateFile(dir, s); !r) return Fail(Error::Environment(std::move(r).error()));
+  return {};
+}
+
+Result<KindState, Error> ReadKindState(const std::string& dir) {
   std::ifstream f(dir + "/state.json");
   if (!f) return Fail(fmt::format("no demo is up (no state in {}); start one with `bgpdemo up`", dir));
   json j = json::parse(f, nullptr, false);
-  if (j.is_discarded()) return Fail(fmt::format("{}/state.json: not JSON", dir));
+  if (j.is_discarded()) return Fail(Error::Input(fmt::format("{}/state.json: not JSON", dir)));
   try {
     KindState s;
     s.provider = j.value("provider", "kind");
@@ -67,31 +73,32 @@ Result<KindState, std::string> ReadKindState(const std::string& dir) {
     s.steps_done = j.value("steps_done", std::vector<std::string>{});
     return s;
   } catch (const json::exception& e) {
-    return Fail(fmt::format("{}/state.json: {}", dir, e.what()));
+    return Fail(Error::Input(fmt::format("{}/state.json: {}", dir, e.what())));
   }
 }
 
-Result<std::string, std::string> ProviderOf(const std::string& state_dir) {
+Result<std::string, Error> ProviderOf(const std::string& state_dir) {
   std::ifstream f(state_dir + "/state.json");
   if (!f) {
     return Fail(fmt::format("no demo is up (no state in {}); start one with `bgpdemo up`", state_dir));
   }
   json j = json::parse(f, nullptr, false);
-  if (j.is_discarded()) return Fail(fmt::format("{}/state.json: not JSON", state_dir));
+  if (j.is_discarded()) return Fail(Error::Input(fmt::format("{}/state.json: not JSON", state_dir)));
   return j.value("provider", "lab");
 }
 
-Result<KindDemo, std::string> KindDemo::Open(const std::string& state_dir,
-                                             std::map<std::string, std::string> env) {
+Result<KindDemo, Error> KindDemo::Open(const std::string& state_dir,
+                                       std::map<std::string, std::string> env,
+                                       CommandRunner& runner) {
   auto st = ReadKindState(state_dir);
   if (!st) return Fail(st.error());
   auto s = ScenarioOf(*st);
   if (!s) return Fail(s.error());
-  return KindDemo(state_dir, std::move(*st), std::move(*s), std::move(env));
+  return KindDemo(state_dir, std::move(*st), std::move(*s), std::move(env), runner);
 }
 
 Result<Topology, std::string> KindDemo::GetTopology() const {
-  const ToolRun run{env_, std::chrono::seconds(30)};
+  const ToolRun run{env_, std::chrono::seconds(30), runner_};
   RenderOptions ro;
   ro.router_addresses = state_.router_addresses;
   auto files = Render(scenario_, ro);
@@ -101,9 +108,9 @@ Result<Topology, std::string> KindDemo::GetTopology() const {
   for (const auto& c : scenario_.clusters) {
     const auto ctx = Context(c.name);
     auto nodes = RunTool({"kubectl", "--context", ctx, "get", "nodes", "-o", "json"}, run, "");
-    if (!nodes) return Fail(nodes.error());
+    if (!nodes) return Fail(nodes.error().message());
     auto nj = ParseJson(*nodes, "kubectl get nodes");
-    if (!nj) return Fail(nj.error());
+    if (!nj) return Fail(nj.error().message());
     lab::Cluster k;
     k.name = c.name;
     for (const auto& item : nj->value("items", json::array())) {
@@ -137,10 +144,7 @@ Result<Topology, std::string> KindDemo::GetTopology() const {
       if (!out) continue;
       auto sj = ParseJson(*out, "kubectl get service");
       if (!sj) continue;
-      const auto ingress = sj->value("status", json::object())
-                               .value("loadBalancer", json::object())
-                               .value("ingress", json::array());
-      if (!ingress.empty()) svc.lb_ip = ingress[0].value("ip", "");
+      svc.lb_ip = ServiceLoadBalancerIp(*sj);
     }
     auto speakers = lab::CiliumBgpSpeakers(k, mine);
     if (!speakers) return Fail(speakers.error());
@@ -164,9 +168,9 @@ Result<Topology, std::string> KindDemo::GetTopology() const {
       selector += (selector.empty() ? "" : ",") + key + "=" + value;
     }
     auto pods = RunTool({"kubectl", "--context", ctx, "get", "pods", "-l", selector, "-o", "json"}, run, "");
-    if (!pods) return Fail(pods.error());
+    if (!pods) return Fail(pods.error().message());
     auto pj = ParseJson(*pods, "kubectl get pods");
-    if (!pj) return Fail(pj.error());
+    if (!pj) return Fail(pj.error().message());
     for (const auto& item : pj->value("items", json::array())) {
       t.pods.push_back({c.name, item.value("metadata", json::object()).value("name", ""),
                         item.value("spec", json::object()).value("nodeName", ""),
@@ -209,12 +213,14 @@ std::map<std::string, nlohmann::json> PeersFromCilium(const nlohmann::json& cili
 }
 
 Observed KindDemo::Observe() const {
-  const ToolRun run{env_, std::chrono::seconds(20)};
+  const ToolRun run{env_, std::chrono::seconds(20), runner_};
   const auto& router = scenario_.router.name;
   auto exec_json = [&](std::vector<std::string> argv, const std::string& what) -> Result<json, std::string> {
     auto out = RunTool(argv, run, "");
-    if (!out) return Fail(out.error());
-    return ParseJson(*out, what);
+    if (!out) return Fail(out.error().message());
+    auto j = ParseJson(*out, what);
+    if (!j) return Fail(j.error().message());
+    return std::move(*j);
   };
   auto peers = std::async(std::launch::async, [&] {
     return exec_json({"docker", "exec", router, "bgpdemo", "router", "peers", "-o", "json"},
@@ -226,7 +232,7 @@ Observed KindDemo::Observe() const {
   });
   auto kernel = std::async(std::launch::async, [&]() -> Result<std::vector<KernelRoute>, std::string> {
     auto out = RunTool({"docker", "exec", router, "ip", "-j", "route", "show", "proto", "197"}, run, "");
-    if (!out) return Fail(out.error());
+    if (!out) return Fail(out.error().message());
     return ParseIpRouteJson(out->empty() ? "[]" : *out);
   });
   std::vector<std::pair<std::string, std::future<Result<json, std::string>>>> clusters;
@@ -255,7 +261,7 @@ Observed KindDemo::Observe() const {
   return o;
 }
 
-Result<HttpResult, std::string> ParseCurl(const std::string& out, double seconds) {
+Result<HttpResult, Error> ParseCurl(const std::string& out, double seconds) {
   const auto nl = out.rfind('\n');
   const auto code_text = nl == std::string::npos ? out : out.substr(nl + 1);
   int code = 0;
@@ -279,17 +285,19 @@ Result<HttpResult, std::string> KindDemo::Probe(const std::string& from, const s
     argv = {"kubectl", "--context", Context(from.substr(0, slash)), "exec", from.substr(slash + 1), "--"};
   }
   argv.insert(argv.end(), {"curl", "-s", "-m", "2", "-w", "\n%{http_code}", url});
-  const auto t0 = Clock::now();
-  auto r = RunProcess(argv, {.timeout = std::chrono::seconds(20), .env_add = env_});
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  if (!r) return Fail(r.error());
+  const auto t0 = runner_->Now();
+  auto r = runner_->Run(argv, {.timeout = std::chrono::seconds(20), .env_add = env_});
+  const double seconds = std::chrono::duration<double>(runner_->Now() - t0).count();
+  if (!r) return Fail(r.error().message());
   if (r->exit_code != 0) {
     return Fail(fmt::format("curl {} from {} exited with {}{}", url, from, r->exit_code,
                             r->exit_code == 28 ? " (timed out after 2 s)"
                             : r->exit_code == 7 ? " (connection refused)"
                                                 : ""));
   }
-  return ParseCurl(r->out, seconds);
+  auto reply = ParseCurl(r->out, seconds);
+  if (!reply) return Fail(reply.error().message());
+  return std::move(*reply);
 }
 
 }  // namespace bgpdemo::core::kind
