@@ -83,7 +83,9 @@ Result<std::string, Error> ProviderOf(const std::string& state_dir) {
     return Fail(fmt::format("no demo is up (no state in {}); start one with `bgpdemo up`", state_dir));
   }
   json j = json::parse(f, nullptr, false);
-  if (j.is_discarded()) return Fail(Error::Input(fmt::format("{}/state.json: not JSON", state_dir)));
+  if (j.is_discarded()) {
+    return Fail(Error::Input(fmt::format("{}/state.json: not JSON", state_dir)));
+  }
   return j.value("provider", "lab");
 }
 

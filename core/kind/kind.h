@@ -115,8 +115,8 @@ class KindDemo : public Demo {
                                         std::uint16_t port) const override;
 
  private:
-  KindDemo(std::string dir, KindState state, Scenario scenario, std::map<std::string, std::string> env,
-           CommandRunner& runner)
+  KindDemo(std::string dir, KindState state, Scenario scenario,
+           std::map<std::string, std::string> env, CommandRunner& runner)
       : dir_(std::move(dir)), state_(std::move(state)), scenario_(std::move(scenario)),
         env_(std::move(env)), runner_(&runner) {}
   std::string dir_;
