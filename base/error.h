@@ -80,12 +80,6 @@ class Error {
     return std::move(*this);
   }
 
-  // Transitional, for code that still returns string errors (core/kind until it returns
-  // Error): `return Fail(e)` there passes the message up and drops the kind. Explicit, so
-  // no Error becomes a string by accident; remove it once nothing above the engine returns
-  // Result<T, std::string> from an Error.
-  explicit operator std::string() const { return message_; }
-
   bool operator==(const Error&) const = default;
 
  private:

@@ -13,7 +13,9 @@ Result<void, Error> WriteFileAtomic(const std::string& path, const std::string& 
                                     unsigned mode) {
   const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Fail(fmt::format("{}: cannot create: {}", tmp, std::strerror(errno)));
+  if (fd < 0)
+    return Fail(
+        Error::Environment(fmt::format("{}: cannot create: {}", tmp, std::strerror(errno))));
   std::size_t done = 0;
   while (done < text.size()) {
     const auto n = ::write(fd, text.data() + done, text.size() - done);
@@ -22,7 +24,7 @@ Result<void, Error> WriteFileAtomic(const std::string& path, const std::string& 
       const int e = errno;
       ::close(fd);
       ::unlink(tmp.c_str());
-      return Fail(fmt::format("{}: cannot write: {}", tmp, std::strerror(e)));
+      return Fail(Error::Environment(fmt::format("{}: cannot write: {}", tmp, std::strerror(e))));
     }
     done += static_cast<std::size_t>(n);
   }
@@ -30,7 +32,8 @@ Result<void, Error> WriteFileAtomic(const std::string& path, const std::string& 
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int e = errno;
     ::unlink(tmp.c_str());
-    return Fail(fmt::format("{}: cannot rename into place: {}", path, std::strerror(e)));
+    return Fail(Error::Environment(
+        fmt::format("{}: cannot rename into place: {}", path, std::strerror(e))));
   }
   return {};
 }

@@ -498,6 +498,23 @@ std::string ShellQuote(const std::vector<std::string>& argv) {
   return out;
 }
 
+namespace {
+
+// The last `count` non-blank lines of stderr, or of stdout when stderr is blank.
+std::vector<std::string> TailLines(const ProcessResult& result, std::size_t count) {
+  const std::string& text =
+      result.err.find_first_not_of(" \t\r\n") != std::string::npos ? result.err : result.out;
+  std::vector<std::string> lines;
+  std::stringstream ss(text);
+  for (std::string line; std::getline(ss, line);) {
+    if (line.find_first_not_of(" \t\r") != std::string::npos) lines.push_back(line);
+  }
+  if (lines.size() > count) lines.erase(lines.begin(), lines.end() - static_cast<long>(count));
+  return lines;
+}
+
+}  // namespace
+
 std::string FormatFailure(const std::vector<std::string>& argv, const ProcessResult& result,
                           std::size_t stderr_lines) {
   std::string head;
@@ -509,18 +526,15 @@ std::string FormatFailure(const std::vector<std::string>& argv, const ProcessRes
   } else {
     head = fmt::format("`{}` exited with {}", ShellQuote(argv), result.exit_code);
   }
-  const std::string& text =
-      result.err.find_first_not_of(" \t\r\n") != std::string::npos ? result.err : result.out;
-  std::vector<std::string> lines;
-  std::stringstream ss(text);
-  for (std::string line; std::getline(ss, line);) {
-    if (line.find_first_not_of(" \t\r") != std::string::npos) lines.push_back(line);
-  }
+  const auto lines = TailLines(result, stderr_lines);
   if (lines.empty()) return head;
   head += ":";
-  const std::size_t first = lines.size() > stderr_lines ? lines.size() - stderr_lines : 0;
-  for (std::size_t i = first; i < lines.size(); ++i) head += "\n  " + lines[i];
+  for (const auto& line : lines) head += "\n  " + line;
   return head;
+}
+
+std::string OutputTail(const ProcessResult& result, std::size_t lines) {
+  return fmt::format("{}", fmt::join(TailLines(result, lines), "\n"));
 }
 
 }  // namespace bgpdemo::core

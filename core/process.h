@@ -85,4 +85,8 @@ std::string ShellQuote(const std::vector<std::string>& argv);
 std::string FormatFailure(const std::vector<std::string>& argv, const ProcessResult& result,
                           std::size_t stderr_lines = 10);
 
+// The last `lines` non-blank lines of stderr, or of stdout when stderr is blank, joined by
+// '\n': what FormatFailure quotes, for an error value (CommandFailure::stderr_tail).
+std::string OutputTail(const ProcessResult& result, std::size_t lines = 10);
+
 }  // namespace bgpdemo::core

@@ -1,5 +1,4 @@
-// Helpers shared by the kind provider's files (core/kind/kind.cpp, kind_up.cpp); not for
-// other code.
+// Helpers shared by the kind provider's files (core/kind/*.cpp); not for other code.
 #pragma once
 
 #include <fmt/format.h>
@@ -7,6 +6,7 @@
 
 #include <string>
 
+#include "base/error.h"
 #include "base/result.h"
 #include "core/kind/kind.h"
 #include "core/scenario.h"
@@ -19,7 +19,8 @@ inline std::string Context(const std::string& cluster) { return "kind-" + cluste
 // Where up writes the rendered files, inside the state folder.
 inline std::string FilesDir(const std::string& dir) { return dir + "/files"; }
 
-inline Result<nlohmann::json, std::string> ParseJson(const std::string& text, const std::string& what) {
+// A tool's stdout as JSON; an error (kFailed) quoting its start when it is not JSON.
+inline Result<nlohmann::json, Error> ParseJson(const std::string& text, const std::string& what) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) {
     return Fail(fmt::format("{} printed no JSON: {:?}", what, text.substr(0, 120)));
@@ -28,7 +29,7 @@ inline Result<nlohmann::json, std::string> ParseJson(const std::string& text, co
 }
 
 // The scenario up started with, with the subnets Docker gave the networks it left open.
-inline Result<Scenario, std::string> ScenarioOf(const KindState& st) {
+inline Result<Scenario, Error> ScenarioOf(const KindState& st) {
   auto s = ParseScenario(st.scenario.text, st.scenario.source, st.scenario.name);
   if (!s) return Fail(s.error());
   for (auto& n : s->networks) {

@@ -2,55 +2,62 @@
 #include "core/kind/kind.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <nlohmann/json.hpp>
 
 #include "core/cilium_model.h"
 #include "core/files.h"
 #include "core/kind/internal.h"
+#include "core/kind/tool_output.h"
 #include "core/render.h"
 
 namespace bgpdemo::core::kind {
 
 namespace {
 
-using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 using detail::Context;
 using detail::ParseJson;
 using detail::ScenarioOf;
+using nlohmann::json;
 
 }  // namespace
 
-Result<void, std::string> WriteKindState(const std::string& dir, const KindState& s) {
+Result<void, Error> WriteKindState(const std::string& dir, const KindState& s) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Fail(fmt::format("{}: cannot create the state folder: {}", dir, ec.message()));
-  const json j = {{"provider", s.provider},
-                  {"scenario", {{"name", s.scenario.name}, {"source", s.scenario.source},
-                                {"text", s.scenario.text}}},
-                  {"started_at", s.started_at},
-                  {"router_image", s.router_image},
-                  {"created", {{"networks", s.networks}, {"clusters", s.clusters},
-                               {"router_container", s.router_container},
-                               {"image_built", s.image_built}}},
-                  {"subnets", s.subnets},
-                  {"router_addresses", s.router_addresses},
-                  {"steps_done", s.steps_done}};
+  if (ec) {
+    return Fail(Error::Environment(
+        fmt::format("{}: cannot create the state folder: {}", dir, ec.message())));
+  }
+  const json j = {
+      {"provider", s.provider},
+      {"scenario",
+       {{"name", s.scenario.name}, {"source", s.scenario.source}, {"text", s.scenario.text}}},
+      {"started_at", s.started_at},
+      {"router_image", s.router_image},
+      {"created",
+       {{"networks", s.networks},
+        {"clusters", s.clusters},
+        {"router_container", s.router_container},
+        {"image_built", s.image_built}}},
+      {"subnets", s.subnets},
+      {"router_addresses", s.router_addresses},
+      {"steps_done", s.steps_done}};
   auto written = WriteFileAtomic(dir + "/state.json", j.dump(2) + "\n", 0600);
   if (!written) return Fail(written.error());
   return {};
 }
 
-Result<KindState, std::string> ReadKindState(const std::string& dir) {
+Result<KindState, Error> ReadKindState(const std::string& dir) {
   std::ifstream f(dir + "/state.json");
-  if (!f) return Fail(fmt::format("no demo is up (no state in {}); start one with `bgpdemo up`", dir));
+  if (!f)
+    return Fail(fmt::format("no demo is up (no state in {}); start one with `bgpdemo up`", dir));
   json j = json::parse(f, nullptr, false);
-  if (j.is_discarded()) return Fail(fmt::format("{}/state.json: not JSON", dir));
+  if (j.is_discarded()) return Fail(Error::Input(fmt::format("{}/state.json: not JSON", dir)));
   try {
     KindState s;
     s.provider = j.value("provider", "kind");
@@ -69,31 +76,35 @@ Result<KindState, std::string> ReadKindState(const std::string& dir) {
     s.steps_done = j.value("steps_done", std::vector<std::string>{});
     return s;
   } catch (const json::exception& e) {
-    return Fail(fmt::format("{}/state.json: {}", dir, e.what()));
+    return Fail(Error::Input(fmt::format("{}/state.json: {}", dir, e.what())));
   }
 }
 
-Result<std::string, std::string> ProviderOf(const std::string& state_dir) {
+Result<std::string, Error> ProviderOf(const std::string& state_dir) {
   std::ifstream f(state_dir + "/state.json");
   if (!f) {
-    return Fail(fmt::format("no demo is up (no state in {}); start one with `bgpdemo up`", state_dir));
+    return Fail(
+        fmt::format("no demo is up (no state in {}); start one with `bgpdemo up`", state_dir));
   }
   json j = json::parse(f, nullptr, false);
-  if (j.is_discarded()) return Fail(fmt::format("{}/state.json: not JSON", state_dir));
+  if (j.is_discarded()) {
+    return Fail(Error::Input(fmt::format("{}/state.json: not JSON", state_dir)));
+  }
   return j.value("provider", "lab");
 }
 
-Result<KindDemo, std::string> KindDemo::Open(const std::string& state_dir,
-                                             std::map<std::string, std::string> env) {
+Result<KindDemo, Error> KindDemo::Open(const std::string& state_dir,
+                                       std::map<std::string, std::string> env,
+                                       CommandRunner& runner) {
   auto st = ReadKindState(state_dir);
   if (!st) return Fail(st.error());
   auto s = ScenarioOf(*st);
   if (!s) return Fail(s.error());
-  return KindDemo(state_dir, std::move(*st), std::move(*s), std::move(env));
+  return KindDemo(state_dir, std::move(*st), std::move(*s), std::move(env), runner);
 }
 
-Result<Topology, std::string> KindDemo::GetTopology() const {
-  const ToolRun run{env_, std::chrono::seconds(30)};
+Result<Topology, Error> KindDemo::GetTopology() const {
+  const ToolRun run{env_, std::chrono::seconds(30), runner_};
   RenderOptions ro;
   ro.router_addresses = state_.router_addresses;
   auto files = Render(scenario_, ro);
@@ -134,15 +145,13 @@ Result<Topology, std::string> KindDemo::GetTopology() const {
     // The services with their real addresses, not the pool's first one.
     if (auto r = ApplyManifests(k, mine); !r) return Fail(r.error());
     for (auto& svc : k.services) {
-      auto out = RunTool({"kubectl", "--context", ctx, "get", "service", svc.name, "-o", "json"}, run, "");
+      auto out =
+          RunTool({"kubectl", "--context", ctx, "get", "service", svc.name, "-o", "json"}, run, "");
       svc.lb_ip.clear();
       if (!out) continue;
       auto sj = ParseJson(*out, "kubectl get service");
       if (!sj) continue;
-      const auto ingress = sj->value("status", json::object())
-                               .value("loadBalancer", json::object())
-                               .value("ingress", json::array());
-      if (!ingress.empty()) svc.lb_ip = ingress[0].value("ip", "");
+      svc.lb_ip = ServiceLoadBalancerIp(*sj);
     }
     auto speakers = CiliumBgpSpeakers(k, mine);
     if (!speakers) return Fail(speakers.error());
@@ -155,7 +164,8 @@ Result<Topology, std::string> KindDemo::GetTopology() const {
       if (svc.lb_ip.empty()) continue;
       Topology::LoadBalancer lb{c.name, svc.name, svc.lb_ip, {}};
       for (const auto& sp : *speakers) {
-        if (std::find(sp.prefixes.begin(), sp.prefixes.end(), svc.lb_ip + "/32") != sp.prefixes.end()) {
+        if (std::find(sp.prefixes.begin(), sp.prefixes.end(), svc.lb_ip + "/32") !=
+            sp.prefixes.end()) {
           lb.nodes.push_back(sp.node);
         }
       }
@@ -165,10 +175,11 @@ Result<Topology, std::string> KindDemo::GetTopology() const {
     for (const auto& [key, value] : c.nginx.labels) {
       selector += (selector.empty() ? "" : ",") + key + "=" + value;
     }
-    auto pods = RunTool({"kubectl", "--context", ctx, "get", "pods", "-l", selector, "-o", "json"}, run, "");
-    if (!pods) return Fail(pods.error());
+    auto pods = RunTool({"kubectl", "--context", ctx, "get", "pods", "-l", selector, "-o", "json"},
+                        run, "");
+    if (!pods) return Fail(pods.error().message());
     auto pj = ParseJson(*pods, "kubectl get pods");
-    if (!pj) return Fail(pj.error());
+    if (!pj) return Fail(pj.error().message());
     for (const auto& item : pj->value("items", json::array())) {
       t.pods.push_back({c.name, item.value("metadata", json::object()).value("name", ""),
                         item.value("spec", json::object()).value("nodeName", ""),
@@ -197,13 +208,14 @@ std::map<std::string, nlohmann::json> PeersFromCilium(const nlohmann::json& cili
           colon != std::string::npos && address.find('.') != std::string::npos) {
         address.resize(colon);
       }
-      list.push_back({{"address", address},
-                      {"local_asn", p.value("local-asn", 0)},
-                      {"peer_asn", p.value("peer-asn", 0)},
-                      {"state", p.value("session-state", "unknown")},
-                      {"uptime_seconds", p.value("uptime-nanoseconds", std::int64_t{0}) / 1000000000},
-                      {"families", fams},
-                      {"last_error", ""}});
+      list.push_back(
+          {{"address", address},
+           {"local_asn", p.value("local-asn", 0)},
+           {"peer_asn", p.value("peer-asn", 0)},
+           {"state", p.value("session-state", "unknown")},
+           {"uptime_seconds", p.value("uptime-nanoseconds", std::int64_t{0}) / 1000000000},
+           {"families", fams},
+           {"last_error", ""}});
     }
     out[node] = std::move(list);
   }
@@ -211,12 +223,15 @@ std::map<std::string, nlohmann::json> PeersFromCilium(const nlohmann::json& cili
 }
 
 Observed KindDemo::Observe() const {
-  const ToolRun run{env_, std::chrono::seconds(20)};
+  const ToolRun run{env_, std::chrono::seconds(20), runner_};
   const auto& router = scenario_.router.name;
-  auto exec_json = [&](std::vector<std::string> argv, const std::string& what) -> Result<json, std::string> {
+  auto exec_json = [&](std::vector<std::string> argv,
+                       const std::string& what) -> Result<json, std::string> {
     auto out = RunTool(argv, run, "");
-    if (!out) return Fail(out.error());
-    return ParseJson(*out, what);
+    if (!out) return Fail(out.error().message());
+    auto j = ParseJson(*out, what);
+    if (!j) return Fail(j.error().message());
+    return std::move(*j);
   };
   auto peers = std::async(std::launch::async, [&] {
     return exec_json({"docker", "exec", router, "bgpdemo", "router", "peers", "-o", "json"},
@@ -226,17 +241,20 @@ Observed KindDemo::Observe() const {
     return exec_json({"docker", "exec", router, "bgpdemo", "router", "routes", "-o", "json"},
                      "bgpdemo router routes");
   });
-  auto kernel = std::async(std::launch::async, [&]() -> Result<std::vector<KernelRoute>, std::string> {
-    auto out = RunTool({"docker", "exec", router, "ip", "-j", "route", "show", "proto", "197"}, run, "");
-    if (!out) return Fail(out.error());
-    return ParseIpRouteJson(out->empty() ? "[]" : *out);
-  });
+  auto kernel =
+      std::async(std::launch::async, [&]() -> Result<std::vector<KernelRoute>, std::string> {
+        auto out = RunTool({"docker", "exec", router, "ip", "-j", "route", "show", "proto", "197"},
+                           run, "");
+        if (!out) return Fail(out.error().message());
+        return ParseIpRouteJson(out->empty() ? "[]" : *out);
+      });
   std::vector<std::pair<std::string, std::future<Result<json, std::string>>>> clusters;
   for (const auto& c : scenario_.clusters) {
-    clusters.emplace_back(c.name, std::async(std::launch::async, [&, c] {
-      return exec_json({"cilium", "bgp", "peers", "-o", "json", "--context", Context(c.name)},
-                       "cilium bgp peers");
-    }));
+    clusters.emplace_back(
+        c.name, std::async(std::launch::async, [&, c] {
+          return exec_json({"cilium", "bgp", "peers", "-o", "json", "--context", Context(c.name)},
+                           "cilium bgp peers");
+        }));
   }
   Observed o;
   o.router_peers = peers.get();
@@ -252,12 +270,13 @@ Observed KindDemo::Observe() const {
       }
       continue;
     }
-    for (auto& [node, list] : PeersFromCilium(*r)) o.node_peers.insert_or_assign(node, std::move(list));
+    for (auto& [node, list] : PeersFromCilium(*r))
+      o.node_peers.insert_or_assign(node, std::move(list));
   }
   return o;
 }
 
-Result<HttpResult, std::string> ParseCurl(const std::string& out, double seconds) {
+Result<HttpResult, Error> ParseCurl(const std::string& out, double seconds) {
   const auto nl = out.rfind('\n');
   const auto code_text = nl == std::string::npos ? out : out.substr(nl + 1);
   int code = 0;
@@ -269,8 +288,8 @@ Result<HttpResult, std::string> ParseCurl(const std::string& out, double seconds
   return HttpResult{code, nl == std::string::npos ? "" : out.substr(0, nl), seconds};
 }
 
-Result<HttpResult, std::string> KindDemo::Probe(const std::string& from, const std::string& ip,
-                                                std::uint16_t port) const {
+Result<HttpResult, Error> KindDemo::Probe(const std::string& from, const std::string& ip,
+                                          std::uint16_t port) const {
   const auto url = fmt::format("http://{}:{}/", ip, port);
   std::vector<std::string> argv;
   if (from == "router") {
@@ -278,20 +297,23 @@ Result<HttpResult, std::string> KindDemo::Probe(const std::string& from, const s
   } else {
     const auto slash = from.find('/');
     if (slash == std::string::npos) return Fail(fmt::format("no pod {} in this demo", from));
-    argv = {"kubectl", "--context", Context(from.substr(0, slash)), "exec", from.substr(slash + 1), "--"};
+    argv = {"kubectl", "--context", Context(from.substr(0, slash)), "exec", from.substr(slash + 1),
+            "--"};
   }
   argv.insert(argv.end(), {"curl", "-s", "-m", "2", "-w", "\n%{http_code}", url});
-  const auto t0 = Clock::now();
-  auto r = RunProcess(argv, {.timeout = std::chrono::seconds(20), .env_add = env_});
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const auto t0 = runner_->Now();
+  auto r = runner_->Run(argv, {.timeout = std::chrono::seconds(20), .env_add = env_});
+  const double seconds = std::chrono::duration<double>(runner_->Now() - t0).count();
   if (!r) return Fail(r.error());
   if (r->exit_code != 0) {
     return Fail(fmt::format("curl {} from {} exited with {}{}", url, from, r->exit_code,
-                            r->exit_code == 28 ? " (timed out after 2 s)"
+                            r->exit_code == 28  ? " (timed out after 2 s)"
                             : r->exit_code == 7 ? " (connection refused)"
                                                 : ""));
   }
-  return ParseCurl(r->out, seconds);
+  auto reply = ParseCurl(r->out, seconds);
+  if (!reply) return Fail(reply.error());
+  return std::move(*reply);
 }
 
 }  // namespace bgpdemo::core::kind

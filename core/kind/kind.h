@@ -21,7 +21,14 @@
 //
 // Every step checks what exists before it acts, so `up` again resumes after a failure;
 // what it created is recorded in the state file as soon as it exists, so `down` removes
-// exactly that, and nothing else.
+// exactly that, and nothing else. Every program runs through the CommandRunner the caller
+// gives (core/command_runner.h; the real one by default), and the steps' decisions are in
+// core/kind/decisions.h and tool_output.h; tests/core/kind/ runs the steps on a FakeRunner.
+// A failed program is an Error of kind kCommand (argv, exit code, stderr tail) whose
+// message is what users see: the command, its exit code, its last lines and a hint.
+//
+// Files: kind.cpp (the state, KindDemo), kind_up.cpp (KindUp and the Kubernetes steps),
+// up_steps.cpp (what the steps share, and the Docker steps), kind_down.cpp (KindDown).
 #pragma once
 
 #include <chrono>
@@ -29,7 +36,9 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "base/result.h"
+#include "core/command_runner.h"
 #include "core/demo.h"
 #include "core/kind/tools.h"
 #include "core/scenario.h"
@@ -55,10 +64,10 @@ struct KindState {
   std::vector<std::string> steps_done;
 };
 
-Result<void, std::string> WriteKindState(const std::string& dir, const KindState& s);
-Result<KindState, std::string> ReadKindState(const std::string& dir);
+Result<void, Error> WriteKindState(const std::string& dir, const KindState& s);
+Result<KindState, Error> ReadKindState(const std::string& dir);
 // "lab", "kind", or an error when there is no state.
-Result<std::string, std::string> ProviderOf(const std::string& state_dir);
+Result<std::string, Error> ProviderOf(const std::string& state_dir);
 
 struct KindUpOptions {
   std::string state_dir;
@@ -68,6 +77,7 @@ struct KindUpOptions {
   std::string version;         // of this bgpdemo, for the image tag
   std::chrono::seconds timeout{300};  // for each wait (LB IP, sessions)
   std::map<std::string, std::string> env;  // added to every tool's environment
+  CommandRunner* runner = &DefaultRunner();  // runs every tool; not owned, never null
 };
 
 struct KindUpResult {
@@ -76,40 +86,45 @@ struct KindUpResult {
   std::size_t sessions = 0;
 };
 
-Result<KindUpResult, std::string> KindUp(const ScenarioText& scenario, const KindUpOptions& o,
-                                         const StepSink& on_step);
+Result<KindUpResult, Error> KindUp(const ScenarioText& scenario, const KindUpOptions& o,
+                                   const StepSink& on_step);
 
 struct KindDownReport {
   bool had_state = false;
   std::vector<std::string> removed;  // "cluster cilium", "network kind2", ...
 };
-Result<KindDownReport, std::string> KindDown(const std::string& state_dir,
-                                             const std::map<std::string, std::string>& env,
-                                             const StepSink& on_step);
+Result<KindDownReport, Error> KindDown(const std::string& state_dir,
+                                       const std::map<std::string, std::string>& env,
+                                       const StepSink& on_step,
+                                       CommandRunner& runner = DefaultRunner());
 
 // A running kind demo; KindProvider (core/kind/kind_provider.h) puts it behind core::Demo.
 class KindDemo {
  public:
-  static Result<KindDemo, std::string> Open(const std::string& state_dir,
-                                            std::map<std::string, std::string> env = {});
+  // `runner` runs every tool and must outlive the KindDemo.
+  static Result<KindDemo, Error> Open(const std::string& state_dir,
+                                      std::map<std::string, std::string> env = {},
+                                      CommandRunner& runner = DefaultRunner());
   const KindState& state() const { return state_; }
   // The route server's container: the scenario's router name.
   const std::string& Router() const { return scenario_.router.name; }
 
   std::string provider() const { return "kind"; }
-  Result<Topology, std::string> GetTopology() const;
+  Result<Topology, Error> GetTopology() const;
   Observed Observe() const;
-  Result<HttpResult, std::string> Probe(const std::string& from, const std::string& ip,
-                                        std::uint16_t port) const;
+  Result<HttpResult, Error> Probe(const std::string& from, const std::string& ip,
+                                  std::uint16_t port) const;
 
  private:
-  KindDemo(std::string dir, KindState state, Scenario scenario, std::map<std::string, std::string> env)
+  KindDemo(std::string dir, KindState state, Scenario scenario,
+           std::map<std::string, std::string> env, CommandRunner& runner)
       : dir_(std::move(dir)), state_(std::move(state)), scenario_(std::move(scenario)),
-        env_(std::move(env)) {}
+        env_(std::move(env)), runner_(&runner) {}
   std::string dir_;
   KindState state_;
   Scenario scenario_;
   std::map<std::string, std::string> env_;
+  CommandRunner* runner_;  // not owned
 };
 
 // `cilium bgp peers -o json` (node -> [peer]) -> node -> peers in the engine's peer JSON
@@ -117,6 +132,6 @@ class KindDemo {
 std::map<std::string, nlohmann::json> PeersFromCilium(const nlohmann::json& cilium);
 
 // `curl -s -m S -w '\n%{http_code}' URL` output -> the reply.
-Result<HttpResult, std::string> ParseCurl(const std::string& out, double seconds);
+Result<HttpResult, Error> ParseCurl(const std::string& out, double seconds);
 
 }  // namespace bgpdemo::core::kind

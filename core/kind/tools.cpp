@@ -66,18 +66,19 @@ bool VersionAtLeast(const std::string& version, const std::string& minimum) {
   return parts(version) >= parts(minimum);
 }
 
-std::vector<ToolStatus> CheckTools(const std::map<std::string, std::string>& env) {
+std::vector<ToolStatus> CheckTools(const std::map<std::string, std::string>& env,
+                                   CommandRunner& runner) {
   std::vector<ToolStatus> out;
   for (const auto& s : Specs()) {
-    ToolStatus t{s.name, FindProgram(s.name), "", s.minimum, false, "", s.install};
+    ToolStatus t{s.name, runner.Find(s.name), "", s.minimum, false, "", s.install};
     if (t.path.empty()) {
       t.problem = "not found in PATH";
       out.push_back(std::move(t));
       continue;
     }
-    auto r = RunProcess(s.version_argv, {.timeout = std::chrono::seconds(15), .env_add = env});
+    auto r = runner.Run(s.version_argv, {.timeout = std::chrono::seconds(15), .env_add = env});
     if (!r) {
-      t.problem = r.error();
+      t.problem = r.error().message();
     } else if (r->exit_code != 0) {
       t.problem = t.name == "docker"
                       ? "the Docker daemon does not answer (is it running, and may you use it?)"
@@ -107,11 +108,16 @@ std::string ToolFailure(const std::vector<std::string>& argv, const ProcessResul
   return s;
 }
 
-Result<std::string, std::string> RunTool(const std::vector<std::string>& argv, const ToolRun& run,
-                                         const std::string& hint) {
-  auto r = RunProcess(argv, {.timeout = run.timeout, .env_add = run.env});
-  if (!r) return Fail(fmt::format("{}{}", r.error(), hint.empty() ? "" : "\n  hint: " + hint));
-  if (r->exit_code != 0) return Fail(ToolFailure(argv, *r, hint));
+Error ToolError(const std::vector<std::string>& argv, const ProcessResult& r,
+                const std::string& hint) {
+  return CommandError(argv, r, ToolFailure(argv, r, hint), 8);
+}
+
+Result<std::string, Error> RunTool(const std::vector<std::string>& argv, const ToolRun& run,
+                                   const std::string& hint) {
+  auto r = run.runner->Run(argv, {.timeout = run.timeout, .env_add = run.env});
+  if (!r) return Fail(std::move(r).error().Append(hint.empty() ? "" : "\n  hint: " + hint));
+  if (r->exit_code != 0 || r->timed_out) return Fail(ToolError(argv, *r, hint));
   return std::move(r->out);
 }
 

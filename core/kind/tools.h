@@ -1,7 +1,8 @@
 // The external tools the kind provider drives (docker, kind, helm, kubectl, cilium-cli):
 // finding them with their versions (preflight, `bgpdemo doctor`), and running them with
 // errors that say what failed: the command line, its exit code, the end of its stderr and
-// a hint (DESIGN.md "Failure and bad input").
+// a hint (DESIGN.md "Failure and bad input"). Every program runs through a CommandRunner
+// (core/command_runner.h): the real one unless the caller gives another.
 #pragma once
 
 #include <chrono>
@@ -10,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "base/result.h"
+#include "core/command_runner.h"
 #include "core/process.h"
 
 namespace bgpdemo::core::kind {
@@ -26,7 +29,8 @@ struct ToolStatus {
 };
 
 // Every tool's status, in the order above; docker also needs its daemon to answer.
-std::vector<ToolStatus> CheckTools(const std::map<std::string, std::string>& env = {});
+std::vector<ToolStatus> CheckTools(const std::map<std::string, std::string>& env = {},
+                                   CommandRunner& runner = DefaultRunner());
 
 // Whether version text "v1.2.3" (or "1.2.3", "v0.20.0 go1.20") is at least `minimum`.
 bool VersionAtLeast(const std::string& version, const std::string& minimum);
@@ -37,13 +41,18 @@ bool VersionAtLeast(const std::string& version, const std::string& minimum);
 //   hint: <hint>
 std::string ToolFailure(const std::vector<std::string>& argv, const ProcessResult& r,
                         const std::string& hint);
+// The same as an Error of kind kCommand, with the argv, exit code and stderr tail.
+Error ToolError(const std::vector<std::string>& argv, const ProcessResult& r,
+                const std::string& hint);
 
-// Runs a tool; a non-zero exit is an error carrying ToolFailure(..., hint).
+// Runs a tool and returns its stdout; a non-zero exit or a timeout is ToolError(..., hint),
+// a tool that could not start an Error of kind kEnvironment with the hint.
 struct ToolRun {
   std::map<std::string, std::string> env;  // added to ours (DOCKER_HOST, KUBECONFIG, ...)
   std::chrono::milliseconds timeout{std::chrono::minutes(15)};
+  CommandRunner* runner = &DefaultRunner();  // not owned; never null
 };
-Result<std::string, std::string> RunTool(const std::vector<std::string>& argv, const ToolRun& run,
-                                         const std::string& hint);
+Result<std::string, Error> RunTool(const std::vector<std::string>& argv, const ToolRun& run,
+                                   const std::string& hint);
 
 }  // namespace bgpdemo::core::kind

@@ -35,10 +35,10 @@ bool ValidName(const std::string& name) {
 }
 
 // Runs `ip args...`; the error is the command and what ip said.
-Result<void, std::string> Ip(std::vector<std::string> args) {
+Result<void, std::string> Ip(CommandRunner& runner, std::vector<std::string> args) {
   args.insert(args.begin(), "ip");
-  auto r = RunProcess(args, {.timeout = kIpTimeout});
-  if (!r) return Fail(r.error());
+  auto r = runner.Run(args, {.timeout = kIpTimeout});
+  if (!r) return Fail(r.error().message());
   if (r->exit_code != 0) return Fail(FormatFailure(args, *r, 5));
   return {};
 }
@@ -77,7 +77,7 @@ Result<R, std::string> InNetns(const std::string& netns, F&& fn) {
 
 }  // namespace
 
-Result<void, std::string> CreateNetns(const std::string& name) {
+Result<void, std::string> CreateNetns(const std::string& name, CommandRunner& runner) {
   if (!ValidName(name)) {
     return Fail(
         fmt::format("\"{}\" is not a namespace name: use letters, digits, '-', '_' and "
@@ -85,11 +85,12 @@ Result<void, std::string> CreateNetns(const std::string& name) {
                     name));
   }
   if (NetnsExists(name)) return Fail(fmt::format("network namespace {} exists already", name));
-  if (auto r = Ip({"netns", "add", name}); !r) return r;
-  return Ip({"-n", name, "link", "set", "lo", "up"});
+  if (auto r = Ip(runner, {"netns", "add", name}); !r) return r;
+  return Ip(runner, {"-n", name, "link", "set", "lo", "up"});
 }
 
-Result<void, std::string> DeleteNetns(const std::string& name, std::chrono::milliseconds grace) {
+Result<void, std::string> DeleteNetns(const std::string& name, std::chrono::milliseconds grace,
+                                      CommandRunner& runner) {
   if (!ValidName(name)) return Fail(fmt::format("\"{}\" is not a namespace name", name));
   if (!NetnsExists(name)) return {};
   auto pids = NetnsPids(name);
@@ -107,7 +108,7 @@ Result<void, std::string> DeleteNetns(const std::string& name, std::chrono::mill
   }
   // Processes that came in meanwhile (a daemon's fresh child) get no grace.
   for (pid_t pid : NetnsPids(name)) (void)StopProcess(pid, std::chrono::milliseconds(0));
-  if (auto r = Ip({"netns", "del", name}); !r && NetnsExists(name)) return r;
+  if (auto r = Ip(runner, {"netns", "del", name}); !r && NetnsExists(name)) return r;
   return {};
 }
 
@@ -152,7 +153,8 @@ std::vector<pid_t> NetnsPids(const std::string& name) {
 }
 
 Result<void, std::string> IpBatch(const std::string& netns,
-                                  const std::vector<std::string>& commands) {
+                                  const std::vector<std::string>& commands,
+                                  CommandRunner& runner) {
   std::vector<std::string> argv{"ip"};
   if (!netns.empty()) argv.insert(argv.end(), {"-n", netns});
   argv.insert(argv.end(), {"-batch", "-"});
@@ -166,8 +168,8 @@ Result<void, std::string> IpBatch(const std::string& netns,
     input += '\n';
   }
   if (commands.empty()) return {};
-  auto r = RunProcess(argv, {.stdin_text = input, .timeout = kIpTimeout});
-  if (!r) return Fail(r.error());
+  auto r = runner.Run(argv, {.stdin_text = input, .timeout = kIpTimeout});
+  if (!r) return Fail(r.error().message());
   if (r->exit_code == 0 && !r->timed_out) return {};
   if (r->timed_out) return Fail(FormatFailure(argv, *r));
   // ip prints its message, then "Command failed -:N" (N counts lines from 1).

@@ -30,20 +30,23 @@
 
 #include "base/check.h"
 #include "base/result.h"
+#include "core/command_runner.h"
 
 namespace bgpdemo::core::lab {
 
 // `ip netns add name`, then its loopback up (daemons' APIs listen on 127.0.0.1). An error
 // when it exists already or the name is not a valid one (letters, digits, '-', '_', '.',
-// at most 64 characters).
-Result<void, std::string> CreateNetns(const std::string& name);
+// at most 64 characters). The `ip` commands run through `runner`, as in every function here.
+Result<void, std::string> CreateNetns(const std::string& name,
+                                      CommandRunner& runner = DefaultRunner());
 
 // Stops every process in the namespace (SIGTERM, up to `grace`, then SIGKILL; never this
 // process), then `ip netns del name`. A namespace that does not exist is success. Links in
 // it go with it (and so do the peers of its veths); threads of this process still inside
 // it (a NetnsThread) keep it alive, unnamed, until they leave.
 Result<void, std::string> DeleteNetns(const std::string& name,
-                                      std::chrono::milliseconds grace = std::chrono::seconds(1));
+                                      std::chrono::milliseconds grace = std::chrono::seconds(1),
+                                      CommandRunner& runner = DefaultRunner());
 
 bool NetnsExists(const std::string& name);
 
@@ -61,7 +64,8 @@ std::vector<pid_t> NetnsPids(const std::string& name);
 //   ip -n bgpd1-r -batch: line 3 `link set nope up` failed: Cannot find device "nope"
 // A command holding a newline is refused before anything runs.
 Result<void, std::string> IpBatch(const std::string& netns,
-                                  const std::vector<std::string>& commands);
+                                  const std::vector<std::string>& commands,
+                                  CommandRunner& runner = DefaultRunner());
 
 // Writes value to /proc/sys/<key> inside the namespace (empty: ours); key in sysctl's
 // notation ("net.ipv4.ip_forward", "net.ipv4.conf.all.rp_filter").

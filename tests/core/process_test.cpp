@@ -150,6 +150,18 @@ TEST_CASE("process: ShellQuote and FormatFailure") {
   CHECK(FormatFailure({"ip"}, r) == "`ip` exited with 1");
 }
 
+TEST_CASE("process: OutputTail is the last non-blank lines FormatFailure quotes") {
+  ProcessResult r;
+  r.err = "line1\nline2\n\n  \nline3\n";
+  r.out = "ignored while stderr has text\n";
+  CHECK(OutputTail(r, 2) == "line2\nline3");
+  CHECK(OutputTail(r) == "line1\nline2\nline3");
+  r.err = " \n";
+  CHECK(OutputTail(r) == "ignored while stderr has text");
+  r.out = "";
+  CHECK(OutputTail(r).empty());
+}
+
 TEST_CASE("process: SpawnDetached logs to a file, StopProcess stops and reaps it") {
   TempPath log;
   auto pid = SpawnDetached({"sh", "-c", "echo hello; echo to-stderr >&2; exec sleep 30"},

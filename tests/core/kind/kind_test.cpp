@@ -1,6 +1,7 @@
 // The kind provider's pure parts: cilium-cli's peers JSON and curl's output read into the
-// shapes verify uses, version checks, failure messages, and the state file. The provider's
-// steps run end to end in tests/kind/kind_e2e_test.py (Docker, root).
+// shapes verify uses, version checks, failure messages, and the state file. The steps run on
+// a FakeRunner in kind_up_test.cpp, kind_resume_test.cpp and kind_down_test.cpp, and end to
+// end in tests/kind/kind_e2e_test.py (Docker, root).
 #include "core/kind/kind.h"
 
 #include <doctest/doctest.h>
@@ -63,15 +64,20 @@ TEST_CASE("kind tools: versions compare by number, whatever the tool prints arou
 }
 
 TEST_CASE("kind tools: a failed tool says the command, its exit code, its stderr and a hint") {
-  auto r = RunTool({"sh", "-c", "echo 'ERROR: failed to create cluster' >&2; exit 3"}, {},
-                   "kind needs its node image");
+  const std::vector<std::string> argv{"sh", "-c", "echo 'ERROR: failed to create cluster' >&2; exit 3"};
+  auto r = RunTool(argv, {}, "kind needs its node image");
   REQUIRE_FALSE(r);
-  CHECK(r.error().find("exited with 3") != std::string::npos);
-  CHECK(r.error().find("ERROR: failed to create cluster") != std::string::npos);
-  CHECK(r.error().find("hint: kind needs its node image") != std::string::npos);
+  CHECK(r.error().kind() == ErrorKind::kCommand);
+  CHECK(r.error().message() ==
+        "`sh -c 'echo '\\''ERROR: failed to create cluster'\\'' >&2; exit 3'` exited with 3:\n"
+        "  ERROR: failed to create cluster\n"
+        "  hint: kind needs its node image");
+  REQUIRE(r.error().command());
+  CHECK(*r.error().command() == CommandFailure{argv, 3, false, "ERROR: failed to create cluster"});
   auto missing = RunTool({"no-such-tool-bgpdemo"}, {}, "install it");
   REQUIRE_FALSE(missing);
-  CHECK(missing.error().find("not found in PATH") != std::string::npos);
+  CHECK(missing.error().kind() == ErrorKind::kEnvironment);
+  CHECK(missing.error().message() == "no-such-tool-bgpdemo: not found in PATH\n  hint: install it");
   auto ok = RunTool({"sh", "-c", "echo $BGPDEMO_X"}, {{{"BGPDEMO_X", "set"}}}, "");
   REQUIRE(ok);
   CHECK(*ok == "set\n");

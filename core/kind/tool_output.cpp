@@ -1,0 +1,80 @@
+#include "core/kind/tool_output.h"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "core/kind/internal.h"
+
+namespace bgpdemo::core::kind {
+
+using nlohmann::json;
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream lines(text);
+  for (std::string l; std::getline(lines, l);) {
+    if (!l.empty()) out.push_back(l);
+  }
+  return out;
+}
+
+Result<std::string, Error> NetworkIpv4Subnet(const std::string& inspect_out,
+                                             const std::string& network) {
+  auto j = detail::ParseJson(inspect_out, "docker network inspect");
+  if (!j) return Fail(j.error());
+  if (!j->is_array() || j->empty() || !(*j)[0].is_object()) {
+    return Fail(fmt::format("docker network inspect {} printed no network", network));
+  }
+  std::string subnet;
+  const json ipam = (*j)[0].value("IPAM", json::object());
+  for (const auto& c : ipam.value("Config", json::array())) {
+    if (!c.is_object()) continue;
+    const auto s = c.value("Subnet", "");
+    if (!s.empty() && s.find(':') == std::string::npos) subnet = s;
+  }
+  if (subnet.empty()) return Fail(fmt::format("Docker network {} has no IPv4 subnet", network));
+  return subnet;
+}
+
+Result<ContainerInfo, Error> ParseContainerInspect(const std::string& inspect_out) {
+  auto j = detail::ParseJson(inspect_out, "docker inspect");
+  if (!j) return Fail(j.error());
+  if (!j->is_array() || j->empty() || !(*j)[0].is_object()) {
+    return Fail(
+        fmt::format("docker inspect printed no container: {:?}", inspect_out.substr(0, 120)));
+  }
+  const json& c = (*j)[0];
+  ContainerInfo info;
+  const json labels = c.value("Config", json::object()).value("Labels", json::object());
+  info.owned = labels.is_object() && labels.value("io.bgpdemo.owner", "") == "bgpdemo";
+  info.running = c.value("State", json::object()).value("Running", false);
+  const json networks =
+      c.value("NetworkSettings", json::object()).value("Networks", json::object());
+  if (networks.is_object()) {
+    for (const auto& [name, n] : networks.items()) {
+      info.addresses[name] = n.is_object() ? n.value("IPAddress", "") : "";
+    }
+  }
+  return info;
+}
+
+std::string ServiceLoadBalancerIp(const json& service) {
+  if (!service.is_object()) return "";
+  const auto ingress = service.value("status", json::object())
+                           .value("loadBalancer", json::object())
+                           .value("ingress", json::array());
+  if (!ingress.is_array() || ingress.empty() || !ingress[0].is_object()) return "";
+  return ingress[0].value("ip", "");
+}
+
+bool DockerSaysNoSuchContainer(const ProcessResult& result) {
+  return result.err.find("No such container") != std::string::npos;
+}
+
+bool DockerSaysNoSuchNetwork(const ProcessResult& result) {
+  return result.err.find("not found") != std::string::npos ||
+         result.err.find("No such network") != std::string::npos;
+}
+
+}  // namespace bgpdemo::core::kind

@@ -1,0 +1,45 @@
+// What the kind provider's tools print, read into values where it enters (STYLE.md "Parse
+// once, at the edge"): `kind get clusters|nodes`, `docker network inspect`, `docker
+// container inspect`, `kubectl get service -o json`, and Docker's "no such object" answer.
+// Pure functions; tests/core/kind/tool_output_test.cpp feeds them the tools' real output.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/result.h"
+#include "core/process.h"
+
+namespace bgpdemo::core::kind {
+
+// The non-empty lines of `kind get clusters` or `kind get nodes` (kind says "No kind
+// clusters found." on stderr, so none is an empty stdout).
+std::vector<std::string> Lines(const std::string& text);
+
+// The IPv4 subnet of `docker network inspect NAME` output (a one-element array); an error
+// when it is not that JSON or the network has no IPv4 subnet.
+Result<std::string, Error> NetworkIpv4Subnet(const std::string& inspect_out,
+                                             const std::string& network);
+
+// A container as `docker container inspect NAME` describes it.
+struct ContainerInfo {
+  bool owned = false;    // labelled io.bgpdemo.owner=bgpdemo: bgpdemo made it
+  bool running = false;  // State.Running
+  std::map<std::string, std::string> addresses;  // network -> IPv4 (empty: none yet)
+};
+Result<ContainerInfo, Error> ParseContainerInspect(const std::string& inspect_out);
+
+// status.loadBalancer.ingress[0].ip of a Service (`kubectl get service -o json`); empty
+// while it has none.
+std::string ServiceLoadBalancerIp(const nlohmann::json& service);
+
+// Whether a failed `docker rm -f NAME` says there is no such container, and a failed
+// `docker network rm NAME` that there is no such network ("network kind not found", "No
+// such network"): for down, that one is done.
+bool DockerSaysNoSuchContainer(const ProcessResult& result);
+bool DockerSaysNoSuchNetwork(const ProcessResult& result);
+
+}  // namespace bgpdemo::core::kind

@@ -1,0 +1,207 @@
+// The steps of `kind up` on the Docker side (core/kind/up_steps.h). Each asks what exists
+// before it acts and records what it creates in the state before creating it, so that a
+// failure leaves nothing that `up` again cannot resume from or `down` cannot remove.
+#include "core/kind/up_steps.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <future>
+#include <utility>
+
+#include "core/kind/decisions.h"
+#include "core/kind/internal.h"
+#include "core/kind/tool_output.h"
+
+namespace bgpdemo::core::kind::detail {
+
+Result<void, Error> UpSteps::Save() {
+  return WriteKindState(o_.state_dir, st_);
+}
+
+Result<std::string, Error> UpSteps::Tool(const std::vector<std::string>& argv,
+                                         const std::string& hint,
+                                         std::map<std::string, std::string> extra,
+                                         std::chrono::milliseconds timeout) {
+  ToolRun run{o_.env, timeout, o_.runner};
+  for (auto& [k, v] : extra) run.env[k] = v;
+  return RunTool(argv, run, hint);
+}
+
+Result<ProcessResult, Error> UpSteps::Ask(const std::vector<std::string>& argv) {
+  return o_.runner->Run(argv, {.env_add = o_.env});
+}
+
+Result<std::string, Error> UpSteps::Preflight() {
+  return PreflightVerdict(CheckTools(o_.env, *o_.runner));
+}
+
+Result<std::string, Error> UpSteps::Networks() {
+  std::vector<std::string> made, reused;
+  for (auto& n : s_.networks) {
+    const std::vector<std::string> inspect_argv{"docker", "network", "inspect", n.name};
+    auto inspect = Ask(inspect_argv);
+    if (!inspect) return Fail(inspect.error());
+    if (inspect->exit_code != 0) {
+      // Recorded before it exists: a create that fails half-way is still removed by down.
+      const bool recorded = RecordCreated(st_.networks, n.name);
+      if (auto s = Save(); !s) return Fail(s.error());
+      auto r = Tool(NetworkCreateArgv(n),
+                    "another Docker network may use the subnet: docker network ls; change the "
+                    "scenario's subnet or remove that network");
+      if (!r) {
+        if (recorded) st_.networks.pop_back();
+        (void)Save();
+        return Fail(r.error());
+      }
+      made.push_back(n.name);
+      inspect = Ask(inspect_argv);
+      if (!inspect) return Fail(inspect.error());
+      if (inspect->exit_code != 0) {
+        return Fail(
+            CommandError(inspect_argv, *inspect, "docker network inspect " + n.name + " failed"));
+      }
+    } else {
+      reused.push_back(n.name);
+    }
+    auto subnet = NetworkIpv4Subnet(inspect->out, n.name);
+    if (!subnet) return Fail(subnet.error());
+    if (auto ok = CheckSubnet(n.name, *subnet, n.subnet); !ok) return Fail(ok.error());
+    n.subnet = *subnet;
+    st_.subnets[n.name] = *subnet;
+  }
+  if (auto s = Save(); !s) return Fail(s.error());
+  return fmt::format("created [{}], existing [{}]", fmt::join(made, ", "), fmt::join(reused, ", "));
+}
+
+Result<std::string, Error> UpSteps::Clusters(const RenderResult& files) {
+  auto listed = Tool({"kind", "get", "clusters"}, "");
+  if (!listed) return Fail(listed.error());
+  const auto plan = PlanClusters(s_.clusters, Lines(*listed));
+  std::vector<std::future<Result<std::string, Error>>> jobs;
+  for (const auto& c : s_.clusters) {
+    if (std::find(plan.create.begin(), plan.create.end(), c.name) == plan.create.end()) continue;
+    RecordCreated(st_.clusters, c.name);  // kind removes a cluster it failed to create
+    const auto config = WrittenPath(files, c.name, FileKind::kKindConfig);
+    jobs.push_back(std::async(std::launch::async, [this, c, config] {
+      return Tool({"kind", "create", "cluster", "--name", c.name, "--config", config},
+                  "kind needs its node image (kindest/node) and a working Docker; `kind create "
+                  "cluster` alone shows the same error",
+                  {{"KIND_EXPERIMENTAL_DOCKER_NETWORK", c.network}});
+    }));
+  }
+  // Saved while the clusters are being made: an interrupted up still knows them.
+  auto saved = Save();
+  std::vector<Error> errors;
+  for (auto& j : jobs) {
+    if (auto r = j.get(); !r) errors.push_back(std::move(r).error());
+  }
+  if (!saved) return Fail(saved.error());
+  if (!errors.empty()) return Fail(JoinErrors(std::move(errors)));
+  return fmt::format("created [{}], existing [{}]", fmt::join(plan.create, ", "),
+                     fmt::join(plan.existing, ", "));
+}
+
+Result<std::string, Error> UpSteps::Image() {
+  st_.router_image = RouterImage(o_.router_image, o_.version);
+  const std::vector<std::string> inspect_argv{"docker", "image", "inspect", st_.router_image};
+  auto inspect = Ask(inspect_argv);
+  if (!inspect) return Fail(inspect.error());
+  if (inspect->exit_code == 0) return fmt::format("{} is there", st_.router_image);
+  if (!o_.router_image.empty()) {
+    return Fail(CommandError(
+        inspect_argv, *inspect,
+        fmt::format("--router-image {}: no such image here; build or load it first (docker "
+                    "images), or leave the flag out to build it",
+                    o_.router_image)));
+  }
+  const auto dockerfile = o_.dockerfile_dir + "/Dockerfile";
+  if (!std::filesystem::exists(dockerfile)) {
+    return Fail(Error::Input(
+        fmt::format("no Dockerfile at {} to build {} from; give --dockerfile-dir (the bgpdemo "
+                    "repository) or --router-image",
+                    dockerfile, st_.router_image)));
+  }
+  // --force-rm: the classic builder keeps a failed step's container otherwise.
+  auto r = Tool({"docker", "build", "--force-rm", "-t", st_.router_image, "--build-arg",
+                 "BASE_IMAGE=" + o_.base_image, "-f", dockerfile, o_.dockerfile_dir},
+                fmt::format("the build needs the base image {} and Debian's package archive; "
+                            "`docker build {}` alone shows the same error",
+                            o_.base_image, o_.dockerfile_dir),
+                {}, std::chrono::minutes(60));
+  if (!r) return Fail(r.error());
+  st_.image_built = true;
+  if (auto s = Save(); !s) return Fail(s.error());
+  return fmt::format("{} built from {}", st_.router_image, dockerfile);
+}
+
+Result<std::string, Error> UpSteps::Router(const RenderResult& files) {
+  (void)files;
+  const auto& name = s_.router.name;
+  auto inspect = Ask({"docker", "container", "inspect", name});
+  if (!inspect) return Fail(inspect.error());
+  if (inspect->exit_code == 0) {
+    auto c = ParseContainerInspect(inspect->out);
+    if (!c) return Fail(c.error());
+    if (!c->owned) {
+      return Fail(Error::Environment(fmt::format(
+          "a container named {} exists that bgpdemo did not create; remove or rename it", name)));
+    }
+    if (!c->running) {
+      if (auto r = Tool({"docker", "start", name}, ""); !r) return Fail(r.error());
+    }
+  } else {
+    const auto config_dir = std::filesystem::absolute(FilesDir(o_.state_dir) + "/router").string();
+    st_.router_container = true;
+    if (auto s = Save(); !s) return Fail(s.error());
+    auto r = Tool(RouterRunArgv(name, s_.networks.front().name, st_.router_image, config_dir), "");
+    if (!r) return Fail(r.error());
+  }
+  auto read = [&]() -> Result<ContainerInfo, Error> {
+    auto out = Tool({"docker", "container", "inspect", name}, "");
+    if (!out) return Fail(out.error());
+    return ParseContainerInspect(*out);
+  };
+  auto container = read();
+  if (!container) return Fail(container.error());
+  for (const auto& network : NetworksToConnect(s_.networks, *container)) {
+    if (auto r = Tool({"docker", "network", "connect", network, name}, ""); !r) {
+      return Fail(r.error());
+    }
+  }
+  container = read();
+  if (!container) return Fail(container.error());
+  auto addresses = RouterAddresses(name, s_.networks, *container);
+  if (!addresses) return Fail(addresses.error());
+  std::vector<std::string> shown;
+  for (const auto& n : s_.networks) {
+    st_.router_addresses[n.name] = addresses->at(n.name);
+    shown.push_back(fmt::format("{}={}", n.name, addresses->at(n.name)));
+  }
+  if (auto s = Save(); !s) return Fail(s.error());
+  return fmt::format("{} ({}) on {}", name, st_.router_image, fmt::join(shown, ", "));
+}
+
+std::string UpSteps::WrittenPath(const RenderResult& files, const std::string& cluster,
+                                 FileKind kind) {
+  for (const auto& f : files.files) {
+    if (f.cluster == cluster && f.kind == kind) {
+      return std::filesystem::absolute(std::filesystem::path(FilesDir(o_.state_dir)) / f.path)
+          .string();
+    }
+  }
+  return "";
+}
+
+std::string UpSteps::WrittenPathByName(const RenderResult& files, const std::string& cluster,
+                                       const std::string& name) {
+  for (const auto& f : files.files) {
+    if (f.cluster == cluster && std::filesystem::path(f.path).filename() == name) {
+      return std::filesystem::absolute(std::filesystem::path(FilesDir(o_.state_dir)) / f.path)
+          .string();
+    }
+  }
+  return "";
+}
+
+}  // namespace bgpdemo::core::kind::detail

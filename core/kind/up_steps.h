@@ -1,0 +1,59 @@
+// What the steps of `kind up` share (the options, the state, the scenario, running a tool),
+// and the steps on the Docker side: preflight, networks, clusters, image, router
+// (core/kind/kind.h lists them all). For core/kind only: kind_up.cpp adds the Kubernetes
+// steps and runs them in order.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/result.h"
+#include "core/kind/kind.h"
+#include "core/process.h"
+#include "core/render.h"
+#include "core/scenario.h"
+
+namespace bgpdemo::core::kind::detail {
+
+// One `kind up` run: the options, the state (saved after every change: what exists is on
+// disk before the next command runs) and the scenario, all owned by KindUp. The steps run
+// one after the other on KindUp's thread; the jobs some of them run in parallel only call
+// Tool(), which reads the options and nothing else.
+class UpSteps {
+ public:
+  UpSteps(const KindUpOptions& o, KindState& st, Scenario& s) : o_(o), st_(st), s_(s) {}
+
+  Result<void, Error> Save();
+
+  // Runs a tool with the options' environment plus `extra`: its stdout, or the Error users
+  // see (ToolError: the command, its exit code, its last lines and the hint).
+  Result<std::string, Error> Tool(const std::vector<std::string>& argv, const std::string& hint,
+                                  std::map<std::string, std::string> extra = {},
+                                  std::chrono::milliseconds timeout = std::chrono::minutes(15));
+  // Runs a command whose exit code is the answer (`docker network inspect NAME`: 0 when it
+  // exists); an error only when it could not start.
+  Result<ProcessResult, Error> Ask(const std::vector<std::string>& argv);
+
+  // The steps; each returns what it did, for the step's line.
+  Result<std::string, Error> Preflight();
+  Result<std::string, Error> Networks();
+  Result<std::string, Error> Clusters(const RenderResult& files);
+  Result<std::string, Error> Image();
+  Result<std::string, Error> Router(const RenderResult& files);
+
+  // The absolute path of a rendered file under the state folder; empty when none was
+  // rendered.
+  std::string WrittenPath(const RenderResult& files, const std::string& cluster, FileKind kind);
+  std::string WrittenPathByName(const RenderResult& files, const std::string& cluster,
+                                const std::string& name);
+
+ protected:
+  const KindUpOptions& o_;
+  KindState& st_;
+  Scenario& s_;
+};
+
+}  // namespace bgpdemo::core::kind::detail

@@ -1,0 +1,80 @@
+// KindDemo (the running kind demo that verify, peers and routes read) on a FakeRunner: the
+// probe's curl from the router or a pod, and what the router and the nodes say.
+#include <doctest/doctest.h>
+
+#include "core/kind/kind.h"
+#include "tests/core/kind/fake_kind.h"
+
+namespace bgpdemo::core::kind::test {
+namespace {
+
+TEST_CASE("kind demo: Probe runs curl in the router container or in a pod, through the runner") {
+  TempDir dir;
+  KindState s;
+  s.scenario = TestScenario();
+  REQUIRE(WriteKindState(dir.path(), s));
+  FakeRunner f;
+  f.Expect({"docker", "exec", "bgpdemo-router", "curl", "-s", "-m", "2", "-w", "\n%{http_code}",
+            "http://10.22.0.1:80/"})
+      .Prints("nginx pod nginx-7c5ddbdf54-1\n200");
+  f.Expect({"kubectl", "--context", "kind-cilium", "exec", "nginx-7c5ddbdf54-0", "--", "curl", "-s",
+            "-m", "2", "-w", "\n%{http_code}", "http://10.22.0.1:80/"})
+      .Exits(28);
+  auto demo = KindDemo::Open(dir.path(), {{"KUBECONFIG", "/k"}}, f);
+  REQUIRE(demo);
+
+  auto ok = demo->Probe("router", "10.22.0.1", 80);
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  CHECK(ok->body == "nginx pod nginx-7c5ddbdf54-1");
+  auto slow = demo->Probe("cilium/nginx-7c5ddbdf54-0", "10.22.0.1", 80);
+  REQUIRE_FALSE(slow);
+  CHECK(slow.error().message() ==
+        "curl http://10.22.0.1:80/ from cilium/nginx-7c5ddbdf54-0 exited with 28 (timed out "
+        "after 2 s)");
+  CHECK(demo->Probe("nowhere", "10.22.0.1", 80).error().message() == "no pod nowhere in this demo");
+  for (const auto& c : f.Calls()) {
+    CHECK(c.env_add == std::map<std::string, std::string>{{"KUBECONFIG", "/k"}});
+    CHECK(c.timeout == std::chrono::seconds(20));
+  }
+  CHECK(f.Problems().empty());
+}
+
+TEST_CASE(
+    "kind demo: Observe reads the router and every cluster's nodes; a failure is that source's "
+    "error") {
+  TempDir dir;
+  FakeKind w;
+  for (const char* fact : {"cluster cilium", "cluster cilium2"}) w.runner.SetFact(fact);
+  KindState s;
+  s.scenario = TestScenario();
+  REQUIRE(WriteKindState(dir.path(), s));
+  auto demo = KindDemo::Open(dir.path(), {}, w.runner);
+  REQUIRE(demo);
+  const auto o = demo->Observe();
+  REQUIRE(o.router_peers);
+  CHECK(o.router_peers->size() == 6);
+  REQUIRE(o.kernel);
+  CHECK(o.kernel->empty());
+  CHECK(o.node_peers.size() == 6);
+  REQUIRE(o.node_peers.at("cilium2-worker"));
+  CHECK((*o.node_peers.at("cilium2-worker"))[0]["state"] == "established");
+
+  // cilium-cli failing for one cluster: its control plane carries the error.
+  FakeRunner f;
+  f.ExpectPrefix({"docker", "exec"}).Prints("[]").Always();
+  f.Expect({"cilium", "bgp", "peers", "-o", "json", "--context", "kind-cilium"})
+      .Exits(1, "Error: Unable to determine status: cilium not installed\n");
+  f.Expect({"cilium", "bgp", "peers", "-o", "json", "--context", "kind-cilium2"}).Prints("{}");
+  auto other = KindDemo::Open(dir.path(), {}, f);
+  REQUIRE(other);
+  const auto bad = other->Observe();
+  REQUIRE(bad.node_peers.count("cilium-control-plane"));
+  CHECK(bad.node_peers.at("cilium-control-plane").error() ==
+        "`cilium bgp peers -o json --context kind-cilium` exited with 1:\n"
+        "  Error: Unable to determine status: cilium not installed");
+  CHECK(f.Problems().empty());
+}
+
+}  // namespace
+}  // namespace bgpdemo::core::kind::test
