@@ -580,11 +580,11 @@ TEST_CASE("render schema: kind configs use only kind v1alpha4 fields") {
       CHECK(cfg["kind"] == "Cluster");
       CHECK(cfg["apiVersion"] == "kind.x-k8s.io/v1alpha4");
       for (const auto& item : cfg.items()) {
-        const auto key = item.key();
+        const auto& key = item.key();
         CHECK_MESSAGE(cluster_fields.count(key), key);
       }
       for (const auto& item : cfg["networking"].items()) {
-        const auto key = item.key();
+        const auto& key = item.key();
         CHECK_MESSAGE(networking_fields.count(key), key);
       }
       CHECK(std::set<std::string>{"iptables", "ipvs", "nftables", "none"}.count(
@@ -593,7 +593,7 @@ TEST_CASE("render schema: kind configs use only kind v1alpha4 fields") {
       CHECK(cfg["networking"]["podSubnet"].is_string());
       for (const auto& node : cfg["nodes"]) {
         for (const auto& item : node.items()) {
-          const auto key = item.key();
+          const auto& key = item.key();
           CHECK_MESSAGE(node_fields.count(key), key);
         }
         CHECK((node["role"] == "control-plane" || node["role"] == "worker"));
