@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by check-format.sh and check-tidy.sh: which C++ files a change touches.
 #
 #   ResolveBase [BASE]   sets `base` to the commit to compare with: BASE when given, else the

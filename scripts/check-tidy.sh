@@ -44,9 +44,14 @@ else
   ResolveBase "${1:-}"
   mapfile -t changed < <(ChangedCxx)
   declare -A want=()
+  skipped=()
   for f in "${changed[@]}"; do
     if [[ $f == *.cpp ]]; then
-      if printf '%s\n' "${compiled[@]}" | grep -qxF "$f"; then want[$f]=1; fi
+      if printf '%s\n' "${compiled[@]}" | grep -qxF "$f"; then
+        want[$f]=1
+      else
+        skipped+=("$f")  # not in this build (a fuzzer in a g++ tree, say)
+      fi
     elif printf '%s\n' "${compiled[@]}" | grep -qxF "${f%.h}.cpp"; then
       want[${f%.h}.cpp]=1
     else
@@ -54,6 +59,9 @@ else
     fi
   done
   sources=("${!want[@]}")
+  if ((${#skipped[@]} > 0)); then
+    echo "check-tidy: not compiled in $build, left out: ${skipped[*]}"
+  fi
   # Diagnostics in these files only (a file named with no line ranges: all of its lines).
   names=()
   for f in "${changed[@]}"; do names+=("{\"name\":\"$root/$f\"}"); done
