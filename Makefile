@@ -1,28 +1,51 @@
 # bgpdemo: one entry point for people and CI. Every target installs what it needs first.
 #
-#   make test    install deps, build (g++, -Werror) and the ASan/UBSan + fuzz build (clang),
-#                run the unit tests and fuzzers under the sanitizers, then every test
-#   make build   install deps and build bin/bgpdemo
+#   make test    install the test deps, run `make lint`, build (g++, -Werror) and the
+#                ASan/UBSan + fuzz build (clang), run the unit tests and fuzzers under the
+#                sanitizers, then every test
+#   make lint    clang-format and clang-tidy on the C++ changed since the base commit
+#                (scripts/check-format.sh, check-tidy.sh: BGPDEMO_BASE_REF=origin/main to
+#                compare with a branch), no source file over 600 lines (check-size.sh)
+#   make build   install the test deps and build build/bgpdemo with its tests
 #   make bench   build and run the benchmarks (figures only, never pass/fail)
-#   make demo    install deps, build, bring the two-cluster demo up (on the lab provider
-#                where Docker or kind is missing; needs root) and verify it
+#   make demo    install only what the demo needs, build only bgpdemo, bring the
+#                two-cluster demo up (on the lab provider where Docker or kind is missing;
+#                needs root) and verify it
 #   make demo-down  take it down again
+#   make format  clang-format the lines changed since the base commit (not the whole tree)
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build build-asan test test-asan test-main bench demo demo-down clean format
+.PHONY: all deps deps-demo configure build build-asan lint test test-asan test-main bench \
+	demo demo-down clean format
 
 all: build
 
+# Everything: the demo's packages and the test-only ones (daemons, Docker, clang tools).
 deps:
-	bash scripts/setup-deps.sh
+	bash scripts/setup-deps.sh test
 
-build: deps
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Only what building bgpdemo and running the demo need.
+deps-demo:
+	bash scripts/setup-deps.sh demo
+
+# Tests and benchmarks ON explicitly: `make demo` configures the same tree with them OFF.
+configure: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DBGPDEMO_TESTS=ON -DBGPDEMO_BENCH=ON
+
+build: configure
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Format and tidy on the C++ changed since the base commit, sizes on every file. Tidy
+# reads the configured tree's compile_commands.json.
+lint: configure
+	bash scripts/check-format.sh
+	bash scripts/check-size.sh
+	BUILD=$(BUILD) JOBS=$(JOBS) bash scripts/check-tidy.sh
 
 build-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
@@ -39,14 +62,17 @@ test-asan: build-asan
 test-main: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-test: test-asan test-main
+# The lint checks first, so that a failure stops before the long builds; then the tests.
+test: lint test-asan test-main
 
 bench: build
 	$(BUILD)/tests/bgpdemo_bench
 
-# Only the bgpdemo binary: the demo needs no tests built.
-demo: deps
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Only the bgpdemo binary, configured without tests and benchmarks so that none of their
+# packages is needed.
+demo: deps-demo
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DBGPDEMO_TESTS=OFF -DBGPDEMO_BENCH=OFF
 	cmake --build $(BUILD) -j $(JOBS) --target bgpdemo
 	$(BUILD)/bgpdemo up
 	$(BUILD)/bgpdemo verify
@@ -56,7 +82,7 @@ demo-down:
 	$(BUILD)/bgpdemo down
 
 format:
-	clang-format -i $$(git ls-files '*.cpp' '*.h')
+	bash scripts/check-format.sh --fix
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

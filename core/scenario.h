@@ -63,7 +63,7 @@ struct CiliumVersion {
 };
 
 // The supported range: the release lines whose CRDs and Helm charts bgpdemo's tests check
-// the rendered files against (../shared/fixtures/cilium): 1.14 to 1.20.
+// the rendered files against (tests/fixtures/cilium): 1.14 to 1.20.
 inline constexpr int kMinCiliumMinor = 14;
 inline constexpr int kMaxCiliumMinor = 20;
 bool IsSupported(const CiliumVersion& v);

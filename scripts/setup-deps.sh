@@ -1,22 +1,52 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package bgpdemo needs to build and test. Idempotent: a second run
-# installs nothing and makes no network request when everything is already there.
+# Installs the Debian 12 packages bgpdemo needs. Idempotent: a second run installs nothing and
+# makes no network request when everything is already there.
+#
+#   scripts/setup-deps.sh demo   what `make demo` needs: build the bgpdemo binary (configured
+#                                with -DBGPDEMO_TESTS=OFF -DBGPDEMO_BENCH=OFF) and run the
+#                                demo on the lab provider
+#   scripts/setup-deps.sh test   the demo's set and everything the tests, the sanitizer and
+#                                fuzz build, the benchmarks and the lint checks use (the
+#                                default, for `make build`, `make test`, `make lint`)
+#
+# The kind provider also needs Docker, kind, kubectl, helm and cilium-cli on PATH; this
+# script installs none of them (`make demo` runs on the lab provider where they are missing),
+# and the kind provider's preflight names each missing one and where to get it.
 set -euo pipefail
 
-packages=(
-  # build
-  build-essential cmake ninja-build clang lld libclang-rt-dev clang-format
-  # libraries
+demo_packages=(
+  # build the binary
+  build-essential cmake ninja-build pkg-config
+  # the libraries it compiles against and links
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev libboost-dev
-  doctest-dev libbenchmark-dev libkainjow-mustache-dev libvalijson-dev libmnl-dev pkg-config
+  libkainjow-mustache-dev libmnl-dev
+  # run the lab provider: namespaces, bridges, veth pairs, routes
+  iproute2
+)
+
+test_packages=(
+  # the clang build (ASan/UBSan, libFuzzer) and the lint checks (scripts/check-*.sh)
+  clang lld libclang-rt-dev clang-format clang-tidy git
+  # test and benchmark libraries, JSON Schema validation (tests/core/render_schema_test.cpp)
+  doctest-dev libbenchmark-dev libvalijson-dev
   # tests: real peers, captures and the Wireshark cross-check
-  iproute2 gobgpd bird2 frr tshark tcpdump python3
+  gobgpd bird2 frr tshark tcpdump python3
   # tests on a real Docker engine (tests/kind/): a private dockerd 20.10 with the vfs
   # driver, and a debian:bookworm base image made with debootstrap (no registry here).
   # docker.io puts dockerd and its own 20.10 client in /usr/bin; tests/kind/dockerlab.py
   # always runs /usr/bin/docker, whatever newer client is first on PATH.
   docker.io debootstrap
 )
+
+case "${1:-test}" in
+  demo) packages=("${demo_packages[@]}") ;;
+  test) packages=("${demo_packages[@]}" "${test_packages[@]}") ;;
+  *)
+    echo "usage: $0 [demo|test]" >&2
+    exit 2
+    ;;
+esac
+set_name=${1:-test}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -26,12 +56,12 @@ for p in "${packages[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
-  echo "setup-deps: all ${#packages[@]} packages present"
+  echo "setup-deps: all ${#packages[@]} packages of the $set_name set present"
   exit 0
 fi
 
 if [[ $(id -u) -ne 0 ]]; then
-  echo "setup-deps: missing packages: ${missing[*]}" >&2
+  echo "setup-deps: missing packages of the $set_name set: ${missing[*]}" >&2
   echo "setup-deps: run as root, or: sudo apt-get install -y ${missing[*]}" >&2
   exit 1
 fi

@@ -88,7 +88,7 @@ void Connection::OnRead(const boost::system::error_code& ec, std::size_t n) {
     const std::span<const std::uint8_t> rest(in_.data() + off, in_len_ - off);
     auto len = wire::FrameLength(rest, ctx_);
     if (!len) {
-      const wire::Error error = len.error();
+      const wire::Error& error = len.error();
       Finish(&error, "bad message header");
       return;
     }

@@ -1,6 +1,6 @@
 // The `kind` provider: the original demo on real kind clusters, with Docker, Helm, kubectl
 // and cilium-cli driven as processes, and the route server in a container
-// (DESIGN.md "Providers"; ../shared/reference/cilium-and-kind.md).
+// (docs/architecture.md "Providers"; docs/reference/cilium-and-kind.md).
 //
 //   preflight   the five tools and their versions (core/kind/tools.h)
 //   networks    the scenario's Docker networks (bridge, masquerade, attachable), unless

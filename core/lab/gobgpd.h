@@ -1,6 +1,6 @@
 // `--node-speaker gobgpd`: a lab node's BGP speaker as a real gobgpd 3.10 process (GoBGP is
 // the library inside Cilium's agent), configured as Cilium 1.14's BGP Control Plane
-// configures its embedded GoBGP (pkg/bgpv1/gobgp; ../shared/reference/bgp-interop.md §1,
+// configures its embedded GoBGP (pkg/bgpv1/gobgp; docs/reference/bgp-interop.md §1,
 // tests/interop/gobgp_cilium_test.py).
 //
 // Data flow: SpeakerConfig -> GobgpdConfig (TOML) -> <workdir>/gobgpd-<node>.toml ->

@@ -1,9 +1,10 @@
 // Evidence that what `bgpdemo render` writes is what each Cilium version accepts: every
 // rendered Cilium resource validates against the CRD OpenAPI schema of the matching
-// version in ../shared/fixtures/cilium/crds/ (the schema of the manifest's own
-// apiVersion), Helm values validate against the chart's values.schema.json where it has
-// one and use no key the chart does not know, and kind configs use only kind v1alpha4
-// fields. Skips, with a message, when the fixtures folder is missing.
+// version in tests/fixtures/cilium/crds/ (the schema of the manifest's own apiVersion),
+// Helm values validate against the chart's values.schema.json where it has one and use no
+// key the chart does not know, and kind configs use only kind v1alpha4 fields. The
+// fixtures are part of the repository (tests/fixtures/README.md says where each came
+// from): a missing folder fails the tests, it does not skip them.
 //
 // Kubernetes schema extensions, handled minimally (valijson knows JSON Schema only):
 // - unknown fields: kubectl's strict field validation (the default since Kubernetes 1.27)
@@ -45,12 +46,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kFixtures = fs::path(BGPDEMO_SOURCE_DIR) / ".." / "shared" / "fixtures" / "cilium";
+const fs::path kFixtures = fs::path(BGPDEMO_SOURCE_DIR) / "tests" / "fixtures" / "cilium";
 
-bool HaveFixtures() {
-  if (fs::exists(kFixtures / "crds") && fs::exists(kFixtures / "helm")) return true;
-  MESSAGE("skipped: no Cilium fixtures at " << kFixtures.string());
-  return false;
+// The vendored fixtures are checked in, so their absence is a broken tree, not a reason to
+// skip.
+void RequireFixtures() {
+  REQUIRE_MESSAGE(fs::is_directory(kFixtures / "crds"),
+                  "no Cilium CRD fixtures at " << (kFixtures / "crds").string());
+  REQUIRE_MESSAGE(fs::is_directory(kFixtures / "helm"),
+                  "no Cilium Helm fixtures at " << (kFixtures / "helm").string());
 }
 
 // "v1.14.0" -> 1.14.0, "v1.15-branchpoint" -> 1.15.0, "main-1.20.0-dev" -> 1.20.0-dev,
@@ -375,7 +379,7 @@ const std::vector<std::string> kScenarios = {"two-cluster", "two-cluster-v2"};
 }  // namespace
 
 TEST_CASE("render schema: every Cilium resource validates against its version's CRD schema") {
-  if (!HaveFixtures()) return;
+  RequireFixtures();
   int versions = 0;
   for (const auto& dir : SortedEntries(kFixtures / "crds")) {
     if (!fs::is_directory(dir)) continue;
@@ -424,7 +428,7 @@ TEST_CASE("render schema: every Cilium resource validates against its version's 
 }
 
 TEST_CASE("render schema: the checks catch the mistakes they are there for") {
-  if (!HaveFixtures()) return;
+  RequireFixtures();
   const auto v14 = LoadCrds(kFixtures / "crds" / "v1.14.0");
   const auto v17 = LoadCrds(kFixtures / "crds" / "v1.17.0");
   const auto v19 = LoadCrds(kFixtures / "crds" / "v1.19.0");
@@ -477,7 +481,7 @@ TEST_CASE("render schema: the checks catch the mistakes they are there for") {
 }
 
 TEST_CASE("render schema: Helm values validate against values.schema.json, with chart keys only") {
-  if (!HaveFixtures()) return;
+  RequireFixtures();
   const auto helm = kFixtures / "helm";
   const auto v16_values = bgpdemo::test::ReadText((helm / "v1.16.0-values.yaml").string());
   int schemas = 0;
@@ -516,7 +520,7 @@ TEST_CASE("render schema: Helm values validate against values.schema.json, with 
 }
 
 TEST_CASE("render schema: Helm values for 1.14 use only keys of the 1.14.0 chart") {
-  if (!HaveFixtures()) return;
+  RequireFixtures();
   const auto text = bgpdemo::test::ReadText((kFixtures / "helm" / "v1.14.0-values.yaml").string());
   const auto chart = YamlToJson(YAML::Load(text));
   // No values.schema.json before 1.16: every key we set must be in values.yaml, as a key or
@@ -576,11 +580,11 @@ TEST_CASE("render schema: kind configs use only kind v1alpha4 fields") {
       CHECK(cfg["kind"] == "Cluster");
       CHECK(cfg["apiVersion"] == "kind.x-k8s.io/v1alpha4");
       for (const auto& item : cfg.items()) {
-        const auto key = item.key();
+        const auto& key = item.key();
         CHECK_MESSAGE(cluster_fields.count(key), key);
       }
       for (const auto& item : cfg["networking"].items()) {
-        const auto key = item.key();
+        const auto& key = item.key();
         CHECK_MESSAGE(networking_fields.count(key), key);
       }
       CHECK(std::set<std::string>{"iptables", "ipvs", "nftables", "none"}.count(
@@ -589,7 +593,7 @@ TEST_CASE("render schema: kind configs use only kind v1alpha4 fields") {
       CHECK(cfg["networking"]["podSubnet"].is_string());
       for (const auto& node : cfg["nodes"]) {
         for (const auto& item : node.items()) {
-          const auto key = item.key();
+          const auto& key = item.key();
           CHECK_MESSAGE(node_fields.count(key), key);
         }
         CHECK((node["role"] == "control-plane" || node["role"] == "worker"));

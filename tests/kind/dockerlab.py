@@ -2,7 +2,7 @@
 cached image builds, and the check harness of the Docker tests.
 
 No Docker engine runs on a new machine and no registry can be reached (see
-../shared/reference/docker-here.md), but Debian's docker.io 20.10 runs as root with the
+docs/reference/docker-here.md), but Debian's docker.io 20.10 runs as root with the
 vfs storage driver, and debootstrap makes a debian:bookworm base from Debian's archive.
 
 Data flow of a test:

@@ -307,7 +307,7 @@ TEST_CASE("golden: every file decodes clean and re-encodes byte-exact") {
     }
     auto encoded = EncodeMessage(msg, ctx);
     if (!encoded) {
-      const std::string error = encoded.error();
+      const std::string& error = encoded.error();
       CAPTURE(error);
       CHECK(encoded.has_value());
       continue;
