@@ -2,7 +2,7 @@
 //
 //   ts=2026-11-26T01:40:00.123Z level=info event=session_state peer=172.22.0.3 state=established
 //
-// Loggers are passed in, never global (STYLE.md). The codec never logs; a session logs each
+// Loggers are passed in, never global (docs/style.md). The codec never logs; a session logs each
 // state change once. Values with spaces or quotes are quoted. Thread rule: a Logger may be
 // shared by threads; StreamLogger serializes writes.
 #pragma once

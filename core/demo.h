@@ -1,17 +1,16 @@
 // What a running demo is, whichever provider runs it (lab or kind): the topology it was
 // built with, and what its speakers and the router's kernel say now. The verbs `peers`,
 // `routes` and `verify` work on these shapes only, so that their output is the same for
-// every provider (DESIGN.md "Providers").
+// every provider (docs/architecture.md "Providers").
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "base/result.h"

@@ -1,4 +1,4 @@
-// The provider interface: where a demo's topology lives (DESIGN.md "Providers"). The lab
+// The provider interface: where a demo's topology lives (docs/architecture.md "Providers"). The lab
 // (core/lab/lab_provider.h) builds it from network namespaces on this machine; kind
 // (core/kind/kind_provider.h) on real kind clusters. The CLI talks to this interface only,
 // through the registry (core/providers.h), and never asks which provider it has:

@@ -161,9 +161,10 @@ Result<std::map<std::string, NetworkValues>, Error> ResolveNetworks(const Scenar
     if (it == out.end()) {
       std::string names;
       for (const auto& n : s.networks) names += (names.empty() ? "" : ", ") + n.name;
-      return Fail(Error::Usage(fmt::format("{}: scenario {} has no network \"{}\" (its "
-                                           "networks: {})",
-                                           flag, s.name, network, names)));
+      return Fail(
+          Error::Usage(fmt::format("{}: scenario {} has no network \"{}\" (its "
+                                   "networks: {})",
+                                   flag, s.name, network, names)));
     }
     auto ip = IpAddress::Parse(address);
     if (!ip || ip->afi != bgp::wire::Afi::kIpv4) {

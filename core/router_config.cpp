@@ -231,9 +231,8 @@ class Parser : public YamlReader {
 }  // namespace
 
 Result<RouterConfig, std::string> ParseRouterConfig(std::string_view yaml, std::string_view source) {
-  auto config = ParseYaml<RouterConfig>(yaml, source, [&](const YAML::Node& root) {
-    return Parser(source).Parse(root);
-  });
+  auto config = ParseYaml<RouterConfig>(
+      yaml, source, [&](const YAML::Node& root) { return Parser(source).Parse(root); });
   if (!config) return Fail(config.error().message());
   return std::move(*config);
 }

@@ -62,8 +62,7 @@ std::string YamlExceptionMessage(std::string_view source, const YAML::Exception&
   return fmt::format("{}:{}:{}: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg);
 }
 
-Result<std::vector<YAML::Node>, Error> LoadAllYaml(std::string_view text,
-                                                   std::string_view source) {
+Result<std::vector<YAML::Node>, Error> LoadAllYaml(std::string_view text, std::string_view source) {
   try {
     return YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {

@@ -58,11 +58,10 @@ class YamlReader {
 // "source:line:col: ..." (YAML syntax errors included), of kind kInput.
 template <typename T>
 Result<T, Error> ParseYaml(std::string_view text, std::string_view source,
-                                 const std::function<T(const YAML::Node&)>& parse);
+                           const std::function<T(const YAML::Node&)>& parse);
 
 // Every document of a (multi-document) YAML text, or the syntax error (kInput).
-Result<std::vector<YAML::Node>, Error> LoadAllYaml(std::string_view text,
-                                                         std::string_view source);
+Result<std::vector<YAML::Node>, Error> LoadAllYaml(std::string_view text, std::string_view source);
 
 // A YAML node as JSON: quoted scalars are strings; plain scalars are null (~, null, empty),
 // booleans (true/false), integers, floats, or else strings (the YAML 1.2 core schema).

@@ -5,7 +5,7 @@
 //   < {"ok":true,"result":[...]}
 //   < {"ok":false,"error":"unknown command \"peer\"; try peers, routes"}
 //
-// The socket is created mode 0600 (owner only; DESIGN.md "Failure and bad input"); a
+// The socket is created mode 0600 (owner only; docs/architecture.md "Failure and bad input"); a
 // stale socket file left by a killed process is replaced, a live one is an error. Nothing
 // listens on TCP. Threading: runs on the server's io_context thread; the handler is called
 // there too, so it may read the server's state without locks.

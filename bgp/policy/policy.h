@@ -35,7 +35,7 @@
 
 namespace bgpdemo::bgp::policy {
 
-// How a speaker re-advertises routes (DESIGN.md, "Modes").
+// How a speaker re-advertises routes (docs/architecture.md, "Modes").
 enum class Mode : std::uint8_t {
   kRouter,       // the original demo's BIRD: own AS prepended, next hop self
   kRouteServer,  // RFC 7947: AS_PATH, NEXT_HOP and MED passed on untouched

@@ -1,4 +1,5 @@
-// Interned path attribute sets (the "attributes interned" of DESIGN.md, "The BGP engine").
+// Interned path attribute sets (the "attributes interned" of docs/architecture.md, "The BGP
+// engine").
 //
 // A full table from one peer carries a few thousand distinct attribute sets for a million
 // prefixes, so the RIB stores each set once: AttrStore::Intern turns a wire::PathAttributes

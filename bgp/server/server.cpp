@@ -495,7 +495,8 @@ void Server::Reload(RouterConfig config) {
           wire::NotifyCode::kCease,
           static_cast<std::uint8_t>(wire::CeaseSubcode::kOtherConfigurationChange), {}});
     }
-    for (rib::PeerId id = 0; id < peers_.size(); ++id) RemovePeer(id);
+    // peers_ never holds more than kNoPeer slots (CreatePeer), so every index is a PeerId.
+    for (std::size_t i = 0; i < peers_.size(); ++i) RemovePeer(static_cast<rib::PeerId>(i));
     CloseListeners();
     config_ = std::move(config);
     ResetRib();
@@ -531,7 +532,8 @@ void Server::Reload(RouterConfig config) {
     }
   }
   auto stop = [&](const std::string& name, wire::CeaseSubcode sub) {
-    for (rib::PeerId id = 0; id < peers_.size(); ++id) {
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+      const auto id = static_cast<rib::PeerId>(i);
       if (!peers_[id] || peers_[id]->neighbor != name) continue;
       peers_[id]->session->Stop(
           wire::Notification{wire::NotifyCode::kCease, static_cast<std::uint8_t>(sub), {}});

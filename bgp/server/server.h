@@ -15,7 +15,7 @@
 // with that neighbor's AS and policy (RFC 8212 defaults when unset); it is forgotten when
 // its session ends (after a graceful-restart wait, when the peer had asked for one).
 //
-// Threading: one io_context thread runs the server and everything it owns (DESIGN.md).
+// Threading: one io_context thread runs the server and everything it owns (docs/architecture.md).
 #pragma once
 
 #include <functional>

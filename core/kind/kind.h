@@ -118,8 +118,11 @@ class KindDemo {
  private:
   KindDemo(std::string dir, KindState state, Scenario scenario,
            std::map<std::string, std::string> env, CommandRunner& runner)
-      : dir_(std::move(dir)), state_(std::move(state)), scenario_(std::move(scenario)),
-        env_(std::move(env)), runner_(&runner) {}
+      : dir_(std::move(dir)),
+        state_(std::move(state)),
+        scenario_(std::move(scenario)),
+        env_(std::move(env)),
+        runner_(&runner) {}
   std::string dir_;
   KindState state_;
   Scenario scenario_;

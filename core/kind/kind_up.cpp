@@ -1,22 +1,21 @@
 // The kind provider's up: the steps of core/kind/kind.h in order, each checking what
 // exists before it acts and recording what it creates. The Docker-side steps are in
 // up_steps.cpp; the Kubernetes-side ones, which only apply and wait, are here.
-#include "core/kind/kind.h"
-
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/cilium_model.h"
 #include "core/files.h"
 #include "core/kind/decisions.h"
 #include "core/kind/internal.h"
+#include "core/kind/kind.h"
 #include "core/kind/tool_output.h"
 #include "core/kind/up_steps.h"
 #include "core/render.h"
@@ -47,18 +46,21 @@ class Up : public detail::UpSteps {
     std::vector<std::future<Result<std::string, Error>>> jobs;
     for (const auto& c : s_.clusters) {
       const auto values = WrittenPath(files, c.name, FileKind::kHelmValues);
-      jobs.push_back(std::async(std::launch::async, [this, c, values]() -> Result<std::string, Error> {
-        auto r = Tool({"helm", "upgrade", "--install", "cilium", "cilium/cilium", "--version",
-                       s_.cilium_version, "--namespace", "kube-system", "--kube-context",
-                       Context(c.name), "-f", values, "--wait", "--timeout", "10m"},
-                      fmt::format("see the Cilium pods: kubectl --context {} -n kube-system get "
-                                  "pods -l k8s-app=cilium",
-                                  Context(c.name)));
-        if (!r) return r;
-        return Tool({"cilium", "status", "--wait", "--wait-duration", "5m", "--context",
-                     Context(c.name)},
-                    fmt::format("cilium status --context {} shows what is not ready", Context(c.name)));
-      }));
+      jobs.push_back(
+          std::async(std::launch::async, [this, c, values]() -> Result<std::string, Error> {
+            auto r =
+                Tool({"helm", "upgrade", "--install", "cilium", "cilium/cilium", "--version",
+                      s_.cilium_version, "--namespace", "kube-system", "--kube-context",
+                      Context(c.name), "-f", values, "--wait", "--timeout", "10m"},
+                     fmt::format("see the Cilium pods: kubectl --context {} -n kube-system get "
+                                 "pods -l k8s-app=cilium",
+                                 Context(c.name)));
+            if (!r) return r;
+            return Tool(
+                {"cilium", "status", "--wait", "--wait-duration", "5m", "--context",
+                 Context(c.name)},
+                fmt::format("cilium status --context {} shows what is not ready", Context(c.name)));
+          }));
     }
     std::vector<Error> errors;
     for (auto& j : jobs) {

@@ -1,4 +1,4 @@
-// What the kind provider's tools print, read into values where it enters (STYLE.md "Parse
+// What the kind provider's tools print, read into values where it enters (docs/style.md "Parse
 // once, at the edge"): `kind get clusters|nodes`, `docker network inspect`, `docker
 // container inspect`, `kubectl get service -o json`, and Docker's "no such object" answer.
 // Pure functions; tests/core/kind/tool_output_test.cpp feeds them the tools' real output.

@@ -1,7 +1,7 @@
 // The external tools the kind provider drives (docker, kind, helm, kubectl, cilium-cli):
 // finding them with their versions (preflight, `bgpdemo doctor`), and running them with
 // errors that say what failed: the command line, its exit code, the end of its stderr and
-// a hint (DESIGN.md "Failure and bad input"). Every program runs through a CommandRunner
+// a hint (docs/architecture.md "Failure and bad input"). Every program runs through a CommandRunner
 // (core/command_runner.h): the real one unless the caller gives another.
 #pragma once
 

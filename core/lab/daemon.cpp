@@ -1,19 +1,17 @@
 #include "core/lab/daemon.h"
 
-#include <utility>  // before Boost.Asio (Boost 1.74 with g++ 12)
-
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
-#include <fmt/format.h>
-
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <thread>
+#include <utility>  // before Boost.Asio (Boost 1.74 with g++ 12)
 
 #include "bgp/api/control_client.h"
 #include "bgp/api/control_server.h"

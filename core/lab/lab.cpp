@@ -1,9 +1,8 @@
 #include "core/lab/lab.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <ctime>
@@ -405,25 +404,25 @@ StatusReport LabDemo::Status() const {
   std::string& t = out.report.text;
   t += fmt::format("Demo:      scenario {}, provider {}, up since {} ({})\n", s.scenario.name,
                    s.provider, when, Duration(since));
-  t += fmt::format("Daemon:    {}\n",
-                   alive ? fmt::format("running (pid {})", s.daemon_pid)
-                         : fmt::format("NOT running (pid {} is gone; `bgpdemo down` cleans up)",
-                                       s.daemon_pid));
+  t += fmt::format(
+      "Daemon:    {}\n",
+      alive ? fmt::format("running (pid {})", s.daemon_pid)
+            : fmt::format("NOT running (pid {} is gone; `bgpdemo down` cleans up)", s.daemon_pid));
   if (daemon) {
     const auto& r = (*daemon)["router"];
     t += fmt::format("Router:    {} (pid {}) in netns {}\n",
                      r.value("alive", false) ? "running" : "NOT running", r.value("pid", 0),
                      plan_.router_netns);
-    t += fmt::format("Speakers:  {} of {} running ({})\n", running, speakers.size(),
-                     s.node_speaker);
+    t +=
+        fmt::format("Speakers:  {} of {} running ({})\n", running, speakers.size(), s.node_speaker);
     for (const auto& [node, v] : speakers.items()) {
       if (!v.value("alive", false)) t += fmt::format("           {} is stopped\n", node);
     }
     t += fmt::format("Pods:      {} HTTP responders, {} LoadBalancer listeners\n",
                      (*daemon)["pods"].get<int>(), (*daemon)["load_balancers"].get<int>());
   }
-  t += fmt::format("Networks:  {} namespaces ({}-*), state in {}\n", s.namespaces.size(),
-                   s.prefix, dir_);
+  t += fmt::format("Networks:  {} namespaces ({}-*), state in {}\n", s.namespaces.size(), s.prefix,
+                   dir_);
   return out;
 }
 

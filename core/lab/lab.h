@@ -1,5 +1,5 @@
 // The `lab` provider: the whole demo on Linux network namespaces of this machine, with no
-// Docker and no Kubernetes (DESIGN.md "Providers"). Needs root and iproute2.
+// Docker and no Kubernetes (docs/architecture.md "Providers"). Needs root and iproute2.
 //
 //   LabUp:   preflight -> plan (core/lab/plan.h) -> namespaces -> links, addresses,
 //            routes (one ip -batch per namespace) -> the daemon (core/lab/daemon.h) ->
@@ -16,10 +16,9 @@
 
 #include <chrono>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "base/result.h"

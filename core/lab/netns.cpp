@@ -153,8 +153,7 @@ std::vector<pid_t> NetnsPids(const std::string& name) {
 }
 
 Result<void, std::string> IpBatch(const std::string& netns,
-                                  const std::vector<std::string>& commands,
-                                  CommandRunner& runner) {
+                                  const std::vector<std::string>& commands, CommandRunner& runner) {
   std::vector<std::string> argv{"ip"};
   if (!netns.empty()) argv.insert(argv.end(), {"-n", netns});
   argv.insert(argv.end(), {"-batch", "-"});

@@ -111,9 +111,10 @@ std::vector<std::string> LabPlan::Namespaces() const {
 
 Result<LabPlan, Error> PlanLab(const Scenario& scenario, const PlanOptions& options) {
   if (!ValidPrefix(options.prefix)) {
-    return Fail(Error::Usage(fmt::format("lab prefix {:?}: use 1 to 20 characters of a-z, 0-9 "
-                                         "and '-', not starting with '-'",
-                                         options.prefix)));
+    return Fail(
+        Error::Usage(fmt::format("lab prefix {:?}: use 1 to 20 characters of a-z, 0-9 "
+                                 "and '-', not starting with '-'",
+                                 options.prefix)));
   }
   Scenario s = scenario;
   for (auto& n : s.networks) {
@@ -186,9 +187,10 @@ Result<LabPlan, Error> PlanLab(const Scenario& scenario, const PlanOptions& opti
       const LabNode& node = *workers[r % workers.size()];
       const int k = on_node[node.name]++;
       if (k >= 240) {
-        return Fail(Error::Input(fmt::format("cluster {}: {} nginx replicas do not fit in the /24 "
-                                             "of its {} workers (240 each)",
-                                             c.name, c.nginx.replicas, workers.size())));
+        return Fail(
+            Error::Input(fmt::format("cluster {}: {} nginx replicas do not fit in the /24 "
+                                     "of its {} workers (240 each)",
+                                     c.name, c.nginx.replicas, workers.size())));
       }
       LabPod p;
       p.name = fmt::format("nginx-{}", r + 1);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """route_server_bench.py: bgpdemo's route server against BIRD 2, FRR 8 and GoBGP 3.
 
-The bgperf-style workloads of DESIGN.md ("Performance targets"): N peers each announce M
+The bgperf-style workloads of docs/architecture.md ("Performance targets"): N peers each announce M
 unique IPv4 /24s to a route server (every peer also receives the others' routes), and one
 monitor peer must receive all N x M. The figure is the time from the first UPDATE to the
 monitor holding everything, and the server's peak RSS (VmHWM from /proc/PID/status) read
@@ -298,7 +298,7 @@ def versions(tools):
 
 def main():
     ap = argparse.ArgumentParser(
-        description="bgpdemo's route server against BIRD 2, FRR 8 and GoBGP 3 (DESIGN.md "
+        description="bgpdemo's route server against BIRD 2, FRR 8 and GoBGP 3 (docs/architecture.md "
                     "workloads). Needs root.",
         epilog="Usage" + __doc__.split("Usage", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -306,7 +306,7 @@ def main():
     ap.add_argument("--blaster", required=True, help="the bgpdemo_blaster binary")
     ap.add_argument("--servers", default=",".join(SERVERS),
                     help="comma-separated subset of %s" % ",".join(SERVERS))
-    ap.add_argument("--workloads", help="NxM,... (default: DESIGN.md's, or --quick's)")
+    ap.add_argument("--workloads", help="NxM,... (default: docs/architecture.md's, or --quick's)")
     ap.add_argument("--quick", action="store_true", help="smaller sizes")
     ap.add_argument("--timeout", type=float, default=180, help="seconds per run")
     ap.add_argument("--repeat", type=int, default=1)

@@ -176,8 +176,9 @@ TEST_CASE("demo registry: auto on a machine where no provider can run says what 
   const ScopedPath path({});  // no docker, no kind, no ip
   const auto r = Bgpdemo({"up", "--state-dir", dir.path + "/s"});
   CHECK(r.code == 4);
-  CHECK(r.err.starts_with("bgpdemo up: no provider can run here: the kind provider needs docker "
-                          "and kind, and the lab provider needs "));
+  CHECK(
+      r.err.starts_with("bgpdemo up: no provider can run here: the kind provider needs docker "
+                        "and kind, and the lab provider needs "));
   CHECK(r.err.find("ip (iproute2): apt-get install iproute2") != std::string::npos);
   const auto lab = Bgpdemo({"up", "--provider", "lab", "--state-dir", dir.path + "/s"});
   CHECK(lab.code == 4);
@@ -186,7 +187,8 @@ TEST_CASE("demo registry: auto on a machine where no provider can run says what 
   CHECK_FALSE(std::filesystem::exists(dir.path + "/s"));
 }
 
-TEST_CASE("demo registry: auto takes kind where docker and kind are, and missing tools are exit 4") {
+TEST_CASE(
+    "demo registry: auto takes kind where docker and kind are, and missing tools are exit 4") {
   TempDir dir;
   const ScopedPath path({"docker", "kind"});  // found, but neither answers
   const auto state = dir.path + "/s";
@@ -205,15 +207,14 @@ TEST_CASE("demo registry: auto takes kind where docker and kind are, and missing
 
   const auto text = Bgpdemo({"up", "--state-dir", state});
   CHECK(text.code == 4);
-  CHECK(text.out.starts_with(
-      fmt::format("bgpdemo up: scenario two-cluster, provider kind, state in {}\n  preflight ",
-                  state)));
+  CHECK(text.out.starts_with(fmt::format(
+      "bgpdemo up: scenario two-cluster, provider kind, state in {}\n  preflight ", state)));
 }
 
 TEST_CASE("demo registry: a scenario file that is not there is an input error (exit 3)") {
   TempDir dir;
-  const auto r = Bgpdemo({"up", "--provider", "kind", "--state-dir", dir.path + "/s",
-                          "--scenario", dir.path + "/none.yaml"});
+  const auto r = Bgpdemo({"up", "--provider", "kind", "--state-dir", dir.path + "/s", "--scenario",
+                          dir.path + "/none.yaml"});
   CHECK(r.code == 3);
   CHECK(r.err == fmt::format("bgpdemo up: {}/none.yaml: cannot open: No such file or directory\n",
                              dir.path));

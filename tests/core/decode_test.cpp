@@ -2,6 +2,7 @@
 #include "core/decode.h"
 
 #include <doctest/doctest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/test_util.h"

@@ -170,8 +170,8 @@ TEST_CASE("verify: sources that cannot be read fail with their error, nothing cr
 TEST_CASE("sessions not established: none when all are, else each node with both sides") {
   CHECK(SessionsNotEstablished(Demo(), Healthy()).empty());
   auto o = Healthy();
-  o.router_peers = json::array({Peer("172.22.0.3", "established"),
-                                Peer("172.22.0.4", "active", "connection refused")});
+  o.router_peers = json::array(
+      {Peer("172.22.0.3", "established"), Peer("172.22.0.4", "active", "connection refused")});
   o.node_peers.insert_or_assign("a-worker2", json::array({Peer("172.22.255.254", "connect")}));
   o.node_peers.insert_or_assign("b-worker", Fail(std::string("speaker not running")));
   CHECK(SessionsNotEstablished(Demo(), o) ==

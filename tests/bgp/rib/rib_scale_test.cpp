@@ -1,7 +1,7 @@
 // Scale tests for the RIB and the export: a full table from one peer, and the route-server
-// workloads of DESIGN.md's "Performance targets" (10 peers x 100,000, 50 x 10,000, every
+// workloads of docs/architecture.md's "Performance targets" (10 peers x 100,000, 50 x 10,000, every
 // prefix to a monitor). They print time and memory and assert only correctness; figures
-// are for reading, never for failing a build (STYLE.md, Tests).
+// are for reading, never for failing a build (docs/style.md, Tests).
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <malloc.h>
@@ -65,7 +65,7 @@ ExportPeer RsPeer(PeerId id, std::uint32_t asn) {
 }
 
 // N peers each announce M unique prefixes to a route server; every peer and a monitor
-// receive the others' routes (bgperf's workload, DESIGN.md "Performance targets").
+// receive the others' routes (bgperf's workload, docs/architecture.md "Performance targets").
 void RouteServerWorkload(std::size_t peers, std::size_t per_peer) {
   const std::size_t total = peers * per_peer;
   std::vector<std::vector<wire::Update>> tables;

@@ -128,8 +128,8 @@ TEST_CASE("server: two node speakers exchange routes through the router (loopbac
     CHECK(r.paths[0].best);
     CHECK_FALSE(r.paths[0].local);
     REQUIRE(r.paths[0].peer);
-    CHECK(*r.paths[0].peer == (r.prefix.ToString() == "10.242.1.0/24" ? Addr("127.0.0.3")
-                                                                       : Addr("127.0.0.2")));
+    CHECK(*r.paths[0].peer ==
+          (r.prefix.ToString() == "10.242.1.0/24" ? Addr("127.0.0.3") : Addr("127.0.0.2")));
   }
 
   // A withdrawal propagates.
@@ -185,8 +185,7 @@ TEST_CASE("server: announce and withdraw follow into the running config's origin
   CHECK_FALSE(routes[2].paths[0].peer);
 
   router.Withdraw(std::vector{*wire::Prefix::Parse("192.0.2.0/24")});
-  CHECK(router.config().originate ==
-        std::vector{*wire::Prefix::Parse("198.51.100.0/24"), v6});
+  CHECK(router.config().originate == std::vector{*wire::Prefix::Parse("198.51.100.0/24"), v6});
   CHECK_FALSE(router.rib().Best(*wire::Prefix::Parse("192.0.2.0/24")));
   CHECK(router.Routes().size() == 2);
   router.Shutdown("test over");

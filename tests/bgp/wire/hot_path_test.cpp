@@ -1,5 +1,5 @@
-// The decode hot path allocates per message at most, never per prefix (DESIGN.md, "The BGP
-// engine"): decoding into one reused Update keeps the prefix vectors' capacity.
+// The decode hot path allocates per message at most, never per prefix (docs/architecture.md, "The
+// BGP engine"): decoding into one reused Update keeps the prefix vectors' capacity.
 #include <doctest/doctest.h>
 
 #include "bgp/wire/message.h"

@@ -1,4 +1,4 @@
-// Property tests of the wire codec, with a logged seed (STYLE.md, Tests):
+// Property tests of the wire codec, with a logged seed (docs/style.md, Tests):
 //
 //   - decode(encode(x)) == x for random valid OPEN, UPDATE, NOTIFICATION, ROUTE-REFRESH and
 //     KEEPALIVE messages over random contexts (CompareUpdate says exactly what an UPDATE

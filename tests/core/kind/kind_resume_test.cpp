@@ -34,7 +34,8 @@ std::vector<std::string> ClustersCreated(const FakeRunner& runner) {
   return out;
 }
 
-TEST_CASE("kind up again: after each failure of the e2e test it resumes, and down removes only ours") {
+TEST_CASE(
+    "kind up again: after each failure of the e2e test it resumes, and down removes only ours") {
   TempDir dir;
   FakeKind w;
   w.UserNetwork("kind2");

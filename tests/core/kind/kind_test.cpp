@@ -64,7 +64,8 @@ TEST_CASE("kind tools: versions compare by number, whatever the tool prints arou
 }
 
 TEST_CASE("kind tools: a failed tool says the command, its exit code, its stderr and a hint") {
-  const std::vector<std::string> argv{"sh", "-c", "echo 'ERROR: failed to create cluster' >&2; exit 3"};
+  const std::vector<std::string> argv{"sh", "-c",
+                                      "echo 'ERROR: failed to create cluster' >&2; exit 3"};
   auto r = RunTool(argv, {}, "kind needs its node image");
   REQUIRE_FALSE(r);
   CHECK(r.error().kind() == ErrorKind::kCommand);
