@@ -18,6 +18,11 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 30
+# ccache when it is installed (scripts/setup-deps.sh test installs it): only a cache, the
+# builds are the same without it.
+LAUNCHER   := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache,)
+# Paths below the checkout are hashed relative to it, so another clone of the same code hits.
+export CCACHE_BASEDIR ?= $(CURDIR)
 
 .PHONY: all deps deps-demo configure build build-asan lint test test-asan test-main bench \
 	demo demo-down clean format
@@ -34,7 +39,7 @@ deps-demo:
 
 # Tests and benchmarks ON explicitly: `make demo` configures the same tree with them OFF.
 configure: deps
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER) \
 	  -DBGPDEMO_TESTS=ON -DBGPDEMO_BENCH=ON
 
 build: configure
@@ -48,7 +53,7 @@ lint: configure
 	BUILD=$(BUILD) JOBS=$(JOBS) bash scripts/check-tidy.sh
 
 build-asan: deps
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug $(LAUNCHER) \
 	  -DCMAKE_CXX_COMPILER=clang++ -DBGPDEMO_SANITIZE=ON -DBGPDEMO_FUZZ=ON \
 	  -DBGPDEMO_BENCH=OFF -DBGPDEMO_FUZZ_SECONDS=$(FUZZ_SECONDS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
@@ -71,7 +76,7 @@ bench: build
 # Only the bgpdemo binary, configured without tests and benchmarks so that none of their
 # packages is needed.
 demo: deps-demo
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER) \
 	  -DBGPDEMO_TESTS=OFF -DBGPDEMO_BENCH=OFF
 	cmake --build $(BUILD) -j $(JOBS) --target bgpdemo
 	$(BUILD)/bgpdemo up

@@ -27,6 +27,9 @@ demo_packages=(
 test_packages=(
   # the clang build (ASan/UBSan, libFuzzer) and the lint checks (scripts/check-*.sh)
   clang lld libclang-rt-dev clang-format clang-tidy git
+  # a compiler cache: `make` uses it when present, so the second of the two builds and
+  # every rebuild after a small change compile only what changed
+  ccache
   # test and benchmark libraries, JSON Schema validation (tests/core/render_schema_test.cpp)
   doctest-dev libbenchmark-dev libvalijson-dev
   # tests: real peers, captures and the Wireshark cross-check
