@@ -107,8 +107,9 @@ void RouteServerWorkload(std::size_t peers, std::size_t per_peer) {
   CHECK(rib.PrefixCount(wire::kIpv4Unicast) == total);
   CHECK(out.GroupCount() == 1);
   CHECK(out.Advertised(monitor, wire::kIpv4Unicast) == total);
-  for (PeerId id = 1; id <= peers; ++id) {
-    CHECK(out.Advertised(id, wire::kIpv4Unicast) == total - per_peer);  // never its own
+  for (std::size_t i = 1; i <= peers; ++i) {  // peers is 10 or 50: every i is a PeerId
+    CHECK(out.Advertised(static_cast<PeerId>(i), wire::kIpv4Unicast) ==
+          total - per_peer);  // never its own
   }
 }
 
