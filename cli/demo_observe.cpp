@@ -43,30 +43,10 @@ json PeerRows(const core::Topology& t, const core::Observed& o) {
                     {"families", fams},
                     {"last_error", p.value("last_error", "")}});
   };
-  for (const auto& n : t.nodes) {
-    if (!n.speaker) continue;
-    const auto it = o.node_peers.find(n.name);
-    if (it == o.node_peers.end()) continue;
-    if (!it->second) {
-      rows.push_back({{"node", n.name},
-                      {"side", "node"},
-                      {"local_asn", 0},
-                      {"peer_asn", 0},
-                      {"peer_address", ""},
-                      {"state", "unknown"},
-                      {"uptime_seconds", 0},
-                      {"hostname", ""},
-                      {"families", json::array()},
-                      {"last_error", it->second.error()}});
-      continue;
-    }
-    for (const auto& p : *it->second) add(n.name, "node", p);
-  }
-  if (o.router_peers) {
-    for (const auto& p : *o.router_peers) add(t.router, "router", p);
-  } else {
-    rows.push_back({{"node", t.router},
-                    {"side", "router"},
+  // A speaker whose peers could not be read: one row saying why.
+  auto unreadable = [&](const std::string& node, const char* side, const std::string& error) {
+    rows.push_back({{"node", node},
+                    {"side", side},
                     {"local_asn", 0},
                     {"peer_asn", 0},
                     {"peer_address", ""},
@@ -74,7 +54,22 @@ json PeerRows(const core::Topology& t, const core::Observed& o) {
                     {"uptime_seconds", 0},
                     {"hostname", ""},
                     {"families", json::array()},
-                    {"last_error", o.router_peers.error()}});
+                    {"last_error", error}});
+  };
+  for (const auto& n : t.nodes) {
+    if (!n.speaker) continue;
+    const auto it = o.node_peers.find(n.name);
+    if (it == o.node_peers.end()) continue;
+    if (!it->second) {
+      unreadable(n.name, "node", it->second.error());
+      continue;
+    }
+    for (const auto& p : *it->second) add(n.name, "node", p);
+  }
+  if (o.router_peers) {
+    for (const auto& p : *o.router_peers) add(t.router, "router", p);
+  } else {
+    unreadable(t.router, "router", o.router_peers.error());
   }
   return rows;
 }
