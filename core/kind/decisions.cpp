@@ -27,23 +27,6 @@ Result<std::string, Error> PreflightVerdict(const std::vector<ToolStatus>& tools
   return fmt::format("{}", fmt::join(found, ", "));
 }
 
-std::vector<std::string> NetworkCreateArgv(const NetworkSpec& network) {
-  std::vector<std::string> argv{"docker", "network", "create", "--driver", "bridge"};
-  if (!network.subnet.empty()) argv.insert(argv.end(), {"--subnet", network.subnet});
-  argv.insert(argv.end(), {"--opt", "com.docker.network.bridge.enable_ip_masquerade=true",
-                           "--attachable", "--label", kOwnerLabel, network.name});
-  return argv;
-}
-
-Result<void, Error> CheckSubnet(const std::string& network, const std::string& have,
-                                const std::string& want) {
-  if (want.empty() || have == want) return {};
-  return Fail(Error::Environment(
-      fmt::format("Docker network {} exists with subnet {}, the scenario says {}; remove it "
-                  "(docker network rm {}) or change the scenario",
-                  network, have, want, network)));
-}
-
 ClusterPlan PlanClusters(const std::vector<ClusterSpec>& clusters,
                          const std::vector<std::string>& existing) {
   ClusterPlan plan;

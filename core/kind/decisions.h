@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "base/result.h"
+#include "core/kind/networks.h"
 #include "core/kind/tool_output.h"
 #include "core/kind/tools.h"
 #include "core/scenario.h"
@@ -19,15 +20,6 @@ namespace bgpdemo::core::kind {
 // "docker 20.10.24, kind 0.20.0, ..." when every tool is usable; else an Error of kind
 // kEnvironment naming each problem, the version needed and how to install it.
 Result<std::string, Error> PreflightVerdict(const std::vector<ToolStatus>& tools);
-
-// `docker network create` for a scenario network: a bridge with masquerading, attachable,
-// labelled as bgpdemo's, with the scenario's subnet when it gives one.
-std::vector<std::string> NetworkCreateArgv(const NetworkSpec& network);
-
-// An existing Docker network's subnet (`have`) against the scenario's (`want`, empty: any).
-// An Error of kind kEnvironment when they differ: the network is in the way.
-Result<void, Error> CheckSubnet(const std::string& network, const std::string& have,
-                                const std::string& want);
 
 // Which of the scenario's clusters `kind get clusters` lists already, and which to create;
 // both in the scenario's order.

@@ -19,24 +19,6 @@ std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
-Result<std::string, Error> NetworkIpv4Subnet(const std::string& inspect_out,
-                                             const std::string& network) {
-  auto j = detail::ParseJson(inspect_out, "docker network inspect");
-  if (!j) return Fail(j.error());
-  if (!j->is_array() || j->empty() || !(*j)[0].is_object()) {
-    return Fail(fmt::format("docker network inspect {} printed no network", network));
-  }
-  std::string subnet;
-  const json ipam = (*j)[0].value("IPAM", json::object());
-  for (const auto& c : ipam.value("Config", json::array())) {
-    if (!c.is_object()) continue;
-    const auto s = c.value("Subnet", "");
-    if (!s.empty() && s.find(':') == std::string::npos) subnet = s;
-  }
-  if (subnet.empty()) return Fail(fmt::format("Docker network {} has no IPv4 subnet", network));
-  return subnet;
-}
-
 Result<ContainerInfo, Error> ParseContainerInspect(const std::string& inspect_out) {
   auto j = detail::ParseJson(inspect_out, "docker inspect");
   if (!j) return Fail(j.error());

@@ -1,6 +1,6 @@
 // What the kind provider's tools print, read into values where it enters (docs/style.md "Parse
-// once, at the edge"): `kind get clusters|nodes`, `docker network inspect`, `docker
-// container inspect`, `kubectl get service -o json`, and Docker's "no such object" answer.
+// once, at the edge"; networks.h reads the networks): `kind get clusters|nodes`, `docker container
+// inspect`, `kubectl get service -o json`, and Docker's "no such object" answer.
 // Pure functions; tests/core/kind/tool_output_test.cpp feeds them the tools' real output.
 #pragma once
 
@@ -18,11 +18,6 @@ namespace bgpdemo::core::kind {
 // The non-empty lines of `kind get clusters` or `kind get nodes` (kind says "No kind
 // clusters found." on stderr, so none is an empty stdout).
 std::vector<std::string> Lines(const std::string& text);
-
-// The IPv4 subnet of `docker network inspect NAME` output (a one-element array); an error
-// when it is not that JSON or the network has no IPv4 subnet.
-Result<std::string, Error> NetworkIpv4Subnet(const std::string& inspect_out,
-                                             const std::string& network);
 
 // A container as `docker container inspect NAME` describes it.
 struct ContainerInfo {

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 #include <utility>
@@ -37,16 +38,19 @@ Result<std::string, Error> UpSteps::Preflight() {
 }
 
 Result<std::string, Error> UpSteps::Networks() {
-  std::vector<std::string> made, reused;
-  for (auto& n : s_.networks) {
-    const std::vector<std::string> inspect_argv{"docker", "network", "inspect", n.name};
-    auto inspect = Ask(inspect_argv);
-    if (!inspect) return Fail(inspect.error());
-    if (inspect->exit_code != 0) {
+  // Everything is checked before anything is made (core/kind/networks.h).
+  auto facts = ReadNetworkFacts();
+  if (!facts) return Fail(facts.error());
+  auto plan = PlanNetworks(s_.networks, *facts);
+  if (!plan) return Fail(plan.error());
+  std::vector<std::string> shown;
+  for (std::size_t i = 0; i < plan->size(); ++i) {
+    auto& a = (*plan)[i];
+    if (a.create) {
       // Recorded before it exists: a create that fails half-way is still removed by down.
-      const bool recorded = RecordCreated(st_.networks, n.name);
+      const bool recorded = RecordCreated(st_.networks, a.name);
       if (auto s = Save(); !s) return Fail(s.error());
-      auto r = Tool(NetworkCreateArgv(n),
+      auto r = Tool(a.argv,
                     "another Docker network may use the subnet: docker network ls; change the "
                     "scenario's subnet or remove that network");
       if (!r) {
@@ -54,30 +58,42 @@ Result<std::string, Error> UpSteps::Networks() {
         (void)Save();
         return Fail(r.error());
       }
-      made.push_back(n.name);
-      inspect = Ask(inspect_argv);
+      // The subnet Docker chose, when the scenario left it open.
+      const std::vector<std::string> inspect_argv{"docker", "network", "inspect", a.name};
+      auto inspect = Tool(inspect_argv, "");
       if (!inspect) return Fail(inspect.error());
-      if (inspect->exit_code != 0) {
-        return Fail(
-            CommandError(inspect_argv, *inspect, "docker network inspect " + n.name + " failed"));
+      auto made = ParseNetworkInspect(*inspect);
+      if (!made) return Fail(made.error());
+      if (made->empty() || made->front().subnet.empty()) {
+        return Fail(fmt::format("Docker network {} was made without an IPv4 subnet", a.name));
       }
-    } else {
-      reused.push_back(n.name);
+      a.subnet = made->front().subnet;
+      a.gateway = made->front().gateway;
     }
-    auto subnet = NetworkIpv4Subnet(inspect->out, n.name);
-    if (!subnet) return Fail(subnet.error());
-    if (auto ok = CheckSubnet(n.name, *subnet, n.subnet); !ok) return Fail(ok.error());
-    n.subnet = *subnet;
-    st_.subnets[n.name] = *subnet;
+    s_.networks[i].subnet = a.subnet;
+    st_.subnets[a.name] = a.subnet;
+    shown.push_back(fmt::format("{} {}{} ({})", a.name, a.subnet,
+                                a.gateway.empty() ? "" : " gateway " + a.gateway,
+                                a.create ? "created" : "existing"));
   }
   if (auto s = Save(); !s) return Fail(s.error());
-  return fmt::format("created [{}], existing [{}]", fmt::join(made, ", "), fmt::join(reused, ", "));
+  // Every address of the plan derives from these subnets.
+  if (auto ok = CheckAdoptedSubnets(s_); !ok) return Fail(ok.error());
+  return fmt::format("{}", fmt::join(shown, ", "));
 }
 
 Result<std::string, Error> UpSteps::Clusters(const RenderResult& files) {
   auto listed = Tool({"kind", "get", "clusters"}, "");
   if (!listed) return Fail(listed.error());
   const auto plan = PlanClusters(s_.clusters, Lines(*listed));
+  // A cluster up did not make (the original demo's, say) is reused only as the scenario says,
+  // and checked before any is created.
+  for (const auto& c : s_.clusters) {
+    const bool there = std::count(plan.existing.begin(), plan.existing.end(), c.name) != 0;
+    if (there && std::count(st_.clusters.begin(), st_.clusters.end(), c.name) == 0) {
+      if (auto ok = CheckExistingCluster(c); !ok) return Fail(ok.error());
+    }
+  }
   std::vector<std::future<Result<std::string, Error>>> jobs;
   for (const auto& c : s_.clusters) {
     if (std::find(plan.create.begin(), plan.create.end(), c.name) == plan.create.end()) continue;

@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/result.h"
 #include "core/kind/kind.h"
+#include "core/kind/networks.h"
 #include "core/process.h"
 #include "core/render.h"
 #include "core/scenario.h"
@@ -43,6 +44,12 @@ class UpSteps {
   Result<std::string, Error> Clusters(const RenderResult& files);
   Result<std::string, Error> Image();
   Result<std::string, Error> Router(const RenderResult& files);
+
+  // What exists already (up_existing.cpp): the machine's Docker networks and routes, and a
+  // kind cluster of the scenario's that up did not make, checked against the scenario
+  // (an Error of kind kEnvironment naming each difference when it is not the same).
+  Result<NetworkFacts, Error> ReadNetworkFacts();
+  Result<void, Error> CheckExistingCluster(const ClusterSpec& cluster);
 
   // The absolute path of a rendered file under the state folder; empty when none was
   // rendered.

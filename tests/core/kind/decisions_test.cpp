@@ -56,30 +56,6 @@ TEST_CASE("kind decisions: CheckTools finds each tool, reads its version, and sa
   CHECK(f.Problems().empty());  // and cilium, not found, was never run
 }
 
-TEST_CASE("kind decisions: docker network create, with the scenario's subnet or Docker's choice") {
-  CHECK(NetworkCreateArgv({"kind", "172.30.200.0/24"}) ==
-        std::vector<std::string>{"docker", "network", "create", "--driver", "bridge", "--subnet",
-                                 "172.30.200.0/24", "--opt",
-                                 "com.docker.network.bridge.enable_ip_masquerade=true",
-                                 "--attachable", "--label", "io.bgpdemo.owner=bgpdemo", "kind"});
-  CHECK(NetworkCreateArgv({"kind2", ""}) ==
-        std::vector<std::string>{"docker", "network", "create", "--driver", "bridge", "--opt",
-                                 "com.docker.network.bridge.enable_ip_masquerade=true",
-                                 "--attachable", "--label", "io.bgpdemo.owner=bgpdemo", "kind2"});
-}
-
-TEST_CASE(
-    "kind decisions: an existing network's subnet must be the scenario's, when it gives one") {
-  CHECK(CheckSubnet("kind", "172.18.0.0/16", ""));
-  CHECK(CheckSubnet("kind", "172.18.0.0/16", "172.18.0.0/16"));
-  auto bad = CheckSubnet("kind2", "172.19.0.0/16", "172.30.201.0/24");
-  REQUIRE_FALSE(bad);
-  CHECK(bad.error().kind() == ErrorKind::kEnvironment);
-  CHECK(bad.error().message() ==
-        "Docker network kind2 exists with subnet 172.19.0.0/16, the scenario says "
-        "172.30.201.0/24; remove it (docker network rm kind2) or change the scenario");
-}
-
 TEST_CASE("kind decisions: which clusters to create, and recording what up created once") {
   std::vector<ClusterSpec> clusters(3);
   clusters[0].name = "cilium";

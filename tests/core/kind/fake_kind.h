@@ -3,7 +3,8 @@
 // tools' formats (the ones tests/kind/doubles prints; its README lists them). What exists is
 // a fact the runner keeps:
 //
-//   network <name>          a Docker network (its subnet: FakeKind::subnets)
+//   network <name>          a Docker network (its subnet: FakeExisting::subnets; the
+//                           machine's networks and routes: fake_existing.h)
 //   user network <name>     ... that the user made (down must keep it)
 //   cluster <name>          a kind cluster: nodes <name>-control-plane, -worker, -worker2
 //   image <ref>             a Docker image
@@ -33,6 +34,7 @@
 
 #include "core/fake_runner.h"
 #include "core/kind/kind.h"
+#include "tests/core/kind/fake_existing.h"
 
 namespace bgpdemo::core::kind::test {
 
@@ -85,27 +87,20 @@ inline std::string FlagValue(const std::vector<std::string>& argv, const std::st
 }
 
 // The fake world. Not copyable: the runner's handlers point at it.
-class FakeKind {
+class FakeKind : public FakeExisting {
  public:
   FakeRunner runner;
 
-  // The subnet of each network, the router's address on it, the clusters' nodes' addresses.
-  std::map<std::string, std::string> subnets{{"kind", "172.30.200.0/24"},
-                                             {"kind2", "172.30.201.0/24"}};
-  std::map<std::string, std::string> router_ips{{"kind", "172.30.200.2"},
-                                                {"kind2", "172.30.201.2"}};
-  std::map<std::string, std::string> cluster_networks{{"cilium", "kind"}, {"cilium2", "kind2"}};
   std::map<std::string, std::string> lb_ips{{"cilium", "10.21.0.1"}, {"cilium2", "10.22.0.1"}};
 
-  // Failure injection.
-  std::set<std::string> network_create_fails;  // these networks' subnets are taken
-  std::set<std::string> network_in_use;        // docker network rm: active endpoints
-  std::set<std::string> kind_create_fails;     // these clusters cannot be created (image pull)
-  bool build_fails = false;                    // docker build breaks in a RUN step
-  bool helm_fails = false;                     // helm upgrade: timed out waiting for the condition
-  bool helm_hangs = false;                     // helm upgrade: killed after our timeout
-  bool no_lb_ip = false;                       // services get no external IP
-  bool sessions_down = false;                  // the nodes' sessions stay Active
+  // Failure injection (and network_create_fails: FakeExisting).
+  std::set<std::string> network_in_use;     // docker network rm: active endpoints
+  std::set<std::string> kind_create_fails;  // these clusters cannot be created (image pull)
+  bool build_fails = false;                 // docker build breaks in a RUN step
+  bool helm_fails = false;                  // helm upgrade: timed out waiting for the condition
+  bool helm_hangs = false;                  // helm upgrade: killed after our timeout
+  bool no_lb_ip = false;                    // services get no external IP
+  bool sessions_down = false;               // the nodes' sessions stay Active
 
   FakeKind() { Script(); }
   FakeKind(const FakeKind&) = delete;
@@ -119,6 +114,11 @@ class FakeKind {
 
   static std::vector<std::string> Nodes(const std::string& cluster) {
     return {cluster + "-control-plane", cluster + "-worker", cluster + "-worker2"};
+  }
+  // The router's address on a network (the networks' subnets: FakeExisting).
+  std::string RouterIp(const std::string& network) const {
+    const auto& subnet = subnets.at(network);
+    return subnet.substr(0, subnet.rfind('.')) + ".2";
   }
   std::string NodeIp(const std::string& cluster, std::size_t i) const {
     const auto& subnet = subnets.at(cluster_networks.at(cluster));
@@ -144,42 +144,13 @@ class FakeKind {
     runner.Expect({"cilium", "version", "--client"})
         .Prints("cilium-cli: v0.15.7 compiled with go1.21.0 on linux/amd64\n")
         .Always();
+    ScriptExisting(runner);
     ScriptDocker();
     ScriptKind();
     ScriptKubernetes();
   }
 
   void ScriptDocker() {
-    runner.Expect({"docker", "network", "inspect", FakeRunner::kAny})
-        .Always()
-        .Does([this](const FakeCall& c, FakeFacts& f) {
-          const auto& name = c.argv[3];
-          if (!f.Has("network " + name)) return Missing("network: " + name);
-          return FakeReply::Ok(
-              json::array({{{"Name", name},
-                            {"Driver", "bridge"},
-                            {"IPAM",
-                             {{"Driver", "default"},
-                              {"Config", json::array({{{"Subnet", subnets.at(name)}}})}}}}})
-                  .dump());
-        });
-    runner.ExpectPrefix({"docker", "network", "create"})
-        .Always()
-        .Does([this](const FakeCall& c, FakeFacts& f) {
-          const auto& name = c.argv.back();
-          if (network_create_fails.count(name)) {
-            return FakeReply::Exit(
-                1,
-                "Error response from daemon: Pool overlaps with other one on this address space\n");
-          }
-          if (f.Has("network " + name)) {
-            return FakeReply::Exit(
-                1, fmt::format("Error response from daemon: network with name {} already exists\n",
-                               name));
-          }
-          f.Add("network " + name);
-          return FakeReply::Ok("4f0c2d1b9a8e\n");
-        });
     runner.Expect({"docker", "network", "rm", FakeRunner::kAny})
         .Always()
         .Does([this](const FakeCall& c, FakeFacts& f) {
@@ -219,7 +190,7 @@ class FakeKind {
           if (!f.Has("container " + name)) return Missing("container: " + name);
           json networks = json::object();
           for (const auto& net : f.WithPrefix(name + " on ")) {
-            networks[net] = {{"IPAddress", router_ips.at(net)}};
+            networks[net] = {{"IPAddress", RouterIp(net)}};
           }
           json labels = f.Has("foreign container " + name) ? json::object()
                                                            : json{{"io.bgpdemo.owner", "bgpdemo"}};
@@ -314,6 +285,7 @@ class FakeKind {
                                        name + "\"\n");
           }
           f.Add("cluster " + name);
+          ClusterMade(name, c.argv[6]);
           return FakeReply::Exit(0, "Creating cluster \"" + name + "\" ...\n");
         });
     runner.Expect({"kind", "get", "nodes", "--name", FakeRunner::kAny})
@@ -444,7 +416,7 @@ class FakeKind {
           for (const auto& node : Nodes(cluster)) {
             json peer = {{"local-asn", cluster == "cilium" ? 65100 : 65200},
                          {"peer-asn", 65000},
-                         {"peer-address", router_ips.at(cluster_networks.at(cluster))},
+                         {"peer-address", RouterIp(cluster_networks.at(cluster))},
                          {"session-state", sessions_down ? "active" : "established"}};
             if (!sessions_down) peer["uptime-nanoseconds"] = 12000000000;
             out[node] = json::array({peer});

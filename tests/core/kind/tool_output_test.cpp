@@ -17,41 +17,6 @@ TEST_CASE("kind output: kind get clusters / nodes, one name a line, none when em
   CHECK(Lines("").empty());
 }
 
-TEST_CASE("kind output: docker network inspect gives the IPv4 subnet, also beside an IPv6 one") {
-  // kind's own network: IPv6 first.
-  const char* kind_net = R"([
-    {
-        "Name": "kind",
-        "Id": "b3d0a7c5e1f2",
-        "Scope": "local",
-        "Driver": "bridge",
-        "EnableIPv6": true,
-        "IPAM": {
-            "Driver": "default",
-            "Options": {},
-            "Config": [
-                {"Subnet": "fc00:f853:ccd:e793::/64"},
-                {"Subnet": "172.18.0.0/16", "Gateway": "172.18.0.1"}
-            ]
-        },
-        "Options": {"com.docker.network.bridge.enable_ip_masquerade": "true"},
-        "Labels": {"io.bgpdemo.owner": "bgpdemo"}
-    }
-])";
-  CHECK(*NetworkIpv4Subnet(kind_net, "kind") == "172.18.0.0/16");
-
-  const auto v6 =
-      NetworkIpv4Subnet(R"([{"Name": "v6", "IPAM": {"Config": [{"Subnet": "fd00::/64"}]}}])", "v6");
-  REQUIRE_FALSE(v6);
-  CHECK(v6.error().message() == "Docker network v6 has no IPv4 subnet");
-  CHECK(NetworkIpv4Subnet(R"([{"Name": "x", "IPAM": {"Config": null}}])", "x").error().message() ==
-        "Docker network x has no IPv4 subnet");
-  CHECK(NetworkIpv4Subnet("[]", "gone").error().message() ==
-        "docker network inspect gone printed no network");
-  CHECK(NetworkIpv4Subnet("Error: oops", "x").error().message() ==
-        "docker network inspect printed no JSON: \"Error: oops\"");
-}
-
 TEST_CASE("kind output: docker container inspect: ours or not, running, address per network") {
   const char* router = R"([
     {
