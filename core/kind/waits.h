@@ -93,6 +93,12 @@ void WaitReporting(std::vector<std::future<T>>& jobs, const std::function<std::s
     return true;
   };
   while (!done()) {
+    // Real time for the jobs to get on first: a fake clock must not run ahead of jobs that
+    // are only starting (their threads), just of those blocked in a slow tool.
+    for (auto& j : jobs) {
+      if (j.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) break;
+    }
+    if (done()) break;
     if (report.runner->Now() >= next) {
       ReportProgress(report, t0, poll);
       next = report.runner->Now() + report.interval;

@@ -111,9 +111,9 @@ TEST_CASE(
         "quay.io/cilium/cilium:v1.14.0) on cilium-control-plane, cilium-b9q4m ContainerCreating "
         "(image quay.io/cilium/cilium:v1.14.0) on cilium-worker, cilium-h3n8v ContainerCreating "
         "(image quay.io/cilium/cilium:v1.14.0) on cilium-worker2, 1 more; cilium2 4 of 4 pods "
-        "not ready: cilium2-x7k2p ContainerCreating (image quay.io/cilium/cilium:v1.14.0) on "
-        "cilium2-control-plane, cilium2-b9q4m ContainerCreating (image "
-        "quay.io/cilium/cilium:v1.14.0) on cilium2-worker, cilium2-h3n8v ContainerCreating "
+        "not ready: cilium-x7k2p ContainerCreating (image quay.io/cilium/cilium:v1.14.0) on "
+        "cilium2-control-plane, cilium-b9q4m ContainerCreating (image "
+        "quay.io/cilium/cilium:v1.14.0) on cilium2-worker, cilium-h3n8v ContainerCreating "
         "(image quay.io/cilium/cilium:v1.14.0) on cilium2-worker2, 1 more");
   // Past the pulls, helm is still awaited with every pod ready.
   CHECK(cilium.back().detail ==
@@ -151,8 +151,11 @@ TEST_CASE("kind up: every wait takes its own timeout from the options") {
   const auto helm = Ran(t.w.runner, "helm upgrade --install cilium cilium/cilium");
   REQUIRE(helm.size() == 2);
   CHECK(helm[0].ends_with("--wait --timeout 15m"));
-  CHECK(Ran(t.w.runner, "cilium status --wait --wait-duration 90s --context kind-cilium").size() ==
-        1);
+  auto status = Ran(t.w.runner, "cilium status --wait --wait-duration 90s --context kind-");
+  std::sort(status.begin(), status.end());  // the clusters' jobs run in parallel
+  CHECK(status == std::vector<std::string>{
+                      "cilium status --wait --wait-duration 90s --context kind-cilium",
+                      "cilium status --wait --wait-duration 90s --context kind-cilium2"});
   CHECK(Ran(t.w.runner, "kubectl --context kind-cilium rollout status") ==
         std::vector<std::string>{
             "kubectl --context kind-cilium rollout status deployment/nginx --timeout=45s"});
@@ -276,7 +279,7 @@ TEST_CASE("kind up: CRDs registered 7 s after Helm: the pool waits for them, the
 
 TEST_CASE("kind up: kubectl apply says \"no matches for kind\" twice: retried, and the line says") {
   World t;
-  t.w.kube.apply_no_kind = 2;  // after lb-ippool.yaml of both clusters: the BGP policy's
+  t.w.kube.apply_no_kind = 2;  // the first two applies of a custom resource: the pool
   auto run = RunUp(t.options);
   REQUIRE_MESSAGE(run.result, (run.error ? run.error->message() : ""));
   CHECK(Ran(t.w.runner,
