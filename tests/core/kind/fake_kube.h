@@ -29,6 +29,7 @@ class KubeFake {
   std::chrono::seconds crd_delay{0};   // CRDs registered this long after helm returned
   bool crds_never = false;             // ... or never
   int apply_no_kind = 0;               // custom resource applies that fail first anyway
+  bool rollout_fails = false;          // rollout status times out (after pull_time)
   // A release as an interrupted Helm left it: cluster -> status (pending-install, ...).
   std::map<std::string, std::string> release_status;
   std::map<std::string, int> release_revision;
@@ -185,6 +186,12 @@ class KubeFake {
                         })
         .Always()
         .Does([this](const FakeCall&, FakeFacts&) {
+          if (rollout_fails) {
+            return FakeReply::Exit(1, "error: timed out waiting for the condition\n",
+                                   "Waiting for deployment \"nginx\" rollout to finish: 0 of 2 "
+                                   "updated replicas are available...\n")
+                .Taking(pull_time);
+          }
           return FakeReply::Ok("deployment \"nginx\" successfully rolled out\n").Taking(pull_time);
         });
     runner
@@ -196,9 +203,6 @@ class KubeFake {
         .Always()
         .Does([this](const FakeCall& c, FakeFacts&) { return Pods(c); });
   }
-
-  // The fake time when the pods of `cluster` appeared (helm began), if they did.
-  bool Installing(const std::string& cluster) const { return pods_since_.count(cluster) != 0; }
 
  private:
   static std::string Value(const std::vector<std::string>& argv, const std::string& flag) {

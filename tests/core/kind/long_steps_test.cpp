@@ -132,6 +132,33 @@ TEST_CASE(
                                               "annotate", "bgp", "routes", "sessions"});
 }
 
+TEST_CASE(
+    "kind up: a rollout that times out while images pull: progress, then kubectl quoted; the "
+    "next up completes") {
+  World t;
+  t.w.kube.pull_time = std::chrono::seconds(30);
+  t.w.kube.rollout_fails = true;
+  t.options.rollout_timeout = std::chrono::seconds(30);
+  auto run = RunUp(t.options);
+  REQUIRE(run.error);
+  CHECK(run.FailedStep() == "nginx");
+  CHECK(run.error->kind() == ErrorKind::kCommand);
+  CHECK(run.error->message().starts_with(
+      "`kubectl --context kind-cilium rollout status deployment/nginx --timeout=30s` exited with "
+      "1:\n  error: timed out waiting for the condition\n  hint: kubectl --context kind-cilium "
+      "get pods shows why (image pull, scheduling)\n"));
+  const auto nginx = Progress(run, "nginx");
+  REQUIRE(nginx.size() >= 5);
+  CHECK(nginx.front().detail.find("nginx-7c5ddbdf54-4kq2z ContainerCreating (image "
+                                  "nginx:latest) on cilium-worker") != std::string::npos);
+  CHECK(nginx.front().seconds == doctest::Approx(5.0));
+  t.w.kube.rollout_fails = false;
+  t.w.kube.pull_time = std::chrono::seconds(0);
+  auto again = RunUp(t.options);
+  REQUIRE_MESSAGE(again.result, (again.error ? again.error->message() : ""));
+  CHECK(again.result->resumed);
+}
+
 TEST_CASE("kind up: a helm that returns at once reports no progress") {
   World t;
   auto run = RunUp(t.options);
