@@ -23,14 +23,23 @@ std::string StateDir(const DemoOptions& o) {
 core::StepSink Printer(const DemoOptions& o, std::ostream& out, const char* verb) {
   if (o.output == "json") {
     return [&out, verb](const core::StepEvent& e) {
-      out << json{{"event", "step"}, {"verb", verb},         {"step", e.step},
-                  {"ok", e.ok},      {"seconds", e.seconds}, {"detail", e.detail}}
+      out << json{{"event", e.progress ? "progress" : "step"},
+                  {"verb", verb},
+                  {"step", e.step},
+                  {"ok", e.ok},
+                  {"seconds", e.seconds},
+                  {"detail", e.detail}}
                  .dump()
           << '\n'
           << std::flush;
     };
   }
   return [&out](const core::StepEvent& e) {
+    if (e.progress) {  // while the step waits: what it awaits
+      fmt::print(out, "  {:<11} {:>7.1f} s  ... {}\n", e.step, e.seconds, e.detail);
+      out << std::flush;
+      return;
+    }
     // A failed step's whole message follows on stderr; its line shows the first line.
     const auto nl = e.detail.find('\n');
     fmt::print(out, "  {:<11} {:>7.3f} s  {}{}\n", e.step, e.seconds,
@@ -101,8 +110,29 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
                    "kind: the folder with bgpdemo's Dockerfile (default: this build's source)");
   o.up->add_option("--base-image", o.base_image, "kind: the Dockerfile's base image")
       ->capture_default_str();
-  o.up->add_option("--timeout", o.timeout_seconds, "Seconds to wait for every session")
+  o.up->add_option("--timeout", o.timeout_seconds,
+                   "Seconds to wait for every session (kind: and for the LB IPs)")
       ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  const struct {
+    const char* flag;
+    int* seconds;
+    const char* what;
+  } waits[] = {
+      {"--helm-timeout", &o.helm_timeout_seconds, "kind: helm upgrade --install --wait --timeout"},
+      {"--cilium-timeout", &o.cilium_timeout_seconds, "kind: cilium status --wait-duration"},
+      {"--rollout-timeout", &o.rollout_timeout_seconds, "kind: kubectl rollout status of nginx"},
+      {"--crd-timeout", &o.crd_timeout_seconds,
+       "kind: Cilium's CRDs Established before the pools and BGP resources"},
+  };
+  for (const auto& w : waits) {
+    o.up->add_option(w.flag, *w.seconds, fmt::format("Seconds: {}", w.what))
+        ->check(CLI::Range(1, 7200))
+        ->capture_default_str();
+  }
+  o.up->add_flag("--preload,!--no-preload", o.preload,
+                 "kind: load the Cilium and nginx images the local Docker has into the nodes "
+                 "(kind load docker-image) instead of pulling them on every node")
       ->capture_default_str();
 
   o.down = app.add_subcommand("down", "Stop the demo and remove everything it created");

@@ -21,6 +21,11 @@ struct DemoOptions {
   std::string node_speaker = "engine";
   std::string lab_prefix = "bgpdemo";
   int timeout_seconds = 300;
+  int helm_timeout_seconds = 600;
+  int cilium_timeout_seconds = 300;
+  int rollout_timeout_seconds = 300;
+  int crd_timeout_seconds = 120;
+  bool preload = true;
   std::string router_image;
   std::string dockerfile_dir;
   std::string base_image = "debian:bookworm";

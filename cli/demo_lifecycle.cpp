@@ -32,6 +32,11 @@ std::string SelfPath() {
 core::UpOptions UpOptionsOf(const DemoOptions& o) {
   core::UpOptions u;
   u.timeout = std::chrono::seconds(o.timeout_seconds);
+  u.helm_timeout = std::chrono::seconds(o.helm_timeout_seconds);
+  u.cilium_timeout = std::chrono::seconds(o.cilium_timeout_seconds);
+  u.rollout_timeout = std::chrono::seconds(o.rollout_timeout_seconds);
+  u.crd_timeout = std::chrono::seconds(o.crd_timeout_seconds);
+  u.preload = o.preload;
   u.self = SelfPath();
   u.version = kVersion;
   u.node_speaker = o.node_speaker;

@@ -108,12 +108,14 @@ class Demo {
   virtual Result<Report, Error> Speaker(const std::string& node, SpeakerAction action) const;
 };
 
-// One step of up or down, reported when it ends.
+// One step of up or down, reported when it ends; or, with `progress`, while it waits: what
+// it awaits (detail) after `seconds`, at least every 10 s (core/kind/waits.h).
 struct StepEvent {
   std::string step;  // plan, namespaces, links, daemon, sessions, cleanup, ...
   bool ok = true;
   double seconds = 0;
   std::string detail;
+  bool progress = false;  // a report while the step runs, not its end
 };
 using StepSink = std::function<void(const StepEvent&)>;
 

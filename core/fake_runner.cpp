@@ -228,8 +228,11 @@ CommandRunner::Clock::time_point FakeRunner::Now() {
 }
 
 void FakeRunner::Sleep(std::chrono::milliseconds duration) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   elapsed_ += duration;
+  clock_moved_.notify_all();
+  // The slow calls now due reply before the sleeper goes on.
+  clock_moved_.wait(lock, [&] { return busy_.empty() || *busy_.begin() > elapsed_; });
 }
 
 std::string FakeRunner::RemainingLocked() const {
@@ -242,8 +245,9 @@ std::string FakeRunner::RemainingLocked() const {
 
 Result<ProcessResult, Error> FakeRunner::DoRun(const std::vector<std::string>& argv,
                                                const RunOptions& options) {
-  std::lock_guard lock(mu_);
-  FakeCall call{argv, options.env_add, options.stdin_text, options.timeout, options.netns};
+  std::unique_lock lock(mu_);
+  FakeCall call{argv,          options.env_add, options.stdin_text, options.timeout,
+                options.netns, elapsed_};
   calls_.push_back(call);
   Expectation* found = nullptr;
   for (auto& e : script_) {
@@ -262,6 +266,19 @@ Result<ProcessResult, Error> FakeRunner::DoRun(const std::vector<std::string>& a
   ++found->calls_;
   const FakeReply reply = found->handler_ ? found->handler_(call, facts_) : found->reply_;
   if (!reply.start_error.empty()) return Fail(Error::Environment(reply.start_error));
+  if (reply.takes.count() > 0) {
+    const auto until = elapsed_ + reply.takes;
+    const auto it = busy_.insert(until);
+    while (elapsed_ < until) {
+      // Nobody moves the clock (no poller beside this call): the call moves it itself.
+      if (!clock_moved_.wait_for(lock, std::chrono::seconds(2),
+                                 [&] { return elapsed_ >= until; })) {
+        elapsed_ = until;
+      }
+    }
+    busy_.erase(it);
+    clock_moved_.notify_all();
+  }
   ProcessResult r;
   r.exit_code = reply.exit_code;
   r.out = reply.out;

@@ -16,6 +16,10 @@
 // Run returns an Error of kind kInternal naming the command and what the script still
 // expects, and Problems() lists it for the test to check. The clock is fake: Now() moves
 // only by Sleep() and by replies that time out, so polling loops run without waiting.
+// A reply may also take fake time (FakeReply::takes): the call returns once other threads'
+// Sleep() moved the clock that far, and such a Sleep() returns only after the calls it made
+// due have replied, so that a poller running beside a blocking tool (helm --wait) sees the
+// same sequence on every run.
 //
 // Threads: Run, Find, Now and Sleep may be called from several threads at once (steps run
 // in parallel); handlers run under the runner's lock and must not call back into it. Write
@@ -23,6 +27,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
@@ -43,6 +48,7 @@ struct FakeCall {
   std::string stdin_text;
   std::chrono::milliseconds timeout{0};
   std::string netns;
+  std::chrono::milliseconds at{0};  // the fake time when it started (FakeRunner::Elapsed)
 };
 
 // What a scripted command does.
@@ -52,6 +58,9 @@ struct FakeReply {
   std::string err;
   bool timed_out = false;   // killed after RunOptions::timeout (exit code 137, SIGKILL)
   std::string start_error;  // not empty: the program could not start (an Error, kEnvironment)
+  // How much fake time the call takes: it returns once the clock got that far (moved by
+  // other threads' Sleep; by the call itself when no thread moves it for 2 s of real time).
+  std::chrono::milliseconds takes{0};
 
   static FakeReply Ok(std::string out = "") { return {0, std::move(out), "", false, ""}; }
   static FakeReply Exit(int code, std::string err, std::string out = "") {
@@ -60,6 +69,11 @@ struct FakeReply {
   static FakeReply Timeout(std::string err = "") { return {137, "", std::move(err), true, ""}; }
   static FakeReply NotStarted(std::string message) {
     return {0, "", "", false, std::move(message)};
+  }
+  // The same reply, taking `duration` of fake time.
+  FakeReply Taking(std::chrono::milliseconds duration) && {
+    takes = duration;
+    return std::move(*this);
   }
 };
 
@@ -182,7 +196,9 @@ class FakeRunner final : public CommandRunner {
   std::string RemainingLocked() const;
 
   mutable std::mutex mu_;
-  std::deque<Expectation> script_;  // a deque: references stay valid as it grows
+  std::condition_variable clock_moved_;            // elapsed_ grew, or a slow call replied
+  std::multiset<std::chrono::milliseconds> busy_;  // when the slow calls running now end
+  std::deque<Expectation> script_;                 // a deque: references stay valid as it grows
   FakeFacts facts_;
   std::set<std::string> programs_;
   std::vector<FakeCall> calls_;

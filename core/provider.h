@@ -55,6 +55,11 @@ struct UpOptions {
   std::string router_image;    // empty: bgpdemo-router:<version>, built when missing
   std::string dockerfile_dir;  // the folder with bgpdemo's Dockerfile; empty: this build's
   std::string base_image = "debian:bookworm";
+  std::chrono::seconds helm_timeout{600};     // helm upgrade --wait --timeout
+  std::chrono::seconds cilium_timeout{300};   // cilium status --wait --wait-duration
+  std::chrono::seconds rollout_timeout{300};  // kubectl rollout status --timeout
+  std::chrono::seconds crd_timeout{120};      // CRDs Established before their resources
+  bool preload = true;  // kind load docker-image the images the local Docker has
 };
 
 struct DownOptions {

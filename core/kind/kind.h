@@ -76,6 +76,12 @@ struct KindUpOptions {
   std::string base_image = "debian:bookworm";
   std::string version;         // of this bgpdemo, for the image tag
   std::chrono::seconds timeout{300};  // for each wait (LB IP, sessions)
+  // The other waits (docs/kind.md "Waits"), each the tool's own timeout:
+  std::chrono::seconds helm_timeout{600};     // helm upgrade --install --wait --timeout
+  std::chrono::seconds cilium_timeout{300};   // cilium status --wait --wait-duration
+  std::chrono::seconds rollout_timeout{300};  // kubectl rollout status deployment/nginx
+  std::chrono::seconds crd_timeout{120};      // the CRDs Established, and apply retried
+  bool preload = true;  // kind load docker-image the Cilium and nginx images Docker has
   std::map<std::string, std::string> env;  // added to every tool's environment
   CommandRunner* runner = &DefaultRunner();  // runs every tool; not owned, never null
 };

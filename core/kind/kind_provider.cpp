@@ -169,6 +169,11 @@ Result<Report, Error> KindProvider::Up(const ScenarioText& scenario, const UpOpt
   ko.base_image = options.base_image;
   ko.version = options.version;
   ko.timeout = options.timeout;
+  ko.helm_timeout = options.helm_timeout;
+  ko.cilium_timeout = options.cilium_timeout;
+  ko.rollout_timeout = options.rollout_timeout;
+  ko.crd_timeout = options.crd_timeout;
+  ko.preload = options.preload;
   ko.env = context_.env;
   // Which step failed decides the kind of error: a failed preflight means missing tools.
   std::string failed_step;

@@ -7,15 +7,16 @@
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
-#include <future>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/cilium_model.h"
 #include "core/files.h"
+#include "core/kind/crds.h"
 #include "core/kind/decisions.h"
 #include "core/kind/internal.h"
 #include "core/kind/kind.h"
+#include "core/kind/long_steps.h"
 #include "core/kind/tool_output.h"
 #include "core/kind/up_steps.h"
 #include "core/render.h"
@@ -37,37 +38,14 @@ class Up : public detail::UpSteps {
  public:
   using UpSteps::UpSteps;
 
+  // Where progress events go (core/kind/waits.h).
+  StepSink sink;
+
   Result<std::string, Error> Cilium(const RenderResult& files) {
-    if (auto r = Tool({"helm", "repo", "add", "cilium", "https://helm.cilium.io/", "--force-update"},
-                      "helm needs to reach https://helm.cilium.io/");
-        !r) {
-      return Fail(r.error());
-    }
-    std::vector<std::future<Result<std::string, Error>>> jobs;
-    for (const auto& c : s_.clusters) {
-      const auto values = WrittenPath(files, c.name, FileKind::kHelmValues);
-      jobs.push_back(
-          std::async(std::launch::async, [this, c, values]() -> Result<std::string, Error> {
-            auto r =
-                Tool({"helm", "upgrade", "--install", "cilium", "cilium/cilium", "--version",
-                      s_.cilium_version, "--namespace", "kube-system", "--kube-context",
-                      Context(c.name), "-f", values, "--wait", "--timeout", "10m"},
-                     fmt::format("see the Cilium pods: kubectl --context {} -n kube-system get "
-                                 "pods -l k8s-app=cilium",
-                                 Context(c.name)));
-            if (!r) return r;
-            return Tool(
-                {"cilium", "status", "--wait", "--wait-duration", "5m", "--context",
-                 Context(c.name)},
-                fmt::format("cilium status --context {} shows what is not ready", Context(c.name)));
-          }));
-    }
-    std::vector<Error> errors;
-    for (auto& j : jobs) {
-      if (auto r = j.get(); !r) errors.push_back(std::move(r).error());
-    }
-    if (!errors.empty()) return Fail(JoinErrors(std::move(errors)));
-    return fmt::format("Cilium {} ready in {} clusters", s_.cilium_version, s_.clusters.size());
+    std::map<std::string, std::string> values;
+    for (const auto& c : s_.clusters)
+      values[c.name] = WrittenPath(files, c.name, FileKind::kHelmValues);
+    return InstallCilium(*this, o_, s_, values, sink);
   }
 
   Result<std::string, Error> Apply(const RenderResult& files, const std::string& file_name,
@@ -79,26 +57,17 @@ class Up : public detail::UpSteps {
         if (optional) continue;
         return Fail(fmt::format("no {} was rendered for cluster {}", file_name, c.name));
       }
-      if (auto r = Tool({"kubectl", "--context", Context(c.name), "apply", "-f", path}, "");
-          !r) {
-        return Fail(r.error());
-      }
+      // A custom resource waits for its CRD (core/kind/crds.h).
+      auto r = ApplyWhenEstablished(*this, *o_.runner, Context(c.name), path, o_.crd_timeout);
+      if (!r) return Fail(r.error());
       ++n;
     }
     return fmt::format("{} applied in {} clusters", file_name, n);
   }
 
   Result<std::string, Error> Nginx(const RenderResult& files) {
-    auto a = Apply(files, "nginx.yaml");
-    if (!a) return a;
-    for (const auto& c : s_.clusters) {
-      auto r = Tool({"kubectl", "--context", Context(c.name), "rollout", "status",
-                     "deployment/nginx", fmt::format("--timeout={}s", o_.timeout.count())},
-                    fmt::format("kubectl --context {} get pods shows why (image pull, scheduling)",
-                                Context(c.name)));
-      if (!r) return Fail(r.error());
-    }
-    return fmt::format("nginx rolled out in {} clusters", s_.clusters.size());
+    return RolloutNginx(
+        *this, o_, s_, [&] { return Apply(files, "nginx.yaml"); }, sink);
   }
 
   Result<std::string, Error> LoadBalancers(const RenderResult& files) {
@@ -161,22 +130,25 @@ class Up : public detail::UpSteps {
 
   Result<std::string, Error> Bgp(const RenderResult& files) {
     std::size_t n = 0;
+    int retries = 0;
     for (const auto& c : s_.clusters) {
       for (const auto& f : files.files) {
         if (f.cluster != c.name || f.kind != FileKind::kManifest) continue;
         const auto base = std::filesystem::path(f.path).filename().string();
         if (!base.starts_with("bgp-")) continue;
-        if (auto r = Tool({"kubectl", "--context", Context(c.name), "apply", "-f",
-                           WrittenPathByName(files, c.name, base)},
-                          "");
-            !r) {
-          return Fail(r.error());
-        }
+        auto r = ApplyWhenEstablished(*this, *o_.runner, Context(c.name),
+                                      WrittenPathByName(files, c.name, base), o_.crd_timeout);
+        if (!r) return Fail(r.error());
+        retries += r->retries;
         ++n;
       }
     }
-    return fmt::format("{} BGP files applied (Cilium {}, BGP API {})", n, s_.cilium_version,
-                       ToString(s_.Api()));
+    return fmt::format("{} BGP files applied (Cilium {}, BGP API {}){}", n, s_.cilium_version,
+                       ToString(s_.Api()),
+                       retries ? fmt::format("; kubectl apply retried {} times until the CRDs "
+                                             "were registered",
+                                             retries)
+                               : "");
   }
 
   Result<std::string, Error> Routes(const RenderResult& files) {
@@ -242,6 +214,7 @@ Result<KindUpResult, Error> KindUp(const ScenarioText& text, const KindUpOptions
   }
   Scenario& s = *scenario;
   Up up(o, st, s);
+  up.sink = on_step;
 
   auto pre = TimedStep(on_step, "preflight", [&] { return up.Preflight(); });
   if (!pre) return Fail(pre.error());

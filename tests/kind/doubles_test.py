@@ -549,6 +549,32 @@ def run_suite(c, s):
     r = s.tool(*small)
     c.check(r.returncode == 0 and "REVISION: 2" in r.stdout and "STATUS: deployed" in r.stdout,
             "helm again without the failure: revision 2 deployed", r.stdout + r.stderr)
+    # An interrupted Helm (issue #11, 7): pending-upgrade, refused, recovered by rollback.
+    r = s.tool(*small, fail="helm-interrupt")
+    listed = json.loads(s.ok("helm", "list", "-n", "kube-system", "--kube-context", "kind-small",
+                             "-a", "-o", "json").stdout)
+    c.check(r.returncode == 137 and [x["status"] for x in listed] == ["pending-upgrade"],
+            "helm-interrupt leaves the release pending-upgrade", r.stderr + str(listed))
+    r = s.tool(*small)
+    c.check(r.returncode == 1 and r.stderr == "Error: UPGRADE FAILED: another operation "
+            "(install/upgrade/rollback) is in progress\n", "a pending release is refused",
+            r.stderr)
+    r = s.tool("helm", "rollback", "cilium", "-n", "kube-system", "--kube-context", "kind-small")
+    listed = json.loads(s.ok("helm", "list", "-n", "kube-system", "--kube-context", "kind-small",
+                             "-o", "json").stdout)
+    c.check(r.returncode == 0 and [x["status"] for x in listed] == ["deployed"],
+            "helm rollback recovers it", r.stdout + r.stderr)
+    # CRDs (issue #11, 6): registered once Cilium runs, NotFound before (the delay).
+    wait = ["kubectl", "--context", "kind-small", "wait", "--for", "condition=established",
+            "--timeout=10s", "crd/ciliumloadbalancerippools.cilium.io"]
+    r = s.tool(*wait, extra={"BGPDEMO_FAKE_CRD_DELAY_SECONDS": "3600"})
+    c.check(r.returncode == 1 and "(NotFound)" in r.stderr, "a CRD not yet registered: NotFound",
+            r.stderr)
+    r = s.tool(*wait)
+    c.check(r.returncode == 0 and "condition met" in r.stdout, "the CRD Established", r.stderr)
+    r = s.tool("kind", "load", "docker-image", "bgpdemo-no-such-image:1", "--name", "small")
+    c.check(r.returncode == 1 and "ERROR: image: \"bgpdemo-no-such-image:1\" not present locally"
+            in r.stderr, "kind load of an image Docker does not have", r.stderr)
     nginx = os.path.join(files["cilium"], "nginx.yaml")
     pool = os.path.join(s.dir, "pool.yaml")
     with open(pool, "w") as f:

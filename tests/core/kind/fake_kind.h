@@ -35,6 +35,7 @@
 #include "core/fake_runner.h"
 #include "core/kind/kind.h"
 #include "tests/core/kind/fake_existing.h"
+#include "tests/core/kind/fake_kube.h"
 
 namespace bgpdemo::core::kind::test {
 
@@ -101,6 +102,7 @@ class FakeKind : public FakeExisting {
   bool helm_hangs = false;                  // helm upgrade: killed after our timeout
   bool no_lb_ip = false;                    // services get no external IP
   bool sessions_down = false;               // the nodes' sessions stay Active
+  KubeFake kube;  // Helm releases, slow pulls, late CRDs, kind load (fake_kube.h)
 
   FakeKind() { Script(); }
   FakeKind(const FakeKind&) = delete;
@@ -131,6 +133,7 @@ class FakeKind : public FakeExisting {
   }
 
   void Script() {
+    kube.Script(runner, helm_fails, helm_hangs);  // first: it comes before the rest
     for (const char* tool : {"docker", "kind", "helm", "kubectl", "cilium"})
       runner.AddProgram(tool);
     runner.Expect({"docker", "version", "--format", "{{.Server.Version}}"})
@@ -312,17 +315,6 @@ class FakeKind : public FakeExisting {
     runner.Expect({"helm", "repo", "add", "cilium", "https://helm.cilium.io/", "--force-update"})
         .Prints("\"cilium\" has been added to your repositories\n")
         .Always();
-    runner.ExpectPrefix({"helm", "upgrade", "--install", "cilium", "cilium/cilium"})
-        .Always()
-        .Does([this](const FakeCall& c, FakeFacts& f) {
-          if (helm_hangs) return FakeReply::Timeout();
-          if (helm_fails) {
-            return FakeReply::Exit(1,
-                                   "Error: UPGRADE FAILED: timed out waiting for the condition\n");
-          }
-          f.Add("cilium on " + FlagValue(c.argv, "--kube-context").substr(5));
-          return FakeReply::Ok("Release \"cilium\" has been upgraded. Happy Helming!\n");
-        });
     runner.ExpectPrefix({"cilium", "status", "--wait"}).Prints("Cilium: OK\n").Always();
     runner
         .ExpectMatching("`kubectl --context C apply -f FILE`",

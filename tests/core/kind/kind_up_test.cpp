@@ -276,7 +276,7 @@ TEST_CASE(
   CHECK(Ran(t.w.runner, "kubectl --context kind-cilium2 get service nginx").empty());
   CHECK(Ran(t.w.runner, "kubectl --context kind-cilium rollout status") ==
         std::vector<std::string>{
-            "kubectl --context kind-cilium rollout status deployment/nginx --timeout=10s"});
+            "kubectl --context kind-cilium rollout status deployment/nginx --timeout=300s"});
 }
 
 TEST_CASE("kind up: sessions that never come up: the sessions step names each, both sides") {

@@ -10,7 +10,9 @@ pods and the controllers' results in fakecontrol.py.
 import copy
 import ipaddress
 import json
+import os
 import random
+import time
 
 from fakek8s import (K8S_VERSION, ToolError, cilium_version_tuple, new_uid, now_rfc3339,
                      object_key, pick_free)
@@ -81,7 +83,34 @@ def kind_for(cluster, api_version, kind):
     if group != k.group or version not in k.versions:
         return None
     cv = cilium_version_tuple(cluster.cilium_version()) if cluster.cilium_version() else None
+    if k.group == "cilium.io" and not crds_registered(cluster):
+        return None
     return k if k.versions[version](cv) else None
+
+
+def crds_registered(cluster):
+    """Whether Cilium's operator has registered its CRDs: $BGPDEMO_FAKE_CRD_DELAY_SECONDS
+    (default 0) after Helm deployed Cilium, as the operator does once it runs
+    (cilium/operator: it registers the CRDs at start, after `helm --wait` may have returned)."""
+    r = cluster.cilium_release()
+    if not r or not r.get("installed_version"):
+        return False
+    delay = float(os.environ.get("BGPDEMO_FAKE_CRD_DELAY_SECONDS", "0"))
+    return time.time() >= float(r.get("deployed_at", 0)) + delay
+
+
+def crd_registered(cluster, crd_name):
+    """Whether CRD `crd_name` (ciliumbgppeeringpolicies.cilium.io) is registered."""
+    if not crds_registered(cluster):
+        return False
+    cv = cilium_version_tuple(cluster.cilium_version())
+    for k in KINDS.values():
+        plural = k.resource + ("es" if k.resource.endswith("s") else "s")
+        if plural.endswith("ys"):
+            plural = plural[:-2] + "ies"
+        if k.group and f"{plural}.{k.group}" == crd_name:
+            return any(served(cv) for served in k.versions.values())
+    return False
 
 
 # --------------------------------------------------------------------------------------

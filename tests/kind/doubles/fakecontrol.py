@@ -23,7 +23,9 @@ import concurrent.futures
 import hashlib
 import ipaddress
 import json
+import os
 import sys
+import time
 
 import fakeapi
 from fakek8s import (NODE_AGENT_IN_NODE, cilium_version_tuple, docker, failures, labels_match,
@@ -87,7 +89,8 @@ def _deployments(cluster):
                  "labels": labels, "node": node, "ip": None, "phase": "Pending",
                  "containers": containers, "container": containers[0].get("name", "app"),
                  "port": int(ports[0].get("containerPort", 80)), "uid": new_uid(),
-                 "created": now_rfc3339(), "rv": cluster.next_rv()}
+                 "created": now_rfc3339(), "created_at": time.time(),
+                 "rv": cluster.next_rv()}
             cluster.d["pods"][f"{p['namespace']}/{name}"] = p
             owned.append(p)
     for k, p in list(cluster.d["pods"].items()):
@@ -95,10 +98,26 @@ def _deployments(cluster):
             del cluster.d["pods"][k]
 
 
+def _image_here(cluster, p):
+    """Whether the pod's image is on its node: loaded there with `kind load docker-image`, or
+    pulled, which takes $BGPDEMO_FAKE_PULL_SECONDS (default 0) from the pod's creation. Until
+    then the pod stays Pending, ContainerCreating, as the kubelet shows a pod whose image is
+    being pulled."""
+    delay = float(os.environ.get("BGPDEMO_FAKE_PULL_SECONDS", "0"))
+    if delay <= 0:
+        return True
+    image = (p.get("containers") or [{}])[0].get("image") or ""
+    if ":" not in image.rsplit("/", 1)[-1]:
+        image += ":latest"
+    if image in cluster.d.get("image_names", {}).get(p["node"], []):
+        return True
+    return time.time() >= float(p.get("created_at", 0)) + delay
+
+
 def _pod_network(cluster):
     ready = cluster.cni_ready()
     for p in cluster.pods():
-        if p["ip"] or not ready:
+        if p["ip"] or not ready or not _image_here(cluster, p):
             continue
         node = cluster.node(p["node"])
         net = ipaddress.ip_network(node["podCIDR"])
