@@ -55,6 +55,7 @@ struct UpOptions {
   std::string router_image;    // empty: bgpdemo-router:<version>, built when missing
   std::string dockerfile_dir;  // the folder with bgpdemo's Dockerfile; empty: this build's
   std::string base_image = "debian:bookworm";
+  std::string node_image;  // empty: pinned per Cilium version (core/kind/node_image.h)
 };
 
 struct DownOptions {
@@ -88,7 +89,8 @@ class Provider {
   // (A provider may check more as the first step of Up, where the user sees it as a step.)
   virtual Result<void, Error> Preflight(const UpOptions& options) const = 0;
   // The tools this provider needs, with versions, and whether it could run here.
-  virtual DoctorReport Doctor() const = 0;
+  // `scenario`: the one `doctor --scenario` names (kind reports its node image pin).
+  virtual DoctorReport Doctor(const ScenarioText& scenario) const = 0;
 
   // Checks `scenario` for this provider and says in one line what `up` would build, without
   // creating anything. Errors: the scenario's (kInput) and the options' (kUsage).

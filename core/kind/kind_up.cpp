@@ -13,6 +13,7 @@
 
 #include "core/cilium_model.h"
 #include "core/files.h"
+#include "core/kind/agent_failures.h"
 #include "core/kind/decisions.h"
 #include "core/kind/internal.h"
 #include "core/kind/kind.h"
@@ -278,10 +279,15 @@ Result<KindUpResult, Error> KindUp(const ScenarioText& text, const KindUpOptions
   if (!demo) return Fail(demo.error());
   auto sessions = TimedStep(on_step, "sessions", [&]() -> Result<std::string, Error> {
     const auto until = o.runner->Now() + o.timeout;
+    AgentFailures agents;  // fails fast on agents that never answer (agent_failures.h)
     while (true) {
       auto topology = demo->GetTopology();
       if (topology) {
-        const auto waiting = SessionsNotEstablished(*topology, demo->Observe());
+        const auto observed = demo->Observe();
+        if (auto stuck = agents.Update(observed, o.runner->Now()); !stuck.empty()) {
+          return Fail(AgentFailures::Message(stuck));
+        }
+        const auto waiting = SessionsNotEstablished(*topology, observed);
         std::size_t speakers = 0;
         for (const auto& n : topology->nodes) speakers += n.speaker ? 1 : 0;
         if (waiting.empty()) {

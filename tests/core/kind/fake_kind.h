@@ -33,6 +33,8 @@
 
 #include "core/fake_runner.h"
 #include "core/kind/kind.h"
+#include "tests/core/kind/fake_cilium.h"
+#include "tests/core/kind/fake_host.h"
 
 namespace bgpdemo::core::kind::test {
 
@@ -106,6 +108,9 @@ class FakeKind {
   bool helm_hangs = false;                     // helm upgrade: killed after our timeout
   bool no_lb_ip = false;                       // services get no external IP
   bool sessions_down = false;                  // the nodes' sessions stay Active
+  FakeCiliumCli cilium_cli;                    // cilium version hangs, agents unreachable
+  FakeHostFacts host;                          // /proc and statvfs for preflight
+  std::string docker_info = DockerInfoJson();  // `docker info --format '{{json .}}'`
 
   FakeKind() { Script(); }
   FakeKind(const FakeKind&) = delete;
@@ -142,8 +147,11 @@ class FakeKind {
         .Prints(R"({"clientVersion": {"gitVersion": "v1.27.3"}})")
         .Always();
     runner.Expect({"cilium", "version", "--client"})
-        .Prints("cilium-cli: v0.15.7 compiled with go1.21.0 on linux/amd64\n")
-        .Always();
+        .Always()
+        .Does([this](const FakeCall&, FakeFacts&) { return cilium_cli.Version(); });
+    runner.Expect({"docker", "info", "--format", "{{json .}}"})
+        .Always()
+        .Does([this](const FakeCall&, FakeFacts&) { return FakeReply::Ok(docker_info); });
     ScriptDocker();
     ScriptKind();
     ScriptKubernetes();
@@ -296,8 +304,8 @@ class FakeKind {
       return out.empty() ? FakeReply::Exit(0, "No kind clusters found.\n") : FakeReply::Ok(out);
     });
     runner
-        .Expect(
-            {"kind", "create", "cluster", "--name", FakeRunner::kAny, "--config", FakeRunner::kAny})
+        .Expect({"kind", "create", "cluster", "--name", FakeRunner::kAny, "--config",
+                 FakeRunner::kAny, "--image", FakeRunner::kAny})
         .Always()
         .Does([this](const FakeCall& c, FakeFacts& f) {
           const auto& name = c.argv[4];
@@ -434,22 +442,20 @@ class FakeKind {
     runner
         .ExpectMatching("`cilium bgp peers -o json --context C`",
                         [](const auto& argv) {
-                          return argv.size() == 7 && argv[0] == "cilium" && argv[1] == "bgp" &&
+                          return argv.size() >= 7 && argv[0] == "cilium" && argv[1] == "bgp" &&
                                  argv[2] == "peers";
                         })
         .Always()
         .Does([this](const FakeCall& c, FakeFacts&) {
           const auto cluster = c.argv[6].substr(5);
-          json out = json::object();
-          for (const auto& node : Nodes(cluster)) {
+          return cilium_cli.Peers(c.argv, Nodes(cluster), [&](const std::string&) {
             json peer = {{"local-asn", cluster == "cilium" ? 65100 : 65200},
                          {"peer-asn", 65000},
                          {"peer-address", router_ips.at(cluster_networks.at(cluster))},
                          {"session-state", sessions_down ? "active" : "established"}};
             if (!sessions_down) peer["uptime-nanoseconds"] = 12000000000;
-            out[node] = json::array({peer});
-          }
-          return FakeReply::Ok(out.dump());
+            return json::array({peer});
+          });
         });
   }
 };
@@ -480,6 +486,7 @@ inline KindUpOptions Options(FakeKind& world, const std::string& state_dir,
   o.version = "test";
   o.timeout = std::chrono::seconds(90);
   o.runner = &world.runner;
+  o.host = &world.host;
   return o;
 }
 
