@@ -110,6 +110,9 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
                    "kind: the folder with bgpdemo's Dockerfile (default: this build's source)");
   o.up->add_option("--base-image", o.base_image, "kind: the Dockerfile's base image")
       ->capture_default_str();
+  o.up->add_option("--node-image", o.node_image,
+                   "kind: the kindest/node image of every node (default: pinned per Cilium "
+                   "version, `bgpdemo doctor` shows it)");
   o.up->add_option("--timeout", o.timeout_seconds,
                    "Seconds to wait for every session (kind: and for the LB IPs)")
       ->check(CLI::Range(1, 3600))
@@ -149,6 +152,11 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
       app.add_subcommand("verify", "Check sessions, routes and traffic; exit 1 if any check fails");
   o.verify->add_option("--junit", o.junit, "Also write the checks as a JUnit XML report");
   o.doctor = app.add_subcommand("doctor", "Check the tools each provider needs, with versions");
+  o.doctor
+      ->add_option("--scenario", o.scenario,
+                   "The scenario whose needs to check (kind: its Cilium's node image pin, its "
+                   "nodes' memory and disk)")
+      ->capture_default_str();
   o.speaker = app.add_subcommand("speaker", "Stop or start one node's BGP speaker (lab)");
   o.speaker->add_option("action", o.speaker_action, "stop | start")
       ->required()

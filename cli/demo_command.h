@@ -29,6 +29,7 @@ struct DemoOptions {
   std::string router_image;
   std::string dockerfile_dir;
   std::string base_image = "debian:bookworm";
+  std::string node_image;  // kind: empty = pinned per Cilium version
   // verify
   std::string junit;
   // speaker

@@ -44,6 +44,7 @@ core::UpOptions UpOptionsOf(const DemoOptions& o) {
   u.router_image = o.router_image;
   u.dockerfile_dir = o.dockerfile_dir;
   u.base_image = o.base_image;
+  u.node_image = o.node_image;
   return u;
 }
 
@@ -113,12 +114,17 @@ int Status(const DemoOptions& o, std::ostream& out, std::ostream& err) {
 // Every provider's tools and whether it could run here; exit 4 when none could.
 int Doctor(const DemoOptions& o, std::ostream& out) {
   auto providers = MakeProviders(o);
+  auto text = core::LoadScenarioText(o.scenario);
+  if (!text) {
+    fmt::print(out, "bgpdemo doctor: {}\n", text.error().message());
+    return ExitCodeFor(text.error());
+  }
   json j = json::object();
   std::string details;
   std::string summaries;
   bool any = false;
   for (const auto& p : providers.all()) {
-    const auto d = p->Doctor();
+    const auto d = p->Doctor(*text);
     j[p->name()] = d.json;
     details += d.details;
     summaries += fmt::format("{:<15}{}\n", p->name() + " provider:", d.summary);

@@ -59,7 +59,8 @@ struct UpOptions {
   std::chrono::seconds cilium_timeout{300};   // cilium status --wait --wait-duration
   std::chrono::seconds rollout_timeout{300};  // kubectl rollout status --timeout
   std::chrono::seconds crd_timeout{120};      // CRDs Established before their resources
-  bool preload = true;  // kind load docker-image the images the local Docker has
+  bool preload = true;     // kind load docker-image the images the local Docker has
+  std::string node_image;  // empty: pinned per Cilium version (core/kind/node_image.h)
 };
 
 struct DownOptions {
@@ -93,7 +94,8 @@ class Provider {
   // (A provider may check more as the first step of Up, where the user sees it as a step.)
   virtual Result<void, Error> Preflight(const UpOptions& options) const = 0;
   // The tools this provider needs, with versions, and whether it could run here.
-  virtual DoctorReport Doctor() const = 0;
+  // `scenario`: the one `doctor --scenario` names (kind reports its node image pin).
+  virtual DoctorReport Doctor(const ScenarioText& scenario) const = 0;
 
   // Checks `scenario` for this provider and says in one line what `up` would build, without
   // creating anything. Errors: the scenario's (kInput) and the options' (kUsage).

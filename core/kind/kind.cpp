@@ -11,6 +11,7 @@
 
 #include "core/cilium_model.h"
 #include "core/files.h"
+#include "core/kind/cilium_peers.h"
 #include "core/kind/internal.h"
 #include "core/kind/tool_output.h"
 #include "core/render.h"
@@ -248,30 +249,19 @@ Observed KindDemo::Observe() const {
         if (!out) return Fail(out.error().message());
         return ParseIpRouteJson(out->empty() ? "[]" : *out);
       });
-  std::vector<std::pair<std::string, std::future<Result<json, std::string>>>> clusters;
+  // Per node: the nodes that answered, and each failing one with its own error
+  // (core/kind/cilium_peers.h).
+  std::vector<std::future<std::map<std::string, Result<json, std::string>>>> clusters;
   for (const auto& c : scenario_.clusters) {
-    clusters.emplace_back(
-        c.name, std::async(std::launch::async, [&, c] {
-          return exec_json({"cilium", "bgp", "peers", "-o", "json", "--context", Context(c.name)},
-                           "cilium bgp peers");
-        }));
+    clusters.push_back(
+        std::async(std::launch::async, [&, c] { return ReadClusterPeers(c.name, run); }));
   }
   Observed o;
   o.router_peers = peers.get();
   o.router_routes = routes.get();
   o.kernel = kernel.get();
-  for (auto& [cluster, f] : clusters) {
-    auto r = f.get();
-    if (!r) {
-      // Every node of the cluster shares the error.
-      for (const auto& c : scenario_.clusters) {
-        if (c.name != cluster) continue;
-        o.node_peers.insert_or_assign(cluster + "-control-plane", Fail(r.error()));
-      }
-      continue;
-    }
-    for (auto& [node, list] : PeersFromCilium(*r))
-      o.node_peers.insert_or_assign(node, std::move(list));
+  for (auto& f : clusters) {
+    for (auto& [node, peers] : f.get()) o.node_peers.insert_or_assign(node, std::move(peers));
   }
   return o;
 }

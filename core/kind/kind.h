@@ -40,6 +40,7 @@
 #include "base/result.h"
 #include "core/command_runner.h"
 #include "core/demo.h"
+#include "core/kind/host_limits.h"
 #include "core/kind/tools.h"
 #include "core/scenario.h"
 
@@ -84,6 +85,8 @@ struct KindUpOptions {
   bool preload = true;  // kind load docker-image the Cilium and nginx images Docker has
   std::map<std::string, std::string> env;  // added to every tool's environment
   CommandRunner* runner = &DefaultRunner();  // runs every tool; not owned, never null
+  std::string node_image;  // --node-image; empty: the pin for the Cilium version (node_image.h)
+  HostFacts* host = &DefaultHostFacts();  // preflight's /proc and statvfs; not owned
 };
 
 struct KindUpResult {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/kind/kind.h"
+#include "core/kind/preflight.h"
 #include "core/kind/tools.h"
 #include "core/process.h"
 #include "core/render.h"
@@ -108,30 +109,15 @@ Result<void, Error> KindProvider::Preflight(const UpOptions&) const {
   return {};
 }
 
-DoctorReport KindProvider::Doctor() const {
-  const auto tools = CheckTools(context_.env);
-  DoctorReport r;
-  r.ready = std::all_of(tools.begin(), tools.end(), [](const ToolStatus& t) { return t.ok; });
-  json list = json::array();
-  Table table({"Tool", "Version", "Needs", "Status"});
-  for (const auto& t : tools) {
-    list.push_back({{"name", t.name},
-                    {"path", t.path},
-                    {"version", t.version},
-                    {"minimum", t.minimum},
-                    {"ok", t.ok},
-                    {"problem", t.problem},
-                    {"install", t.install}});
-    table.Add(
-        {t.name, t.version.empty() ? "-" : t.version, ">= " + t.minimum, t.ok ? "ok" : t.problem});
+DoctorReport KindProvider::Doctor(const ScenarioText& text) const {
+  auto s = ParseScenario(text.text, text.source, text.name);
+  if (!s) {
+    return {false,
+            {{"ok", false}, {"error", s.error().message()}},
+            fmt::format("  scenario {}: {}\n", text.name, s.error().message()),
+            "not ready (see above)"};
   }
-  r.json = {{"ok", r.ready}, {"tools", list}};
-  r.details = table.Render();
-  for (const auto& t : tools) {
-    if (!t.ok) r.details += fmt::format("  {}: {}\n", t.name, t.install);
-  }
-  r.summary = r.ready ? "ready" : "not ready (see above)";
-  return r;
+  return DoctorOf(CollectPreflight(*s, "", context_.env, DefaultRunner(), DefaultHostFacts()));
 }
 
 Result<std::string, Error> KindProvider::Plan(const ScenarioText& text, const UpOptions&) const {
@@ -174,6 +160,7 @@ Result<Report, Error> KindProvider::Up(const ScenarioText& scenario, const UpOpt
   ko.rollout_timeout = options.rollout_timeout;
   ko.crd_timeout = options.crd_timeout;
   ko.preload = options.preload;
+  ko.node_image = options.node_image;
   ko.env = context_.env;
   // Which step failed decides the kind of error: a failed preflight means missing tools.
   std::string failed_step;

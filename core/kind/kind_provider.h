@@ -22,7 +22,7 @@ class KindProvider : public Provider {
   Availability Available(const UpOptions& options) const override;
   // Nothing: up checks its tools as its first step (preflight), where the user sees it.
   Result<void, Error> Preflight(const UpOptions& options) const override;
-  DoctorReport Doctor() const override;
+  DoctorReport Doctor(const ScenarioText& scenario) const override;
   Result<std::string, Error> Plan(const ScenarioText& scenario,
                                   const UpOptions& options) const override;
   std::string Describe(const UpOptions& options) const override;

@@ -12,6 +12,7 @@
 
 #include "core/cilium_model.h"
 #include "core/files.h"
+#include "core/kind/agent_failures.h"
 #include "core/kind/crds.h"
 #include "core/kind/decisions.h"
 #include "core/kind/internal.h"
@@ -78,7 +79,8 @@ class Up : public detail::UpSteps {
       const auto until = o_.runner->Now() + o_.timeout;
       std::string ip;
       while (ip.empty()) {
-        auto r = Tool({"kubectl", "--context", Context(c.name), "get", "service", "nginx", "-o", "json"}, "");
+        auto r = Tool(
+            {"kubectl", "--context", Context(c.name), "get", "service", "nginx", "-o", "json"}, "");
         if (!r) return Fail(r.error());
         auto j = ParseJson(*r, "kubectl get service");
         if (!j) return Fail(j.error());
@@ -220,7 +222,8 @@ Result<KindUpResult, Error> KindUp(const ScenarioText& text, const KindUpOptions
   if (!pre) return Fail(pre.error());
   if (auto w = up.Save(); !w) return Fail(w.error());
 
-  if (auto r = TimedStep(on_step, "networks", [&] { return up.Networks(); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "networks", [&] { return up.Networks(); }); !r)
+    return Fail(r.error());
 
   // Files whose content does not depend on the router's addresses (kind configs, Helm
   // values, the router's config) come first; the rest once the router runs.
@@ -228,33 +231,47 @@ Result<KindUpResult, Error> KindUp(const ScenarioText& text, const KindUpOptions
   if (!first) return Fail(first.error());
   if (auto r = up.WriteFiles(*first); !r) return Fail(r.error());
 
-  if (auto r = TimedStep(on_step, "clusters", [&] { return up.Clusters(*first); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "clusters", [&] { return up.Clusters(*first); }); !r)
+    return Fail(r.error());
   if (auto r = TimedStep(on_step, "image", [&] { return up.Image(); }); !r) return Fail(r.error());
-  if (auto r = TimedStep(on_step, "router", [&] { return up.Router(*first); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "router", [&] { return up.Router(*first); }); !r)
+    return Fail(r.error());
 
   RenderOptions ro;
   ro.router_addresses = st.router_addresses;
   auto files = Render(s, ro);
   if (!files) return Fail(files.error());
-  if (auto r = TimedStep(on_step, "render", [&] { return up.WriteFiles(*files); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "render", [&] { return up.WriteFiles(*files); }); !r)
+    return Fail(r.error());
 
-  if (auto r = TimedStep(on_step, "cilium", [&] { return up.Cilium(*files); }); !r) return Fail(r.error());
-  if (auto r = TimedStep(on_step, "nginx", [&] { return up.Nginx(*files); }); !r) return Fail(r.error());
-  if (auto r = TimedStep(on_step, "lb", [&] { return up.LoadBalancers(*files); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "cilium", [&] { return up.Cilium(*files); }); !r)
+    return Fail(r.error());
+  if (auto r = TimedStep(on_step, "nginx", [&] { return up.Nginx(*files); }); !r)
+    return Fail(r.error());
+  if (auto r = TimedStep(on_step, "lb", [&] { return up.LoadBalancers(*files); }); !r)
+    return Fail(r.error());
   if (s.Api() == BgpApi::kV1) {
-    if (auto r = TimedStep(on_step, "annotate", [&] { return up.Annotate(*files); }); !r) return Fail(r.error());
+    if (auto r = TimedStep(on_step, "annotate", [&] { return up.Annotate(*files); }); !r)
+      return Fail(r.error());
   }
-  if (auto r = TimedStep(on_step, "bgp", [&] { return up.Bgp(*files); }); !r) return Fail(r.error());
-  if (auto r = TimedStep(on_step, "routes", [&] { return up.Routes(*files); }); !r) return Fail(r.error());
+  if (auto r = TimedStep(on_step, "bgp", [&] { return up.Bgp(*files); }); !r)
+    return Fail(r.error());
+  if (auto r = TimedStep(on_step, "routes", [&] { return up.Routes(*files); }); !r)
+    return Fail(r.error());
 
   auto demo = KindDemo::Open(o.state_dir, o.env, *o.runner);
   if (!demo) return Fail(demo.error());
   auto sessions = TimedStep(on_step, "sessions", [&]() -> Result<std::string, Error> {
     const auto until = o.runner->Now() + o.timeout;
+    AgentFailures agents;  // fails fast on agents that never answer (agent_failures.h)
     while (true) {
       auto topology = demo->GetTopology();
       if (topology) {
-        const auto waiting = SessionsNotEstablished(*topology, demo->Observe());
+        const auto observed = demo->Observe();
+        if (auto stuck = agents.Update(observed, o.runner->Now()); !stuck.empty()) {
+          return Fail(AgentFailures::Message(stuck));
+        }
+        const auto waiting = SessionsNotEstablished(*topology, observed);
         std::size_t speakers = 0;
         for (const auto& n : topology->nodes) speakers += n.speaker ? 1 : 0;
         if (waiting.empty()) {

@@ -26,7 +26,13 @@ struct ToolStatus {
   bool ok = false;       // found, answering, and not too old
   std::string problem;   // why not ok
   std::string install;   // how to get it
+  std::string note;      // worth saying though ok (a version probe that timed out)
 };
+
+// How long a version probe may take: `cilium version --client` asks GitHub for the latest
+// stable Cilium with no timeout of its own (cilium-cli cli/version.go), so every probe is
+// bounded and a probe that timed out after printing its version is still read.
+inline constexpr std::chrono::seconds kVersionProbeTimeout{10};
 
 // Every tool's status, in the order above; docker also needs its daemon to answer.
 std::vector<ToolStatus> CheckTools(const std::map<std::string, std::string>& env = {},

@@ -12,6 +12,7 @@
 
 #include "core/kind/decisions.h"
 #include "core/kind/internal.h"
+#include "core/kind/preflight.h"
 #include "core/kind/tool_output.h"
 
 namespace bgpdemo::core::kind::detail {
@@ -34,7 +35,9 @@ Result<ProcessResult, Error> UpSteps::Ask(const std::vector<std::string>& argv) 
 }
 
 Result<std::string, Error> UpSteps::Preflight() {
-  return PreflightVerdict(CheckTools(o_.env, *o_.runner));
+  const auto report = CollectPreflight(s_, o_.node_image, o_.env, *o_.runner, *o_.host);
+  node_image_ = report.node_image.image;
+  return PreflightStep(report);
 }
 
 Result<std::string, Error> UpSteps::Networks() {
@@ -100,9 +103,12 @@ Result<std::string, Error> UpSteps::Clusters(const RenderResult& files) {
     RecordCreated(st_.clusters, c.name);  // kind removes a cluster it failed to create
     const auto config = WrittenPath(files, c.name, FileKind::kKindConfig);
     jobs.push_back(std::async(std::launch::async, [this, c, config] {
-      return Tool({"kind", "create", "cluster", "--name", c.name, "--config", config},
-                  "kind needs its node image (kindest/node) and a working Docker; `kind create "
-                  "cluster` alone shows the same error",
+      return Tool({"kind", "create", "cluster", "--name", c.name, "--config", config, "--image",
+                   node_image_},
+                  fmt::format("kind needs its node image ({}) and a working Docker; `kind create "
+                              "cluster --image {}` alone shows the same error (--node-image picks "
+                              "another image)",
+                              node_image_, node_image_),
                   {{"KIND_EXPERIMENTAL_DOCKER_NETWORK", c.network}});
     }));
   }

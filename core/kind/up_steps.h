@@ -61,6 +61,7 @@ class UpSteps {
   const KindUpOptions& o_;
   KindState& st_;
   Scenario& s_;
+  std::string node_image_;  // chosen by Preflight: --node-image or the pin
 };
 
 }  // namespace bgpdemo::core::kind::detail

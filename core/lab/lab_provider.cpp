@@ -31,7 +31,7 @@ Result<void, Error> LabProvider::Preflight(const UpOptions& options) const {
   return {};
 }
 
-DoctorReport LabProvider::Doctor() const {
+DoctorReport LabProvider::Doctor(const ScenarioText&) const {
   const auto missing = LabMissing("engine");
   DoctorReport r;
   r.ready = missing.empty();

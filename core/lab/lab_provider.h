@@ -18,7 +18,7 @@ class LabProvider : public Provider {
   // Root, Linux network namespaces and iproute2 (and gobgpd for --node-speaker gobgpd).
   Availability Available(const UpOptions& options) const override;
   Result<void, Error> Preflight(const UpOptions& options) const override;
-  DoctorReport Doctor() const override;
+  DoctorReport Doctor(const ScenarioText& scenario) const override;
   Result<std::string, Error> Plan(const ScenarioText& scenario,
                                   const UpOptions& options) const override;
   std::string Describe(const UpOptions& options) const override;

@@ -28,7 +28,7 @@ class FakeProvider : public Provider {
   std::string name() const override { return name_; }
   Availability Available(const UpOptions&) const override { return {available_, needs_}; }
   Result<void, Error> Preflight(const UpOptions&) const override { return {}; }
-  DoctorReport Doctor() const override { return {available_, {}, "", ""}; }
+  DoctorReport Doctor(const ScenarioText&) const override { return {available_, {}, "", ""}; }
   Result<std::string, Error> Plan(const ScenarioText&, const UpOptions&) const override {
     return std::string("plan");
   }

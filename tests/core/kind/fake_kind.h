@@ -34,7 +34,9 @@
 
 #include "core/fake_runner.h"
 #include "core/kind/kind.h"
+#include "tests/core/kind/fake_cilium.h"
 #include "tests/core/kind/fake_existing.h"
+#include "tests/core/kind/fake_host.h"
 #include "tests/core/kind/fake_kube.h"
 
 namespace bgpdemo::core::kind::test {
@@ -102,7 +104,10 @@ class FakeKind : public FakeExisting {
   bool helm_hangs = false;                  // helm upgrade: killed after our timeout
   bool no_lb_ip = false;                    // services get no external IP
   bool sessions_down = false;               // the nodes' sessions stay Active
-  KubeFake kube;  // Helm releases, slow pulls, late CRDs, kind load (fake_kube.h)
+  KubeFake kube;             // Helm releases, slow pulls, late CRDs, kind load (fake_kube.h)
+  FakeCiliumCli cilium_cli;  // cilium version hangs, agents unreachable
+  FakeHostFacts host;        // /proc and statvfs for preflight
+  std::string docker_info = DockerInfoJson();  // `docker info --format '{{json .}}'`
 
   FakeKind() { Script(); }
   FakeKind(const FakeKind&) = delete;
@@ -145,8 +150,11 @@ class FakeKind : public FakeExisting {
         .Prints(R"({"clientVersion": {"gitVersion": "v1.27.3"}})")
         .Always();
     runner.Expect({"cilium", "version", "--client"})
-        .Prints("cilium-cli: v0.15.7 compiled with go1.21.0 on linux/amd64\n")
-        .Always();
+        .Always()
+        .Does([this](const FakeCall&, FakeFacts&) { return cilium_cli.Version(); });
+    runner.Expect({"docker", "info", "--format", "{{json .}}"})
+        .Always()
+        .Does([this](const FakeCall&, FakeFacts&) { return FakeReply::Ok(docker_info); });
     ScriptExisting(runner);
     ScriptDocker();
     ScriptKind();
@@ -270,8 +278,8 @@ class FakeKind : public FakeExisting {
       return out.empty() ? FakeReply::Exit(0, "No kind clusters found.\n") : FakeReply::Ok(out);
     });
     runner
-        .Expect(
-            {"kind", "create", "cluster", "--name", FakeRunner::kAny, "--config", FakeRunner::kAny})
+        .Expect({"kind", "create", "cluster", "--name", FakeRunner::kAny, "--config",
+                 FakeRunner::kAny, "--image", FakeRunner::kAny})
         .Always()
         .Does([this](const FakeCall& c, FakeFacts& f) {
           const auto& name = c.argv[4];
@@ -398,22 +406,20 @@ class FakeKind : public FakeExisting {
     runner
         .ExpectMatching("`cilium bgp peers -o json --context C`",
                         [](const auto& argv) {
-                          return argv.size() == 7 && argv[0] == "cilium" && argv[1] == "bgp" &&
+                          return argv.size() >= 7 && argv[0] == "cilium" && argv[1] == "bgp" &&
                                  argv[2] == "peers";
                         })
         .Always()
         .Does([this](const FakeCall& c, FakeFacts&) {
           const auto cluster = c.argv[6].substr(5);
-          json out = json::object();
-          for (const auto& node : Nodes(cluster)) {
+          return cilium_cli.Peers(c.argv, Nodes(cluster), [&](const std::string&) {
             json peer = {{"local-asn", cluster == "cilium" ? 65100 : 65200},
                          {"peer-asn", 65000},
                          {"peer-address", RouterIp(cluster_networks.at(cluster))},
                          {"session-state", sessions_down ? "active" : "established"}};
             if (!sessions_down) peer["uptime-nanoseconds"] = 12000000000;
-            out[node] = json::array({peer});
-          }
-          return FakeReply::Ok(out.dump());
+            return json::array({peer});
+          });
         });
   }
 };
@@ -444,6 +450,7 @@ inline KindUpOptions Options(FakeKind& world, const std::string& state_dir,
   o.version = "test";
   o.timeout = std::chrono::seconds(90);
   o.runner = &world.runner;
+  o.host = &world.host;
   return o;
 }
 

@@ -60,19 +60,26 @@ TEST_CASE(
   REQUIRE(o.node_peers.at("cilium2-worker"));
   CHECK((*o.node_peers.at("cilium2-worker"))[0]["state"] == "established");
 
-  // cilium-cli failing for one cluster: its control plane carries the error.
+  // cilium-cli failing for one cluster: each of its nodes is asked alone and carries its
+  // error (core/kind/cilium_peers.h).
   FakeRunner f;
   f.ExpectPrefix({"docker", "exec"}).Prints("[]").Always();
   f.Expect({"cilium", "bgp", "peers", "-o", "json", "--context", "kind-cilium"})
       .Exits(1, "Error: Unable to determine status: cilium not installed\n");
+  f.Expect({"kind", "get", "nodes", "--name", "cilium"})
+      .Prints("cilium-control-plane\ncilium-worker\ncilium-worker2\n");
+  f.ExpectPrefix({"cilium", "bgp", "peers", "-o", "json", "--context", "kind-cilium", "--node"})
+      .Exits(1, "Error: Unable to determine status: cilium not installed\n")
+      .Times(3);
   f.Expect({"cilium", "bgp", "peers", "-o", "json", "--context", "kind-cilium2"}).Prints("{}");
   auto other = KindDemo::Open(dir.path(), {}, f);
   REQUIRE(other);
   const auto bad = other->Observe();
-  REQUIRE(bad.node_peers.count("cilium-control-plane"));
-  CHECK(bad.node_peers.at("cilium-control-plane").error() ==
-        "`cilium bgp peers -o json --context kind-cilium` exited with 1:\n"
-        "  Error: Unable to determine status: cilium not installed");
+  CHECK(bad.node_peers.size() == 3);
+  REQUIRE(bad.node_peers.count("cilium-worker"));
+  CHECK(bad.node_peers.at("cilium-worker").error() ==
+        "`cilium bgp peers -o json --context kind-cilium --node cilium-worker` exited with 1: "
+        "Error: Unable to determine status: cilium not installed");
   CHECK(f.Problems().empty());
 }
 

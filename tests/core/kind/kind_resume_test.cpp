@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "core/kind/kind.h"
+#include "core/kind/node_image.h"
 #include "tests/core/kind/fake_kind.h"
 
 namespace bgpdemo::core::kind::test {
@@ -59,7 +60,8 @@ TEST_CASE(
   CHECK(run.error->message().starts_with("--router-image no-such-image:1: no such image"));
   CHECK(Creations(w.runner) ==
         std::vector<std::string>{fmt::format(
-            "kind create cluster --name cilium --config {}/files/cilium/kind.yaml", state)});
+            "kind create cluster --name cilium --config {}/files/cilium/kind.yaml --image {}",
+            state, PinFor("1.14.0").image)});
   w.runner.ClearCalls();
 
   // 3. The build breaks.

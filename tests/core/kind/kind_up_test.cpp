@@ -8,6 +8,7 @@
 
 #include "core/kind/decisions.h"
 #include "core/kind/kind.h"
+#include "core/kind/node_image.h"
 #include "tests/core/kind/fake_kind.h"
 
 namespace bgpdemo::core::kind::test {
@@ -100,21 +101,25 @@ TEST_CASE(
                                       "--name",
                                       "cilium",
                                       "--config",
-                                      t.state + "/files/cilium/kind.yaml"};
+                                      t.state + "/files/cilium/kind.yaml",
+                                      "--image",
+                                      PinFor("1.14.0").image};
   const std::string said =
       "Creating cluster \"cilium\" ...\n"
       "ERROR: failed to create cluster: failed to pull image \"kindest/node:v1.27.3\"";
   REQUIRE(run.error->command());
   CHECK(*run.error->command() == CommandFailure{argv, 1, false, said});
   CHECK(run.error->message() ==
-        fmt::format("`kind create cluster --name cilium --config {}/files/cilium/kind.yaml` "
-                    "exited with 1:\n"
+        fmt::format("`kind create cluster --name cilium --config {}/files/cilium/kind.yaml "
+                    "--image {}` exited with 1:\n"
                     "  Creating cluster \"cilium\" ...\n"
                     "  ERROR: failed to create cluster: failed to pull image "
                     "\"kindest/node:v1.27.3\"\n"
-                    "  hint: kind needs its node image (kindest/node) and a working Docker; `kind "
-                    "create cluster` alone shows the same error",
-                    t.state));
+                    "  hint: kind needs its node image ({}) and a working Docker; `kind create "
+                    "cluster --image {}` alone shows the same error (--node-image picks another "
+                    "image)",
+                    t.state, PinFor("1.14.0").image, PinFor("1.14.0").image,
+                    PinFor("1.14.0").image));
   CHECK(run.steps.back().detail == run.error->message());
   // Recorded: the network up made and both clusters (cilium2 was made; kind removes what it
   // failed to make, and down deleting it again is harmless).
@@ -311,7 +316,7 @@ TEST_CASE("kind up: a missing tool stops preflight, before anything runs or is r
   CHECK(t.w.runner.CommandLines() ==
         std::vector<std::string>{"docker version --format '{{.Server.Version}}'",
                                  "helm version --short", "kubectl version --client -o json",
-                                 "cilium version --client"});
+                                 "cilium version --client", "docker info --format '{{json .}}'"});
   CHECK_FALSE(ReadKindState(t.state));
 }
 
