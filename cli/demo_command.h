@@ -22,8 +22,7 @@ struct DemoOptions {
   std::string lab_prefix = "bgpdemo";
   int timeout_seconds = 300;
   std::string router_image;
-  std::string dockerfile_dir;
-  std::string base_image = "debian:bookworm";
+  std::string base_image;  // empty: the router image is FROM scratch
   // verify
   std::string junit;
   // speaker

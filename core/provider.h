@@ -53,8 +53,7 @@ struct UpOptions {
   std::string lab_prefix = "bgpdemo";
   // kind
   std::string router_image;    // empty: bgpdemo-router:<version>, built when missing
-  std::string dockerfile_dir;  // the folder with bgpdemo's Dockerfile; empty: this build's
-  std::string base_image = "debian:bookworm";
+  std::string base_image;      // of the router image made from `self`; empty: FROM scratch
 };
 
 struct DownOptions {
