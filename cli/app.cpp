@@ -10,6 +10,7 @@
 #include "cli/decode_command.h"
 #include "cli/demo_command.h"
 #include "cli/exit_codes.h"
+#include "cli/image_command.h"
 #include "cli/render_command.h"
 #include "cli/router_command.h"
 #include "cli/scenarios_command.h"
@@ -56,6 +57,10 @@ int Main(int argc, const char* const* argv, std::istream& in, std::ostream& out,
   auto* render = AddRenderCommand(app, render_opts);
   DemoOptions demo_opts;
   AddDemoCommands(app, demo_opts);
+  ImageOptions image_opts;
+  AddImageCommand(app, image_opts);
+  ProbeOptions probe_opts;
+  AddProbeCommand(app, probe_opts);
 
   try {
     app.parse(argc, argv);
@@ -92,6 +97,8 @@ int Main(int argc, const char* const* argv, std::istream& in, std::ostream& out,
     if (scenarios->parsed()) return RunScenarios(scenarios_opts, out);
     if (render->parsed()) return RunRender(render_opts, out, err);
     if (DemoCommandParsed(demo_opts)) return RunDemo(demo_opts, out, err);
+    if (ImageCommandParsed(image_opts)) return RunImage(image_opts, out, err);
+    if (probe_opts.probe->parsed()) return RunProbe(probe_opts, out, err);
   } catch (const std::exception& e) {
     fmt::print(err, "bgpdemo: internal error: {}\n", e.what());
     return kExitInternal;

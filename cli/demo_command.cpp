@@ -104,12 +104,10 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
   o.up->add_option("--lab-prefix", o.lab_prefix, "Prefix of the lab's namespace names")
       ->capture_default_str();
   o.up->add_option("--router-image", o.router_image,
-                   "kind: the route server's image (default: bgpdemo-router:<version>, built "
-                   "from the Dockerfile when missing)");
-  o.up->add_option("--dockerfile-dir", o.dockerfile_dir,
-                   "kind: the folder with bgpdemo's Dockerfile (default: this build's source)");
-  o.up->add_option("--base-image", o.base_image, "kind: the Dockerfile's base image")
-      ->capture_default_str();
+                   "kind: the route server's image (default: bgpdemo-router:<version>, made from "
+                   "this executable when missing)");
+  o.up->add_option("--base-image", o.base_image,
+                   "kind: the base of the router image made here (default: none, FROM scratch)");
   o.up->add_option("--node-image", o.node_image,
                    "kind: the kindest/node image of every node (default: pinned per Cilium "
                    "version, `bgpdemo doctor` shows it)");

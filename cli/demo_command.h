@@ -27,8 +27,7 @@ struct DemoOptions {
   int crd_timeout_seconds = 120;
   bool preload = true;
   std::string router_image;
-  std::string dockerfile_dir;
-  std::string base_image = "debian:bookworm";
+  std::string base_image;  // empty: the router image is FROM scratch
   std::string node_image;  // kind: empty = pinned per Cilium version
   // verify
   std::string junit;

@@ -11,6 +11,7 @@
 
 #include "cli/demo_verbs.h"
 #include "cli/exit_codes.h"
+#include "cli/self_path.h"
 #include "cli/version.h"
 #include "core/scenario.h"
 
@@ -19,15 +20,6 @@ namespace bgpdemo::cli::demo {
 namespace {
 
 using nlohmann::json;
-
-// This program's path, run again as the lab's daemon, router and speakers.
-std::string SelfPath() {
-  if (const char* env = std::getenv("BGPDEMO_SELF"); env != nullptr && *env != '\0') return env;
-  char buf[4096];
-  const auto n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "bgpdemo";
-  return std::string(buf, static_cast<std::size_t>(n));
-}
 
 core::UpOptions UpOptionsOf(const DemoOptions& o) {
   core::UpOptions u;
@@ -42,7 +34,6 @@ core::UpOptions UpOptionsOf(const DemoOptions& o) {
   u.node_speaker = o.node_speaker;
   u.lab_prefix = o.lab_prefix;
   u.router_image = o.router_image;
-  u.dockerfile_dir = o.dockerfile_dir;
   u.base_image = o.base_image;
   u.node_image = o.node_image;
   return u;

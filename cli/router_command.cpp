@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/exit_codes.h"
+#include "core/kernel_routes.h"
 #include "core/router_service.h"
 #include "core/table.h"
 
@@ -22,6 +23,7 @@ CLI::App* AddRouterCommand(CLI::App& app, RouterOptions& o) {
       "  bgpdemo router --config examples/router/demo.yaml\n"
       "  bgpdemo router peers\n"
       "  bgpdemo router routes -o json\n"
+      "  bgpdemo router kernel-routes -o json\n"
       "Signals: SIGTERM/SIGINT send Cease to every peer and exit; SIGHUP reloads the config\n"
       "without dropping sessions whose neighbor did not change. Logs go to stderr, one\n"
       "key=value event per line.");
@@ -34,6 +36,13 @@ CLI::App* AddRouterCommand(CLI::App& app, RouterOptions& o) {
   o.run = cmd;
   o.peers = cmd->add_subcommand("peers", "Sessions of a running router: state, uptime, routes");
   o.routes = cmd->add_subcommand("routes", "The running router's RIB: best path and why");
+  o.kernel_routes = cmd->add_subcommand(
+      "kernel-routes",
+      "The routes the router installed in this network namespace's kernel table (proto 197), "
+      "read over rtnetlink; -o json has the shape of `ip -j route`");
+  o.kernel_routes->add_option("-o,--output", o.output, "Output format")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
   for (auto* sub : {o.peers, o.routes}) {
     sub->add_option("--socket", o.socket, "Control socket path")
         ->default_str(core::DefaultRouterSocket());
@@ -128,11 +137,35 @@ int Query(const RouterOptions& o, core::RouterQuery query, std::ostream& out, st
   return kExitOk;
 }
 
+int KernelRoutes(const RouterOptions& o, std::ostream& out, std::ostream& err) {
+  auto routes = core::KernelRoutesJson();
+  if (!routes) {
+    fmt::print(err, "bgpdemo router kernel-routes: {}\n", routes.error());
+    return ExitCodeFor(routes.error());
+  }
+  if (o.output == "json") {
+    out << routes->dump(2) << '\n';
+    return kExitOk;
+  }
+  core::Table t({"Prefix", "Next Hops"});
+  for (const auto& r : *routes) {
+    std::vector<std::string> hops;
+    if (r.contains("gateway")) hops.push_back(r["gateway"].get<std::string>());
+    for (const auto& nh : r.value("nexthops", json::array())) {
+      hops.push_back(nh["gateway"].get<std::string>());
+    }
+    t.Add({r["dst"].get<std::string>(), hops.empty() ? "-" : fmt::format("{}", fmt::join(hops, ", "))});
+  }
+  out << t.Render();
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunRouter(const RouterOptions& o, std::ostream& out, std::ostream& err) {
   if (o.peers && o.peers->parsed()) return Query(o, core::RouterQuery::kPeers, out, err);
   if (o.routes && o.routes->parsed()) return Query(o, core::RouterQuery::kRoutes, out, err);
+  if (o.kernel_routes && o.kernel_routes->parsed()) return KernelRoutes(o, out, err);
   return Serve(o, err);
 }
 

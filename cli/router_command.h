@@ -1,5 +1,6 @@
 // `bgpdemo router`: runs the route server in the foreground, and its control clients
-// `bgpdemo router peers` and `bgpdemo router routes`. The flags and the tables are here;
+// `bgpdemo router peers` and `bgpdemo router routes`, and `bgpdemo router kernel-routes`
+// (its routes in the kernel, read over rtnetlink: core/kernel_routes.h). The flags and the tables are here;
 // running and querying the router is core/router_service.h.
 #pragma once
 
@@ -17,6 +18,7 @@ struct RouterOptions {
   CLI::App* run = nullptr;
   CLI::App* peers = nullptr;
   CLI::App* routes = nullptr;
+  CLI::App* kernel_routes = nullptr;
 };
 
 CLI::App* AddRouterCommand(CLI::App& app, RouterOptions& opts);

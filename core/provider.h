@@ -52,9 +52,8 @@ struct UpOptions {
   std::string node_speaker = "engine";  // engine | gobgpd
   std::string lab_prefix = "bgpdemo";
   // kind
-  std::string router_image;    // empty: bgpdemo-router:<version>, built when missing
-  std::string dockerfile_dir;  // the folder with bgpdemo's Dockerfile; empty: this build's
-  std::string base_image = "debian:bookworm";
+  std::string router_image;  // empty: bgpdemo-router:<version>, built when missing
+  std::string base_image;    // of the router image made from `self`; empty: FROM scratch
   std::chrono::seconds helm_timeout{600};     // helm upgrade --wait --timeout
   std::chrono::seconds cilium_timeout{300};   // cilium status --wait --wait-duration
   std::chrono::seconds rollout_timeout{300};  // kubectl rollout status --timeout

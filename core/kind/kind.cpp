@@ -244,8 +244,10 @@ Observed KindDemo::Observe() const {
   });
   auto kernel =
       std::async(std::launch::async, [&]() -> Result<std::vector<KernelRoute>, std::string> {
-        auto out = RunTool({"docker", "exec", router, "ip", "-j", "route", "show", "proto", "197"},
-                           run, "");
+        // bgpdemo's own netlink read: the image has no iproute2 (core/kernel_routes.h).
+        auto out = RunTool(
+            {"docker", "exec", router, "bgpdemo", "router", "kernel-routes", "-o", "json"}, run,
+            "");
         if (!out) return Fail(out.error().message());
         return ParseIpRouteJson(out->empty() ? "[]" : *out);
       });
@@ -281,15 +283,12 @@ Result<HttpResult, Error> ParseCurl(const std::string& out, double seconds) {
 Result<HttpResult, Error> KindDemo::Probe(const std::string& from, const std::string& ip,
                                           std::uint16_t port) const {
   const auto url = fmt::format("http://{}:{}/", ip, port);
-  std::vector<std::string> argv;
-  if (from == "router") {
-    argv = {"docker", "exec", scenario_.router.name};
-  } else {
-    const auto slash = from.find('/');
-    if (slash == std::string::npos) return Fail(fmt::format("no pod {} in this demo", from));
-    argv = {"kubectl", "--context", Context(from.substr(0, slash)), "exec", from.substr(slash + 1),
-            "--"};
-  }
+  // From the router: bgpdemo's own probe (core/http_probe.h), the image has no curl.
+  if (from == "router") return ProbeFromRouter(url);
+  const auto slash = from.find('/');
+  if (slash == std::string::npos) return Fail(fmt::format("no pod {} in this demo", from));
+  std::vector<std::string> argv{"kubectl", "--context", Context(from.substr(0, slash)),
+                                "exec",    from.substr(slash + 1), "--"};
   argv.insert(argv.end(), {"curl", "-s", "-m", "2", "-w", "\n%{http_code}", url});
   const auto t0 = runner_->Now();
   auto r = runner_->Run(argv, {.timeout = std::chrono::seconds(20), .env_add = env_});
@@ -304,6 +303,27 @@ Result<HttpResult, Error> KindDemo::Probe(const std::string& from, const std::st
   auto reply = ParseCurl(r->out, seconds);
   if (!reply) return Fail(reply.error());
   return std::move(*reply);
+}
+
+Result<HttpResult, Error> KindDemo::ProbeFromRouter(const std::string& url) const {
+  const std::vector<std::string> argv{"docker", "exec",      scenario_.router.name, "bgpdemo", "probe",
+                                      "-o",     "json",      "--timeout",           "2",       url};
+  auto r = runner_->Run(argv, {.timeout = std::chrono::seconds(20), .env_add = env_});
+  if (!r) return Fail(r.error());
+  if (r->exit_code != 0) {
+    return Fail(fmt::format("GET {} from the router: {}", url, OutputTail(*r, 2)));
+  }
+  auto reply = ParseProbeJson(r->out);
+  if (!reply) return Fail(reply.error());
+  return std::move(*reply);
+}
+
+Result<HttpResult, Error> ParseProbeJson(const std::string& out) {
+  const auto j = json::parse(out, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("status")) {
+    return Fail(fmt::format("bgpdemo probe printed no reply: {:?}", out.substr(0, 80)));
+  }
+  return HttpResult{j.value("status", 0), j.value("body", ""), j.value("seconds", 0.0)};
 }
 
 }  // namespace bgpdemo::core::kind

@@ -7,7 +7,8 @@
 //               they exist; only those made here are removed by down
 //   clusters    kind create cluster on each network (KIND_EXPERIMENTAL_DOCKER_NETWORK), in
 //               parallel, unless it exists
-//   image       the route server's image: --router-image, or built from the Dockerfile
+//   image       the route server's image: --router-image, or made from this executable
+//               and its libraries when missing (core/router_image.h)
 //   router      its container on every network (NET_ADMIN, forwarding) with the router
 //               config rendered from the networks' subnets; its addresses read back
 //   render      every file, now with the router's addresses (core/render.h)
@@ -73,8 +74,8 @@ Result<std::string, Error> ProviderOf(const std::string& state_dir);
 struct KindUpOptions {
   std::string state_dir;
   std::string router_image;    // empty: bgpdemo-router:<version>, built when missing
-  std::string dockerfile_dir;  // where the repository's Dockerfile is
-  std::string base_image = "debian:bookworm";
+  std::string executable;  // this bgpdemo, which the router image is made from
+  std::string base_image;  // of the router image; empty: FROM scratch
   std::string version;         // of this bgpdemo, for the image tag
   std::chrono::seconds timeout{300};  // for each wait (LB IP, sessions)
   // The other waits (docs/kind.md "Waits"), each the tool's own timeout:
@@ -125,6 +126,7 @@ class KindDemo {
                                   std::uint16_t port) const;
 
  private:
+  Result<HttpResult, Error> ProbeFromRouter(const std::string& url) const;
   KindDemo(std::string dir, KindState state, Scenario scenario,
            std::map<std::string, std::string> env, CommandRunner& runner)
       : dir_(std::move(dir)),
@@ -142,6 +144,9 @@ class KindDemo {
 // `cilium bgp peers -o json` (node -> [peer]) -> node -> peers in the engine's peer JSON
 // shape (address, local_asn, peer_asn, state, uptime_seconds, families, last_error).
 std::map<std::string, nlohmann::json> PeersFromCilium(const nlohmann::json& cilium);
+
+// `bgpdemo probe -o json URL` output ({"status", "body", "seconds"}) -> the reply.
+Result<HttpResult, Error> ParseProbeJson(const std::string& out);
 
 // `curl -s -m S -w '\n%{http_code}' URL` output -> the reply.
 Result<HttpResult, Error> ParseCurl(const std::string& out, double seconds);

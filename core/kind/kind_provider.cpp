@@ -149,9 +149,7 @@ Result<Report, Error> KindProvider::Up(const ScenarioText& scenario, const UpOpt
   KindUpOptions ko;
   ko.state_dir = context_.state_dir;
   ko.router_image = options.router_image;
-  // This build's source tree (CMakeLists.txt), where the Dockerfile is.
-  ko.dockerfile_dir =
-      options.dockerfile_dir.empty() ? BGPDEMO_REPOSITORY_DIR : options.dockerfile_dir;
+  ko.executable = options.self;
   ko.base_image = options.base_image;
   ko.version = options.version;
   ko.timeout = options.timeout;

@@ -14,6 +14,7 @@
 #include "core/kind/internal.h"
 #include "core/kind/preflight.h"
 #include "core/kind/tool_output.h"
+#include "core/router_image.h"
 
 namespace bgpdemo::core::kind::detail {
 
@@ -137,24 +138,20 @@ Result<std::string, Error> UpSteps::Image() {
                     "images), or leave the flag out to build it",
                     o_.router_image)));
   }
-  const auto dockerfile = o_.dockerfile_dir + "/Dockerfile";
-  if (!std::filesystem::exists(dockerfile)) {
-    return Fail(Error::Input(
-        fmt::format("no Dockerfile at {} to build {} from; give --dockerfile-dir (the bgpdemo "
-                    "repository) or --router-image",
-                    dockerfile, st_.router_image)));
-  }
-  // --force-rm: the classic builder keeps a failed step's container otherwise.
-  auto r = Tool({"docker", "build", "--force-rm", "-t", st_.router_image, "--build-arg",
-                 "BASE_IMAGE=" + o_.base_image, "-f", dockerfile, o_.dockerfile_dir},
-                fmt::format("the build needs the base image {} and Debian's package archive; "
-                            "`docker build {}` alone shows the same error",
-                            o_.base_image, o_.dockerfile_dir),
-                {}, std::chrono::minutes(60));
-  if (!r) return Fail(r.error());
+  // Made from this executable (core/router_image.h): no source tree, nothing to compile.
+  const auto context = std::filesystem::absolute(FilesDir(o_.state_dir) + "/router-image").string();
+  auto built = BuildRouterImage({.tag = st_.router_image,
+                                 .executable = o_.executable,
+                                 .base_image = o_.base_image,
+                                 .version = o_.version,
+                                 .context_dir = context,
+                                 .env = o_.env,
+                                 .runner = o_.runner});
+  if (!built) return Fail(built.error());
   st_.image_built = true;
   if (auto s = Save(); !s) return Fail(s.error());
-  return fmt::format("{} built from {}", st_.router_image, dockerfile);
+  return fmt::format("{} built from {} ({})", st_.router_image, o_.executable,
+                     o_.base_image.empty() ? "FROM scratch" : "FROM " + o_.base_image);
 }
 
 Result<std::string, Error> UpSteps::Router(const RenderResult& files) {

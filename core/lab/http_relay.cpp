@@ -7,7 +7,7 @@
 #include <boost/asio/write.hpp>
 #include <unordered_set>
 
-#include "core/lab/http_socket.h"
+#include "core/http_socket.h"
 
 namespace bgpdemo::core::lab {
 

@@ -16,7 +16,7 @@
 #include <optional>
 #include <unordered_set>
 
-#include "core/lab/http_socket.h"
+#include "core/http_socket.h"
 
 namespace bgpdemo::core::lab {
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""The route server image, built from the repository's Dockerfile, runs `bgpdemo router` and
-peers with gobgpd (configured as Cilium 1.14 configures its GoBGP) across two Docker
-networks, on a private Docker engine that the test starts and removes (tests/kind/dockerlab.py).
+"""The route server image, made by `bgpdemo image build` from the bgpdemo executable and its
+libraries (FROM scratch, core/router_image.h), runs `bgpdemo router` and peers with gobgpd
+(configured as Cilium 1.14 configures its GoBGP) across two Docker networks, on a private
+Docker engine that the test starts and removes (tests/kind/dockerlab.py).
 
   private dockerd (vfs, no docker0, no iptables)
   debian:bookworm      debootstrap + docker import, the tarball cached in --cache-dir
-  bgpdemo-router       docker build of ./Dockerfile (cached with docker save/load)
-  bgpdemo-kind-node    docker build of tests/kind/node/Dockerfile (likewise)
+                       (for the node image only)
+  bgpdemo-router       `bgpdemo image build` (seconds: nothing to compile, nothing to pull)
+  bgpdemo-kind-node    docker build of tests/kind/node/Dockerfile (cached with docker
+                       save/load)
 
   net1 172.31.1.0/24 (or the first free 172.X.1.0/24 pair)     net2 172.31.2.0/24
     c1-node1 .11  gobgpd AS 65100                                 c2-node1 .11 AS 65200
@@ -14,15 +17,18 @@ networks, on a private Docker engine that the test starts and removes (tests/kin
          +---- .254 bgpdemo-router (AS 65000, router mode) .254 --+
                NET_ADMIN, net.ipv4.ip_forward=1, fib.install: true
 
-Checks: the image (entrypoint, command, labels, version); both sessions established from
+Checks: the image (entrypoint, command, labels, version, no shell in it, its size and build
+time printed); both sessions established from
 both sides; every node route in the router's RIB and kernel table (proto 197); each node
 has the other's routes via the router (AS path [65000, other AS]) and none of its own; real
 traffic between the nodes' announced /32s, with static routes via the router, carried by
-the router (its forwarded-datagram counter grows); curl from the router container to the
-announced addresses (the demo's verify does that); then containers, networks, the daemon
+the router (its forwarded-datagram counter grows); `bgpdemo router kernel-routes` and
+`bgpdemo probe` from the router container to the announced addresses (what the demo's
+verify runs there); then containers, networks, the daemon
 and everything it left on the machine removed.
 
-  python3 tests/kind/router_image_test.py --cache-dir build/docker-cache [--keep] [-v]
+  python3 tests/kind/router_image_test.py --bgpdemo build/bgpdemo --cache-dir build/docker-cache
+      [--keep] [-v]
 """
 
 import argparse
@@ -39,12 +45,10 @@ import dockerlab as D  # noqa: E402
 from cilium_gobgp import cilium_gobgpd_toml  # noqa: E402  (tests/, on the path through dockerlab)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 ROUTER_IMAGE = "bgpdemo-router"
 NODE_IMAGE = "bgpdemo-kind-node"
 ROUTER = "bgpdemo-router"
 ROUTER_AS = 65000
-VERSION = "dockerlab-test"
 LABEL = "io.bgpdemo.owner=test"
 
 
@@ -116,8 +120,7 @@ def parse_args():
     p.add_argument("--cache-dir", default=os.environ.get("BGPDEMO_DOCKER_CACHE"),
                    help="keeps the base rootfs tarball and saved images between runs "
                         "(CTest: <build>/docker-cache); none: nothing is cached")
-    p.add_argument("--source-dir", default=REPO, help="the repository (its Dockerfile)")
-    p.add_argument("--bgpdemo", help="ignored: the test runs the binary built in the image")
+    p.add_argument("--bgpdemo", required=True, help="the binary the image is made from")
     p.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     p.add_argument("-v", "--verbose", action="store_true", help="print every command run")
     return p.parse_args()
@@ -131,7 +134,7 @@ def main(args):
         cache = os.path.abspath(args.cache_dir) if args.cache_dir else None
         with D.PrivateDocker(os.path.join(workdir, "d"), verbose=args.verbose) as d:
             try:
-                scenario(c, d, cache, args.source_dir)
+                scenario(c, d, cache, os.path.abspath(args.bgpdemo))
             finally:
                 teardown_checks(c, d)
         left = d.leftovers()
@@ -140,8 +143,10 @@ def main(args):
 
     def setup():
         D.require_docker(need_debootstrap=False)
+        if not os.access(args.bgpdemo, os.X_OK):
+            raise D.Fatal(f"{args.bgpdemo} is not an executable")
 
-    code = D.run("kind.router_image", "the router image from the Dockerfile with gobgpd "
+    code = D.run("kind.router_image", "the router image made by bgpdemo with gobgpd "
                  "across two Docker networks", body, setup=setup)
     if os.path.isdir(workdir):
         if code == 1 or args.keep:
@@ -151,16 +156,29 @@ def main(args):
     return code
 
 
-def scenario(c, d, cache, source_dir):
+def scenario(c, d, cache, bgpdemo):
     # --- images ---------------------------------------------------------------------------
+    version = json.loads(subprocess.run([bgpdemo, "version", "-o", "json"], capture_output=True,
+                                        text=True, check=True).stdout)["version"]
+    context = os.path.join(d.dir, "router-image")
+    with D.timed("router image: bgpdemo image build") as t:
+        r = subprocess.run([bgpdemo, "image", "build", "--tag", ROUTER_IMAGE, "--context-dir",
+                            context], env=d.env, capture_output=True, text=True, timeout=300)
+    if not c.check(r.returncode == 0, f"`bgpdemo image build --tag {ROUTER_IMAGE}` makes the "
+                   "image", r.stdout + r.stderr):
+        raise D.Fatal("no router image")
+    D.log(r.stdout.strip())
     base_key = D.ensure_base_image(d, cache or os.path.join(d.dir, "cache"), d.dir)
-    how = D.ensure_image(d, ROUTER_IMAGE, source_dir, cache_dir=cache, base_key=base_key,
-                         build_args={"BGPDEMO_VERSION": VERSION}, step="router image")
-    D.log(f"{ROUTER_IMAGE}: {how}")
     how = D.ensure_image(d, NODE_IMAGE, os.path.join(HERE, "node"), cache_dir=cache,
                          base_key=base_key, step="node image")
     D.log(f"{NODE_IMAGE}: {how}")
 
+    with open(os.path.join(context, "Dockerfile")) as f:
+        dockerfile = f.read()
+    c.check("\nFROM scratch\nCOPY rootfs/ /\n" in dockerfile and
+            os.path.isfile(os.path.join(context, "rootfs", "usr", "local", "bin", "bgpdemo")),
+            "the context: a Dockerfile FROM scratch and rootfs/ with bgpdemo on PATH",
+            dockerfile)
     img = d.json("image", "inspect", ROUTER_IMAGE)[0]
     cfg = img.get("Config", {})
     labels = cfg.get("Labels") or {}
@@ -169,13 +187,18 @@ def scenario(c, d, cache, source_dir):
             "router image: ENTRYPOINT [bgpdemo], CMD [router --config "
             "/etc/bgpdemo/router.yaml]", f"{cfg.get('Entrypoint')} {cfg.get('Cmd')}")
     c.check("org.opencontainers.image.source" in labels and
-            labels.get("org.opencontainers.image.version") == VERSION,
-            f"router image: OCI labels, version {VERSION}", str(labels))
-    D.log(f"{ROUTER_IMAGE}: {img.get('Size', 0) / 1e6:.0f} MB")
+            labels.get("org.opencontainers.image.version") == version and
+            labels.get("org.opencontainers.image.base.name") == "scratch",
+            f"router image: OCI labels, version {version}, base scratch", str(labels))
+    D.log(f"{ROUTER_IMAGE}: {img.get('Size', 0) / 1e6:.1f} MB, built in {t.seconds:.1f} s")
     r = d.docker("run", "--rm", ROUTER_IMAGE, "--version", check=False, timeout=60)
-    c.check(r.returncode == 0 and VERSION in r.stdout,
-            f"`docker run {ROUTER_IMAGE} --version` names the version passed as a build "
-            "argument (no .git in the build)", (r.stdout + r.stderr).strip())
+    c.check(r.returncode == 0 and version in r.stdout,
+            f"`docker run {ROUTER_IMAGE} --version` names the binary's version",
+            (r.stdout + r.stderr).strip())
+    r = d.docker("run", "--rm", "--entrypoint", "/bin/sh", ROUTER_IMAGE, "-c", "true",
+                 check=False, timeout=60)
+    c.check(r.returncode != 0, "no shell in the image (FROM scratch): bgpdemo and its "
+            "libraries only", (r.stdout + r.stderr).strip())
 
     # --- networks and containers ----------------------------------------------------------
     subnets = free_subnets()
@@ -197,6 +220,9 @@ def scenario(c, d, cache, source_dir):
     for n in nets:
         c.check(d.container_ip(ROUTER, n.name) == n.router_ip,
                 f"{ROUTER} has {n.router_ip} on {n.name} (read back from docker inspect)")
+
+    def router_pid():
+        return d.json("inspect", ROUTER)[0]["State"]["Pid"]
 
     def router_query(what):
         r = d.docker("exec", ROUTER, "bgpdemo", "router", what, "-o", "json", check=False,
@@ -283,16 +309,21 @@ def scenario(c, d, cache, source_dir):
            lambda: router_rib() == want, 20, detail=router_rib)
 
     def kernel():
-        r = d.docker("exec", ROUTER, "ip", "-j", "route", "show", "proto", "197",
+        r = d.docker("exec", ROUTER, "bgpdemo", "router", "kernel-routes", "-o", "json",
                      check=False)
         try:
-            return {x["dst"] if "/" in x["dst"] else x["dst"] + "/32": x.get("gateway")
-                    for x in json.loads(r.stdout or "[]")}
+            return {x["dst"]: x.get("gateway") for x in json.loads(r.stdout or "[]")}
         except ValueError:
             return {}
 
-    c.wait("router kernel: `ip -j route show proto 197` in the container has the 4 prefixes "
-           "via their nodes", lambda: kernel() == want, 20, detail=kernel)
+    c.wait("router kernel: `bgpdemo router kernel-routes -o json` in the container has the 4 "
+           "prefixes via their nodes", lambda: kernel() == want, 20, detail=kernel)
+    r = subprocess.run(["nsenter", "-t", str(router_pid()), "-n", "ip", "-j", "route", "show",
+                        "proto", "197"], capture_output=True, text=True)
+    ip_said = {x["dst"] if "/" in x["dst"] else x["dst"] + "/32": x.get("gateway")
+               for x in json.loads(r.stdout or "[]")}
+    c.check(ip_said == kernel(), "`ip -j route show proto 197` in the router's network "
+            "namespace says the same", f"ip: {ip_said}, bgpdemo: {kernel()}")
 
     def node_rib(n):
         out = {}
@@ -332,8 +363,13 @@ def scenario(c, d, cache, source_dir):
             d.docker("exec", n.node, "ip", "route", "replace", p, "via", n.router_ip)
 
     def forwarded():
-        r = d.docker("exec", ROUTER, "cat", "/proc/net/snmp", check=False)
-        lines = [x.split() for x in r.stdout.splitlines() if x.startswith("Ip:")]
+        # Read from the host: the image has no cat.
+        try:
+            with open(f"/proc/{router_pid()}/net/snmp") as f:
+                text = f.read()
+        except OSError:
+            return -1
+        lines = [x.split() for x in text.splitlines() if x.startswith("Ip:")]
         if len(lines) < 2:
             return -1
         return int(dict(zip(lines[0], lines[1])).get("ForwDatagrams", -1))
@@ -367,10 +403,16 @@ def scenario(c, d, cache, source_dir):
                 f"{o.node}: the request came from {n.service} (only the router routes it)",
                 log.strip()[-300:])
     for n in nets:
-        r = curl(ROUTER, f"http://{n.service}:8080/hello.txt")
-        c.check(r.returncode == 0 and r.stdout.strip() == f"hello from {n.node}",
-                f"{ROUTER}: curl http://{n.service}:8080/ (its BGP route in the kernel)",
-                (r.stdout + r.stderr).strip())
+        r = d.docker("exec", ROUTER, "bgpdemo", "probe", "-o", "json",
+                     f"http://{n.service}:8080/", check=False, timeout=20)
+        try:
+            reply = json.loads(r.stdout)
+        except ValueError:
+            reply = {}
+        c.check(r.returncode == 0 and reply.get("status") == 200 and "Directory listing" in
+                reply.get("body", ""),
+                f"{ROUTER}: bgpdemo probe http://{n.service}:8080/ (its BGP route in the "
+                "kernel)", (r.stdout + r.stderr).strip()[:300])
 
     # --- the router container stops cleanly -----------------------------------------------
     with D.timed("docker stop router"):

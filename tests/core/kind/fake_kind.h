@@ -65,7 +65,7 @@ inline ScenarioText TestScenario() {
 inline constexpr const char* kRouter = "bgpdemo-router";
 inline constexpr const char* kImage = "bgpdemo-router:test";
 
-// A temporary folder (state, Dockerfile), removed with what is in it.
+// A temporary folder (state, the installed executable), removed with what is in it.
 class TempDir {
  public:
   TempDir() {
@@ -99,7 +99,8 @@ class FakeKind : public FakeExisting {
   // Failure injection (and network_create_fails: FakeExisting).
   std::set<std::string> network_in_use;     // docker network rm: active endpoints
   std::set<std::string> kind_create_fails;  // these clusters cannot be created (image pull)
-  bool build_fails = false;                 // docker build breaks in a RUN step
+  bool build_fails = false;                 // docker build of the router image fails
+  std::string ldd_says;                     // not empty: what ldd prints instead
   bool helm_fails = false;                  // helm upgrade: timed out waiting for the condition
   bool helm_hangs = false;                  // helm upgrade: killed after our timeout
   bool no_lb_ip = false;                    // services get no external IP
@@ -183,13 +184,22 @@ class FakeKind : public FakeExisting {
           if (!f.Has("image " + c.argv[3])) return Missing("image: " + c.argv[3]);
           return FakeReply::Ok(R"([{"Id": "sha256:5d1c"}])");
         });
+    // The router image from the executable (core/router_image.h): ldd names one library
+    // next to it (MakeInstallDir), then docker build.
+    runner.Expect({"ldd", FakeRunner::kAny}).Always().Does([this](const FakeCall& c, FakeFacts&) {
+      if (!ldd_says.empty()) return FakeReply::Ok(ldd_says);
+      const auto dir = std::filesystem::path(c.argv[1]).parent_path().string();
+      return FakeReply::Ok(
+          fmt::format("\tlinux-vdso.so.1 (0x00007ffc6a5e9000)\n"
+                      "\tlibfmt.so.9 => {}/lib/libfmt.so.9 (0x00007f3b1c000000)\n",
+                      dir));
+    });
     runner.ExpectPrefix({"docker", "build"}).Always().Does([this](const FakeCall& c, FakeFacts& f) {
       if (build_fails) {
         return FakeReply::Exit(1,
-                               "Step 2/2 : RUN echo the build breaks here >&2 && false\n"
-                               "the build breaks here\n"
-                               "The command '/bin/sh -c echo the build breaks here >&2 && false' "
-                               "returned a non-zero code: 1\n");
+                               "#5 [1/1] COPY rootfs/ /\n"
+                               "#5 ERROR: failed to copy files: write /usr/local/bin/bgpdemo: no "
+                               "space left on device\n");
       }
       f.Add("image " + FlagValue(c.argv, "-t"));
       return FakeReply::Ok("Successfully built 5d1c\n");
@@ -257,7 +267,7 @@ class FakeKind : public FakeExisting {
     runner.Expect({"docker", "exec", kRouter, "bgpdemo", "router", "routes", "-o", "json"})
         .Prints("[]")
         .Always();
-    runner.Expect({"docker", "exec", kRouter, "ip", "-j", "route", "show", "proto", "197"})
+    runner.Expect({"docker", "exec", kRouter, "bgpdemo", "router", "kernel-routes", "-o", "json"})
         .Prints("[]")
         .Always();
     // The static routes on the nodes.
@@ -441,12 +451,13 @@ struct UpRun {
   }
 };
 
-// Options for an up in `state_dir` on the fake, with a Dockerfile folder to build from.
+// Options for an up in `state_dir` on the fake, with bgpdemo installed in `install_dir`
+// (MakeInstallDir): the router image is made from it.
 inline KindUpOptions Options(FakeKind& world, const std::string& state_dir,
-                             const std::string& dockerfile_dir) {
+                             const std::string& install_dir) {
   KindUpOptions o;
   o.state_dir = state_dir;
-  o.dockerfile_dir = dockerfile_dir;
+  o.executable = install_dir + "/bgpdemo";
   o.version = "test";
   o.timeout = std::chrono::seconds(90);
   o.runner = &world.runner;
@@ -465,11 +476,13 @@ inline UpRun RunUp(const KindUpOptions& o) {
   return run;
 }
 
-// A folder with a Dockerfile, as the repository has.
-inline std::string MakeDockerfileDir(const std::string& under) {
-  const auto dir = under + "/repo";
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir + "/Dockerfile") << "FROM debian:bookworm\n";
+// A folder where bgpdemo is installed: the executable and the one library the fake ldd
+// names (lib/libfmt.so.9), small stand-ins.
+inline std::string MakeInstallDir(const std::string& under) {
+  const auto dir = under + "/installed";
+  std::filesystem::create_directories(dir + "/lib");
+  std::ofstream(dir + "/bgpdemo") << "an executable\n";
+  std::ofstream(dir + "/lib/libfmt.so.9") << "a library\n";
   return dir;
 }
 

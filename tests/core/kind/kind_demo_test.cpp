@@ -1,5 +1,6 @@
 // KindDemo (the running kind demo that verify, peers and routes read) on a FakeRunner: the
-// probe's curl from the router or a pod, and what the router and the nodes say.
+// probe (bgpdemo's own from the router, curl from a pod), and what the router and the nodes
+// say.
 #include <doctest/doctest.h>
 
 #include "core/kind/kind.h"
@@ -8,15 +9,21 @@
 namespace bgpdemo::core::kind::test {
 namespace {
 
-TEST_CASE("kind demo: Probe runs curl in the router container or in a pod, through the runner") {
+TEST_CASE(
+    "kind demo: Probe runs `bgpdemo probe` in the router container or curl in a pod, through the "
+    "runner") {
   TempDir dir;
   KindState s;
   s.scenario = TestScenario();
   REQUIRE(WriteKindState(dir.path(), s));
   FakeRunner f;
-  f.Expect({"docker", "exec", "bgpdemo-router", "curl", "-s", "-m", "2", "-w", "\n%{http_code}",
+  f.Expect({"docker", "exec", "bgpdemo-router", "bgpdemo", "probe", "-o", "json", "--timeout", "2",
             "http://10.22.0.1:80/"})
-      .Prints("nginx pod nginx-7c5ddbdf54-1\n200");
+      .Prints(R"({"body":"nginx pod nginx-7c5ddbdf54-1","seconds":0.004,"status":200})"
+              "\n");
+  f.Expect({"docker", "exec", "bgpdemo-router", "bgpdemo", "probe", "-o", "json", "--timeout", "2",
+            "http://10.22.0.9:80/"})
+      .Exits(1, "bgpdemo probe: connect 10.22.0.9:80: connection refused\n");
   f.Expect({"kubectl", "--context", "kind-cilium", "exec", "nginx-7c5ddbdf54-0", "--", "curl", "-s",
             "-m", "2", "-w", "\n%{http_code}", "http://10.22.0.1:80/"})
       .Exits(28);
@@ -27,6 +34,12 @@ TEST_CASE("kind demo: Probe runs curl in the router container or in a pod, throu
   REQUIRE(ok);
   CHECK(ok->status == 200);
   CHECK(ok->body == "nginx pod nginx-7c5ddbdf54-1");
+  CHECK(ok->seconds == doctest::Approx(0.004));
+  auto refused = demo->Probe("router", "10.22.0.9", 80);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message() ==
+        "GET http://10.22.0.9:80/ from the router: bgpdemo probe: connect 10.22.0.9:80: "
+        "connection refused");
   auto slow = demo->Probe("cilium/nginx-7c5ddbdf54-0", "10.22.0.1", 80);
   REQUIRE_FALSE(slow);
   CHECK(slow.error().message() ==

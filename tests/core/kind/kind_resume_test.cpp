@@ -41,7 +41,7 @@ TEST_CASE(
   FakeKind w;
   w.UserNetwork("kind2");
   const auto state = dir.path() + "/state";
-  const auto repo = MakeDockerfileDir(dir.path());
+  const auto repo = MakeInstallDir(dir.path());
   auto o = Options(w, state, repo);
 
   // 1. kind create fails for cilium: the network and cilium2 are made.
@@ -137,7 +137,7 @@ TEST_CASE("kind up again: a stopped router is started, a missing network connect
   TempDir dir;
   FakeKind w;
   const auto state = dir.path() + "/state";
-  auto o = Options(w, state, MakeDockerfileDir(dir.path()));
+  auto o = Options(w, state, MakeInstallDir(dir.path()));
   REQUIRE(RunUp(o).result);
   w.runner.SetFact("stopped bgpdemo-router");
   w.runner.ClearFact("bgpdemo-router on kind2");
@@ -156,7 +156,7 @@ TEST_CASE("kind up again: a network it made and the user removed is made again, 
   TempDir dir;
   FakeKind w;
   const auto state = dir.path() + "/state";
-  auto o = Options(w, state, MakeDockerfileDir(dir.path()));
+  auto o = Options(w, state, MakeInstallDir(dir.path()));
   w.kind_create_fails = {"cilium", "cilium2"};
   CHECK(RunUp(o).FailedStep() == "clusters");
   w.kind_create_fails.clear();
@@ -180,7 +180,7 @@ TEST_CASE("kind up: the state of a lab demo stops it before anything runs") {
   lab.provider = "lab";
   lab.scenario = TestScenario();
   REQUIRE(WriteKindState(state, lab));
-  auto run = RunUp(Options(w, state, MakeDockerfileDir(dir.path())));
+  auto run = RunUp(Options(w, state, MakeInstallDir(dir.path())));
   REQUIRE(run.error);
   CHECK(run.error->kind() == ErrorKind::kFailed);
   CHECK(run.error->message() ==

@@ -44,6 +44,16 @@ TEST_CASE("kind: cilium bgp peers -o json becomes the engine's peer shape, field
   CHECK(PeersFromCilium(json::array()).empty());
 }
 
+TEST_CASE("kind: `bgpdemo probe -o json`'s reply, and what is not its output") {
+  auto r = ParseProbeJson(R"({"body":"nginx pod a\n","seconds":0.01,"status":503})");
+  REQUIRE(r);
+  CHECK(r->status == 503);
+  CHECK(r->body == "nginx pod a\n");
+  CHECK(r->seconds == doctest::Approx(0.01));
+  CHECK(ParseProbeJson("").error().message() == "bgpdemo probe printed no reply: \"\"");
+  CHECK_FALSE(ParseProbeJson("[]"));
+}
+
 TEST_CASE("kind: curl's body and status code, and what is not curl's output") {
   auto r = ParseCurl("nginx pod nginx-7c5-abcde\n\n200", 0.01);
   REQUIRE(r);

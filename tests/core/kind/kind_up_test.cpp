@@ -10,6 +10,7 @@
 #include "core/kind/kind.h"
 #include "core/kind/node_image.h"
 #include "tests/core/kind/fake_kind.h"
+#include "tests/test_util.h"
 
 namespace bgpdemo::core::kind::test {
 namespace {
@@ -23,7 +24,7 @@ TEST_CASE("kind up: a fresh up runs every step, creates what is missing and reco
   FakeKind w;
   w.UserNetwork("kind2");
   const auto state = dir.path() + "/state";
-  auto run = RunUp(Options(w, state, MakeDockerfileDir(dir.path())));
+  auto run = RunUp(Options(w, state, MakeInstallDir(dir.path())));
   INFO(w.runner.Problems());
   REQUIRE_MESSAGE(run.result, (run.error ? run.error->message() : ""));
   CHECK(w.runner.Problems().empty());
@@ -67,7 +68,7 @@ struct FreshUp {
   TempDir dir;
   FakeKind w;
   std::string state = dir.path() + "/state";
-  std::string repo = MakeDockerfileDir(dir.path());
+  std::string repo = MakeInstallDir(dir.path());
   KindUpOptions options = Options(w, state, repo);
   FreshUp() { w.UserNetwork("kind2"); }
   KindState State() const {
@@ -160,50 +161,58 @@ TEST_CASE("kind up: the router image fails to build: the image step quotes the b
   CHECK(run.StepNames() == StepsUpTo("image"));
   CHECK(run.FailedStep() == "image");
   CHECK(run.error->kind() == ErrorKind::kCommand);
-  const std::vector<std::string> argv{"docker",
-                                      "build",
-                                      "--force-rm",
-                                      "-t",
-                                      kImage,
-                                      "--build-arg",
-                                      "BASE_IMAGE=debian:bookworm",
-                                      "-f",
-                                      t.repo + "/Dockerfile",
-                                      t.repo};
+  const auto context = t.state + "/files/router-image";
+  const std::vector<std::string> argv{"docker", "build", "--force-rm", "-t", kImage, context};
   REQUIRE(run.error->command());
   CHECK(run.error->command()->argv == argv);
   CHECK(run.error->command()->exit_code == 1);
   CHECK(run.error->message() ==
-        fmt::format("`docker build --force-rm -t bgpdemo-router:test --build-arg "
-                    "BASE_IMAGE=debian:bookworm -f {0}/Dockerfile {0}` exited with 1:\n"
-                    "  Step 2/2 : RUN echo the build breaks here >&2 && false\n"
-                    "  the build breaks here\n"
-                    "  The command '/bin/sh -c echo the build breaks here >&2 && false' returned "
-                    "a non-zero code: 1\n"
-                    "  hint: the build needs the base image debian:bookworm and Debian's package "
-                    "archive; `docker build {0}` alone shows the same error",
-                    t.repo));
+        fmt::format("`docker build --force-rm -t bgpdemo-router:test {0}` exited with 1:\n"
+                    "  #5 [1/1] COPY rootfs/ /\n"
+                    "  #5 ERROR: failed to copy files: write /usr/local/bin/bgpdemo: no space "
+                    "left on device\n"
+                    "  hint: the context is {0}; `docker build {0}` alone shows the same error",
+                    context));
   const auto builds = t.w.runner.Calls();
-  const auto build = std::find_if(builds.begin(), builds.end(),
-                                  [](const FakeCall& c) { return c.argv[1] == "build"; });
+  const auto build = std::find_if(builds.begin(), builds.end(), [](const FakeCall& c) {
+    return c.argv[0] == "docker" && c.argv[1] == "build";
+  });
   REQUIRE(build != builds.end());
-  CHECK(build->timeout == std::chrono::minutes(60));
+  CHECK(build->timeout == std::chrono::minutes(10));
   CHECK_FALSE(t.State().image_built);
   CHECK_FALSE(t.w.runner.HasFact(std::string("image ") + kImage));
 }
 
-TEST_CASE("kind up: no Dockerfile to build the router image from is an input error") {
+TEST_CASE("kind up: the router image is made from the installed executable, no source tree") {
   FreshUp t;
-  t.options.dockerfile_dir = t.dir.path() + "/nothing";
+  auto run = RunUp(t.options);
+  REQUIRE_FALSE(run.error);
+  CHECK(Ran(t.w.runner, "ldd ") == std::vector<std::string>{"ldd " + t.repo + "/bgpdemo"});
+  const auto context = t.state + "/files/router-image";
+  CHECK(Ran(t.w.runner, "docker build") ==
+        std::vector<std::string>{"docker build --force-rm -t bgpdemo-router:test " + context});
+  // The context the build was given: the executable, the library at the path ldd named.
+  CHECK(bgpdemo::test::ReadText(context + "/rootfs/usr/local/bin/bgpdemo") == "an executable\n");
+  CHECK(bgpdemo::test::ReadText(context + "/rootfs" + t.repo + "/lib/libfmt.so.9") ==
+        "a library\n");
+  CHECK(std::filesystem::is_directory(context + "/rootfs/run/bgpdemo"));
+  CHECK(bgpdemo::test::ReadText(context + "/Dockerfile").find("FROM scratch\n") !=
+        std::string::npos);
+  CHECK(t.State().image_built);
+}
+
+TEST_CASE("kind up: an executable with a library ldd cannot find is an environment error") {
+  FreshUp t;
+  t.w.ldd_says =
+      ("\tlibmnl.so.0 => not found\n\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x1)\n");
   auto run = RunUp(t.options);
   REQUIRE(run.error);
   CHECK(run.FailedStep() == "image");
-  CHECK(run.error->kind() == ErrorKind::kInput);
-  CHECK_FALSE(run.error->command());
+  CHECK(run.error->kind() == ErrorKind::kEnvironment);
   CHECK(run.error->message() ==
-        fmt::format("no Dockerfile at {}/nothing/Dockerfile to build bgpdemo-router:test from; "
-                    "give --dockerfile-dir (the bgpdemo repository) or --router-image",
-                    t.dir.path()));
+        "bgpdemo needs libmnl.so.0, which ldd did not find here; install it (the package that "
+        "bgpdemo's own package depends on), or give --router-image");
+  CHECK(Ran(t.w.runner, "docker build").empty());
 }
 
 std::string HelmLine(const std::string& state, const std::string& cluster) {

@@ -1,10 +1,10 @@
-#include "core/lab/http_socket.h"
+#include "core/http_socket.h"
 
 #include <fmt/format.h>
 
 #include <cctype>
 
-namespace bgpdemo::core::lab {
+namespace bgpdemo::core {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -43,4 +43,4 @@ std::string SecondsText(std::chrono::milliseconds d) {
   return fmt::format("{:g} s", d.count() / 1000.0);
 }
 
-}  // namespace bgpdemo::core::lab
+}  // namespace bgpdemo::core

@@ -1,6 +1,7 @@
-// Socket helpers shared by the lab's data plane stand-ins (http_responder, http_relay,
-// http_probe): endpoints from and to text, a listening acceptor, and Asio errors worded for
-// our messages. Free functions, no state; call them on any thread.
+// Socket helpers shared by the HTTP probe (core/http_probe.h) and the lab's data plane
+// stand-ins (core/lab/http_responder, http_relay): endpoints from and to text, a listening
+// acceptor, and Asio errors worded for our messages. Free functions, no state; call them on any
+// thread.
 #pragma once
 
 #include <chrono>
@@ -14,7 +15,7 @@
 
 #include "base/result.h"
 
-namespace bgpdemo::core::lab {
+namespace bgpdemo::core {
 
 // How long a server side keeps reading (and discarding) after it has shut down its sending
 // side, before it closes: closing with unread input sends a reset, which can destroy the
@@ -39,4 +40,4 @@ std::string ErrorText(const boost::system::error_code& ec);
 // 2000 ms -> "2 s", 300 ms -> "0.3 s".
 std::string SecondsText(std::chrono::milliseconds d);
 
-}  // namespace bgpdemo::core::lab
+}  // namespace bgpdemo::core

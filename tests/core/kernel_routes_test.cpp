@@ -1,0 +1,45 @@
+// `bgpdemo router kernel-routes -o json` (core/kernel_routes.h): the engine's FIB routes in
+// the shape of `ip -j route` that the providers read (ParseIpRouteJson).
+#include "core/kernel_routes.h"
+
+#include <doctest/doctest.h>
+
+#include "core/demo.h"
+
+namespace bgpdemo::core {
+namespace {
+
+bgp::wire::IpAddress Ip(const std::string& text) {
+  auto a = bgp::wire::IpAddress::Parse(text);
+  REQUIRE(a);
+  return *a;
+}
+
+bgp::wire::Prefix Pfx(const std::string& text) {
+  auto p = bgp::wire::Prefix::Parse(text);
+  REQUIRE(p);
+  return *p;
+}
+
+TEST_CASE("kernel routes: one next hop is gateway, several are nexthops, as `ip -j route`") {
+  const std::vector<bgp::fib::Route> routes{
+      {Pfx("10.12.0.10/32"), {Ip("172.18.0.3")}},
+      {Pfx("10.242.0.0/24"), {Ip("172.19.0.2"), Ip("172.19.0.3")}}};
+  const auto j = KernelRoutesToJson(routes);
+  CHECK(j.dump() ==
+        R"([{"dst":"10.12.0.10/32","gateway":"172.18.0.3","protocol":"197"},)"
+        R"({"dst":"10.242.0.0/24","nexthops":[{"gateway":"172.19.0.2"},{"gateway":"172.19.0.3"}],)"
+        R"("protocol":"197"}])");
+  // What the kind provider reads back from it.
+  auto read = ParseIpRouteJson(j.dump());
+  REQUIRE(read);
+  REQUIRE(read->size() == 2);
+  CHECK((*read)[0].prefix == "10.12.0.10/32");
+  CHECK((*read)[0].next_hops == std::vector<std::string>{"172.18.0.3"});
+  CHECK((*read)[1].prefix == "10.242.0.0/24");
+  CHECK((*read)[1].next_hops == std::vector<std::string>{"172.19.0.2", "172.19.0.3"});
+  CHECK(KernelRoutesToJson({}).dump() == "[]");
+}
+
+}  // namespace
+}  // namespace bgpdemo::core
