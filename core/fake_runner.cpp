@@ -270,9 +270,10 @@ Result<ProcessResult, Error> FakeRunner::DoRun(const std::vector<std::string>& a
     const auto until = elapsed_ + reply.takes;
     const auto it = busy_.insert(until);
     while (elapsed_ < until) {
-      // Nobody moves the clock (no poller beside this call): the call moves it itself.
-      if (!clock_moved_.wait_for(lock, std::chrono::seconds(2),
-                                 [&] { return elapsed_ >= until; })) {
+      // Nobody moved the clock for 2 s of real time (no poller beside this call): the call
+      // moves it itself.
+      const auto seen = elapsed_;
+      if (!clock_moved_.wait_for(lock, std::chrono::seconds(2), [&] { return elapsed_ != seen; })) {
         elapsed_ = until;
       }
     }

@@ -102,10 +102,11 @@ class Env:
                         HOME=workdir)
         self.env.pop("BGPDEMO_FAKE_FAIL", None)
 
-    def bd(self, *args, fail=None, timeout=600):
+    def bd(self, *args, fail=None, timeout=600, extra=None):
         env = dict(self.env)
         if fail:
             env["BGPDEMO_FAKE_FAIL"] = fail
+        env.update(extra or {})
         t = time.monotonic()
         r = subprocess.run([ARGS.bgpdemo, *args], env=env, capture_output=True, text=True,
                            timeout=timeout)
@@ -187,9 +188,25 @@ def run_suite(c, e, image):
     c.check(r.returncode == 1 and "never came" in r.stderr,
             "the LB IP never comes: up says so after its timeout", r.stderr[-600:])
 
+    # Helm killed mid-upgrade (issue #11, 7): the release is left pending-upgrade.
+    r = e.bd(*up, fail="helm-interrupt")
+    c.check(r.returncode == 1 and "helm upgrade --install" in r.stderr and "exited with 137" in
+            r.stderr, "Helm killed mid-run: up quotes it", r.stderr[-600:])
+
+    # The next up recovers the release (rollback), shows its waits while Helm waits 8 s and
+    # the CRDs come 3 s after it (issue #11, 4 and 6), and completes.
     t = time.monotonic()
-    r = e.bd(*up, "-o", "json")
+    r = e.bd(*up, "-o", "json", extra={"BGPDEMO_FAKE_HELM_WAIT_SECONDS": "8",
+                                       "BGPDEMO_FAKE_CRD_DELAY_SECONDS": "3"})
     events = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+    progress = [ev for ev in events if ev.get("event") == "progress" and ev["step"] == "cilium"]
+    c.check(progress and all("waiting for" in ev["detail"] for ev in progress),
+            "while helm --wait runs, progress events name what is awaited",
+            [ev.get("detail") for ev in progress][:2])
+    cilium = [ev for ev in events if ev.get("event") == "step" and ev["step"] == "cilium"]
+    c.check(cilium and "pending-upgrade" in cilium[0]["detail"] and "rolled back" in
+            cilium[0]["detail"], "the pending release is rolled back, and the step says so",
+            cilium[0]["detail"] if cilium else events[-3:])
     c.check(r.returncode == 0 and events and events[-1].get("ok") is True and
             events[-1].get("resumed") is True,
             f"up again resumes and completes ({time.monotonic() - t:.1f} s)",
