@@ -11,6 +11,7 @@
 #include <ostream>
 
 #include "cli/exit_codes.h"
+#include "core/docker_subnets.h"
 #include "core/render.h"
 #include "core/scenario.h"
 #include "core/scenario_validate.h"
@@ -25,11 +26,14 @@ CLI::App* AddRenderCommand(CLI::App& app, RenderOptions& o) {
       "lb-ippool.yaml, the BGP resources, node-routes.yaml) and router/router.yaml, and\n"
       "prints their paths. The router's address on each network is known only once it runs:\n"
       "without --router-address the files hold ROUTER_ADDRESS_ON_<network> placeholders, and\n"
-      "render lists them on stderr.\n"
+      "render lists them on stderr. A network the scenario leaves to Docker (the built-in\n"
+      "ones do) gets --network-subnet, or else the subnet Docker gives a new network on a\n"
+      "machine with only docker0: 172.18.0.0/16, then 172.19.0.0/16 ... (up reads the real\n"
+      "one: docker network inspect NAME).\n"
       "Examples:\n"
       "  bgpdemo render -o demo\n"
-      "  bgpdemo render --scenario two-cluster-v2 --router-address kind=172.22.0.254 \\\n"
-      "      --router-address kind2=172.25.0.254 -o demo\n"
+      "  bgpdemo render --scenario two-cluster-v2 --router-address kind=172.18.0.254 \\\n"
+      "      --router-address kind2=172.19.0.254 -o demo\n"
       "  bgpdemo render --scenario my-demo.yaml --cilium-version 1.17.0 --stdout");
   cmd->add_option("--scenario", o.scenario,
                   "A built-in scenario's name (bgpdemo scenarios) or a scenario file")
@@ -41,7 +45,8 @@ CLI::App* AddRenderCommand(CLI::App& app, RenderOptions& o) {
       ->take_all();
   cmd->add_option("--network-subnet", o.network_subnets,
                   "NETWORK=CIDR: a network's subnet, for one the scenario leaves to Docker "
-                  "(repeatable)")
+                  "(repeatable; default: Docker's first free 172.18.0.0/16, 172.19.0.0/16 ... "
+                  "in the scenario's order, said on stderr)")
       ->take_all();
   cmd->add_option("--templates", o.templates_dir,
                   "A folder of *.mustache templates that replace the compiled-in ones by name")
@@ -115,6 +120,7 @@ int RunRender(const RenderOptions& o, std::ostream& out, std::ostream& err) {
       return kExitUsage;
     }
   }
+  const auto assumed = core::AssumeDockerSubnets(s);
   if (const auto errors = core::ValidateScenario(s); !errors.empty()) {
     err << core::FormatErrors(errors);
     fmt::print(err, "bgpdemo render: {} {} in scenario {}; nothing was rendered\n", errors.size(),
@@ -129,7 +135,7 @@ int RunRender(const RenderOptions& o, std::ostream& out, std::ostream& err) {
     if (!kv) {
       fmt::print(err,
                  "bgpdemo render: --router-address {}: expected NETWORK=IP, e.g. "
-                 "kind=172.22.0.254\n",
+                 "kind=172.18.0.254\n",
                  text);
       return kExitUsage;
     }
@@ -157,6 +163,13 @@ int RunRender(const RenderOptions& o, std::ostream& out, std::ostream& err) {
       }
       out << path.string() << '\n';
     }
+  }
+  if (!assumed.empty()) {
+    fmt::print(err,
+               "bgpdemo render: assumed {} (the subnets Docker gives new networks on a machine "
+               "with only docker0); give --network-subnet NAME=CIDR for yours (docker network "
+               "inspect NAME)\n",
+               fmt::join(assumed, ", "));
   }
   if (!rendered->placeholders.empty()) {
     fmt::print(err,

@@ -169,7 +169,7 @@ Result<std::map<std::string, NetworkValues>, Error> ResolveNetworks(const Scenar
     auto ip = IpAddress::Parse(address);
     if (!ip || ip->afi != bgp::wire::Afi::kIpv4) {
       return Fail(Error::Usage(
-          fmt::format("{}: \"{}\" is not an IPv4 address like 172.22.0.254", flag, address)));
+          fmt::format("{}: \"{}\" is not an IPv4 address like 172.18.0.254", flag, address)));
     }
     if (it->second.subnet_known) {
       const auto subnet = ParseIpv4Prefix(it->second.subnet);

@@ -53,6 +53,9 @@ TEST_CASE("render: -o DIR writes every file and prints the paths, placeholders o
   CHECK(paths.back() == (dir / "router/router.yaml").string());
   for (const auto& p : paths) CHECK(fs::exists(p));
   CHECK(r.err ==
+        "bgpdemo render: assumed kind=172.18.0.0/16, kind2=172.19.0.0/16 (the subnets Docker "
+        "gives new networks on a machine with only docker0); give --network-subnet NAME=CIDR "
+        "for yours (docker network inspect NAME)\n"
         "bgpdemo render: warning: 2 placeholders left for values known only at run time; render "
         "again with them before applying:\n"
         "  ROUTER_ADDRESS_ON_kind: the route server's address on Docker network kind; give "
@@ -71,15 +74,18 @@ TEST_CASE("render: -o DIR writes every file and prints the paths, placeholders o
   fs::remove_all(dir);
 }
 
-TEST_CASE("render: --router-address fills the placeholders and render says nothing") {
+TEST_CASE("render: --router-address fills the placeholders, only the assumed subnets are said") {
   const auto dir = TempDir("render-addresses");
   auto r =
-      Bgpdemo({"render", "--scenario", "two-cluster-v2", "--router-address", "kind=172.22.0.254",
-               "--router-address", "kind2=172.25.0.254", "-o", dir.string()});
+      Bgpdemo({"render", "--scenario", "two-cluster-v2", "--router-address", "kind=172.18.0.254",
+               "--router-address", "kind2=172.19.0.254", "-o", dir.string()});
   CHECK(r.code == 0);
-  CHECK(r.err == "");
+  CHECK(r.err ==
+        "bgpdemo render: assumed kind=172.18.0.0/16, kind2=172.19.0.0/16 (the subnets Docker "
+        "gives new networks on a machine with only docker0); give --network-subnet NAME=CIDR "
+        "for yours (docker network inspect NAME)\n");
   const auto cc = bgpdemo::test::ReadText((dir / "cilium2/bgp-cluster-config.yaml").string());
-  CHECK(cc.find("      peerAddress: \"172.25.0.254\"\n") != std::string::npos);
+  CHECK(cc.find("      peerAddress: \"172.19.0.254\"\n") != std::string::npos);
   fs::remove_all(dir);
 }
 
@@ -107,7 +113,7 @@ TEST_CASE("render: --cilium-version renders another release, or says why it cann
   CHECK(bad.code == 3);
   CHECK(bad.out == "");
   CHECK(bad.err ==
-        "scenarios/two-cluster.yaml:58:8: bgp.api: \"v1\" (CiliumBGPPeeringPolicy) was removed "
+        "scenarios/two-cluster.yaml:65:8: bgp.api: \"v1\" (CiliumBGPPeeringPolicy) was removed "
         "in Cilium 1.19 and cilium.version is 1.19.0: use v2, or Cilium 1.14 to 1.18\n"
         "bgpdemo render: 1 problem in scenario two-cluster; nothing was rendered\n");
   auto unsupported = Bgpdemo({"render", "--cilium-version", "1.13.0", "--stdout"});
@@ -159,14 +165,17 @@ TEST_CASE("render: --network-subnet gives a subnet the scenario leaves to Docker
                          "service_cidr: 10.11.0.0/16, lb_pool: 10.21.0.0/24, as: 65100}]\n";
   auto without = Bgpdemo({"render", "--scenario", file.string(), "--stdout"});
   CHECK(without.code == 0);
-  CHECK(without.err.find("  SUBNET_OF_kind: the subnet Docker gave network kind; give "
-                         "--network-subnet kind=CIDR (in router/router.yaml)\n") !=
-        std::string::npos);
+  CHECK(without.err.starts_with(
+      "bgpdemo render: assumed kind=172.18.0.0/16 (the subnets Docker gives new networks on a "
+      "machine with only docker0); give --network-subnet NAME=CIDR for yours (docker network "
+      "inspect NAME)\n"));
+  CHECK(without.out.find("    range: 172.18.0.0/16\n") != std::string::npos);
+  CHECK(without.err.find("SUBNET_OF_kind") == std::string::npos);
   auto with = Bgpdemo({"render", "--scenario", file.string(), "--network-subnet",
-                       "kind=172.18.0.0/16", "--router-address", "kind=172.18.0.254", "--stdout"});
+                       "kind=172.20.0.0/16", "--router-address", "kind=172.20.0.254", "--stdout"});
   CHECK(with.code == 0);
   CHECK(with.err == "");
-  CHECK(with.out.find("    range: 172.18.0.0/16\n") != std::string::npos);
+  CHECK(with.out.find("    range: 172.20.0.0/16\n") != std::string::npos);
   auto bad = Bgpdemo({"render", "--scenario", file.string(), "--network-subnet",
                       "kind=172.18.0.0/33", "--stdout"});
   CHECK(bad.code == 3);
@@ -185,12 +194,12 @@ TEST_CASE("render: usage errors exit 2, unknown scenarios 3") {
   auto address = Bgpdemo({"render", "--router-address", "kind", "--stdout"});
   CHECK(address.code == 2);
   CHECK(address.err ==
-        "bgpdemo render: --router-address kind: expected NETWORK=IP, e.g. kind=172.22.0.254\n");
+        "bgpdemo render: --router-address kind: expected NETWORK=IP, e.g. kind=172.18.0.254\n");
   auto outside = Bgpdemo({"render", "--router-address", "kind=10.0.0.1", "--stdout"});
   CHECK(outside.code == 2);
   CHECK(outside.err ==
         "bgpdemo render: --router-address kind=10.0.0.1: 10.0.0.1 is not inside "
-        "network kind's subnet 172.22.0.0/16\n");
+        "network kind's subnet 172.18.0.0/16\n");
   auto subnet = Bgpdemo({"render", "--network-subnet", "kind9=10.0.0.0/8", "--stdout"});
   CHECK(subnet.code == 2);
   CHECK(subnet.err ==

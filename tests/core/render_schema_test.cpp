@@ -34,6 +34,7 @@
 #include <valijson/validator.hpp>
 
 #include "bgp/wire/prefix.h"
+#include "core/docker_subnets.h"
 #include "core/render.h"
 #include "core/scenario.h"
 #include "core/scenario_validate.h"
@@ -286,10 +287,11 @@ RenderResult RenderFor(const std::string& scenario, const std::string& version, 
   REQUIRE(s);
   s->cilium_version = version;
   if (!keep_api) s->bgp.api.clear();
+  AssumeDockerSubnets(*s);
   const auto errors = ValidateScenario(*s);
   REQUIRE_MESSAGE(errors.empty(), FormatErrors(errors));
   RenderOptions o;
-  o.router_addresses = {{"kind", "172.22.0.254"}, {"kind2", "172.25.0.254"}};
+  o.router_addresses = {{"kind", "172.18.0.254"}, {"kind2", "172.19.0.254"}};
   auto r = Render(*s, o);
   REQUIRE_MESSAGE(r, (r ? "" : r.error().message()));
   REQUIRE(r->placeholders.empty());
@@ -440,11 +442,11 @@ TEST_CASE("render schema: the checks catch the mistakes they are there for") {
               "neighbors":[{{"peerAddress":"{}","peerASN":65000}}]}}]}}}})",
         peer));
   };
-  CHECK(CheckAgainstCrd(v14, policy("172.22.0.254/32")).errors.empty());
+  CHECK(CheckAgainstCrd(v14, policy("172.18.0.254/32")).errors.empty());
   // The v1 policy's peerAddress is a CIDR: a bare IP fails.
-  CHECK(CheckAgainstCrd(v14, policy("172.22.0.254")).errors ==
+  CHECK(CheckAgainstCrd(v14, policy("172.18.0.254")).errors ==
         std::vector<std::string>{
-            "<root>.spec.virtualRouters[0].neighbors[0].peerAddress: \"172.22.0.254\" is not in "
+            "<root>.spec.virtualRouters[0].neighbors[0].peerAddress: \"172.18.0.254\" is not in "
             "format cidr"});
   // 1.16 and later have no `cidrs` in the pool: an unknown field.
   const auto pool = json::parse(R"({"apiVersion":"cilium.io/v2alpha1",
@@ -476,7 +478,7 @@ TEST_CASE("render schema: the checks catch the mistakes they are there for") {
                                  "the 'Service' advertisementType (self.advertisementType != "
                                  "'Service' || has(self.service))"});
   // The v1 policy does not exist in 1.19.
-  CHECK(CheckAgainstCrd(v19, policy("172.22.0.254/32")).errors ==
+  CHECK(CheckAgainstCrd(v19, policy("172.18.0.254/32")).errors ==
         std::vector<std::string>{"no CRD for kind CiliumBGPPeeringPolicy in this Cilium version"});
 }
 

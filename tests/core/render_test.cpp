@@ -16,6 +16,7 @@
 #include <fstream>
 #include <set>
 
+#include "core/docker_subnets.h"
 #include "core/router_config.h"
 #include "core/scenario.h"
 #include "core/scenario_validate.h"
@@ -29,13 +30,14 @@ namespace {
 Scenario Builtin(const std::string& name) {
   auto s = LoadScenario(name);
   REQUIRE_MESSAGE(s, (s ? "" : s.error().message()));
+  AssumeDockerSubnets(*s);  // as `bgpdemo render` does
   REQUIRE(ValidateScenario(*s).empty());
   return *s;
 }
 
 RenderOptions WithAddresses() {
   RenderOptions o;
-  o.router_addresses = {{"kind", "172.22.0.254"}, {"kind2", "172.25.0.254"}};
+  o.router_addresses = {{"kind", "172.18.0.254"}, {"kind2", "172.19.0.254"}};
   return o;
 }
 
@@ -136,10 +138,10 @@ TEST_CASE("render: router.yaml loads as the route server's config, one range per
     CHECK(c->timers.connect_retry == 120);
     REQUIRE(c->neighbors.size() == 2);
     CHECK(c->neighbors[0].name == "kind");
-    CHECK(c->neighbors[0].range->ToString() == "172.22.0.0/16");
+    CHECK(c->neighbors[0].range->ToString() == "172.18.0.0/16");
     CHECK(c->neighbors[0].peer_as == 65100);
     CHECK(c->neighbors[1].name == "kind2");
-    CHECK(c->neighbors[1].range->ToString() == "172.25.0.0/16");
+    CHECK(c->neighbors[1].range->ToString() == "172.19.0.0/16");
     CHECK(c->neighbors[1].peer_as == 65200);
     for (const auto& nb : c->neighbors) {
       CHECK(nb.passive);
@@ -190,7 +192,7 @@ TEST_CASE(
   CHECK(routes[0]["to"].as<std::string>() == "10.242.0.0/16");
   CHECK(routes[1]["to"].as<std::string>() == "10.12.0.0/16");
   CHECK(routes[2]["to"].as<std::string>() == "10.22.0.0/24");
-  for (const auto& route : routes) CHECK(route["via"].as<std::string>() == "172.22.0.254");
+  for (const auto& route : routes) CHECK(route["via"].as<std::string>() == "172.18.0.254");
   // Cluster 2's routes go through the router's address on kind2, under cluster 2's context
   // (the original demo ran them against cluster 1's).
   const auto c2 = YAML::Load(FileOf(r, "cilium2/node-routes.yaml").content);
@@ -198,7 +200,7 @@ TEST_CASE(
   REQUIRE(c2["routes"].size() == 3);
   CHECK(c2["routes"][0]["to"].as<std::string>() == "10.241.0.0/16");
   CHECK(c2["routes"][2]["to"].as<std::string>() == "10.21.0.0/24");
-  for (const auto& route : c2["routes"]) CHECK(route["via"].as<std::string>() == "172.25.0.254");
+  for (const auto& route : c2["routes"]) CHECK(route["via"].as<std::string>() == "172.19.0.254");
 }
 
 TEST_CASE("render: any number of clusters") {
@@ -235,7 +237,7 @@ TEST_CASE("render: any number of clusters") {
 
 TEST_CASE("render: one cluster alone has no static routes") {
   auto s = ParseScenario(
-      "networks: [{name: kind, subnet: 172.22.0.0/16}]\nclusters: [{name: solo, network: kind, "
+      "networks: [{name: kind, subnet: 172.18.0.0/16}]\nclusters: [{name: solo, network: kind, "
       "pod_cidr: 10.241.0.0/16, service_cidr: 10.11.0.0/16, lb_pool: 10.21.0.0/24, as: "
       "65100}]\n",
       "solo.yaml", "solo");
@@ -279,7 +281,7 @@ TEST_CASE("render: peerAddress is a /32 in the v1 policy and a plain IP in BGPv2
   CHECK(router["localASN"].as<int>() == 65200);
   CHECK(router["exportPodCIDR"].as<bool>());
   CHECK(router["serviceSelector"]["matchLabels"]["app"].as<std::string>() == "nginx");
-  CHECK(router["neighbors"][0]["peerAddress"].as<std::string>() == "172.25.0.254/32");
+  CHECK(router["neighbors"][0]["peerAddress"].as<std::string>() == "172.19.0.254/32");
   CHECK(router["neighbors"][0]["peerASN"].as<int>() == 65000);
   const auto annotations = YAML::Load(FileOf(v1, "cilium2/node-annotations.yaml").content);
   CHECK(annotations["metadata"]["annotations"]["cilium.io/bgp-virtual-router.65200"]
@@ -290,7 +292,7 @@ TEST_CASE("render: peerAddress is a /32 in the v1 policy and a plain IP in BGPv2
   CHECK(cc["apiVersion"].as<std::string>() == "cilium.io/v2");
   const auto instance = cc["spec"]["bgpInstances"][0];
   CHECK(instance["localASN"].as<int>() == 65200);
-  CHECK(instance["peers"][0]["peerAddress"].as<std::string>() == "172.25.0.254");
+  CHECK(instance["peers"][0]["peerAddress"].as<std::string>() == "172.19.0.254");
   CHECK(instance["peers"][0]["peerConfigRef"]["name"].as<std::string>() == "bgpdemo");
   // The peer config selects the advertisement by its label.
   const auto pc = YAML::Load(FileOf(v2, "cilium2/bgp-peer-config.yaml").content);
@@ -397,16 +399,16 @@ TEST_CASE("render: --router-address values are checked against the scenario") {
     CHECK(r.error().kind() == bgpdemo::ErrorKind::kUsage);  // a flag's value
     return r.error().message();
   };
-  CHECK(error("kind3", "172.22.0.254") ==
-        "--router-address kind3=172.22.0.254: scenario two-cluster has no network \"kind3\" (its "
+  CHECK(error("kind3", "172.18.0.254") ==
+        "--router-address kind3=172.18.0.254: scenario two-cluster has no network \"kind3\" (its "
         "networks: kind, kind2)");
   CHECK(error("kind", "router") ==
-        "--router-address kind=router: \"router\" is not an IPv4 address like 172.22.0.254");
+        "--router-address kind=router: \"router\" is not an IPv4 address like 172.18.0.254");
   CHECK(error("kind", "fd00::1") ==
-        "--router-address kind=fd00::1: \"fd00::1\" is not an IPv4 address like 172.22.0.254");
-  CHECK(error("kind2", "172.22.0.254") ==
-        "--router-address kind2=172.22.0.254: 172.22.0.254 is not inside network kind2's subnet "
-        "172.25.0.0/16");
+        "--router-address kind=fd00::1: \"fd00::1\" is not an IPv4 address like 172.18.0.254");
+  CHECK(error("kind2", "172.18.0.254") ==
+        "--router-address kind2=172.18.0.254: 172.18.0.254 is not inside network kind2's subnet "
+        "172.19.0.0/16");
 }
 
 TEST_CASE("render: a templates folder replaces compiled-in templates by name") {

@@ -146,8 +146,8 @@ def body(lab):
         ecmp = {k["prefix"]: k["next_hops"] for k in routes["kernel"] if len(k["next_hops"]) > 1}
         lab.check(len(routes["rib"]) == 8 and len(routes["kernel"]) == 8,
                   "routes: 8 prefixes in the RIB and in the kernel", routes)
-        lab.check(ecmp == {"10.21.0.1/32": ["172.22.0.2", "172.22.0.3", "172.22.0.4"],
-                           "10.22.0.1/32": ["172.25.0.2", "172.25.0.3", "172.25.0.4"]},
+        lab.check(ecmp == {"10.21.0.1/32": ["172.18.0.2", "172.18.0.3", "172.18.0.4"],
+                           "10.22.0.1/32": ["172.19.0.2", "172.19.0.3", "172.19.0.4"]},
                   "each LoadBalancer IP is an ECMP route over its cluster's 3 nodes", ecmp)
 
         r = bd("speaker", "stop", STOPPED_NODE)
@@ -160,7 +160,7 @@ def body(lab):
         if got is not None:
             why = {f"{c['group']} {c['name']}": c["detail"] for c in got["checks"] if not c["ok"]}
             lab.check(why["sessions cilium2-worker: router's view"] ==
-                      "the router has no session with 172.25.0.3",
+                      "the router has no session with 172.19.0.3",
                       "a failed check says why", why)
 
         r = bd("speaker", "start", STOPPED_NODE)

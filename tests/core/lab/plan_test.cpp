@@ -37,19 +37,19 @@ TEST_CASE("lab plan: nodes, addresses and pods of two-cluster as kind and Kubern
   const auto plan = Plan("two-cluster");
   REQUIRE(plan.networks.size() == 2);
   CHECK(plan.networks[0].netns == "t-net-kind");
-  CHECK(plan.networks[0].router_address == "172.22.255.254");
-  CHECK(plan.networks[1].router_address == "172.25.255.254");
+  CHECK(plan.networks[0].router_address == "172.18.255.254");
+  CHECK(plan.networks[1].router_address == "172.19.255.254");
   CHECK(plan.router_netns == "t-router");
 
   REQUIRE(plan.nodes.size() == 6);
   const auto* cp = plan.FindNode("cilium-control-plane");
   REQUIRE(cp != nullptr);
-  CHECK(cp->address == "172.22.0.2");
+  CHECK(cp->address == "172.18.0.2");
   CHECK(cp->pod_cidr == "10.241.0.0/24");
   CHECK(cp->control_plane);
   const auto* w2 = plan.FindNode("cilium2-worker2");
   REQUIRE(w2 != nullptr);
-  CHECK(w2->address == "172.25.0.4");
+  CHECK(w2->address == "172.19.0.4");
   CHECK(w2->pod_cidr == "10.242.2.0/24");
   CHECK(w2->pod_gateway == "10.242.2.1");
 
@@ -69,11 +69,11 @@ TEST_CASE("lab plan: BGPv1 peering policy -> one speaker per node, as Cilium 1.1
   REQUIRE(plan.speakers.size() == 6);
   const auto& s = SpeakerOf(plan, "cilium-worker");
   CHECK(s.local_as == 65100);
-  CHECK(s.address == "172.22.0.3");
+  CHECK(s.address == "172.18.0.3");
   CHECK(s.netns == "t-node-cilium-worker");
   CHECK(s.listen_port == 179);  // from the node annotation local-port=179
   REQUIRE(s.neighbors.size() == 1);
-  CHECK(s.neighbors[0].address == "172.22.255.254");
+  CHECK(s.neighbors[0].address == "172.18.255.254");
   CHECK(s.neighbors[0].peer_as == 65000);
   CHECK(s.neighbors[0].hold_time == 90);
   CHECK(s.neighbors[0].keepalive == 30);
@@ -115,26 +115,26 @@ TEST_CASE("lab plan: static routes from node-routes.yaml, direct routes inside a
   auto has = [&](const std::string& c) {
     return std::find(cmds.begin(), cmds.end(), c) != cmds.end();
   };
-  CHECK(has("route replace 10.242.0.0/16 via 172.22.255.254"));
-  CHECK(has("route replace 10.22.0.0/24 via 172.22.255.254"));
-  CHECK(has("route add 10.241.2.0/24 via 172.22.0.4"));
-  CHECK(has("route add 10.241.0.0/24 via 172.22.0.2"));
+  CHECK(has("route replace 10.242.0.0/16 via 172.18.255.254"));
+  CHECK(has("route replace 10.22.0.0/24 via 172.18.255.254"));
+  CHECK(has("route add 10.241.2.0/24 via 172.18.0.4"));
+  CHECK(has("route add 10.241.0.0/24 via 172.18.0.2"));
   CHECK(has("addr add 10.21.0.1/32 dev lo"));
   CHECK(has("route add 10.241.1.10/32 dev lxc0"));
   CHECK(script_for("t-router", "link add eth1 type veth peer name router netns t-net-kind2"));
   CHECK(script_for("t-net-kind", "link set node2 master br0"));
   // The router's config is the rendered one, with the FIB on.
   CHECK(plan.router_config.find("install: true") != std::string::npos);
-  CHECK(plan.router_config.find("range: 172.25.0.0/16") != std::string::npos);
+  CHECK(plan.router_config.find("range: 172.19.0.0/16") != std::string::npos);
 }
 
 TEST_CASE("lab plan: a network without a subnet gets a free /16, bad prefixes are refused") {
   auto s = Load("two-cluster");
-  s.networks[1].subnet.clear();
+  s.networks[0].subnet = "172.18.0.0/16";  // taken: kind2 gets the next one
   auto plan = PlanLab(s, {"t"});
   REQUIRE(plan);
-  CHECK(plan->networks[1].subnet == "172.18.0.0/16");
-  CHECK(plan->FindNode("cilium2-worker")->address == "172.18.0.3");
+  CHECK(plan->networks[1].subnet == "172.19.0.0/16");
+  CHECK(plan->FindNode("cilium2-worker")->address == "172.19.0.3");
 
   auto bad = PlanLab(Load("two-cluster"), {"Bad_Prefix"});
   REQUIRE_FALSE(bad);
@@ -164,23 +164,23 @@ TEST_CASE("engine speaker: the node's router config says what Cilium's GoBGP wou
   const auto yaml = EngineSpeakerYaml(s);
   auto c = ParseRouterConfig(yaml, "speaker.yaml");
   REQUIRE_MESSAGE(c, (c ? "" : c.error()));
-  CHECK(bgp::wire::IpAddress::V4(c->router_id).ToString() == "172.25.0.3");
+  CHECK(bgp::wire::IpAddress::V4(c->router_id).ToString() == "172.19.0.3");
   CHECK(c->local_as == 65200);
   CHECK(c->mode == bgp::policy::Mode::kRouter);
   CHECK(c->hostname == "cilium2-worker");
   CHECK(c->offer_extended_next_hop);
   CHECK(c->listen_port == 179);
   REQUIRE(c->listen_addresses.size() == 1);
-  CHECK(c->listen_addresses[0].ToString() == "172.25.0.3");
+  CHECK(c->listen_addresses[0].ToString() == "172.19.0.3");
   REQUIRE(c->originate.size() == 2);
   CHECK(c->originate[0].ToString() == "10.242.1.0/24");
   CHECK(c->originate[1].ToString() == "10.22.0.1/32");
   REQUIRE(c->neighbors.size() == 1);
   const auto& n = c->neighbors[0];
-  CHECK(n.address->ToString() == "172.25.255.254");
+  CHECK(n.address->ToString() == "172.19.255.254");
   CHECK(n.peer_as == 65000);
   CHECK_FALSE(n.passive);  // dials out, and listens
-  CHECK(n.local_address->ToString() == "172.25.0.3");
+  CHECK(n.local_address->ToString() == "172.19.0.3");
   CHECK(n.graceful_restart);
   CHECK(n.timers == bgp::server::Timers{90, 30, 120});
   CHECK_FALSE(c->fib.install);  // Cilium installs no BGP routes
