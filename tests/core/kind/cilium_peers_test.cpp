@@ -33,10 +33,10 @@ TEST_CASE("cilium peers: every node answers: one call, every node's peers") {
   FakeKind w;
   const auto r = Read(w, "cilium");
   REQUIRE(r.size() == 3);
-  for (const auto& [node, peers] : r) {
-    CAPTURE(node);
-    REQUIRE(peers);
-    CHECK((*peers)[0]["state"] == "established");
+  for (const auto& entry : r) {
+    CAPTURE(entry.first);
+    REQUIRE(entry.second);
+    CHECK((*entry.second)[0]["state"] == "established");
   }
   CHECK(w.runner.CommandLines() ==
         std::vector<std::string>{"cilium bgp peers -o json --context kind-cilium"});
