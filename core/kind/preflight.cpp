@@ -148,8 +148,10 @@ DoctorReport DoctorOf(const PreflightReport& r) {
   d.details += fmt::format(
       "  node image: kind {} defaults to {}; bgpdemo pins {} for Cilium {} (tested on "
       "Kubernetes {}; built for kind v{})\n",
-      r.kind_version.empty() ? "(not found)" : "v" + r.kind_version,
-      r.kind_default ? r.kind_default->image : std::string("(unknown: older than v0.20.0)"),
+      r.kind_version.empty() ? "(not usable)" : "v" + r.kind_version,
+      r.kind_default           ? r.kind_default->image
+      : r.kind_version.empty() ? std::string("a release-dependent image")
+                               : std::string("an image older than any bgpdemo knows (< v0.20.0)"),
       pin.image, r.cilium_version, pin.tested_kubernetes, pin.kind_release);
   if (!r.host_checked) {
     d.details += "  host: not checked (Docker does not answer)\n";

@@ -218,7 +218,9 @@ def run_suite(c, s):
     c.check(s.ok("kind", "version").stdout == "kind v0.20.0 go1.20.4 linux/amd64\n", "kind version")
     c.check(s.ok("helm", "version", "--short").stdout == "v3.12.3+g3a31588\n", "helm version --short")
     c.check(s.ok("cilium", "version", "--client").stdout ==
-            "cilium-cli: v0.15.7 compiled with go1.21.0 on linux/amd64\n", "cilium version --client")
+            "cilium-cli: v0.15.7 compiled with go1.21.0 on linux/amd64\n"
+            "cilium image (default): v1.14.1\ncilium image (stable): unknown\n",
+            "cilium version --client (cilium-cli's three lines)")
     kv = json.loads(s.ok("kubectl", "version", "--client", "-o", "json").stdout)
     c.check(kv["clientVersion"]["gitVersion"] == "v1.27.3" and kv["clientVersion"]["minor"] == "27",
             "kubectl version --client -o json")

@@ -33,10 +33,10 @@ TEST_CASE("cilium peers: every node answers: one call, every node's peers") {
   FakeKind w;
   const auto r = Read(w, "cilium");
   REQUIRE(r.size() == 3);
-  for (const auto& [node, peers] : r) {
-    CAPTURE(node);
-    REQUIRE(peers);
-    CHECK((*peers)[0]["state"] == "established");
+  for (const auto& entry : r) {
+    CAPTURE(entry.first);
+    REQUIRE(entry.second);
+    CHECK((*entry.second)[0]["state"] == "established");
   }
   CHECK(w.runner.CommandLines() ==
         std::vector<std::string>{"cilium bgp peers -o json --context kind-cilium"});
@@ -78,7 +78,7 @@ TEST_CASE("cilium peers: older cilium-cli (exit 1, no peers printed): each node 
         std::vector<std::string>{"cilium-control-plane", "cilium-worker", "cilium-worker2"});
 }
 
-TEST_CASE("agent failures: stuck after 5 polls over 30 s; a success resets the streak") {
+TEST_CASE("agent failures: stuck after 5 polls over 30 s, and a success resets the streak") {
   AgentFailures a;
   Observed bad;
   bad.node_peers.insert_or_assign("cilium-worker", Fail(std::string("error dialing backend")));
@@ -110,7 +110,7 @@ TEST_CASE("agent failures: stuck after 5 polls over 30 s; a success resets the s
 
 TEST_CASE(
     "kind up: the sessions step fails fast naming an agent that never answers (both "
-    "conventions); up again after the fix completes") {
+    "conventions), up again after the fix completes") {
   for (const bool old_cli : {false, true}) {
     CAPTURE(old_cli);
     TempDir dir;

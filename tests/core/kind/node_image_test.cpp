@@ -90,7 +90,7 @@ TEST_CASE("kind up: the clusters get the pinned image, or --node-image") {
 }
 
 TEST_CASE(
-    "kind up: a node image that cannot be pulled names it and --node-image; up again "
+    "kind up: a node image that cannot be pulled names it and --node-image, up again "
     "completes") {
   TempDir dir;
   FakeKind w;

@@ -37,8 +37,7 @@ TEST_CASE("preflight: a roomy machine has no findings") {
   CHECK(w.runner.Problems().empty());
 }
 
-TEST_CASE(
-    "preflight: low inotify limits are warnings with kind's sysctl; far too low is an error") {
+TEST_CASE("preflight: low inotify limits are warnings with kind's sysctl, far too low an error") {
   FakeKind w;
   w.host.files["/proc/sys/fs/inotify/max_user_instances"] = "128\n";
   w.host.files["/proc/sys/fs/inotify/max_user_watches"] = "8192\n";
@@ -221,7 +220,8 @@ TEST_CASE("doctor: kind's default node image for its release, the pin, and the h
   CHECK(bad.details.find("  error: 1.0 GiB free under Docker's data root") != std::string::npos);
 }
 
-TEST_CASE("kind up: too little disk stops preflight with the fix; up again after it completes") {
+TEST_CASE(
+    "kind up: too little disk stops preflight with the fix, and up again after it completes") {
   TempDir dir;
   FakeKind w;
   auto o = Options(w, dir.path() + "/state", MakeDockerfileDir(dir.path()));
