@@ -117,7 +117,7 @@ TEST_CASE(
     FakeKind w;
     w.cilium_cli.exits_on_partial = old_cli;
     w.cilium_cli.unreachable = {"cilium2-worker"};
-    auto o = Options(w, dir.path() + "/state", MakeDockerfileDir(dir.path()));
+    auto o = Options(w, dir.path() + "/state", MakeInstallDir(dir.path()));
     o.timeout = std::chrono::seconds(300);
     auto run = RunUp(o);
     REQUIRE(run.error);

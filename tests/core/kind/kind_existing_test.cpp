@@ -41,7 +41,7 @@ TEST_CASE("kind up existing: two-cluster adopts kind's network and plans from Do
   w.KindMadeNetwork(w.runner, "kind", "172.18.0.0/16");
   w.docker0_mtu = 1450;
   const auto state = dir.path() + "/state";
-  auto run = RunBuiltinUp(Options(w, state, MakeDockerfileDir(dir.path())));
+  auto run = RunBuiltinUp(Options(w, state, MakeInstallDir(dir.path())));
   INFO(w.runner.Problems());
   REQUIRE_MESSAGE(run.result, (run.error ? run.error->message() : ""));
   CHECK(w.runner.Problems().empty());
@@ -82,7 +82,7 @@ TEST_CASE("kind up existing: a pinned subnet kind's network does not have fails,
   FakeKind w;
   w.KindMadeNetwork(w.runner, "kind", "172.18.0.0/16");  // the test scenario pins 172.30.200.0/24
   const auto state = dir.path() + "/state";
-  auto o = Options(w, state, MakeDockerfileDir(dir.path()));
+  auto o = Options(w, state, MakeInstallDir(dir.path()));
   auto run = RunUp(o);
   REQUIRE(run.error);
   CHECK(run.FailedStep() == "networks");
@@ -109,7 +109,7 @@ TEST_CASE("kind up existing: a pinned subnet on a route of the machine fails, th
   FakeKind w;
   w.host_routes.push_back({"172.30.200.0/22", "wg0"});  // a VPN's
   const auto state = dir.path() + "/state";
-  auto o = Options(w, state, MakeDockerfileDir(dir.path()));
+  auto o = Options(w, state, MakeInstallDir(dir.path()));
   auto run = RunUp(o);
   REQUIRE(run.error);
   CHECK(run.FailedStep() == "networks");
@@ -141,7 +141,7 @@ TEST_CASE("kind up existing: a cluster made with kind's default pod CIDR fails, 
   w.runner.SetFact("cluster cilium");
   w.shapes["cilium"] = {"10.244.0.0/16", "10.11.0.0/16", true, false};
   const auto state = dir.path() + "/state";
-  auto o = Options(w, state, MakeDockerfileDir(dir.path()));
+  auto o = Options(w, state, MakeInstallDir(dir.path()));
   auto run = RunUp(o);
   REQUIRE(run.error);
   CHECK(run.FailedStep() == "clusters");
@@ -175,7 +175,7 @@ TEST_CASE("kind up existing: a cluster made as the scenario says is reused, and 
   w.UserNetwork("kind");
   w.runner.SetFact("cluster cilium");  // shapes: the scenario's
   const auto state = dir.path() + "/state";
-  auto run = RunUp(Options(w, state, MakeDockerfileDir(dir.path())));
+  auto run = RunUp(Options(w, state, MakeInstallDir(dir.path())));
   REQUIRE_MESSAGE(run.result, (run.error ? run.error->message() : ""));
   CHECK(Ran(w.runner, "kind create") ==
         std::vector<std::string>{fmt::format(

@@ -23,7 +23,7 @@ struct World {
   TempDir dir;
   FakeKind w;
   std::string state = dir.path() + "/state";
-  KindUpOptions options = Options(w, state, MakeDockerfileDir(dir.path()));
+  KindUpOptions options = Options(w, state, MakeInstallDir(dir.path()));
 };
 
 std::vector<StepEvent> Progress(const UpRun& run, const std::string& step) {

@@ -67,7 +67,7 @@ TEST_CASE("node image: a kind older than the pin's release is warned about, with
 TEST_CASE("kind up: the clusters get the pinned image, or --node-image") {
   TempDir dir;
   FakeKind w;
-  auto o = Options(w, dir.path() + "/state", MakeDockerfileDir(dir.path()));
+  auto o = Options(w, dir.path() + "/state", MakeInstallDir(dir.path()));
   auto run = RunUp(o);
   REQUIRE_MESSAGE(run.result, (run.error ? run.error->message() : ""));
   const auto creates = Ran(w.runner, "kind create cluster");
@@ -78,7 +78,7 @@ TEST_CASE("kind up: the clusters get the pinned image, or --node-image") {
 
   TempDir dir2;
   FakeKind w2;
-  auto o2 = Options(w2, dir2.path() + "/state", MakeDockerfileDir(dir2.path()));
+  auto o2 = Options(w2, dir2.path() + "/state", MakeInstallDir(dir2.path()));
   o2.node_image = "kindest/node:v1.26.6";
   run = RunUp(o2);
   REQUIRE(run.result);
@@ -94,7 +94,7 @@ TEST_CASE(
     "completes") {
   TempDir dir;
   FakeKind w;
-  auto o = Options(w, dir.path() + "/state", MakeDockerfileDir(dir.path()));
+  auto o = Options(w, dir.path() + "/state", MakeInstallDir(dir.path()));
   w.kind_create_fails = {"cilium"};
   auto run = RunUp(o);
   REQUIRE(run.error);

@@ -224,7 +224,7 @@ TEST_CASE(
     "kind up: too little disk stops preflight with the fix, and up again after it completes") {
   TempDir dir;
   FakeKind w;
-  auto o = Options(w, dir.path() + "/state", MakeDockerfileDir(dir.path()));
+  auto o = Options(w, dir.path() + "/state", MakeInstallDir(dir.path()));
   w.host.free_bytes = {{"/var/lib/docker", 2ULL << 30}};
   auto run = RunUp(o);
   REQUIRE(run.error);
@@ -244,7 +244,7 @@ TEST_CASE("kind up: a `cilium version` that hangs does not stop up") {
   TempDir dir;
   FakeKind w;
   w.cilium_cli.version_hangs = true;
-  auto o = Options(w, dir.path() + "/state", MakeDockerfileDir(dir.path()));
+  auto o = Options(w, dir.path() + "/state", MakeInstallDir(dir.path()));
   auto run = RunUp(o);
   REQUIRE_MESSAGE(run.result, (run.error ? run.error->message() : ""));
   CHECK(run.steps.front().step == "preflight");
