@@ -52,8 +52,8 @@ struct UpOptions {
   std::string node_speaker = "engine";  // engine | gobgpd
   std::string lab_prefix = "bgpdemo";
   // kind
-  std::string router_image;    // empty: bgpdemo-router:<version>, built when missing
-  std::string base_image;      // of the router image made from `self`; empty: FROM scratch
+  std::string router_image;  // empty: bgpdemo-router:<version>, built when missing
+  std::string base_image;    // of the router image made from `self`; empty: FROM scratch
 };
 
 struct DownOptions {

@@ -72,12 +72,12 @@ Result<std::string, Error> ProviderOf(const std::string& state_dir);
 
 struct KindUpOptions {
   std::string state_dir;
-  std::string router_image;    // empty: bgpdemo-router:<version>, built when missing
-  std::string executable;  // this bgpdemo, which the router image is made from
-  std::string base_image;  // of the router image; empty: FROM scratch
-  std::string version;         // of this bgpdemo, for the image tag
-  std::chrono::seconds timeout{300};  // for each wait (LB IP, sessions)
-  std::map<std::string, std::string> env;  // added to every tool's environment
+  std::string router_image;                  // empty: bgpdemo-router:<version>, built when missing
+  std::string executable;                    // this bgpdemo, which the router image is made from
+  std::string base_image;                    // of the router image; empty: FROM scratch
+  std::string version;                       // of this bgpdemo, for the image tag
+  std::chrono::seconds timeout{300};         // for each wait (LB IP, sessions)
+  std::map<std::string, std::string> env;    // added to every tool's environment
   CommandRunner* runner = &DefaultRunner();  // runs every tool; not owned, never null
 };
 
