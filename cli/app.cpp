@@ -1,10 +1,10 @@
 #include "cli/app.h"
 
-#include <exception>
-#include <iostream>
-
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+
+#include <exception>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/decode_command.h"
@@ -85,8 +85,7 @@ int Main(int argc, const char* const* argv, std::istream& in, std::ostream& out,
       err << app.help();
       return kExitUsage;
     }
-    fmt::print(err, "bgpdemo: {}\nRun 'bgpdemo --help' for the verbs and their flags.\n",
-               e.what());
+    fmt::print(err, "bgpdemo: {}\nRun 'bgpdemo --help' for the verbs and their flags.\n", e.what());
     return kExitUsage;
   }
 

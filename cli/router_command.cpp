@@ -154,7 +154,8 @@ int KernelRoutes(const RouterOptions& o, std::ostream& out, std::ostream& err) {
     for (const auto& nh : r.value("nexthops", json::array())) {
       hops.push_back(nh["gateway"].get<std::string>());
     }
-    t.Add({r["dst"].get<std::string>(), hops.empty() ? "-" : fmt::format("{}", fmt::join(hops, ", "))});
+    t.Add({r["dst"].get<std::string>(),
+           hops.empty() ? "-" : fmt::format("{}", fmt::join(hops, ", "))});
   }
   out << t.Render();
   return kExitOk;

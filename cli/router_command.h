@@ -1,7 +1,7 @@
 // `bgpdemo router`: runs the route server in the foreground, and its control clients
 // `bgpdemo router peers` and `bgpdemo router routes`, and `bgpdemo router kernel-routes`
-// (its routes in the kernel, read over rtnetlink: core/kernel_routes.h). The flags and the tables are here;
-// running and querying the router is core/router_service.h.
+// (its routes in the kernel, read over rtnetlink: core/kernel_routes.h). The flags and the tables
+// are here; running and querying the router is core/router_service.h.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -80,8 +80,8 @@ struct RouterImageOptions {
 };
 
 // ldd, the plan, the context, `strip --strip-debug` of the executable's copy when strip is
-// installed (a failed strip keeps the copy as it is), `docker build`. A failed ldd or docker build is an Error of
-// kind kCommand with the command, its last lines and what to do.
+// installed (a failed strip keeps the copy as it is), `docker build`. A failed ldd or docker build
+// is an Error of kind kCommand with the command, its last lines and what to do.
 Result<void, Error> BuildRouterImage(const RouterImageOptions& o);
 
 }  // namespace bgpdemo::core

@@ -245,9 +245,9 @@ Observed KindDemo::Observe() const {
   auto kernel =
       std::async(std::launch::async, [&]() -> Result<std::vector<KernelRoute>, std::string> {
         // bgpdemo's own netlink read: the image has no iproute2 (core/kernel_routes.h).
-        auto out = RunTool(
-            {"docker", "exec", router, "bgpdemo", "router", "kernel-routes", "-o", "json"}, run,
-            "");
+        auto out =
+            RunTool({"docker", "exec", router, "bgpdemo", "router", "kernel-routes", "-o", "json"},
+                    run, "");
         if (!out) return Fail(out.error().message());
         return ParseIpRouteJson(out->empty() ? "[]" : *out);
       });
@@ -287,8 +287,8 @@ Result<HttpResult, Error> KindDemo::Probe(const std::string& from, const std::st
   if (from == "router") return ProbeFromRouter(url);
   const auto slash = from.find('/');
   if (slash == std::string::npos) return Fail(fmt::format("no pod {} in this demo", from));
-  std::vector<std::string> argv{"kubectl", "--context", Context(from.substr(0, slash)),
-                                "exec",    from.substr(slash + 1), "--"};
+  std::vector<std::string> argv{
+      "kubectl", "--context", Context(from.substr(0, slash)), "exec", from.substr(slash + 1), "--"};
   argv.insert(argv.end(), {"curl", "-s", "-m", "2", "-w", "\n%{http_code}", url});
   const auto t0 = runner_->Now();
   auto r = runner_->Run(argv, {.timeout = std::chrono::seconds(20), .env_add = env_});
@@ -306,8 +306,8 @@ Result<HttpResult, Error> KindDemo::Probe(const std::string& from, const std::st
 }
 
 Result<HttpResult, Error> KindDemo::ProbeFromRouter(const std::string& url) const {
-  const std::vector<std::string> argv{"docker", "exec",      scenario_.router.name, "bgpdemo", "probe",
-                                      "-o",     "json",      "--timeout",           "2",       url};
+  const std::vector<std::string> argv{"docker", "exec", scenario_.router.name, "bgpdemo", "probe",
+                                      "-o",     "json", "--timeout",           "2",       url};
   auto r = runner_->Run(argv, {.timeout = std::chrono::seconds(20), .env_add = env_});
   if (!r) return Fail(r.error());
   if (r->exit_code != 0) {

@@ -73,10 +73,10 @@ Result<std::string, Error> ProviderOf(const std::string& state_dir);
 
 struct KindUpOptions {
   std::string state_dir;
-  std::string router_image;    // empty: bgpdemo-router:<version>, built when missing
-  std::string executable;  // this bgpdemo, which the router image is made from
-  std::string base_image;  // of the router image; empty: FROM scratch
-  std::string version;         // of this bgpdemo, for the image tag
+  std::string router_image;           // empty: bgpdemo-router:<version>, built when missing
+  std::string executable;             // this bgpdemo, which the router image is made from
+  std::string base_image;             // of the router image; empty: FROM scratch
+  std::string version;                // of this bgpdemo, for the image tag
   std::chrono::seconds timeout{300};  // for each wait (LB IP, sessions)
   // The other waits (docs/kind.md "Waits"), each the tool's own timeout:
   std::chrono::seconds helm_timeout{600};     // helm upgrade --install --wait --timeout
@@ -84,7 +84,7 @@ struct KindUpOptions {
   std::chrono::seconds rollout_timeout{300};  // kubectl rollout status deployment/nginx
   std::chrono::seconds crd_timeout{120};      // the CRDs Established, and apply retried
   bool preload = true;  // kind load docker-image the Cilium and nginx images Docker has
-  std::map<std::string, std::string> env;  // added to every tool's environment
+  std::map<std::string, std::string> env;    // added to every tool's environment
   CommandRunner* runner = &DefaultRunner();  // runs every tool; not owned, never null
   std::string node_image;  // --node-image; empty: the pin for the Cilium version (node_image.h)
   HostFacts* host = &DefaultHostFacts();  // preflight's /proc and statvfs; not owned

@@ -252,7 +252,7 @@ class PrivateDocker:
                  storage_driver=None):
         self.dir = _check_dir(workdir)
         # "auto": overlay2 where the kernel has overlayfs (every layer a full copy with vfs:
-        # a build step of the router image's build stage copies ~800 MB), else vfs.
+        # a build step of the node image copies its whole file system), else vfs.
         self.storage_request = storage_driver or os.environ.get("BGPDEMO_DOCKER_STORAGE",
                                                                  "auto")
         self.storage_driver = None
