@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/kind/kind.h"
+#include "core/kind/node_image.h"
 #include "tests/core/kind/fake_kind.h"
 
 namespace bgpdemo::core::kind::test {
@@ -179,7 +180,8 @@ TEST_CASE("kind up existing: a cluster made as the scenario says is reused, and 
   REQUIRE_MESSAGE(run.result, (run.error ? run.error->message() : ""));
   CHECK(Ran(w.runner, "kind create") ==
         std::vector<std::string>{fmt::format(
-            "kind create cluster --name cilium2 --config {}/files/cilium2/kind.yaml", state)});
+            "kind create cluster --name cilium2 --config {}/files/cilium2/kind.yaml --image {}",
+            state, PinFor("1.14.0").image)});
   CHECK(Ran(w.runner, "kubectl --context kind-cilium -n kube-system").size() == 2);
   CHECK(Ran(w.runner, "kubectl --context kind-cilium2 -n kube-system").empty());  // up's own
   CHECK(ReadKindState(state)->clusters == std::vector<std::string>{"cilium2"});
