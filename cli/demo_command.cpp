@@ -120,21 +120,21 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
     int* seconds;
     const char* what;
   } waits[] = {
-      {"--helm-timeout", &o.helm_timeout_seconds, "kind: helm upgrade --install --wait --timeout"},
-      {"--cilium-timeout", &o.cilium_timeout_seconds, "kind: cilium status --wait-duration"},
-      {"--rollout-timeout", &o.rollout_timeout_seconds, "kind: kubectl rollout status of nginx"},
+      {"--helm-timeout", &o.helm_timeout_seconds, "helm upgrade --install --wait --timeout"},
+      {"--cilium-timeout", &o.cilium_timeout_seconds, "cilium status --wait-duration"},
+      {"--rollout-timeout", &o.rollout_timeout_seconds, "kubectl rollout status of nginx"},
       {"--crd-timeout", &o.crd_timeout_seconds,
-       "kind: Cilium's CRDs Established before the pools and BGP resources"},
+       "Cilium's CRDs to be Established before the pools and BGP resources"},
   };
   for (const auto& w : waits) {
-    o.up->add_option(w.flag, *w.seconds, fmt::format("Seconds: {}", w.what))
+    o.up->add_option(w.flag, *w.seconds, fmt::format("kind: seconds for {}", w.what))
         ->check(CLI::Range(1, 7200))
         ->capture_default_str();
   }
   o.up->add_flag("--preload,!--no-preload", o.preload,
                  "kind: load the Cilium and nginx images the local Docker has into the nodes "
-                 "(kind load docker-image) instead of pulling them on every node")
-      ->capture_default_str();
+                 "(kind load docker-image) instead of pulling them on every node (default: on; "
+                 "--no-preload: every node pulls)");
 
   o.down = app.add_subcommand("down", "Stop the demo and remove everything it created");
   o.down

@@ -12,11 +12,13 @@
 //   router      its container on every network (NET_ADMIN, forwarding) with the router
 //               config rendered from the networks' subnets; its addresses read back
 //   render      every file, now with the router's addresses (core/render.h)
-//   cilium      helm repo add, helm upgrade --install per cluster, cilium status --wait
-//   nginx       kubectl apply, rollout status
-//   lb          the pool, then the service's external IP
+//   cilium      helm repo add, images preloaded, a pending release recovered, helm upgrade
+//               --install --wait per cluster, cilium status --wait (core/kind/long_steps.h)
+//   nginx       kubectl apply, rollout status, with progress while they wait
+//   lb          the pool once its CRD is Established (core/kind/crds.h), then the
+//               service's external IP
 //   annotate    (BGPv1) the virtual router annotation on every node
-//   bgp         the BGP resources
+//   bgp         the BGP resources, once their CRDs are Established
 //   routes      docker exec <node> ip route replace, for every static route
 //   sessions    every session Established, from the router's side and the nodes'
 //
@@ -29,7 +31,9 @@
 // message is what users see: the command, its exit code, its last lines and a hint.
 //
 // Files: kind.cpp (the state, KindDemo), kind_up.cpp (KindUp and the Kubernetes steps),
-// up_steps.cpp (what the steps share, and the Docker steps), kind_down.cpp (KindDown).
+// up_steps.cpp (what the steps share, and the Docker steps), kind_down.cpp (KindDown);
+// long_steps.cpp, waits.cpp, preload.cpp, helm_release.cpp and crds.cpp (the waits, images,
+// Helm recovery and CRDs of the cilium, nginx, lb and bgp steps).
 #pragma once
 
 #include <chrono>

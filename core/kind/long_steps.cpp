@@ -79,7 +79,7 @@ Result<std::string, Error> InstallCilium(UpSteps& up, const KindUpOptions& o, co
   std::vector<std::future<Result<std::string, Error>>> jobs;
   for (const auto& c : s.clusters) {
     const auto context = Context(c.name);
-    const auto path = values.at(c.name);
+    const auto& path = values.at(c.name);
     phases.Set(c.name, plan->load.empty() ? "helm list --all" : "kind load docker-image");
     jobs.push_back(
         std::async(std::launch::async, [&, c, context, path]() -> Result<std::string, Error> {

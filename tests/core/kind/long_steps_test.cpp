@@ -133,7 +133,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "kind up: a rollout that times out while images pull: progress, then kubectl quoted; the "
+    "kind up: a rollout that times out while images pull: progress, then kubectl quoted, and the "
     "next up completes") {
   World t;
   t.w.kube.pull_time = std::chrono::seconds(30);
@@ -314,7 +314,7 @@ TEST_CASE("kind up: kubectl apply says \"no matches for kind\" twice: retried, a
             .size() == 3);
 }
 
-TEST_CASE("kind up: CRDs that never come: the lb step names the CRD; the next up completes") {
+TEST_CASE("kind up: CRDs that never come: the lb step names the CRD, and the next up completes") {
   World t;
   t.w.kube.crds_never = true;
   t.options.crd_timeout = std::chrono::seconds(10);
@@ -338,7 +338,7 @@ TEST_CASE("kind up: CRDs that never come: the lb step names the CRD; the next up
 }
 
 TEST_CASE(
-    "kind up: apply fails with \"no matches for kind\" past the timeout: kubectl quoted; "
+    "kind up: apply fails with \"no matches for kind\" past the timeout: kubectl quoted, and "
     "the next up completes") {
   World t;
   t.w.kube.apply_no_kind = 100;
@@ -374,7 +374,8 @@ TEST_CASE("helm release: helm list -o json, and what each status needs") {
   CHECK(RecoveryFor("failed") == ReleaseRecovery::kNone);
 }
 
-TEST_CASE("kind up: a release left pending-upgrade is rolled back, then upgraded; the line says") {
+TEST_CASE(
+    "kind up: a release left pending-upgrade is rolled back, then upgraded, as the line says") {
   World t;
   t.w.kube.release_status["cilium"] = "pending-upgrade";
   t.w.kube.release_revision["cilium"] = 2;
@@ -391,7 +392,8 @@ TEST_CASE("kind up: a release left pending-upgrade is rolled back, then upgraded
   CHECK(t.w.kube.release_status["cilium"] == "deployed");
 }
 
-TEST_CASE("kind up: a release left pending-install is uninstalled, then installed; the line says") {
+TEST_CASE(
+    "kind up: a release left pending-install is uninstalled, then installed, as the line says") {
   World t;
   t.w.kube.release_status["cilium2"] = "pending-install";
   t.w.kube.release_revision["cilium2"] = 1;
@@ -407,7 +409,7 @@ TEST_CASE("kind up: a release left pending-install is uninstalled, then installe
                 "installing again") != std::string::npos);
 }
 
-TEST_CASE("kind up: helm killed mid-install leaves pending-install; the next up reinstalls") {
+TEST_CASE("kind up: helm killed mid-install leaves pending-install, and the next up reinstalls") {
   World t;
   t.w.helm_hangs = true;
   auto run = RunUp(t.options);
