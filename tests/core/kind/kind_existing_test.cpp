@@ -104,6 +104,27 @@ TEST_CASE("kind up existing: a pinned subnet kind's network does not have fails,
   CHECK(w.runner.Problems().empty());
 }
 
+TEST_CASE(
+    "kind up existing: a pinned subnet refused, then up with it left out adopts the network") {
+  TempDir dir;
+  FakeKind w;
+  w.KindMadeNetwork(w.runner, "kind", "172.18.0.0/16");
+  const auto state = dir.path() + "/state";
+  auto o = Options(w, state, MakeDockerfileDir(dir.path()));
+  REQUIRE(RunUp(o).FailedStep() == "networks");
+  // The other fix the message names: the subnet left out of the scenario.
+  std::string text = kScenario;
+  text.replace(text.find(", subnet: 172.30.200.0/24"), 25, "");
+  UpRun run;
+  auto r =
+      KindUp({text, "fixed.yaml", "fixed"}, o, [&](const StepEvent& e) { run.steps.push_back(e); });
+  REQUIRE_MESSAGE(r, (r ? "" : r.error().message()));
+  CHECK(r->resumed);
+  CHECK(ReadKindState(state)->subnets.at("kind") == "172.18.0.0/16");
+  CHECK(ReadKindState(state)->scenario.name == "fixed");
+  CHECK(Ran(w.runner, "docker network create").size() == 1);  // kind2 only
+}
+
 TEST_CASE("kind up existing: a pinned subnet on a route of the machine fails, then resumes") {
   TempDir dir;
   FakeKind w;
