@@ -93,14 +93,15 @@ class FakeKind : public FakeExisting {
 
   std::map<std::string, std::string> lb_ips{{"cilium", "10.21.0.1"}, {"cilium2", "10.22.0.1"}};
 
-  // Failure injection (and network_create_fails: FakeExisting).
-  std::set<std::string> network_in_use;     // docker network rm: active endpoints
-  std::set<std::string> kind_create_fails;  // these clusters cannot be created (image pull)
-  bool build_fails = false;                 // docker build breaks in a RUN step
-  bool helm_fails = false;                  // helm upgrade: timed out waiting for the condition
-  bool helm_hangs = false;                  // helm upgrade: killed after our timeout
-  bool no_lb_ip = false;                    // services get no external IP
-  bool sessions_down = false;               // the nodes' sessions stay Active
+  // Failure injection.
+  std::set<std::string> network_create_fails;  // these networks' subnets are taken
+  std::set<std::string> network_in_use;        // docker network rm: active endpoints
+  std::set<std::string> kind_create_fails;     // these clusters cannot be created (image pull)
+  bool build_fails = false;                    // docker build breaks in a RUN step
+  bool helm_fails = false;                     // helm upgrade: timed out waiting for the condition
+  bool helm_hangs = false;                     // helm upgrade: killed after our timeout
+  bool no_lb_ip = false;                       // services get no external IP
+  bool sessions_down = false;                  // the nodes' sessions stay Active
 
   FakeKind() { Script(); }
   FakeKind(const FakeKind&) = delete;
@@ -144,7 +145,7 @@ class FakeKind : public FakeExisting {
     runner.Expect({"cilium", "version", "--client"})
         .Prints("cilium-cli: v0.15.7 compiled with go1.21.0 on linux/amd64\n")
         .Always();
-    ScriptExisting(runner);
+    ScriptExisting(runner, network_create_fails);
     ScriptDocker();
     ScriptKind();
     ScriptKubernetes();
