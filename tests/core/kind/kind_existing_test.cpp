@@ -151,6 +151,16 @@ TEST_CASE("kind up existing: a pinned subnet on a route of the machine fails, th
   REQUIRE_MESSAGE(run.result, (run.error ? run.error->message() : ""));
   CHECK(run.result->resumed);
   CHECK(w.runner.Problems().empty());
+
+  // With a remote Docker, this machine's routes are not in the way (and not read).
+  REQUIRE(KindDown(state, {}, {}, w.runner));
+  w.host_routes.push_back({"172.30.200.0/22", "wg0"});
+  auto remote = o;
+  remote.env["DOCKER_HOST"] = "ssh://builder@10.0.0.7";
+  w.runner.ClearCalls();
+  run = RunUp(remote);
+  REQUIRE_MESSAGE(run.result, (run.error ? run.error->message() : ""));
+  CHECK(Ran(w.runner, "ip -j route").empty());
 }
 
 TEST_CASE("kind up existing: a cluster made with kind's default pod CIDR fails, then resumes") {
