@@ -77,8 +77,9 @@ def pinned_scenario(workdir, subnet):
     """The built-in two-cluster with network kind pinned to `subnet`."""
     with open(os.path.join(REPO, "scenarios", "two-cluster.yaml")) as f:
         text = f.read()
-    assert "  - name: kind\n" in text
-    text = text.replace("  - name: kind\n", f"  - name: kind\n    subnet: {subnet}\n", 1)
+    anchor = "\nnetworks:\n  - name: kind\n"  # the key, not the comment above it
+    assert anchor in text
+    text = text.replace(anchor, f"{anchor}    subnet: {subnet}\n", 1)
     path = os.path.join(workdir, "pinned.yaml")
     with open(path, "w") as f:
         f.write(text)
