@@ -205,6 +205,11 @@ Result<KindUpResult, Error> KindUp(const ScenarioText& text, const KindUpOptions
     }
     st = std::move(*old);
     result.resumed = true;
+    // Nothing made yet (preflight or networks refused): the scenario given now is the one
+    // to use, so that changing it is a fix the error messages can name.
+    if (st.networks.empty() && st.clusters.empty() && !st.router_container && !st.image_built) {
+      st.scenario = text;
+    }
   } else {
     st.scenario = text;
     st.started_at = std::time(nullptr);

@@ -3,6 +3,8 @@
 // kind cluster of the scenario's name that up did not make.
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include "core/kind/existing.h"
 #include "core/kind/internal.h"
 #include "core/kind/networks.h"
@@ -31,8 +33,15 @@ Result<NetworkFacts, Error> UpSteps::ReadNetworkFacts() {
   for (const auto& d : facts.docker) {
     if (d.name == "bridge") facts.default_mtu = d.mtu;  // docker0, as kind reads it
   }
-  // The machine's routes; without `ip` (a Mac, where Docker runs in a VM) there are none to
-  // be in the way.
+  // The machine's routes, when Docker's bridges are on this machine: not with a remote
+  // DOCKER_HOST, nor without `ip` (a Mac, where Docker runs in a VM).
+  std::string host;
+  if (const auto it = o_.env.find("DOCKER_HOST"); it != o_.env.end()) {
+    host = it->second;
+  } else if (const char* h = std::getenv("DOCKER_HOST")) {
+    host = h;
+  }
+  if (!host.empty() && !host.starts_with("unix://")) return facts;
   if (auto routes = Ask({"ip", "-j", "route"}); routes && routes->exit_code == 0) {
     auto parsed = ParseIpRoutes(routes->out);
     if (!parsed) return Fail(parsed.error());

@@ -21,13 +21,9 @@ std::uint32_t Base(const Prefix& p) {
   return v;
 }
 
-std::uint64_t Size(const Prefix& p) {
-  return std::uint64_t{1} << (32 - p.length);
-}
+std::uint64_t Size(const Prefix& p) { return std::uint64_t{1} << (32 - p.length); }
 
-std::string Address(std::uint32_t host_order) {
-  return IpAddress::V4(host_order).ToString();
-}
+std::string Address(std::uint32_t host_order) { return IpAddress::V4(host_order).ToString(); }
 
 bool ValidPrefix(std::string_view prefix) {
   if (prefix.empty() || prefix.size() > 20 || prefix.front() == '-') return false;
@@ -177,8 +173,7 @@ Result<LabPlan, Error> PlanLab(const Scenario& scenario, const PlanOptions& opti
       p.cluster = c.name;
       p.node = node.name;
       p.netns = fmt::format("{}-pod-{}-{}", options.prefix, c.name, p.name);
-      p.address =
-          Address(Base(*ParseIpv4Prefix(node.pod_cidr)) + 10 + static_cast<std::uint32_t>(k));
+      p.address = Address(Base(*ParseIpv4Prefix(node.pod_cidr)) + 10 + static_cast<std::uint32_t>(k));
       p.node_ifname = fmt::format("lxc{}", k);
       plan.pods.push_back(std::move(p));
     }
@@ -233,18 +228,17 @@ std::vector<NetnsScript> BuildScripts(const LabPlan& plan) {
   }
   for (const auto& n : plan.nodes) {
     const auto* net = plan.FindNetwork(n.network);
-    out.push_back(
-        {n.netns,
-         {forwarding},
-         {"link set lo up",
-          fmt::format("link add eth0 type veth peer name {} netns {}", n.port, net->netns),
-          fmt::format("addr add {}/{} dev eth0", n.address, net->prefix_length),
-          "link set eth0 up"}});
+    out.push_back({n.netns,
+                   {forwarding},
+                   {"link set lo up",
+                    fmt::format("link add eth0 type veth peer name {} netns {}", n.port, net->netns),
+                    fmt::format("addr add {}/{} dev eth0", n.address, net->prefix_length),
+                    "link set eth0 up"}});
   }
   NetnsScript router{plan.router_netns, {forwarding}, {"link set lo up"}};
   for (const auto& n : plan.networks) {
-    router.ip_commands.push_back(
-        fmt::format("link add {} type veth peer name router netns {}", n.router_ifname, n.netns));
+    router.ip_commands.push_back(fmt::format("link add {} type veth peer name router netns {}",
+                                             n.router_ifname, n.netns));
     router.ip_commands.push_back(
         fmt::format("addr add {}/{} dev {}", n.router_address, n.prefix_length, n.router_ifname));
     router.ip_commands.push_back(fmt::format("link set {} up", n.router_ifname));
@@ -264,14 +258,14 @@ std::vector<NetnsScript> BuildScripts(const LabPlan& plan) {
   }
   for (const auto& p : plan.pods) {
     const auto* node = plan.FindNode(p.node);
-    out.push_back(
-        {p.netns,
-         {},
-         {"link set lo up",
-          fmt::format("link add eth0 type veth peer name {} netns {}", p.node_ifname, node->netns),
-          fmt::format("addr add {}/32 dev eth0", p.address), "link set eth0 up",
-          fmt::format("route add {} dev eth0 scope link", node->pod_gateway),
-          fmt::format("route add default via {} dev eth0", node->pod_gateway)}});
+    out.push_back({p.netns,
+                   {},
+                   {"link set lo up",
+                    fmt::format("link add eth0 type veth peer name {} netns {}", p.node_ifname,
+                                node->netns),
+                    fmt::format("addr add {}/32 dev eth0", p.address), "link set eth0 up",
+                    fmt::format("route add {} dev eth0 scope link", node->pod_gateway),
+                    fmt::format("route add default via {} dev eth0", node->pod_gateway)}});
   }
   for (const auto& n : plan.nodes) {
     NetnsScript s{n.netns, {}, {}};

@@ -533,8 +533,25 @@ def run_suite(c, s):
         f.write("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnetworking:\n"
                 "  disableDefaultCNI: true\n  podSubnet: 10.243.0.0/16\n"
                 "  serviceSubnet: 10.13.0.0/16\nnodes:\n- role: control-plane\n")
+    # On a network that does not exist: kind makes it (a subnet Docker chooses, its ULA).
     s.ok("kind", "create", "cluster", "--name", "small", "--config", cfg,
-         extra={"KIND_EXPERIMENTAL_DOCKER_NETWORK": "kind"})
+         extra={"KIND_EXPERIMENTAL_DOCKER_NETWORK": "kind3"})
+    made = json.loads(s.docker("network", "inspect", "kind3").stdout)[0]
+    pools = [x["Subnet"] for x in made["IPAM"]["Config"]]
+    c.check(made["Options"].get("com.docker.network.bridge.enable_ip_masquerade") == "true" and
+            any(":" not in p for p in pools) and
+            (not made["EnableIPv6"] or any(p.startswith("fc00:") and p.endswith("::/64")
+                                           for p in pools)),
+            "kind makes a missing network: masquerading, an IPv4 subnet Docker chose (and "
+            "kind's ULA where IPv6 works)", made)
+    cm = json.loads(s.ok("kubectl", "--context", "kind-small", "-n", "kube-system", "get",
+                         "configmap", "kubeadm-config", "-o", "json").stdout)
+    ds = s.ok("kubectl", "--context", "kind-small", "-n", "kube-system", "get", "daemonsets",
+              "-o", "name").stdout
+    c.check("  podSubnet: 10.243.0.0/16\n  serviceSubnet: 10.13.0.0/16\n" in
+            cm["data"]["ClusterConfiguration"] and ds == "daemonset.apps/kube-proxy\n",
+            "kubeadm-config and the DaemonSets as kind leaves them (no kindnet: "
+            "disableDefaultCNI)", (cm, ds))
     small = ["helm", "upgrade", "--install", "cilium", "cilium/cilium", "--version", "1.15.6",
              "--namespace", "kube-system", "--kube-context", "kind-small", "-f",
              os.path.join(files["cilium2"], "cilium-values.yaml"),
@@ -596,6 +613,7 @@ def run_suite(c, s):
                "--timeout=30s")
     c.check(r.returncode == 0, "a single-node cluster schedules on its control plane")
     s.ok("kind", "delete", "cluster", "--name", "small")
+    s.docker("network", "rm", "kind3")
 
     # --- delete ----------------------------------------------------------------------------
     for n in nets:

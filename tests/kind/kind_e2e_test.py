@@ -10,7 +10,11 @@ server in a real container whose image `up` makes from the bgpdemo executable.
   real router container) -> routes -> down: no container, network or kubeconfig context
   left, and a network bgpdemo did not create is kept.
 
-The scenario is the built-in two-cluster with subnets free on this machine. Prints
+The scenario is the built-in two-cluster, which pins no subnet: the network `kind` is made
+first as kind makes it (IPv6 ULA, and an IPv4 subnet the scenario does not name) and up
+adopts it; up makes kind2 with the subnet Docker chooses. Before that, up refuses a
+scenario that pins another subnet for `kind`, and a cluster `cilium` made with kind's
+defaults (pod CIDR, kindnet), each with its message and nothing made. Prints
 "N passed, M failed" last; exit 0, 1, or 77 (no root, no Docker).
 
   python3 tests/kind/kind_e2e_test.py --bgpdemo build/bgpdemo --cache-dir build/docker-cache
@@ -69,24 +73,28 @@ def free_subnets(n):
     raise D.Fatal("no free 172.16/12 subnets")
 
 
-def scenario_file(workdir, nets):
-    body = f"""description: two-cluster on free subnets, for the kind end-to-end test
-cilium: {{version: 1.14.0}}
-bgp: {{api: v1, hold_time: 9, keepalive: 3, connect_retry: 5}}
-router: {{name: bgpdemo-router, as: 65000, mode: router}}
-networks:
-  - {{name: kind, subnet: {nets[0]}}}
-  - {{name: kind2, subnet: {nets[1]}}}
-clusters:
-  - {{name: cilium, network: kind, pod_cidr: 10.241.0.0/16, service_cidr: 10.11.0.0/16,
-      lb_pool: 10.21.0.0/24, as: 65100, workers: 2}}
-  - {{name: cilium2, network: kind2, pod_cidr: 10.242.0.0/16, service_cidr: 10.12.0.0/16,
-      lb_pool: 10.22.0.0/24, as: 65200, workers: 2}}
-"""
-    path = os.path.join(workdir, "e2e.yaml")
+def pinned_scenario(workdir, subnet):
+    """The built-in two-cluster with network kind pinned to `subnet`."""
+    with open(os.path.join(REPO, "scenarios", "two-cluster.yaml")) as f:
+        text = f.read()
+    anchor = "\nnetworks:\n  - name: kind\n"  # the key, not the comment above it
+    assert anchor in text
+    text = text.replace(anchor, f"{anchor}    subnet: {subnet}\n", 1)
+    path = os.path.join(workdir, "pinned.yaml")
     with open(path, "w") as f:
-        f.write(body)
+        f.write(text)
     return path
+
+
+def kind_network(d, subnet):
+    """`kind` as kind v0.20.0 makes it, but on `subnet`: masquerading, its IPv6 ULA (IPv4 only
+    where the engine has no IPv6)."""
+    args = ["network", "create", "-d=bridge", "-o",
+            "com.docker.network.bridge.enable_ip_masquerade=true"]
+    r = d.docker(*args, "--ipv6", "--subnet", "fc00:f853:ccd:e793::/64", "--subnet", subnet,
+                 "kind", check=False)
+    if r.returncode != 0:
+        d.docker(*args, "--subnet", subnet, "kind")
 
 
 class Env:
@@ -153,8 +161,7 @@ def contexts(e):
 
 def run_suite(c, e, image):
     nets = free_subnets(2)
-    scenario = scenario_file(e.dir, nets)
-    up = ["up", "--provider", "kind", "--scenario", scenario, "--timeout", "90"]
+    up = ["up", "--provider", "kind", "--scenario", "two-cluster", "--timeout", "90"]
 
     r = e.bd("doctor", "-o", "json")
     doc = json.loads(r.stdout) if r.stdout.startswith("{") else {}
@@ -162,8 +169,38 @@ def run_suite(c, e, image):
             "doctor: docker, kind, helm, kubectl and cilium found with their versions",
             r.stdout + r.stderr)
 
-    # A network of the user's with the scenario's name and subnet: used, never removed.
-    e.d.docker("network", "create", "--subnet", str(nets[1]), "kind2")
+    # kind's network from an earlier kind, on a subnet the scenario does not name: adopted,
+    # never removed.
+    kind_network(e.d, str(nets[0]))
+
+    # A scenario pinning another subnet for it is refused, naming both; nothing is made.
+    r = e.bd(*up[:3], "--scenario", pinned_scenario(e.dir, str(nets[1])), *up[5:])
+    c.check(r.returncode == 4 and f"Docker network kind exists with subnet {nets[0]}" in r.stderr
+            and f"the scenario pins {nets[1]}" in r.stderr and
+            "kind2" not in e.d.docker("network", "ls", "--format", "{{.Name}}").stdout.split(),
+            "a pinned subnet the existing network kind does not have: refused, nothing made",
+            r.stderr[-600:])
+
+    # A cluster `cilium` made with kind's defaults (as a user's earlier demo may be): refused,
+    # each difference named; the fix it names, then up goes on.
+    config = os.path.join(e.dir, "kind-defaults.yaml")
+    with open(config, "w") as f:
+        f.write("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n"
+                "- role: control-plane\n- role: worker\n- role: worker\n")
+    made = subprocess.run(["kind", "create", "cluster", "--name", "cilium", "--config", config],
+                          env=dict(e.env, KIND_EXPERIMENTAL_DOCKER_NETWORK="kind"),
+                          capture_output=True, text=True)
+    c.check(made.returncode == 0, "kind create cluster cilium with kind's defaults", made.stderr)
+    r = e.bd(*up)
+    c.check(r.returncode == 4 and "kind cluster cilium exists and is not the scenario's" in r.stderr
+            and "pod CIDR 10.244.0.0/16, the scenario's 10.241.0.0/16" in r.stderr and
+            "service CIDR 10.96.0.0/16, the scenario's 10.11.0.0/16" in r.stderr and
+            "kindnet" in r.stderr and "kube-proxy runs" in r.stderr and
+            "kind delete cluster --name cilium" in r.stderr,
+            "an existing cluster cilium unlike the scenario's: refused, every difference named",
+            r.stderr[-900:])
+    subprocess.run(["kind", "delete", "cluster", "--name", "cilium"], env=e.env,
+                   capture_output=True, text=True)
 
     # Failures first; each must end with a clear message, and up again must resume.
     r = e.bd(*up, fail="kind-create")
@@ -224,8 +261,18 @@ def run_suite(c, e, image):
     r = e.bd("status", "-o", "json")
     st = json.loads(r.stdout) if r.stdout.startswith("{") else {}
     c.check(r.returncode == 0 and st.get("provider") == "kind" and
-            st.get("clusters") == ["cilium", "cilium2"] and st.get("networks_created") == ["kind"],
-            "status: kind, both clusters, only network kind created by bgpdemo", st)
+            st.get("clusters") == ["cilium", "cilium2"] and
+            st.get("networks_created") == ["kind2"],
+            "status: kind, both clusters, only network kind2 created by bgpdemo", st)
+    inspect = json.loads(e.d.docker("network", "inspect", "kind", "kind2").stdout)
+    subnets = {n["Name"]: [c_["Subnet"] for c_ in n["IPAM"]["Config"] if ":" not in c_["Subnet"]]
+               for n in inspect}
+    with open(os.path.join(e.env["BGPDEMO_STATE_DIR"], "files", "router", "router.yaml")) as f:
+        router_yaml = f.read()
+    c.check(subnets["kind"] == [str(nets[0])] and
+            all(f"range: {subnets[n][0]}" in router_yaml for n in ("kind", "kind2")),
+            "the router's neighbor ranges are the networks' real subnets (kind adopted, kind2 "
+            "Docker's choice)", (subnets, router_yaml[-400:]))
 
     r = e.bd("peers", "-o", "json")
     rows = json.loads(r.stdout) if r.returncode == 0 else []
@@ -253,12 +300,12 @@ def run_suite(c, e, image):
     left = e.d.docker("ps", "-a", "--format", "{{.Names}} ({{.Image}}, {{.Status}})").stdout.splitlines()
     nets_left = e.d.docker("network", "ls", "--format", "{{.Name}}").stdout.split()
     c.check(not left, "down leaves no container", left)
-    c.check("kind" not in nets_left and "kind2" in nets_left,
-            "down removes the network it created and keeps the user's", nets_left)
+    c.check("kind2" not in nets_left and "kind" in nets_left,
+            "down removes the network it created and keeps kind's", nets_left)
     c.check(not contexts(e), "down leaves no kubeconfig context", contexts(e))
     c.check(not os.path.exists(os.path.join(e.env["BGPDEMO_STATE_DIR"], "state.json")),
             "down removes the state", os.listdir(e.dir))
-    e.d.docker("network", "rm", "kind2")
+    e.d.docker("network", "rm", "kind")
 
 
 def main():

@@ -56,8 +56,6 @@ class FakeExisting {
       {"cilium", {"10.241.0.0/16", "10.11.0.0/16", false, false}},
       {"cilium2", {"10.242.0.0/16", "10.12.0.0/16", false, false}}};
 
-  std::set<std::string> network_create_fails;  // these networks' subnets are taken
-
   // What `kind create cluster --config FILE` makes: kind's defaults (kind v0.20.0
   // pkg/apis/config/v1alpha4/default.go: pods 10.244.0.0/16, services 10.96.0.0/16, kindnet,
   // kube-proxy) overridden by the file's `networking`.
@@ -126,7 +124,8 @@ class FakeExisting {
     return "192.168.0.0/20";
   }
 
-  void ScriptExisting(FakeRunner& runner) {
+  // `create_fails`: the networks whose `docker network create` fails (a pool overlap).
+  void ScriptExisting(FakeRunner& runner, const std::set<std::string>& create_fails) {
     using nlohmann::json;
     runner.Expect({"docker", "network", "ls", "--format", "{{.Name}}"})
         .Always()
@@ -153,9 +152,9 @@ class FakeExisting {
         });
     runner.ExpectPrefix({"docker", "network", "create"})
         .Always()
-        .Does([this](const FakeCall& c, FakeFacts& f) {
+        .Does([this, &create_fails](const FakeCall& c, FakeFacts& f) {
           const auto& name = c.argv.back();
-          if (network_create_fails.count(name)) {
+          if (create_fails.count(name)) {
             return FakeReply::Exit(
                 1,
                 "Error response from daemon: Pool overlaps with other one on this address space\n");

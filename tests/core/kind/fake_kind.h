@@ -96,15 +96,16 @@ class FakeKind : public FakeExisting {
 
   std::map<std::string, std::string> lb_ips{{"cilium", "10.21.0.1"}, {"cilium2", "10.22.0.1"}};
 
-  // Failure injection (and network_create_fails: FakeExisting).
-  std::set<std::string> network_in_use;     // docker network rm: active endpoints
-  std::set<std::string> kind_create_fails;  // these clusters cannot be created (image pull)
-  bool build_fails = false;                 // docker build of the router image fails
-  std::string ldd_says;                     // not empty: what ldd prints instead
-  bool helm_fails = false;                  // helm upgrade: timed out waiting for the condition
-  bool helm_hangs = false;                  // helm upgrade: killed after our timeout
-  bool no_lb_ip = false;                    // services get no external IP
-  bool sessions_down = false;               // the nodes' sessions stay Active
+  // Failure injection.
+  std::set<std::string> network_create_fails;  // these networks' subnets are taken
+  std::set<std::string> network_in_use;        // docker network rm: active endpoints
+  std::set<std::string> kind_create_fails;     // these clusters cannot be created (image pull)
+  bool build_fails = false;                    // docker build of the router image fails
+  std::string ldd_says;                        // not empty: what ldd prints instead
+  bool helm_fails = false;                     // helm upgrade: timed out waiting for the condition
+  bool helm_hangs = false;                     // helm upgrade: killed after our timeout
+  bool no_lb_ip = false;                       // services get no external IP
+  bool sessions_down = false;                  // the nodes' sessions stay Active
   KubeFake kube;             // Helm releases, slow pulls, late CRDs, kind load (fake_kube.h)
   FakeCiliumCli cilium_cli;  // cilium version hangs, agents unreachable
   FakeHostFacts host;        // /proc and statvfs for preflight
@@ -156,7 +157,7 @@ class FakeKind : public FakeExisting {
     runner.Expect({"docker", "info", "--format", "{{json .}}"})
         .Always()
         .Does([this](const FakeCall&, FakeFacts&) { return FakeReply::Ok(docker_info); });
-    ScriptExisting(runner);
+    ScriptExisting(runner, network_create_fails);
     ScriptDocker();
     ScriptKind();
     ScriptKubernetes();

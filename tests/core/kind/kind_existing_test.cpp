@@ -105,6 +105,27 @@ TEST_CASE("kind up existing: a pinned subnet kind's network does not have fails,
   CHECK(w.runner.Problems().empty());
 }
 
+TEST_CASE(
+    "kind up existing: a pinned subnet refused, then up with it left out adopts the network") {
+  TempDir dir;
+  FakeKind w;
+  w.KindMadeNetwork(w.runner, "kind", "172.18.0.0/16");
+  const auto state = dir.path() + "/state";
+  auto o = Options(w, state, MakeDockerfileDir(dir.path()));
+  REQUIRE(RunUp(o).FailedStep() == "networks");
+  // The other fix the message names: the subnet left out of the scenario.
+  std::string text = kScenario;
+  text.replace(text.find(", subnet: 172.30.200.0/24"), 25, "");
+  UpRun run;
+  auto r =
+      KindUp({text, "fixed.yaml", "fixed"}, o, [&](const StepEvent& e) { run.steps.push_back(e); });
+  REQUIRE_MESSAGE(r, (r ? "" : r.error().message()));
+  CHECK(r->resumed);
+  CHECK(ReadKindState(state)->subnets.at("kind") == "172.18.0.0/16");
+  CHECK(ReadKindState(state)->scenario.name == "fixed");
+  CHECK(Ran(w.runner, "docker network create").size() == 1);  // kind2 only
+}
+
 TEST_CASE("kind up existing: a pinned subnet on a route of the machine fails, then resumes") {
   TempDir dir;
   FakeKind w;
@@ -131,6 +152,16 @@ TEST_CASE("kind up existing: a pinned subnet on a route of the machine fails, th
   REQUIRE_MESSAGE(run.result, (run.error ? run.error->message() : ""));
   CHECK(run.result->resumed);
   CHECK(w.runner.Problems().empty());
+
+  // With a remote Docker, this machine's routes are not in the way (and not read).
+  REQUIRE(KindDown(state, {}, {}, w.runner));
+  w.host_routes.push_back({"172.30.200.0/22", "wg0"});
+  auto remote = o;
+  remote.env["DOCKER_HOST"] = "ssh://builder@10.0.0.7";
+  w.runner.ClearCalls();
+  run = RunUp(remote);
+  REQUIRE_MESSAGE(run.result, (run.error ? run.error->message() : ""));
+  CHECK(Ran(w.runner, "ip -j route").empty());
 }
 
 TEST_CASE("kind up existing: a cluster made with kind's default pod CIDR fails, then resumes") {

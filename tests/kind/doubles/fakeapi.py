@@ -47,6 +47,8 @@ KINDS = {k.kind: k for k in [
     Kind("Namespace", "", "namespace", False, {"v1": _always}),
     Kind("ServiceAccount", "", "serviceaccount", True, {"v1": _always}),
     Kind("Deployment", "apps", "deployment", True, {"v1": _always}),
+    # Stored only (kind's kindnet and kubeadm's kube-proxy, `kubectl get daemonsets`).
+    Kind("DaemonSet", "apps", "daemonset", True, {"v1": _always}),
     # Cilium's CRDs exist once Cilium is installed, by release (reference §1).
     Kind("CiliumLoadBalancerIPPool", "cilium.io", "ciliumloadbalancerippool", False,
          {"v2alpha1": _cilium((1, 11)), "v2": _cilium((1, 18))}),
@@ -68,7 +70,7 @@ for _k in KINDS.values():
     for _n in (_k.resource, _k.resource + "s", _k.kind.lower(), _k.kind.lower() + "s"):
         RESOURCE_NAMES[_n] = _k.kind
 RESOURCE_NAMES.update({"svc": "Service", "deploy": "Deployment", "ns": "Namespace",
-                       "cm": "ConfigMap", "sa": "ServiceAccount", "node": "Node",
+                       "cm": "ConfigMap", "sa": "ServiceAccount", "node": "Node", "ds": "DaemonSet",
                        "nodes": "Node", "no": "Node", "pod": "Pod", "pods": "Pod",
                        "po": "Pod", "deployments.apps": "Deployment",
                        "ippools": "CiliumLoadBalancerIPPool"})
