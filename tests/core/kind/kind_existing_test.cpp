@@ -111,7 +111,7 @@ TEST_CASE(
   FakeKind w;
   w.KindMadeNetwork(w.runner, "kind", "172.18.0.0/16");
   const auto state = dir.path() + "/state";
-  auto o = Options(w, state, MakeDockerfileDir(dir.path()));
+  auto o = Options(w, state, MakeInstallDir(dir.path()));
   REQUIRE(RunUp(o).FailedStep() == "networks");
   // The other fix the message names: the subnet left out of the scenario.
   std::string text = kScenario;
