@@ -51,11 +51,14 @@ TEST_CASE("up -o json: a progress event is {\"event\":\"progress\",...}") {
 TEST_CASE("up --help: every kind wait has its flag and default, and --no-preload") {
   const auto help = test::Bgpdemo({"up", "--help"});
   REQUIRE(help.code == 0);
-  for (const auto& [flag, value] :
+  // No structured binding: clang before 16 cannot capture one in doctest's lambdas.
+  for (const auto& fv :
        std::vector<std::pair<std::string, std::string>>{{"--helm-timeout", "600"},
                                                         {"--cilium-timeout", "300"},
                                                         {"--rollout-timeout", "300"},
                                                         {"--crd-timeout", "120"}}) {
+    const std::string& flag = fv.first;
+    const std::string& value = fv.second;
     const auto at = help.out.find(flag);
     REQUIRE_MESSAGE(at != std::string::npos, flag);
     const auto line = help.out.substr(at, help.out.find('\n', at) - at);
