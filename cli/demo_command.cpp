@@ -85,11 +85,14 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
   o.up = app.add_subcommand("up", "Bring the two-cluster demo up and wait for every BGP session");
   o.up->footer(
       "Providers: lab builds the demo from Linux network namespaces on this machine (root,\n"
-      "no Docker or Kubernetes needed); kind runs real kind clusters (coming). auto picks the\n"
-      "lab where Docker or kind is missing.\n"
+      "no Docker or Kubernetes needed); kind makes kind clusters on Docker; kube uses clusters\n"
+      "you have (--context, --router; docs/kube.md). auto picks kind where Docker and kind are\n"
+      "installed, else the lab; kube only when named.\n"
       "Examples:\n"
       "  sudo bgpdemo up\n"
-      "  sudo bgpdemo up --scenario two-cluster-v2 --node-speaker gobgpd -o json");
+      "  sudo bgpdemo up --scenario two-cluster-v2 --node-speaker gobgpd -o json\n"
+      "  bgpdemo up --provider kube --context cilium=prod-a --context cilium2=prod-b \\\n"
+      "      --router host:192.0.2.10");
   o.up->add_option("--scenario", o.scenario, "A built-in scenario (bgpdemo scenarios) or a file")
       ->capture_default_str();
   auto providers = core::ProviderNames();
@@ -131,6 +134,22 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
         ->check(CLI::Range(1, 7200))
         ->capture_default_str();
   }
+  o.up->add_option("--context", o.contexts,
+                   "kube: the kubeconfig context of a scenario cluster, CLUSTER=CONTEXT (once per "
+                   "cluster; or `contexts:` in the scenario)")
+      ->type_name("CLUSTER=CONTEXT");
+  o.up->add_option("--router", o.router,
+                   "kube: where the route server runs: host:ADDR[,ADDR...] (bgpdemo router on "
+                   "this machine, bound to its addresses), container:DOCKER_HOST[,ADDR], or "
+                   "external:ADDR,AS (your own router)");
+  o.up->add_flag("--manage-cilium", o.manage_cilium,
+                 "kube: install or reconfigure the Cilium that runs in a cluster with the "
+                 "demo's Helm values (default: a running Cilium is only checked)");
+  o.up->add_flag("--static-routes,!--no-static-routes", o.static_routes,
+                 "kube: keep the routes to the other clusters on every node with a DaemonSet "
+                 "(default: on; --no-static-routes: your network routes between the clusters)");
+  o.up->add_option("--routes-image", o.routes_image,
+                   "kube: the image of the static-routes DaemonSet (default: busybox:1.36)");
   o.up->add_flag("--preload,!--no-preload", o.preload,
                  "kind: load the Cilium and nginx images the local Docker has into the nodes "
                  "(kind load docker-image) instead of pulling them on every node (default: on; "

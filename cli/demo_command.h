@@ -29,6 +29,11 @@ struct DemoOptions {
   std::string router_image;
   std::string base_image;  // empty: the router image is FROM scratch
   std::string node_image;  // kind: empty = pinned per Cilium version
+  std::vector<std::string> contexts;  // kube: CLUSTER=CONTEXT, as given
+  std::string router;                 // kube: --router
+  bool manage_cilium = false;
+  bool static_routes = true;
+  std::string routes_image;
   // verify
   std::string junit;
   // speaker

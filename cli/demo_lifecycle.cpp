@@ -36,7 +36,29 @@ core::UpOptions UpOptionsOf(const DemoOptions& o) {
   u.router_image = o.router_image;
   u.base_image = o.base_image;
   u.node_image = o.node_image;
+  u.router = o.router;
+  u.manage_cilium = o.manage_cilium;
+  u.static_routes = o.static_routes;
+  u.routes_image = o.routes_image;
   return u;
+}
+
+// --context CLUSTER=CONTEXT, each once.
+Result<std::map<std::string, std::string>, Error> ParseContexts(
+    const std::vector<std::string>& given) {
+  std::map<std::string, std::string> out;
+  for (const auto& g : given) {
+    const auto eq = g.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == g.size()) {
+      return Fail(Error::Usage(
+          fmt::format("--context {}: expected CLUSTER=CONTEXT, e.g. --context cilium=prod-a", g)));
+    }
+    if (!out.emplace(g.substr(0, eq), g.substr(eq + 1)).second) {
+      return Fail(Error::Usage(
+          fmt::format("--context {}: cluster {} has a context already", g, g.substr(0, eq))));
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -45,7 +67,10 @@ core::UpOptions UpOptionsOf(const DemoOptions& o) {
 // then the provider brings it up step by step.
 int Up(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   constexpr std::string_view kWhat = "bgpdemo up";
-  const auto options = UpOptionsOf(o);
+  auto options = UpOptionsOf(o);
+  auto contexts = ParseContexts(o.contexts);
+  if (!contexts) return Failed(err, kWhat, contexts.error());
+  options.contexts = std::move(*contexts);
   auto providers = MakeProviders(o, Printer(o, out, "up"));
   auto chosen = providers.Choose(o.provider, options);
   if (!chosen) return Failed(err, kWhat, chosen.error());

@@ -4,8 +4,9 @@
 #   cli -> core -> bgp -> base          (and inside bgp: api -> server -> session/rib/fib ->
 #                                        policy -> wire)
 #
-# and the providers (core/lab, core/kind) never include each other: what both need lives in
-# core/. The CLI reaches them through core/'s registry only, never their own headers. The build runs this script before compiling anything (target check_layers), so an
+# and the providers (core/lab, core/kind, core/kube) never include each other: what they
+# share lives in core/, and what the two Kubernetes providers share in core/k8s/, which
+# includes no provider. The CLI reaches them through core/'s registry only, never their own headers. The build runs this script before compiling anything (target check_layers), so an
 # upward include fails the build with the file, the line and the rule; tests/layers runs it
 # on a tree with one planted upward include to show that it does.
 #
@@ -27,9 +28,11 @@ set(rules
   "bgp/session|base bgp/wire bgp"
   "bgp/server|base bgp/wire bgp/policy bgp/rib bgp/fib bgp bgp/session"
   "bgp/api|base bgp/*"
-  "core|base bgp/* core/lab core/kind"
+  "core|base bgp/* core/lab core/kind core/kube"
+  "core/k8s|base bgp/* core"
   "core/lab|base bgp/* core"
-  "core/kind|base bgp/* core"
+  "core/kind|base bgp/* core core/k8s"
+  "core/kube|base bgp/* core core/k8s"
   "cli|base core")   # the providers only through core/providers.h
 
 if(NOT SOURCE_DIR)

@@ -109,7 +109,7 @@ class Demo {
 };
 
 // One step of up or down, reported when it ends; or, with `progress`, while it waits: what
-// it awaits (detail) after `seconds`, at least every 10 s (core/kind/waits.h).
+// it awaits (detail) after `seconds`, at least every 10 s (core/k8s/waits.h).
 struct StepEvent {
   std::string step;  // plan, namespaces, links, daemon, sessions, cleanup, ...
   bool ok = true;

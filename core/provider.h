@@ -60,6 +60,12 @@ struct UpOptions {
   std::chrono::seconds crd_timeout{120};      // CRDs Established before their resources
   bool preload = true;     // kind load docker-image the images the local Docker has
   std::string node_image;  // empty: pinned per Cilium version (core/kind/node_image.h)
+  // kube (core/kube/kube.h)
+  std::map<std::string, std::string> contexts;  // --context CLUSTER=CONTEXT
+  std::string router;         // --router host:ADDR,... | container:HOST[,ADDR] | external:ADDR,AS
+  bool manage_cilium = false;  // --manage-cilium: install or reconfigure a running Cilium
+  bool static_routes = true;   // --no-static-routes: the user's network routes
+  std::string routes_image;    // the static-routes DaemonSet's image; empty: the default
 };
 
 struct DownOptions {

@@ -7,12 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/kind/kind_provider.h"
+#include "core/kube/kube_provider.h"
 #include "core/lab/lab_provider.h"
 
 namespace bgpdemo::core {
 
 std::vector<std::string> ProviderNames() {
-  return {"kind", "lab"};
+  return {"kind", "lab", "kube"};
 }
 
 Result<std::string, Error> StateProvider(const std::string& state_dir) {
@@ -38,6 +39,7 @@ Providers::Providers(const ProviderContext& context) : state_dir_(context.state_
   // In the order of ProviderNames().
   providers_.push_back(std::make_unique<kind::KindProvider>(context));
   providers_.push_back(std::make_unique<lab::LabProvider>(context));
+  providers_.push_back(std::make_unique<kube::KubeProvider>(context));
 }
 
 Providers::Providers(std::vector<std::unique_ptr<Provider>> providers, std::string state_dir)

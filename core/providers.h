@@ -3,7 +3,8 @@
 // (every provider's state.json in the state folder says who wrote it).
 //
 //   auto: the first provider, in the order of ProviderNames(), that is Available here
-//   (kind where Docker and kind are installed, else the lab where it can run); none: an
+//   (kind where Docker and kind are installed, else the lab where it can run; kube only when
+//   named, as it acts on clusters the user names); none: an
 //   Environment error saying what each one lacks.
 #pragma once
 

@@ -100,6 +100,19 @@ BgpApi Scenario::Api() const {
   return DefaultBgpApi(Version());
 }
 
+const ClusterSpec* Scenario::FindCluster(std::string_view name) const {
+  for (const auto& c : clusters) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Scenario::ClusterNames() const {
+  std::vector<std::string> out;
+  for (const auto& c : clusters) out.push_back(c.name);
+  return out;
+}
+
 const NetworkSpec* Scenario::FindNetwork(std::string_view name) const {
   for (const auto& n : networks) {
     if (n.name == name) return &n;
@@ -165,7 +178,8 @@ class ScenarioParser : public YamlReader {
 
   void Parse(const YAML::Node& root) {
     if (!root || root.IsNull()) throw YamlError{fmt::format("{}: the file is empty", source())};
-    CheckKeys(root, "", {"description", "cilium", "bgp", "router", "networks", "clusters"});
+    CheckKeys(root, "",
+              {"description", "cilium", "bgp", "router", "networks", "clusters", "contexts"});
     Mark(root, "");
     if (root["description"]) s_.description = Text(root["description"], "description");
     if (const auto c = root["cilium"]) {
@@ -188,6 +202,16 @@ class ScenarioParser : public YamlReader {
     List(clusters, "clusters");
     for (std::size_t i = 0; i < clusters.size(); ++i) {
       s_.clusters.push_back(ParseCluster(clusters[i], fmt::format("clusters[{}]", i)));
+    }
+    if (const auto contexts = root["contexts"]) {
+      if (!contexts.IsMap()) {
+        Error(contexts, "contexts", "expected a mapping of cluster names to kubeconfig contexts");
+      }
+      Mark(contexts, "contexts");
+      for (const auto& kv : contexts) {
+        const auto cluster = kv.first.as<std::string>();
+        s_.contexts[cluster] = Text(kv.second, "contexts." + cluster);
+      }
     }
   }
 

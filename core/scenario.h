@@ -125,12 +125,16 @@ struct Scenario {
   RouterSpec router;
   std::vector<NetworkSpec> networks;
   std::vector<ClusterSpec> clusters;
+  // The kube provider's kubeconfig context of each cluster (`contexts:`; --context wins).
+  std::map<std::string, std::string> contexts;
   SourceMap positions;
 
   // REQUIRES: the scenario is valid (ValidateScenario found nothing).
   CiliumVersion Version() const;
   BgpApi Api() const;
   const NetworkSpec* FindNetwork(std::string_view name) const;
+  const ClusterSpec* FindCluster(std::string_view name) const;
+  std::vector<std::string> ClusterNames() const;
   // Cilium's ipv4NativeRoutingCIDR for every cluster: the smallest prefix that covers the
   // pod, service and LB CIDRs of all clusters, so that traffic between clusters is routed
   // as it is, not masqueraded. REQUIRES: the scenario is valid.

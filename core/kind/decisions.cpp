@@ -5,27 +5,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/kind/internal.h"
 #include "core/kind/kind.h"
 
 namespace bgpdemo::core::kind {
-
-Result<std::string, Error> PreflightVerdict(const std::vector<ToolStatus>& tools) {
-  std::vector<std::string> problems;
-  std::vector<std::string> found;
-  for (const auto& t : tools) {
-    if (t.ok) {
-      found.push_back(fmt::format("{} {}", t.name, t.version));
-    } else {
-      problems.push_back(
-          fmt::format("{}: {} (needs {} or later; {})", t.name, t.problem, t.minimum, t.install));
-    }
-  }
-  if (!problems.empty()) {
-    return Fail(Error::Environment(fmt::format(
-        "missing or unusable tools, nothing was created:\n  {}", fmt::join(problems, "\n  "))));
-  }
-  return fmt::format("{}", fmt::join(found, ", "));
-}
 
 ClusterPlan PlanClusters(const std::vector<ClusterSpec>& clusters,
                          const std::vector<std::string>& existing) {
@@ -79,17 +62,6 @@ Result<std::map<std::string, std::string>, Error> RouterAddresses(
     out[n.name] = it->second;
   }
   return out;
-}
-
-Error JoinErrors(std::vector<Error> errors) {
-  BGPDEMO_CHECK(!errors.empty());
-  std::vector<std::string> messages;
-  for (const auto& e : errors) messages.push_back(e.message());
-  Error first = std::move(errors.front());
-  if (messages.size() == 1) return first;
-  Error joined(first.kind(), fmt::format("{}", fmt::join(messages, "\n")));
-  if (first.command()) return Error::Command(*first.command(), joined.message());
-  return joined;
 }
 
 }  // namespace bgpdemo::core::kind

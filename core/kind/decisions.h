@@ -12,14 +12,10 @@
 #include "base/result.h"
 #include "core/kind/networks.h"
 #include "core/kind/tool_output.h"
-#include "core/kind/tools.h"
+#include "core/k8s/tools.h"
 #include "core/scenario.h"
 
 namespace bgpdemo::core::kind {
-
-// "docker 20.10.24, kind 0.20.0, ..." when every tool is usable; else an Error of kind
-// kEnvironment naming each problem, the version needed and how to install it.
-Result<std::string, Error> PreflightVerdict(const std::vector<ToolStatus>& tools);
 
 // Which of the scenario's clusters `kind get clusters` lists already, and which to create;
 // both in the scenario's order.
@@ -50,9 +46,5 @@ std::vector<std::string> NetworksToConnect(const std::vector<NetworkSpec>& netwo
 Result<std::map<std::string, std::string>, Error> RouterAddresses(
     const std::string& name, const std::vector<NetworkSpec>& networks,
     const ContainerInfo& container);
-
-// The errors of jobs run in parallel as one: the first one's kind and command, and every
-// message, one after the other on its own lines. REQUIRES: errors is not empty.
-Error JoinErrors(std::vector<Error> errors);
 
 }  // namespace bgpdemo::core::kind

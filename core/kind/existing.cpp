@@ -15,7 +15,7 @@ using nlohmann::json;
 }  // namespace
 
 Result<void, Error> ReadNodeContainers(const std::string& inspect_out, ExistingCluster& c) {
-  auto j = detail::ParseJson(inspect_out, "docker container inspect");
+  auto j = ParseJson(inspect_out, "docker container inspect");
   if (!j) return Fail(j.error());
   if (!j->is_array()) return Fail("docker container inspect printed no list of containers");
   for (const auto& node : *j) {
@@ -34,7 +34,7 @@ Result<void, Error> ReadNodeContainers(const std::string& inspect_out, ExistingC
 }
 
 Result<void, Error> ReadKubeadmConfig(const std::string& configmap_json, ExistingCluster& c) {
-  auto j = detail::ParseJson(configmap_json, "kubectl get configmap kubeadm-config");
+  auto j = ParseJson(configmap_json, "kubectl get configmap kubeadm-config");
   if (!j) return Fail(j.error());
   const json data = j->is_object() ? j->value("data", json::object()) : json::object();
   const std::string text =

@@ -8,8 +8,23 @@
 
 #include "base/error.h"
 #include "base/result.h"
+#include "core/k8s/output.h"
 #include "core/kind/kind.h"
 #include "core/scenario.h"
+
+namespace bgpdemo::core::kind {
+
+// The Kubernetes side's readers, shared with the kube provider (core/k8s/output.h).
+using k8s::JoinErrors;
+using k8s::Lines;
+using k8s::PreflightVerdict;
+using k8s::ParseJson;
+using k8s::RunTool;
+using k8s::ServiceLoadBalancerIp;
+using k8s::ToolError;
+using k8s::ToolRun;
+
+}  // namespace bgpdemo::core::kind
 
 namespace bgpdemo::core::kind::detail {
 
@@ -18,15 +33,6 @@ inline std::string Context(const std::string& cluster) { return "kind-" + cluste
 
 // Where up writes the rendered files, inside the state folder.
 inline std::string FilesDir(const std::string& dir) { return dir + "/files"; }
-
-// A tool's stdout as JSON; an error (kFailed) quoting its start when it is not JSON.
-inline Result<nlohmann::json, Error> ParseJson(const std::string& text, const std::string& what) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) {
-    return Fail(fmt::format("{} printed no JSON: {:?}", what, text.substr(0, 120)));
-  }
-  return j;
-}
 
 // The scenario up started with, with the subnets Docker gave the networks it left open.
 inline Result<Scenario, Error> ScenarioOf(const KindState& st) {

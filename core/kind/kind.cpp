@@ -11,7 +11,7 @@
 
 #include "core/cilium_model.h"
 #include "core/files.h"
-#include "core/kind/cilium_peers.h"
+#include "core/k8s/cluster_view.h"
 #include "core/kind/internal.h"
 #include "core/kind/tool_output.h"
 #include "core/render.h"
@@ -20,8 +20,7 @@ namespace bgpdemo::core::kind {
 
 namespace {
 
-using detail::Context;
-using detail::ParseJson;
+
 using detail::ScenarioOf;
 using nlohmann::json;
 
@@ -105,122 +104,17 @@ Result<KindDemo, Error> KindDemo::Open(const std::string& state_dir,
 }
 
 Result<Topology, Error> KindDemo::GetTopology() const {
-  const ToolRun run{env_, std::chrono::seconds(30), runner_};
   RenderOptions ro;
   ro.router_addresses = state_.router_addresses;
   auto files = Render(scenario_, ro);
   if (!files) return Fail(files.error());
+  const KindClusters clusters(ToolRun{env_, std::chrono::seconds(30), runner_});
   Topology t;
   t.router = scenario_.router.name;
   for (const auto& c : scenario_.clusters) {
-    const auto ctx = Context(c.name);
-    auto nodes = RunTool({"kubectl", "--context", ctx, "get", "nodes", "-o", "json"}, run, "");
-    if (!nodes) return Fail(nodes.error());
-    auto nj = ParseJson(*nodes, "kubectl get nodes");
-    if (!nj) return Fail(nj.error());
-    Cluster k;
-    k.name = c.name;
-    for (const auto& item : nj->value("items", json::array())) {
-      Node n;
-      // Named, not iterated as temporaries: items() keeps a reference to its object.
-      const json meta = item.value("metadata", json::object());
-      const json labels = meta.value("labels", json::object());
-      const json annotations = meta.value("annotations", json::object());
-      n.name = meta.value("name", "");
-      for (const auto& [key, v] : labels.items()) {
-        n.labels[key] = v.is_string() ? v.get<std::string>() : v.dump();
-      }
-      for (const auto& [key, v] : annotations.items()) {
-        n.annotations[key] = v.is_string() ? v.get<std::string>() : v.dump();
-      }
-      n.pod_cidr = item.value("spec", json::object()).value("podCIDR", "");
-      for (const auto& a : item.value("status", json::object()).value("addresses", json::array())) {
-        if (a.value("type", "") == "InternalIP") n.address = a.value("address", "");
-      }
-      k.nodes.push_back(std::move(n));
-    }
-    std::vector<RenderedFile> mine;
-    for (const auto& f : files->files) {
-      if (f.cluster == c.name) mine.push_back(f);
-    }
-    // The services with their real addresses, not the pool's first one.
-    if (auto r = ApplyManifests(k, mine); !r) return Fail(r.error());
-    for (auto& svc : k.services) {
-      auto out =
-          RunTool({"kubectl", "--context", ctx, "get", "service", svc.name, "-o", "json"}, run, "");
-      svc.lb_ip.clear();
-      if (!out) continue;
-      auto sj = ParseJson(*out, "kubectl get service");
-      if (!sj) continue;
-      svc.lb_ip = ServiceLoadBalancerIp(*sj);
-    }
-    auto speakers = CiliumBgpSpeakers(k, mine);
-    if (!speakers) return Fail(speakers.error());
-    for (const auto& n : k.nodes) {
-      const bool speaker = std::any_of(speakers->begin(), speakers->end(),
-                                       [&](const SpeakerConfig& s) { return s.node == n.name; });
-      t.nodes.push_back({n.name, c.name, n.address, n.pod_cidr, speaker});
-    }
-    for (const auto& svc : k.services) {
-      if (svc.lb_ip.empty()) continue;
-      Topology::LoadBalancer lb{c.name, svc.name, svc.lb_ip, {}};
-      for (const auto& sp : *speakers) {
-        if (std::find(sp.prefixes.begin(), sp.prefixes.end(), svc.lb_ip + "/32") !=
-            sp.prefixes.end()) {
-          lb.nodes.push_back(sp.node);
-        }
-      }
-      t.load_balancers.push_back(std::move(lb));
-    }
-    std::string selector;
-    for (const auto& [key, value] : c.nginx.labels) {
-      selector += (selector.empty() ? "" : ",") + key + "=" + value;
-    }
-    auto pods = RunTool({"kubectl", "--context", ctx, "get", "pods", "-l", selector, "-o", "json"},
-                        run, "");
-    if (!pods) return Fail(pods.error().message());
-    auto pj = ParseJson(*pods, "kubectl get pods");
-    if (!pj) return Fail(pj.error().message());
-    for (const auto& item : pj->value("items", json::array())) {
-      t.pods.push_back({c.name, item.value("metadata", json::object()).value("name", ""),
-                        item.value("spec", json::object()).value("nodeName", ""),
-                        item.value("status", json::object()).value("podIP", "")});
-    }
+    if (auto r = k8s::ReadClusterTopology(clusters, c, *files, t); !r) return Fail(r.error());
   }
   return t;
-}
-
-std::map<std::string, nlohmann::json> PeersFromCilium(const nlohmann::json& cilium) {
-  std::map<std::string, json> out;
-  if (!cilium.is_object()) return out;
-  for (const auto& [node, peers] : cilium.items()) {
-    json list = json::array();
-    for (const auto& p : peers) {
-      json fams = json::array();
-      for (const auto& f : p.value("families", json::array())) {
-        fams.push_back({{"family", f.value("afi", "") + "-" + f.value("safi", "")},
-                        {"received", f.value("received", 0)},
-                        {"accepted", f.value("accepted", 0)},
-                        {"advertised", f.value("advertised", 0)}});
-      }
-      // The 1.14 agent prints the peer as ip:port.
-      auto address = p.value("peer-address", "");
-      if (const auto colon = address.rfind(':');
-          colon != std::string::npos && address.find('.') != std::string::npos) {
-        address.resize(colon);
-      }
-      list.push_back(
-          {{"address", address},
-           {"local_asn", p.value("local-asn", 0)},
-           {"peer_asn", p.value("peer-asn", 0)},
-           {"state", p.value("session-state", "unknown")},
-           {"uptime_seconds", p.value("uptime-nanoseconds", std::int64_t{0}) / 1000000000},
-           {"families", fams},
-           {"last_error", ""}});
-    }
-    out[node] = std::move(list);
-  }
-  return out;
 }
 
 Observed KindDemo::Observe() const {
@@ -252,32 +146,22 @@ Observed KindDemo::Observe() const {
         return ParseIpRouteJson(out->empty() ? "[]" : *out);
       });
   // Per node: the nodes that answered, and each failing one with its own error
-  // (core/kind/cilium_peers.h).
-  std::vector<std::future<std::map<std::string, Result<json, std::string>>>> clusters;
-  for (const auto& c : scenario_.clusters) {
-    clusters.push_back(
-        std::async(std::launch::async, [&, c] { return ReadClusterPeers(c.name, run); }));
-  }
+  // (core/k8s/cilium_peers.h).
+  const KindClusters clusters(run);
+  auto nodes = std::async(std::launch::async,
+                          [&] { return k8s::ReadNodePeers(clusters, scenario_); });
   Observed o;
   o.router_peers = peers.get();
   o.router_routes = routes.get();
   o.kernel = kernel.get();
-  for (auto& f : clusters) {
-    for (auto& [node, peers] : f.get()) o.node_peers.insert_or_assign(node, std::move(peers));
-  }
+  o.node_peers = nodes.get();
   return o;
 }
 
-Result<HttpResult, Error> ParseCurl(const std::string& out, double seconds) {
-  const auto nl = out.rfind('\n');
-  const auto code_text = nl == std::string::npos ? out : out.substr(nl + 1);
-  int code = 0;
-  try {
-    code = std::stoi(code_text);
-  } catch (const std::exception&) {
-    return Fail(fmt::format("curl printed no status code: {:?}", out.substr(0, 80)));
-  }
-  return HttpResult{code, nl == std::string::npos ? "" : out.substr(0, nl), seconds};
+Result<std::vector<std::string>, Error> KindClusters::Nodes(const std::string& cluster) const {
+  auto out = Tool({"kind", "get", "nodes", "--name", cluster}, "");
+  if (!out) return Fail(out.error());
+  return Lines(*out);
 }
 
 Result<HttpResult, Error> KindDemo::Probe(const std::string& from, const std::string& ip,
@@ -285,24 +169,8 @@ Result<HttpResult, Error> KindDemo::Probe(const std::string& from, const std::st
   const auto url = fmt::format("http://{}:{}/", ip, port);
   // From the router: bgpdemo's own probe (core/http_probe.h), the image has no curl.
   if (from == "router") return ProbeFromRouter(url);
-  const auto slash = from.find('/');
-  if (slash == std::string::npos) return Fail(fmt::format("no pod {} in this demo", from));
-  std::vector<std::string> argv{
-      "kubectl", "--context", Context(from.substr(0, slash)), "exec", from.substr(slash + 1), "--"};
-  argv.insert(argv.end(), {"curl", "-s", "-m", "2", "-w", "\n%{http_code}", url});
-  const auto t0 = runner_->Now();
-  auto r = runner_->Run(argv, {.timeout = std::chrono::seconds(20), .env_add = env_});
-  const double seconds = std::chrono::duration<double>(runner_->Now() - t0).count();
-  if (!r) return Fail(r.error());
-  if (r->exit_code != 0) {
-    return Fail(fmt::format("curl {} from {} exited with {}{}", url, from, r->exit_code,
-                            r->exit_code == 28  ? " (timed out after 2 s)"
-                            : r->exit_code == 7 ? " (connection refused)"
-                                                : ""));
-  }
-  auto reply = ParseCurl(r->out, seconds);
-  if (!reply) return Fail(reply.error());
-  return std::move(*reply);
+  const KindClusters clusters(ToolRun{env_, std::chrono::seconds(20), runner_});
+  return k8s::ProbeFromPod(clusters, from, url);
 }
 
 Result<HttpResult, Error> KindDemo::ProbeFromRouter(const std::string& url) const {

@@ -2,7 +2,7 @@
 // and cilium-cli driven as processes, and the route server in a container
 // (docs/architecture.md "Providers"; docs/reference/cilium-and-kind.md).
 //
-//   preflight   the five tools and their versions (core/kind/tools.h)
+//   preflight   the five tools and their versions (core/k8s/tools.h)
 //   networks    the scenario's Docker networks (bridge, masquerade, attachable), unless
 //               they exist; only those made here are removed by down
 //   clusters    kind create cluster on each network (KIND_EXPERIMENTAL_DOCKER_NETWORK), in
@@ -13,9 +13,9 @@
 //               config rendered from the networks' subnets; its addresses read back
 //   render      every file, now with the router's addresses (core/render.h)
 //   cilium      helm repo add, images preloaded, a pending release recovered, helm upgrade
-//               --install --wait per cluster, cilium status --wait (core/kind/long_steps.h)
+//               --install --wait per cluster, cilium status --wait (core/k8s/long_steps.h)
 //   nginx       kubectl apply, rollout status, with progress while they wait
-//   lb          the pool once its CRD is Established (core/kind/crds.h), then the
+//   lb          the pool once its CRD is Established (core/k8s/crds.h), then the
 //               service's external IP
 //   annotate    (BGPv1) the virtual router annotation on every node
 //   bgp         the BGP resources, once their CRDs are Established
@@ -45,14 +45,24 @@
 #include "base/result.h"
 #include "core/command_runner.h"
 #include "core/demo.h"
+#include "core/k8s/clusters.h"
 #include "core/kind/host_limits.h"
-#include "core/kind/tools.h"
+#include "core/k8s/tools.h"
 #include "core/scenario.h"
 
 namespace bgpdemo::core::kind {
 
 inline constexpr const char* kRouterContainer = "bgpdemo-router";
 inline constexpr const char* kOwnerLabel = "io.bgpdemo.owner=bgpdemo";
+
+// kind's clusters as the Kubernetes-side steps see them (core/k8s/clusters.h): context
+// kind-<cluster>, nodes from `kind get nodes --name <cluster>`.
+class KindClusters : public k8s::Clusters {
+ public:
+  using Clusters::Clusters;
+  std::string Context(const std::string& cluster) const override { return "kind-" + cluster; }
+  Result<std::vector<std::string>, Error> Nodes(const std::string& cluster) const override;
+};
 
 struct KindState {
   std::string provider = "kind";
@@ -145,14 +155,7 @@ class KindDemo {
   CommandRunner* runner_;  // not owned
 };
 
-// `cilium bgp peers -o json` (node -> [peer]) -> node -> peers in the engine's peer JSON
-// shape (address, local_asn, peer_asn, state, uptime_seconds, families, last_error).
-std::map<std::string, nlohmann::json> PeersFromCilium(const nlohmann::json& cilium);
-
 // `bgpdemo probe -o json URL` output ({"status", "body", "seconds"}) -> the reply.
 Result<HttpResult, Error> ParseProbeJson(const std::string& out);
-
-// `curl -s -m S -w '\n%{http_code}' URL` output -> the reply.
-Result<HttpResult, Error> ParseCurl(const std::string& out, double seconds);
 
 }  // namespace bgpdemo::core::kind

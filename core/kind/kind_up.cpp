@@ -12,12 +12,13 @@
 
 #include "core/cilium_model.h"
 #include "core/files.h"
-#include "core/kind/agent_failures.h"
-#include "core/kind/crds.h"
+#include "core/k8s/apply_steps.h"
 #include "core/kind/decisions.h"
+#include "core/kind/preload.h"
 #include "core/kind/internal.h"
 #include "core/kind/kind.h"
-#include "core/kind/long_steps.h"
+#include "core/k8s/long_steps.h"
+#include "core/k8s/sessions.h"
 #include "core/kind/tool_output.h"
 #include "core/kind/up_steps.h"
 #include "core/render.h"
@@ -32,125 +33,72 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using detail::Context;
 using detail::FilesDir;
-using detail::ParseJson;
 
 // The steps of one up: the Docker side from UpSteps, the Kubernetes side here.
 class Up : public detail::UpSteps {
  public:
   using UpSteps::UpSteps;
 
-  // Where progress events go (core/kind/waits.h).
+  // Where progress events go (core/k8s/waits.h).
   StepSink sink;
 
+  k8s::WrittenFiles Written(const RenderResult& files) const {
+    return {files, FilesDir(o_.state_dir)};
+  }
+
+  k8s::LongStepOptions LongSteps() const {
+    k8s::LongStepOptions lo;
+    lo.helm_timeout = o_.helm_timeout;
+    lo.cilium_timeout = o_.cilium_timeout;
+    lo.rollout_timeout = o_.rollout_timeout;
+    return lo;
+  }
+
+  // Cilium's images loaded into the nodes first where Docker has them (core/kind/preload.h).
   Result<std::string, Error> Cilium(const RenderResult& files) {
+    auto plan = PlanPreloadHere(*this, o_.preload, CiliumImages(s_.cilium_version));
+    if (!plan) return Fail(plan.error());
     std::map<std::string, std::string> values;
     for (const auto& c : s_.clusters)
       values[c.name] = WrittenPath(files, c.name, FileKind::kHelmValues);
-    return InstallCilium(*this, o_, s_, values, sink);
-  }
-
-  Result<std::string, Error> Apply(const RenderResult& files, const std::string& file_name,
-                                   bool optional = false) {
-    std::size_t n = 0;
-    for (const auto& c : s_.clusters) {
-      const auto path = WrittenPathByName(files, c.name, file_name);
-      if (path.empty()) {
-        if (optional) continue;
-        return Fail(fmt::format("no {} was rendered for cluster {}", file_name, c.name));
-      }
-      // A custom resource waits for its CRD (core/kind/crds.h).
-      auto r = ApplyWhenEstablished(*this, *o_.runner, Context(c.name), path, o_.crd_timeout);
-      if (!r) return Fail(r.error());
-      ++n;
+    auto lo = LongSteps();
+    if (!plan->load.empty()) {
+      lo.prepare = [&](const std::string& cluster) { return Preload(*this, *plan, cluster); };
+      lo.prepare_phase = "kind load docker-image";
+      // A loaded image carries no digest (core/kind/preload.h).
+      lo.helm_sets = {"image.useDigest=false", "operator.image.useDigest=false"};
     }
-    return fmt::format("{} applied in {} clusters", file_name, n);
+    auto r = k8s::InstallCilium(*this, s_, values, lo, sink);
+    if (!r) return r;
+    return fmt::format("{}; {}", *r, DescribePreload(*plan));
   }
 
   Result<std::string, Error> Nginx(const RenderResult& files) {
-    return RolloutNginx(
-        *this, o_, s_, [&] { return Apply(files, "nginx.yaml"); }, sink);
+    auto plan = PlanPreloadHere(*this, o_.preload, {kNginxImage});
+    if (!plan) return Fail(plan.error());
+    for (const auto& c : s_.clusters) {
+      if (auto p = Preload(*this, *plan, c.name); !p) return Fail(p.error());
+    }
+    auto r = k8s::RolloutNginx(
+        *this, s_,
+        [&] {
+          return k8s::ApplyInClusters(*this, s_, Written(files), "nginx.yaml", o_.crd_timeout);
+        },
+        LongSteps(), sink);
+    if (!r) return r;
+    return fmt::format("{}; {}", *r, DescribePreload(*plan));
   }
 
   Result<std::string, Error> LoadBalancers(const RenderResult& files) {
-    auto a = Apply(files, "lb-ippool.yaml");
-    if (!a) return a;
-    std::vector<std::string> ips;
-    for (const auto& c : s_.clusters) {
-      const auto until = o_.runner->Now() + o_.timeout;
-      std::string ip;
-      while (ip.empty()) {
-        auto r = Tool(
-            {"kubectl", "--context", Context(c.name), "get", "service", "nginx", "-o", "json"}, "");
-        if (!r) return Fail(r.error());
-        auto j = ParseJson(*r, "kubectl get service");
-        if (!j) return Fail(j.error());
-        ip = ServiceLoadBalancerIp(*j);
-        if (!ip.empty()) break;
-        if (o_.runner->Now() > until) {
-          return Fail(fmt::format(
-              "the LoadBalancer IP of service nginx in cluster {} never came ({} s)\n  hint: "
-              "kubectl --context {} get ciliumloadbalancerippools, and check Cilium runs",
-              c.name, o_.timeout.count(), Context(c.name)));
-        }
-        o_.runner->Sleep(std::chrono::milliseconds(500));
-      }
-      ips.push_back(fmt::format("{} {}", c.name, ip));
-    }
-    return fmt::format("{}", fmt::join(ips, ", "));
+    return k8s::LoadBalancers(*this, s_, Written(files), o_.crd_timeout, o_.timeout);
   }
 
   Result<std::string, Error> Annotate(const RenderResult& files) {
-    std::size_t n = 0;
-    for (const auto& c : s_.clusters) {
-      Cluster k;
-      k.name = c.name;
-      auto nodes = Tool({"kind", "get", "nodes", "--name", c.name}, "");
-      if (!nodes) return Fail(nodes.error());
-      std::istringstream lines(*nodes);
-      for (std::string l; std::getline(lines, l);) {
-        if (!l.empty()) k.nodes.push_back({l, "", "", "", {}, {}});
-      }
-      std::vector<RenderedFile> mine;
-      for (const auto& f : files.files) {
-        if (f.cluster == c.name && f.kind == FileKind::kNodeAnnotations) mine.push_back(f);
-      }
-      if (auto r = ApplyManifests(k, mine); !r) return Fail(r.error());
-      for (const auto& node : k.nodes) {
-        for (const auto& [key, value] : node.annotations) {
-          if (auto r = Tool({"kubectl", "--context", Context(c.name), "annotate", "node", node.name,
-                             "--overwrite", key + "=" + value},
-                            "");
-              !r) {
-            return Fail(r.error());
-          }
-          ++n;
-        }
-      }
-    }
-    return fmt::format("{} annotations", n);
+    return k8s::AnnotateNodes(*this, s_, files);
   }
 
   Result<std::string, Error> Bgp(const RenderResult& files) {
-    std::size_t n = 0;
-    int retries = 0;
-    for (const auto& c : s_.clusters) {
-      for (const auto& f : files.files) {
-        if (f.cluster != c.name || f.kind != FileKind::kManifest) continue;
-        const auto base = std::filesystem::path(f.path).filename().string();
-        if (!base.starts_with("bgp-")) continue;
-        auto r = ApplyWhenEstablished(*this, *o_.runner, Context(c.name),
-                                      WrittenPathByName(files, c.name, base), o_.crd_timeout);
-        if (!r) return Fail(r.error());
-        retries += r->retries;
-        ++n;
-      }
-    }
-    return fmt::format("{} BGP files applied (Cilium {}, BGP API {}){}", n, s_.cilium_version,
-                       ToString(s_.Api()),
-                       retries ? fmt::format("; kubectl apply retried {} times until the CRDs "
-                                             "were registered",
-                                             retries)
-                               : "");
+    return k8s::ApplyBgp(*this, s_, Written(files), o_.crd_timeout);
   }
 
   Result<std::string, Error> Routes(const RenderResult& files) {
@@ -181,13 +129,7 @@ class Up : public detail::UpSteps {
   }
 
   Result<std::string, Error> WriteFiles(const RenderResult& files) {
-    for (const auto& f : files.files) {
-      const auto path = std::filesystem::path(FilesDir(o_.state_dir)) / f.path;
-      std::error_code ec;
-      std::filesystem::create_directories(path.parent_path(), ec);
-      if (auto r = WriteFileAtomic(path.string(), f.content, 0644); !r) return Fail(r.error());
-    }
-    return fmt::format("{} files in {}", files.files.size(), FilesDir(o_.state_dir));
+    return k8s::WriteFiles(Written(files));
   }
 };
 
@@ -267,32 +209,11 @@ Result<KindUpResult, Error> KindUp(const ScenarioText& text, const KindUpOptions
   auto demo = KindDemo::Open(o.state_dir, o.env, *o.runner);
   if (!demo) return Fail(demo.error());
   auto sessions = TimedStep(on_step, "sessions", [&]() -> Result<std::string, Error> {
-    const auto until = o.runner->Now() + o.timeout;
-    AgentFailures agents;  // fails fast on agents that never answer (agent_failures.h)
-    while (true) {
-      auto topology = demo->GetTopology();
-      if (topology) {
-        const auto observed = demo->Observe();
-        if (auto stuck = agents.Update(observed, o.runner->Now()); !stuck.empty()) {
-          return Fail(AgentFailures::Message(stuck));
-        }
-        const auto waiting = SessionsNotEstablished(*topology, observed);
-        std::size_t speakers = 0;
-        for (const auto& n : topology->nodes) speakers += n.speaker ? 1 : 0;
-        if (waiting.empty()) {
-          result.sessions = speakers;
-          return fmt::format("{} of {} Established, from both sides", speakers, speakers);
-        }
-        if (o.runner->Now() > until) {
-          return Fail(fmt::format("{} of {} sessions are not Established after {} s:\n  {}",
-                                  waiting.size(), speakers, o.timeout.count(),
-                                  fmt::join(waiting, "\n  ")));
-        }
-      } else if (o.runner->Now() > until) {
-        return Fail(topology.error());
-      }
-      o.runner->Sleep(std::chrono::seconds(1));
-    }
+    auto n = k8s::WaitSessions([&] { return demo->GetTopology(); }, [&] { return demo->Observe(); },
+                               *o.runner, o.timeout);
+    if (!n) return Fail(n.error());
+    result.sessions = *n;
+    return fmt::format("{} of {} Established, from both sides", *n, *n);
   });
   if (!sessions) return Fail(sessions.error());
   result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();

@@ -73,7 +73,7 @@ std::vector<std::string> PinnedSubnetProblems(const NetworkSpec& n, const Networ
 }  // namespace
 
 Result<std::vector<DockerNetwork>, Error> ParseNetworkInspect(const std::string& inspect_out) {
-  auto j = detail::ParseJson(inspect_out, "docker network inspect");
+  auto j = ParseJson(inspect_out, "docker network inspect");
   if (!j) return Fail(j.error());
   if (!j->is_array()) {
     return Fail(fmt::format("docker network inspect printed no list of networks: {:?}",
@@ -106,7 +106,7 @@ Result<std::vector<DockerNetwork>, Error> ParseNetworkInspect(const std::string&
 }
 
 Result<std::vector<HostRoute>, Error> ParseIpRoutes(const std::string& json_out) {
-  auto j = detail::ParseJson(json_out, "ip -j route");
+  auto j = ParseJson(json_out, "ip -j route");
   if (!j) return Fail(j.error());
   if (!j->is_array()) return Fail("ip -j route printed no list of routes");
   std::vector<HostRoute> out;

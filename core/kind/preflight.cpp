@@ -45,7 +45,7 @@ PreflightReport CollectPreflight(const Scenario& s, const std::string& node_imag
                                  CommandRunner& runner, HostFacts& facts) {
   PreflightReport r;
   r.cilium_version = s.cilium_version;
-  r.tools = CheckTools(env, runner);
+  r.tools = k8s::CheckTools(env, runner);
   r.node_image = ChooseNodeImage(s.cilium_version, node_image_flag);
   bool docker_ok = false;
   for (const auto& t : r.tools) {
@@ -75,7 +75,7 @@ PreflightReport CollectPreflight(const Scenario& s, const std::string& node_imag
 }
 
 Result<std::string, Error> PreflightStep(const PreflightReport& r) {
-  auto tools = PreflightVerdict(r.tools);
+  auto tools = k8s::PreflightVerdict(r.tools);
   if (!tools) return Fail(tools.error());
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
@@ -100,7 +100,7 @@ Result<std::string, Error> PreflightStep(const PreflightReport& r) {
 DoctorReport DoctorOf(const PreflightReport& r) {
   DoctorReport d;
   const bool tools_ok =
-      std::all_of(r.tools.begin(), r.tools.end(), [](const ToolStatus& t) { return t.ok; });
+      std::all_of(r.tools.begin(), r.tools.end(), [](const k8s::ToolStatus& t) { return t.ok; });
   d.ready = tools_ok && !HasErrors(r);
   json list = json::array();
   Table table({"Tool", "Version", "Needs", "Status"});

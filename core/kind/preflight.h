@@ -17,14 +17,14 @@
 #include "core/command_runner.h"
 #include "core/kind/host_limits.h"
 #include "core/kind/node_image.h"
-#include "core/kind/tools.h"
+#include "core/k8s/tools.h"
 #include "core/provider.h"
 #include "core/scenario.h"
 
 namespace bgpdemo::core::kind {
 
 struct PreflightReport {
-  std::vector<ToolStatus> tools;
+  std::vector<k8s::ToolStatus> tools;
   NodeImageChoice node_image;
   std::string cilium_version;                    // the scenario's
   std::string kind_version;                      // empty: kind not usable

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "core/kind/internal.h"
 #include "core/kind/up_steps.h"
 
 namespace bgpdemo::core::kind {

@@ -10,17 +10,8 @@ namespace bgpdemo::core::kind {
 
 using nlohmann::json;
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream lines(text);
-  for (std::string l; std::getline(lines, l);) {
-    if (!l.empty()) out.push_back(l);
-  }
-  return out;
-}
-
 Result<ContainerInfo, Error> ParseContainerInspect(const std::string& inspect_out) {
-  auto j = detail::ParseJson(inspect_out, "docker inspect");
+  auto j = ParseJson(inspect_out, "docker inspect");
   if (!j) return Fail(j.error());
   if (!j->is_array() || j->empty() || !(*j)[0].is_object()) {
     return Fail(
@@ -39,15 +30,6 @@ Result<ContainerInfo, Error> ParseContainerInspect(const std::string& inspect_ou
     }
   }
   return info;
-}
-
-std::string ServiceLoadBalancerIp(const json& service) {
-  if (!service.is_object()) return "";
-  const auto ingress = service.value("status", json::object())
-                           .value("loadBalancer", json::object())
-                           .value("ingress", json::array());
-  if (!ingress.is_array() || ingress.empty() || !ingress[0].is_object()) return "";
-  return ingress[0].value("ip", "");
 }
 
 bool DockerSaysNoSuchContainer(const ProcessResult& result) {

@@ -15,10 +15,6 @@
 
 namespace bgpdemo::core::kind {
 
-// The non-empty lines of `kind get clusters` or `kind get nodes` (kind says "No kind
-// clusters found." on stderr, so none is an empty stdout).
-std::vector<std::string> Lines(const std::string& text);
-
 // A container as `docker container inspect NAME` describes it.
 struct ContainerInfo {
   bool owned = false;    // labelled io.bgpdemo.owner=bgpdemo: bgpdemo made it
@@ -26,10 +22,6 @@ struct ContainerInfo {
   std::map<std::string, std::string> addresses;  // network -> IPv4 (empty: none yet)
 };
 Result<ContainerInfo, Error> ParseContainerInspect(const std::string& inspect_out);
-
-// status.loadBalancer.ingress[0].ip of a Service (`kubectl get service -o json`); empty
-// while it has none.
-std::string ServiceLoadBalancerIp(const nlohmann::json& service);
 
 // Whether a failed `docker rm -f NAME` says there is no such container, and a failed
 // `docker network rm NAME` that there is no such network ("network kind not found", "No

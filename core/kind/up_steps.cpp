@@ -22,19 +22,6 @@ Result<void, Error> UpSteps::Save() {
   return WriteKindState(o_.state_dir, st_);
 }
 
-Result<std::string, Error> UpSteps::Tool(const std::vector<std::string>& argv,
-                                         const std::string& hint,
-                                         std::map<std::string, std::string> extra,
-                                         std::chrono::milliseconds timeout) {
-  ToolRun run{o_.env, timeout, o_.runner};
-  for (auto& [k, v] : extra) run.env[k] = v;
-  return RunTool(argv, run, hint);
-}
-
-Result<ProcessResult, Error> UpSteps::Ask(const std::vector<std::string>& argv) {
-  return o_.runner->Run(argv, {.env_add = o_.env});
-}
-
 Result<std::string, Error> UpSteps::Preflight() {
   const auto report = CollectPreflight(s_, o_.node_image, o_.env, *o_.runner, *o_.host);
   node_image_ = report.node_image.image;

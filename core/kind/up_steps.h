@@ -23,20 +23,12 @@ namespace bgpdemo::core::kind::detail {
 // disk before the next command runs) and the scenario, all owned by KindUp. The steps run
 // one after the other on KindUp's thread; the jobs some of them run in parallel only call
 // Tool(), which reads the options and nothing else.
-class UpSteps {
+class UpSteps : public KindClusters {
  public:
-  UpSteps(const KindUpOptions& o, KindState& st, Scenario& s) : o_(o), st_(st), s_(s) {}
+  UpSteps(const KindUpOptions& o, KindState& st, Scenario& s)
+      : KindClusters(k8s::ToolRun{o.env, std::chrono::minutes(15), o.runner}), o_(o), st_(st), s_(s) {}
 
   Result<void, Error> Save();
-
-  // Runs a tool with the options' environment plus `extra`: its stdout, or the Error users
-  // see (ToolError: the command, its exit code, its last lines and the hint).
-  Result<std::string, Error> Tool(const std::vector<std::string>& argv, const std::string& hint,
-                                  std::map<std::string, std::string> extra = {},
-                                  std::chrono::milliseconds timeout = std::chrono::minutes(15));
-  // Runs a command whose exit code is the answer (`docker network inspect NAME`: 0 when it
-  // exists); an error only when it could not start.
-  Result<ProcessResult, Error> Ask(const std::vector<std::string>& argv);
 
   // The steps; each returns what it did, for the step's line.
   Result<std::string, Error> Preflight();

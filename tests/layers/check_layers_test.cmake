@@ -20,6 +20,8 @@ set(cases
   "base/planted.h|bgp/wire/prefix.h|base/planted.h: #include \"bgp/wire/prefix.h\" goes from base to bgp/wire"
   "core/planted.cpp|cli/app.h|core/planted.cpp: #include \"cli/app.h\" goes from core to cli"
   "core/lab/planted.cpp|core/kind/kind.h|core/lab/planted.cpp: #include \"core/kind/kind.h\" goes from core/lab to core/kind"
+  "core/k8s/planted.cpp|core/kind/kind.h|core/k8s/planted.cpp: #include \"core/kind/kind.h\" goes from core/k8s to core/kind"
+  "core/kube/planted.cpp|core/kind/kind.h|core/kube/planted.cpp: #include \"core/kind/kind.h\" goes from core/kube to core/kind"
   "cli/planted.cpp|core/lab/lab.h|cli/planted.cpp: #include \"core/lab/lab.h\" goes from cli to core/lab")
 
 set(failures 0)

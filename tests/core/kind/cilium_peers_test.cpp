@@ -1,21 +1,27 @@
 // `cilium bgp peers` read per node in both cilium-cli conventions, and the sessions step
-// failing fast on agents that never answer (core/kind/cilium_peers.h, agent_failures.h).
-#include "core/kind/cilium_peers.h"
+// failing fast on agents that never answer (core/k8s/cilium_peers.h, agent_failures.h).
+#include "core/k8s/cilium_peers.h"
 
 #include <doctest/doctest.h>
 
-#include "core/kind/agent_failures.h"
+#include "core/k8s/output.h"
+
+#include "core/k8s/agent_failures.h"
 #include "core/kind/kind.h"
 #include "tests/core/kind/fake_kind.h"
 
 namespace bgpdemo::core::kind::test {
+
+// The Kubernetes side the kind provider shares with kube (core/k8s/).
+using namespace bgpdemo::core::k8s;  // NOLINT(google-build-using-namespace)
 namespace {
 
 using Reads = std::map<std::string, Result<nlohmann::json, std::string>>;
 
 Reads Read(FakeKind& w, const std::string& cluster) {
   w.runner.SetFact("cluster " + cluster);
-  return ReadClusterPeers(cluster, ToolRun{{}, std::chrono::seconds(20), &w.runner});
+  const KindClusters clusters(ToolRun{{}, std::chrono::seconds(20), &w.runner});
+  return ReadClusterPeers(clusters, cluster);
 }
 
 std::vector<std::string> NodeAsks(const FakeRunner& runner) {

@@ -4,10 +4,15 @@
 
 #include <doctest/doctest.h>
 
+#include "core/k8s/output.h"
+
 #include "core/fake_runner.h"
 
 namespace bgpdemo::core::kind {
 namespace {
+
+// The Kubernetes side the kind provider shares with kube (core/k8s/).
+using namespace bgpdemo::core::k8s;  // NOLINT(google-build-using-namespace)
 
 ToolStatus Tool(std::string name, bool ok, std::string version, std::string problem = "") {
   return {name, ok ? "/usr/bin/" + name : "", version, "0.20.0", ok, problem, "install " + name};

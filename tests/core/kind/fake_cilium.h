@@ -1,7 +1,7 @@
 // cilium-cli's answers for FakeKind (fake_kind.h): `cilium version --client` that may hang
 // on its call for the latest stable version, and `cilium bgp peers -o json --context C
 // [--node N]` with agents that cannot be reached, in both of cilium-cli's conventions
-// (core/kind/cilium_peers.h; the doubles' README has the versions and source lines).
+// (core/k8s/cilium_peers.h; the doubles' README has the versions and source lines).
 #pragma once
 
 #include <fmt/format.h>

@@ -3,10 +3,15 @@
 // say.
 #include <doctest/doctest.h>
 
+#include "core/k8s/output.h"
+
 #include "core/kind/kind.h"
 #include "tests/core/kind/fake_kind.h"
 
 namespace bgpdemo::core::kind::test {
+
+// The Kubernetes side the kind provider shares with kube (core/k8s/).
+using namespace bgpdemo::core::k8s;  // NOLINT(google-build-using-namespace)
 namespace {
 
 TEST_CASE(
@@ -74,7 +79,7 @@ TEST_CASE(
   CHECK((*o.node_peers.at("cilium2-worker"))[0]["state"] == "established");
 
   // cilium-cli failing for one cluster: each of its nodes is asked alone and carries its
-  // error (core/kind/cilium_peers.h).
+  // error (core/k8s/cilium_peers.h).
   FakeRunner f;
   f.ExpectPrefix({"docker", "exec"}).Prints("[]").Always();
   f.Expect({"cilium", "bgp", "peers", "-o", "json", "--context", "kind-cilium"})

@@ -3,10 +3,15 @@
 // something cannot be removed, keeping the state for the next down.
 #include <doctest/doctest.h>
 
+#include "core/k8s/output.h"
+
 #include "core/kind/kind.h"
 #include "tests/core/kind/fake_kind.h"
 
 namespace bgpdemo::core::kind::test {
+
+// The Kubernetes side the kind provider shares with kube (core/k8s/).
+using namespace bgpdemo::core::k8s;  // NOLINT(google-build-using-namespace)
 namespace {
 
 // A state as up leaves it, with `networks` and `clusters` created by bgpdemo.

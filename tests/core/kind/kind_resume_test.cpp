@@ -4,11 +4,16 @@
 // Then down removes exactly what the ups recorded, and keeps the user's network.
 #include <doctest/doctest.h>
 
+#include "core/k8s/output.h"
+
 #include "core/kind/kind.h"
 #include "core/kind/node_image.h"
 #include "tests/core/kind/fake_kind.h"
 
 namespace bgpdemo::core::kind::test {
+
+// The Kubernetes side the kind provider shares with kube (core/k8s/).
+using namespace bgpdemo::core::k8s;  // NOLINT(google-build-using-namespace)
 namespace {
 
 // The commands that create something, in the order they ran.

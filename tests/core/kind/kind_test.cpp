@@ -5,14 +5,19 @@
 #include "core/kind/kind.h"
 
 #include <doctest/doctest.h>
+
+#include "core/k8s/output.h"
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "core/kind/tools.h"
+#include "core/k8s/tools.h"
 
 namespace bgpdemo::core::kind {
 namespace {
+
+// The Kubernetes side the kind provider shares with kube (core/k8s/).
+using namespace bgpdemo::core::k8s;  // NOLINT(google-build-using-namespace)
 
 using nlohmann::json;
 

@@ -4,6 +4,8 @@
 // and what the state holds for `up` again and `down`.
 #include <doctest/doctest.h>
 
+#include "core/k8s/output.h"
+
 #include <algorithm>
 
 #include "core/kind/decisions.h"
@@ -13,6 +15,9 @@
 #include "tests/test_util.h"
 
 namespace bgpdemo::core::kind::test {
+
+// The Kubernetes side the kind provider shares with kube (core/k8s/).
+using namespace bgpdemo::core::k8s;  // NOLINT(google-build-using-namespace)
 namespace {
 
 const std::vector<std::string> kAllSteps{"preflight", "networks", "clusters", "image", "router",

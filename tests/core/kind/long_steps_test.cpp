@@ -7,16 +7,21 @@
 // that completes.
 #include <doctest/doctest.h>
 
+#include "core/k8s/output.h"
+
 #include <algorithm>
 
-#include "core/kind/crds.h"
-#include "core/kind/helm_release.h"
+#include "core/k8s/crds.h"
+#include "core/k8s/helm_release.h"
 #include "core/kind/kind.h"
 #include "core/kind/preload.h"
-#include "core/kind/waits.h"
+#include "core/k8s/waits.h"
 #include "tests/core/kind/fake_kind.h"
 
 namespace bgpdemo::core::kind::test {
+
+// The Kubernetes side the kind provider shares with kube (core/k8s/).
+using namespace bgpdemo::core::k8s;  // NOLINT(google-build-using-namespace)
 namespace {
 
 struct World {

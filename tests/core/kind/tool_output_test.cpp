@@ -5,8 +5,13 @@
 
 #include <doctest/doctest.h>
 
+#include "core/k8s/output.h"
+
 namespace bgpdemo::core::kind {
 namespace {
+
+// The Kubernetes side the kind provider shares with kube (core/k8s/).
+using namespace bgpdemo::core::k8s;  // NOLINT(google-build-using-namespace)
 
 using nlohmann::json;
 

@@ -1,11 +1,11 @@
-// The sessions step's rule for agents that do not answer (core/kind/agent_failures.h).
-#include "core/kind/agent_failures.h"
+// The sessions step's rule for agents that do not answer (core/k8s/agent_failures.h).
+#include "core/k8s/agent_failures.h"
 
 #include <fmt/format.h>
 
 #include <set>
 
-namespace bgpdemo::core::kind {
+namespace bgpdemo::core::k8s {
 
 std::map<std::string, std::string> AgentFailures::Update(const Observed& o,
                                                          CommandRunner::Clock::time_point now) {
@@ -51,4 +51,4 @@ std::string AgentFailures::Message(const std::map<std::string, std::string>& stu
       hints.empty() ? "cilium status shows the agents" : fmt::format("{}", fmt::join(hints, "; ")));
 }
 
-}  // namespace bgpdemo::core::kind
+}  // namespace bgpdemo::core::k8s

@@ -1,5 +1,5 @@
-// The cilium and nginx steps of `kind up` (core/kind/long_steps.h).
-#include "core/kind/long_steps.h"
+// The cilium and nginx steps of `kind up` (core/k8s/long_steps.h).
+#include "core/k8s/long_steps.h"
 
 #include <fmt/format.h>
 
@@ -8,23 +8,21 @@
 #include <mutex>
 #include <vector>
 
-#include "core/kind/decisions.h"
-#include "core/kind/helm_release.h"
-#include "core/kind/internal.h"
-#include "core/kind/preload.h"
-#include "core/kind/waits.h"
+#include "core/k8s/helm_release.h"
+#include "core/k8s/output.h"
+#include "core/k8s/waits.h"
 
-namespace bgpdemo::core::kind::detail {
+namespace bgpdemo::core::k8s {
 
 namespace {
 
 // What each cluster's job awaits now, and its pods in `ns`: one progress line.
-std::string Awaited(UpSteps& up, const Scenario& s, const JobPhases& phases, const std::string& ns,
-                    const std::string& selector) {
+std::string Awaited(const Clusters& up, const std::vector<std::string>& clusters,
+                    const JobPhases& phases, const std::string& ns, const std::string& selector) {
   std::vector<std::string> parts;
   const auto running = phases.Describe();
-  for (const auto& c : s.clusters) {
-    std::vector<std::string> argv{"kubectl", "--context", Context(c.name), "-n", ns, "get", "pods"};
+  for (const auto& c : clusters) {
+    std::vector<std::string> argv{"kubectl", "--context", up.Context(c), "-n", ns, "get", "pods"};
     if (!selector.empty()) {
       argv.push_back("-l");
       argv.push_back(selector);
@@ -42,7 +40,7 @@ std::string Awaited(UpSteps& up, const Scenario& s, const JobPhases& phases, con
       auto j = ParseJson(r->out, "kubectl get pods");
       pods = j ? DescribePods(PodsNotReady(*j)) : j.error().message();
     }
-    parts.push_back(fmt::format("{} {}", c.name, pods));
+    parts.push_back(fmt::format("{} {}", c, pods));
   }
   return fmt::format("waiting for {}; {}", running.empty() ? "the last jobs" : running,
                      fmt::join(parts, "; "));
@@ -64,30 +62,34 @@ std::vector<Error> Errors(std::vector<std::future<Result<std::string, Error>>>& 
 
 }  // namespace
 
-Result<std::string, Error> InstallCilium(UpSteps& up, const KindUpOptions& o, const Scenario& s,
+Result<std::string, Error> InstallCilium(const Clusters& up, const Scenario& s,
                                          const std::map<std::string, std::string>& values,
-                                         const StepSink& sink) {
+                                         const LongStepOptions& o, const StepSink& sink) {
   if (auto r =
           up.Tool({"helm", "repo", "add", "cilium", "https://helm.cilium.io/", "--force-update"},
                   "helm needs to reach https://helm.cilium.io/");
       !r) {
     return Fail(r.error());
   }
-  auto plan = PlanPreloadHere(up, o.preload, CiliumImages(s.cilium_version));
-  if (!plan) return Fail(plan.error());
+  std::vector<std::string> clusters;
+  for (const auto& c : s.clusters) {
+    if (values.count(c.name) != 0) clusters.push_back(c.name);
+  }
   JobPhases phases;
   std::vector<std::future<Result<std::string, Error>>> jobs;
-  for (const auto& c : s.clusters) {
-    const auto context = Context(c.name);
-    const auto& path = values.at(c.name);
-    phases.Set(c.name, plan->load.empty() ? "helm list --all" : "kind load docker-image");
+  for (const auto& c : clusters) {
+    const auto context = up.Context(c);
+    const auto& path = values.at(c);
+    phases.Set(c, o.prepare ? o.prepare_phase : "helm list --all");
     jobs.push_back(
         std::async(std::launch::async, [&, c, context, path]() -> Result<std::string, Error> {
-          if (auto p = Preload(up, *plan, c.name); !p) return Fail(p.error());
-          phases.Set(c.name, "helm list --all");
+          if (o.prepare) {
+            if (auto p = o.prepare(c); !p) return Fail(p.error());
+          }
+          phases.Set(c, "helm list --all");
           auto recovered = RecoverRelease(up, context);
           if (!recovered) return Fail(recovered.error());
-          phases.Set(c.name, "helm upgrade --install --wait");
+          phases.Set(c, "helm upgrade --install --wait");
           std::vector<std::string> argv{"helm",
                                         "upgrade",
                                         "--install",
@@ -104,11 +106,9 @@ Result<std::string, Error> InstallCilium(UpSteps& up, const KindUpOptions& o, co
                                         "--wait",
                                         "--timeout",
                                         GoDuration(o.helm_timeout)};
-          if (!plan->load.empty()) {
-            for (const char* v : {"image.useDigest=false", "operator.image.useDigest=false"}) {
-              argv.push_back("--set");
-              argv.push_back(v);
-            }
+          for (const auto& v : o.helm_sets) {
+            argv.push_back("--set");
+            argv.push_back(v);
           }
           auto r =
               up.Tool(argv,
@@ -117,41 +117,37 @@ Result<std::string, Error> InstallCilium(UpSteps& up, const KindUpOptions& o, co
                                   context),
                       {}, o.helm_timeout + std::chrono::minutes(5));
           if (!r) return Fail(r.error());
-          phases.Set(c.name, "cilium status --wait");
+          phases.Set(c, "cilium status --wait");
           r = up.Tool({"cilium", "status", "--wait", "--wait-duration",
                        GoDuration(o.cilium_timeout), "--context", context},
                       fmt::format("cilium status --context {} shows what is not ready", context),
                       {}, o.cilium_timeout + std::chrono::minutes(5));
-          phases.Done(c.name);
+          phases.Done(c);
           if (!r) return Fail(r.error());
-          return recovered->empty() ? std::string() : c.name + ": " + *recovered;
+          return recovered->empty() ? std::string() : c + ": " + *recovered;
         }));
   }
-  WaitReporting(jobs, [&] { return Awaited(up, s, phases, "kube-system", ""); },
-                {o.runner, "cilium", sink, std::chrono::seconds(5)});
+  WaitReporting(jobs, [&] { return Awaited(up, clusters, phases, "kube-system", ""); },
+                {&up.Runner(), "cilium", sink, std::chrono::seconds(5)});
   std::vector<std::string> notes;
   auto errors = Errors(jobs, notes);
   if (!errors.empty()) return Fail(JoinErrors(std::move(errors)));
   notes.insert(notes.begin(),
-               fmt::format("Cilium {} ready in {} clusters", s.cilium_version, s.clusters.size()));
-  notes.push_back(DescribePreload(*plan));
+               fmt::format("Cilium {} ready in {} clusters", s.cilium_version, clusters.size()));
   return fmt::format("{}", fmt::join(notes, "; "));
 }
 
-Result<std::string, Error> RolloutNginx(UpSteps& up, const KindUpOptions& o, const Scenario& s,
+Result<std::string, Error> RolloutNginx(const Clusters& up, const Scenario& s,
                                         const std::function<Result<std::string, Error>()>& apply,
-                                        const StepSink& sink) {
-  auto plan = PlanPreloadHere(up, o.preload, {kNginxImage});
-  if (!plan) return Fail(plan.error());
-  for (const auto& c : s.clusters) {
-    if (auto p = Preload(up, *plan, c.name); !p) return Fail(p.error());
-  }
+                                        const LongStepOptions& o, const StepSink& sink) {
   if (auto a = apply(); !a) return Fail(a.error());
+  std::vector<std::string> clusters;
+  for (const auto& c : s.clusters) clusters.push_back(c.name);
   JobPhases phases;
   std::vector<std::future<Result<std::string, Error>>> jobs;
-  for (const auto& c : s.clusters) {
-    const auto context = Context(c.name);
-    phases.Set(c.name, "kubectl rollout status deployment/nginx");
+  for (const auto& c : clusters) {
+    const auto context = up.Context(c);
+    phases.Set(c, "kubectl rollout status deployment/nginx");
     jobs.push_back(std::async(std::launch::async, [&, c, context]() -> Result<std::string, Error> {
       auto r = up.Tool({"kubectl", "--context", context, "rollout", "status", "deployment/nginx",
                         fmt::format("--timeout={}s", o.rollout_timeout.count())},
@@ -159,18 +155,17 @@ Result<std::string, Error> RolloutNginx(UpSteps& up, const KindUpOptions& o, con
                                    "scheduling)",
                                    context),
                        {}, o.rollout_timeout + std::chrono::minutes(2));
-      phases.Done(c.name);
+      phases.Done(c);
       if (!r) return Fail(r.error());
       return std::string();
     }));
   }
-  WaitReporting(jobs, [&] { return Awaited(up, s, phases, "default", "app=nginx"); },
-                {o.runner, "nginx", sink, std::chrono::seconds(5)});
+  WaitReporting(jobs, [&] { return Awaited(up, clusters, phases, "default", "app=nginx"); },
+                {&up.Runner(), "nginx", sink, std::chrono::seconds(5)});
   std::vector<std::string> notes;
   auto errors = Errors(jobs, notes);
   if (!errors.empty()) return Fail(JoinErrors(std::move(errors)));
-  return fmt::format("nginx rolled out in {} clusters; {}", s.clusters.size(),
-                     DescribePreload(*plan));
+  return fmt::format("nginx rolled out in {} clusters", s.clusters.size());
 }
 
-}  // namespace bgpdemo::core::kind::detail
+}  // namespace bgpdemo::core::k8s

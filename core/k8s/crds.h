@@ -20,14 +20,11 @@
 
 #include "base/error.h"
 #include "base/result.h"
+#include "core/k8s/clusters.h"
 #include "core/command_runner.h"
 #include "core/process.h"
 
-namespace bgpdemo::core::kind {
-
-namespace detail {
-class UpSteps;
-}
+namespace bgpdemo::core::k8s {
 
 // The CRD of a kind in an API group: "ciliumbgppeeringpolicies.cilium.io" for
 // (CiliumBGPPeeringPolicy, cilium.io): the lower-case plural, a dot, the group.
@@ -53,8 +50,8 @@ struct CrdApplied {
 // then runs `kubectl --context CONTEXT apply -f PATH`, retrying every 2 s while kubectl
 // says the kind is unknown; all within `timeout`. Errors: a CRD that did not come (kFailed,
 // naming it and what to look at), a failed kubectl (kCommand).
-Result<CrdApplied, Error> ApplyWhenEstablished(detail::UpSteps& up, CommandRunner& clock,
+Result<CrdApplied, Error> ApplyWhenEstablished(const Clusters& up, CommandRunner& clock,
                                                const std::string& context, const std::string& path,
                                                std::chrono::seconds timeout);
 
-}  // namespace bgpdemo::core::kind
+}  // namespace bgpdemo::core::k8s

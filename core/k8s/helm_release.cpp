@@ -1,13 +1,12 @@
-// Recovering a Helm release an interrupted Helm left pending (core/kind/helm_release.h).
-#include "core/kind/helm_release.h"
+// Recovering a Helm release an interrupted Helm left pending (core/k8s/helm_release.h).
+#include "core/k8s/helm_release.h"
 
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
-#include "core/kind/up_steps.h"
 
-namespace bgpdemo::core::kind {
+namespace bgpdemo::core::k8s {
 
 Result<std::vector<HelmRelease>, Error> ParseHelmList(const std::string& out) {
   auto j = nlohmann::json::parse(out, nullptr, false);
@@ -41,7 +40,7 @@ ReleaseRecovery RecoveryFor(const std::string& status) {
   return ReleaseRecovery::kNone;
 }
 
-Result<std::string, Error> RecoverRelease(detail::UpSteps& up, const std::string& context,
+Result<std::string, Error> RecoverRelease(const Clusters& up, const std::string& context,
                                           const std::string& release, const std::string& ns) {
   auto listed = up.Tool(
       {"helm", "list", "--namespace", ns, "--kube-context", context, "--all", "--output", "json"},
@@ -79,4 +78,4 @@ Result<std::string, Error> RecoverRelease(detail::UpSteps& up, const std::string
   return std::string();
 }
 
-}  // namespace bgpdemo::core::kind
+}  // namespace bgpdemo::core::k8s

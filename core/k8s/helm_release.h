@@ -21,12 +21,9 @@
 
 #include "base/error.h"
 #include "base/result.h"
+#include "core/k8s/clusters.h"
 
-namespace bgpdemo::core::kind {
-
-namespace detail {
-class UpSteps;
-}
+namespace bgpdemo::core::k8s {
 
 // One row of `helm list -o json`.
 struct HelmRelease {
@@ -47,8 +44,8 @@ ReleaseRecovery RecoveryFor(const std::string& status);
 // Checks release `release` in `ns` of kube context `context` and recovers it when Helm was
 // interrupted: what it did, for the step's line ("release cilium was pending-install (an
 // interrupted helm): uninstalled, installing again"), empty when nothing was needed.
-Result<std::string, Error> RecoverRelease(detail::UpSteps& up, const std::string& context,
+Result<std::string, Error> RecoverRelease(const Clusters& up, const std::string& context,
                                           const std::string& release = "cilium",
                                           const std::string& ns = "kube-system");
 
-}  // namespace bgpdemo::core::kind
+}  // namespace bgpdemo::core::k8s

@@ -16,7 +16,7 @@
 #include "core/command_runner.h"
 #include "core/process.h"
 
-namespace bgpdemo::core::kind {
+namespace bgpdemo::core::k8s {
 
 struct ToolStatus {
   std::string name;      // docker, kind, helm, kubectl, cilium
@@ -37,6 +37,14 @@ inline constexpr std::chrono::seconds kVersionProbeTimeout{10};
 // Every tool's status, in the order above; docker also needs its daemon to answer.
 std::vector<ToolStatus> CheckTools(const std::map<std::string, std::string>& env = {},
                                    CommandRunner& runner = DefaultRunner());
+
+// The tools named in `only` (every one when empty), in the order above.
+std::vector<ToolStatus> CheckTools(const std::map<std::string, std::string>& env,
+                                   CommandRunner& runner, const std::vector<std::string>& only);
+
+// "docker 20.10.24, kind 0.20.0, ..." when every tool is usable; else an Error of kind
+// kEnvironment naming each problem, the version needed and how to install it.
+Result<std::string, Error> PreflightVerdict(const std::vector<ToolStatus>& tools);
 
 // Whether version text "v1.2.3" (or "1.2.3", "v0.20.0 go1.20") is at least `minimum`.
 bool VersionAtLeast(const std::string& version, const std::string& minimum);
@@ -61,4 +69,4 @@ struct ToolRun {
 Result<std::string, Error> RunTool(const std::vector<std::string>& argv, const ToolRun& run,
                                    const std::string& hint);
 
-}  // namespace bgpdemo::core::kind
+}  // namespace bgpdemo::core::k8s

@@ -1,12 +1,13 @@
-#include "core/kind/tools.h"
+#include "core/k8s/tools.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 
-namespace bgpdemo::core::kind {
+namespace bgpdemo::core::k8s {
 
 namespace {
 
@@ -90,8 +91,14 @@ bool VersionAtLeast(const std::string& version, const std::string& minimum) {
 
 std::vector<ToolStatus> CheckTools(const std::map<std::string, std::string>& env,
                                    CommandRunner& runner) {
+  return CheckTools(env, runner, {});
+}
+
+std::vector<ToolStatus> CheckTools(const std::map<std::string, std::string>& env,
+                                   CommandRunner& runner, const std::vector<std::string>& only) {
   std::vector<ToolStatus> out;
   for (const auto& s : Specs()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), s.name) == only.end()) continue;
     ToolStatus t{s.name, runner.Find(s.name), "", s.minimum, false, "", s.install};
     if (t.path.empty()) {
       t.problem = "not found in PATH";
@@ -160,4 +167,22 @@ Result<std::string, Error> RunTool(const std::vector<std::string>& argv, const T
   return std::move(r->out);
 }
 
-}  // namespace bgpdemo::core::kind
+Result<std::string, Error> PreflightVerdict(const std::vector<ToolStatus>& tools) {
+  std::vector<std::string> problems;
+  std::vector<std::string> found;
+  for (const auto& t : tools) {
+    if (t.ok) {
+      found.push_back(fmt::format("{} {}", t.name, t.version));
+    } else {
+      problems.push_back(
+          fmt::format("{}: {} (needs {} or later; {})", t.name, t.problem, t.minimum, t.install));
+    }
+  }
+  if (!problems.empty()) {
+    return Fail(Error::Environment(fmt::format(
+        "missing or unusable tools, nothing was created:\n  {}", fmt::join(problems, "\n  "))));
+  }
+  return fmt::format("{}", fmt::join(found, ", "));
+}
+
+}  // namespace bgpdemo::core::k8s

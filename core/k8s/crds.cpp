@@ -1,5 +1,5 @@
-// Applying custom resources once their CRDs are Established (core/kind/crds.h).
-#include "core/kind/crds.h"
+// Applying custom resources once their CRDs are Established (core/k8s/crds.h).
+#include "core/k8s/crds.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -9,10 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/kind/tools.h"
-#include "core/kind/up_steps.h"
+#include "core/k8s/tools.h"
 
-namespace bgpdemo::core::kind {
+namespace bgpdemo::core::k8s {
 
 namespace {
 
@@ -82,7 +81,7 @@ bool KubectlSaysNotFound(const ProcessResult& r) {
          text.find("\" not found") != std::string::npos;
 }
 
-Result<CrdApplied, Error> ApplyWhenEstablished(detail::UpSteps& up, CommandRunner& clock,
+Result<CrdApplied, Error> ApplyWhenEstablished(const Clusters& up, CommandRunner& clock,
                                                const std::string& context, const std::string& path,
                                                std::chrono::seconds timeout) {
   std::ifstream in(path);
@@ -141,4 +140,4 @@ Result<CrdApplied, Error> ApplyWhenEstablished(detail::UpSteps& up, CommandRunne
   return done;
 }
 
-}  // namespace bgpdemo::core::kind
+}  // namespace bgpdemo::core::k8s

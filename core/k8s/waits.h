@@ -24,7 +24,7 @@
 #include "core/command_runner.h"
 #include "core/demo.h"
 
-namespace bgpdemo::core::kind {
+namespace bgpdemo::core::k8s {
 
 // A pod that is not ready, and why, from `kubectl get pods -o json`.
 struct PodWait {
@@ -110,4 +110,4 @@ void WaitReporting(std::vector<std::future<T>>& jobs, const std::function<std::s
 // "10m" for 600 s, "90s" otherwise: a duration for helm's and cilium's flags.
 std::string GoDuration(std::chrono::seconds s);
 
-}  // namespace bgpdemo::core::kind
+}  // namespace bgpdemo::core::k8s

@@ -1,24 +1,22 @@
-// `cilium bgp peers` per node (core/kind/cilium_peers.h).
-#include "core/kind/cilium_peers.h"
+// `cilium bgp peers` per node (core/k8s/cilium_peers.h).
+#include "core/k8s/cilium_peers.h"
 
 #include <fmt/format.h>
 
 #include <future>
 #include <vector>
 
-#include "core/kind/internal.h"
-#include "core/kind/kind.h"
-#include "core/kind/tool_output.h"
+#include "core/k8s/output.h"
 
-namespace bgpdemo::core::kind {
+namespace bgpdemo::core::k8s {
 
 namespace {
 
 using nlohmann::json;
 using Reads = std::map<std::string, Result<json, std::string>>;
 
-std::vector<std::string> PeersArgv(const std::string& cluster) {
-  return {"cilium", "bgp", "peers", "-o", "json", "--context", detail::Context(cluster)};
+std::vector<std::string> PeersArgv(const std::string& context) {
+  return {"cilium", "bgp", "peers", "-o", "json", "--context", context};
 }
 
 // What a failed run said, on one line per line of cilium-cli's stderr (at most 3).
@@ -32,13 +30,13 @@ std::string Why(const std::vector<std::string>& argv, const Result<ProcessResult
 }
 
 // One node asked alone.
-Result<json, std::string> ReadNode(const std::string& cluster, const std::string& node,
+Result<json, std::string> ReadNode(const std::string& context, const std::string& node,
                                    const ToolRun& run) {
-  auto argv = PeersArgv(cluster);
+  auto argv = PeersArgv(context);
   argv.insert(argv.end(), {"--node", node});
   auto r = run.runner->Run(argv, {.timeout = run.timeout, .env_add = run.env});
   if (!r || r->exit_code != 0 || r->timed_out) return Fail(Why(argv, r));
-  auto j = detail::ParseJson(r->out, "cilium bgp peers");
+  auto j = ParseJson(r->out, "cilium bgp peers");
   if (!j) return Fail(j.error().message());
   auto peers = PeersFromCilium(*j);
   if (const auto it = peers.find(node); it != peers.end()) return std::move(it->second);
@@ -52,13 +50,15 @@ bool CiliumSaysPartial(const std::string& err) {
          err.find("Errors by retrieving routes") != std::string::npos;
 }
 
-Reads ReadClusterPeers(const std::string& cluster, const ToolRun& run) {
+Reads ReadClusterPeers(const Clusters& clusters, const std::string& cluster) {
   Reads out;
-  const auto argv = PeersArgv(cluster);
+  const auto& run = clusters.Run();
+  const auto context = clusters.Context(cluster);
+  const auto argv = PeersArgv(context);
   auto r = run.runner->Run(argv, {.timeout = run.timeout, .env_add = run.env});
   bool complete = false;
   if (r && r->exit_code == 0 && !r->timed_out) {
-    auto j = detail::ParseJson(r->out, "cilium bgp peers");
+    auto j = ParseJson(r->out, "cilium bgp peers");
     if (j) {
       for (auto& [node, list] : PeersFromCilium(*j)) out.insert_or_assign(node, std::move(list));
       complete = !CiliumSaysPartial(r->err);
@@ -66,19 +66,19 @@ Reads ReadClusterPeers(const std::string& cluster, const ToolRun& run) {
   }
   if (complete) return out;
   // Some nodes did not answer: ask each missing one alone, so that each has its own answer.
-  auto nodes = RunTool({"kind", "get", "nodes", "--name", cluster}, run, "");
-  if (!nodes) {
-    out.insert_or_assign(cluster + "-control-plane", Fail(Why(argv, r)));
+  auto nodes = clusters.Nodes(cluster);
+  if (!nodes || nodes->empty()) {
+    out.insert_or_assign(cluster, Fail(Why(argv, r)));
     return out;
   }
   std::vector<std::pair<std::string, std::future<Result<json, std::string>>>> asks;
-  for (const auto& node : Lines(*nodes)) {
+  for (const auto& node : *nodes) {
     if (out.count(node) != 0) continue;
     asks.emplace_back(
-        node, std::async(std::launch::async, [&, node] { return ReadNode(cluster, node, run); }));
+        node, std::async(std::launch::async, [&, node] { return ReadNode(context, node, run); }));
   }
   for (auto& [node, f] : asks) out.insert_or_assign(node, f.get());
   return out;
 }
 
-}  // namespace bgpdemo::core::kind
+}  // namespace bgpdemo::core::k8s

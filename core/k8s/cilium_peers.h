@@ -11,7 +11,7 @@
 // (every pod failing exits 1 in every version). The errors name pods, not nodes, so the nodes
 // that are missing from the answer (or all of them, after an exit 1) are asked one at a time
 // with `--node NODE` (a flag since v0.15): each then has its own peers or its own error.
-// The node list is `kind get nodes --name CLUSTER`.
+// The node list is the provider's (core/k8s/clusters.h).
 #pragma once
 
 #include <map>
@@ -19,10 +19,11 @@
 #include <string>
 
 #include "base/result.h"
-#include "core/kind/tools.h"
+#include "core/k8s/clusters.h"
+#include "core/k8s/tools.h"
 #include "core/process.h"
 
-namespace bgpdemo::core::kind {
+namespace bgpdemo::core::k8s {
 
 // Whether cilium-cli's stderr says some nodes could not be read (either wording above).
 bool CiliumSaysPartial(const std::string& err);
@@ -30,6 +31,6 @@ bool CiliumSaysPartial(const std::string& err);
 // Node -> that node's peers in the engine's peer JSON shape (PeersFromCilium), or why they
 // could not be read (for people: the command and cilium-cli's words).
 std::map<std::string, Result<nlohmann::json, std::string>> ReadClusterPeers(
-    const std::string& cluster, const ToolRun& run);
+    const Clusters& clusters, const std::string& cluster);
 
-}  // namespace bgpdemo::core::kind
+}  // namespace bgpdemo::core::k8s

@@ -17,7 +17,7 @@
 #include "core/command_runner.h"
 #include "core/demo.h"
 
-namespace bgpdemo::core::kind {
+namespace bgpdemo::core::k8s {
 
 class AgentFailures {
  public:
@@ -41,4 +41,4 @@ class AgentFailures {
   std::map<std::string, Streak> streaks_;
 };
 
-}  // namespace bgpdemo::core::kind
+}  // namespace bgpdemo::core::k8s

@@ -1,11 +1,11 @@
-// Pods that are not ready, and the progress events of a step that waits (core/kind/waits.h).
-#include "core/kind/waits.h"
+// Pods that are not ready, and the progress events of a step that waits (core/k8s/waits.h).
+#include "core/k8s/waits.h"
 
 #include <fmt/format.h>
 
 #include <string_view>
 
-namespace bgpdemo::core::kind {
+namespace bgpdemo::core::k8s {
 
 namespace {
 
@@ -137,4 +137,4 @@ std::string GoDuration(std::chrono::seconds s) {
   return fmt::format("{}s", s.count());
 }
 
-}  // namespace bgpdemo::core::kind
+}  // namespace bgpdemo::core::k8s

@@ -1,0 +1,174 @@
+// Reading a cluster the kube provider did not make (core/kube/discover.h).
+#include "core/kube/discover.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "core/k8s/output.h"
+
+namespace bgpdemo::core::kube {
+
+namespace {
+
+using nlohmann::json;
+
+std::string Str(const json& data, const char* key) {
+  const auto it = data.find(key);
+  return it != data.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+}  // namespace
+
+Result<std::vector<NodeFacts>, Error> ParseNodes(const std::string& kubectl_json) {
+  auto j = k8s::ParseJson(kubectl_json, "kubectl get nodes");
+  if (!j) return Fail(j.error());
+  if (!j->is_object() || !j->contains("items") || !(*j)["items"].is_array()) {
+    return Fail(std::string("kubectl get nodes printed no List"));
+  }
+  std::vector<NodeFacts> out;
+  for (const auto& item : (*j)["items"]) {
+    NodeFacts n;
+    n.name = item.value("metadata", json::object()).value("name", "");
+    n.pod_cidr = item.value("spec", json::object()).value("podCIDR", "");
+    // A dual-stack node lists both families; the demo routes IPv4.
+    if (n.pod_cidr.find(':') != std::string::npos) n.pod_cidr.clear();
+    for (const auto& a : item.value("status", json::object()).value("addresses", json::array())) {
+      const auto address = a.value("address", "");
+      if (a.value("type", "") == "InternalIP" && address.find(':') == std::string::npos &&
+          n.address.empty()) {
+        n.address = address;
+      }
+    }
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+std::string VersionOfImage(const std::string& image) {
+  static const std::regex tag(R"(:v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)(?:@sha256:[0-9a-f]+)?$)");
+  std::smatch m;
+  if (!std::regex_search(image, m, tag)) return "";
+  return m[1].str();
+}
+
+Result<CiliumFacts, Error> ParseCilium(const std::string& configmap_json,
+                                       const std::string& daemonset_json) {
+  CiliumFacts f;
+  if (!configmap_json.empty()) {
+    auto cm = k8s::ParseJson(configmap_json, "kubectl get configmap cilium-config");
+    if (!cm) return Fail(cm.error());
+    const json data = cm->value("data", json::object());
+    f.present = true;
+    f.bgp = Str(data, "enable-bgp-control-plane") == "true";
+    f.ipam = Str(data, "ipam");
+    f.routing_mode = Str(data, "routing-mode");
+    // Before 1.14 the chart said `tunnel: disabled` for native routing.
+    if (f.routing_mode.empty()) {
+      const auto tunnel = Str(data, "tunnel");
+      f.routing_mode = tunnel == "disabled" ? "native" : tunnel.empty() ? "" : "tunnel";
+    }
+    f.native_cidr = Str(data, "ipv4-native-routing-cidr");
+    f.pool_cidr = Str(data, "cluster-pool-ipv4-cidr");
+  }
+  if (!daemonset_json.empty()) {
+    auto ds = k8s::ParseJson(daemonset_json, "kubectl get daemonset cilium");
+    if (!ds) return Fail(ds.error());
+    const auto containers = ds->value("spec", json::object())
+                                .value("template", json::object())
+                                .value("spec", json::object())
+                                .value("containers", json::array());
+    for (const auto& c : containers) {
+      if (c.value("name", "") == "cilium-agent" || f.version.empty()) {
+        f.version = VersionOfImage(c.value("image", ""));
+      }
+    }
+  }
+  return f;
+}
+
+std::vector<Problem> CiliumProblems(const CiliumFacts& cilium, const Scenario& s) {
+  std::vector<Problem> out;
+  if (!cilium.present) return out;
+  if (!cilium.bgp) {
+    out.push_back({"Cilium runs without the BGP Control Plane (enable-bgp-control-plane is not "
+                   "\"true\" in ConfigMap kube-system/cilium-config)",
+                   "helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set "
+                   "bgpControlPlane.enabled=true, or let bgpdemo do it: --manage-cilium"});
+  }
+  if (cilium.routing_mode != "native") {
+    out.push_back(
+        {fmt::format("Cilium routes pods through a tunnel (routing-mode {:?}): the demo routes "
+                     "pod and LoadBalancer addresses natively",
+                     cilium.routing_mode.empty() ? "tunnel (the default)" : cilium.routing_mode),
+         fmt::format("Helm values routingMode=native and ipv4NativeRoutingCIDR={} (or "
+                     "--manage-cilium)",
+                     s.NativeRoutingCidr().ToString())});
+  }
+  if (!cilium.ipam.empty() && cilium.ipam != "kubernetes" && cilium.ipam != "cluster-pool") {
+    out.push_back({fmt::format("Cilium's IPAM mode is {:?}: the demo advertises and routes the "
+                               "pod CIDRs of kubernetes or cluster-pool IPAM",
+                               cilium.ipam),
+                   "Helm value ipam.mode=kubernetes (or --manage-cilium)"});
+  }
+  if (!cilium.version.empty()) {
+    const auto running = CiliumVersion::Parse(cilium.version);
+    const auto wanted = CiliumVersion::Parse(s.cilium_version);
+    if (running && wanted && running->Line() != wanted->Line()) {
+      out.push_back(
+          {fmt::format("the cluster runs Cilium {}, the scenario says {} (its BGP resources "
+                       "differ between release lines)",
+                       cilium.version, s.cilium_version),
+           fmt::format("cilium: version: {} in the scenario, or --manage-cilium to move the "
+                       "cluster to {}",
+                       cilium.version, s.cilium_version)});
+    }
+  }
+  return out;
+}
+
+std::vector<Problem> Contradictions(const ClusterSpec& c, std::size_t index,
+                                    const std::vector<NodeFacts>& nodes,
+                                    const CiliumFacts& cilium) {
+  std::vector<Problem> out;
+  if (nodes.empty()) {
+    out.push_back({"the cluster has no nodes", "check the context names the cluster you mean"});
+    return out;
+  }
+  const auto scenario_pods = ParseIpv4Prefix(c.pod_cidr);
+  const auto field = fmt::format("clusters[{}].pod_cidr", index);
+  for (const auto& n : nodes) {
+    if (n.address.empty()) {
+      out.push_back({fmt::format("node {} has no IPv4 InternalIP: the router cannot peer with it",
+                                 n.name),
+                     "give the node an IPv4 address (kubelet --node-ip)"});
+    }
+    if (!n.pod_cidr.empty() && scenario_pods) {
+      const auto p = ParseIpv4Prefix(n.pod_cidr);
+      if (p && !Contains(*scenario_pods, *p)) {
+        out.push_back({fmt::format("node {} has pod CIDR {}, outside the scenario's {} ({})",
+                                   n.name, n.pod_cidr, c.pod_cidr, field),
+                       fmt::format("set {} to the cluster's pod CIDR", field)});
+      }
+    }
+  }
+  if (cilium.ipam == "cluster-pool" && !cilium.pool_cidr.empty() && scenario_pods) {
+    const auto p = ParseIpv4Prefix(cilium.pool_cidr);
+    if (p && !Contains(*scenario_pods, *p)) {
+      out.push_back({fmt::format("Cilium's cluster pool {} lies outside the scenario's {} ({})",
+                                 cilium.pool_cidr, c.pod_cidr, field),
+                     fmt::format("set {} to {}", field, cilium.pool_cidr)});
+    }
+  }
+  return out;
+}
+
+std::string FormatProblems(const std::string& cluster, const std::string& context,
+                           const std::vector<Problem>& problems) {
+  std::string out = fmt::format("cluster {} (context {}):", cluster, context);
+  for (const auto& p : problems) out += fmt::format("\n  - {}\n    fix: {}", p.what, p.fix);
+  return out;
+}
+
+}  // namespace bgpdemo::core::kube

@@ -1,0 +1,69 @@
+// What the kube provider reads from a cluster it did not make, and what it concludes,
+// before anything is applied (issue #12): the nodes (`kubectl get nodes -o json`), Cilium's
+// settings (the chart's ConfigMap kube-system/cilium-config and the image of DaemonSet
+// kube-system/cilium), and where they contradict the scenario or lack what the demo needs,
+// each problem with the Helm value or scenario field that fixes it. Pure functions;
+// tests/core/kube/discover_test.cpp.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/result.h"
+#include "core/scenario.h"
+
+namespace bgpdemo::core::kube {
+
+struct NodeFacts {
+  std::string name;
+  std::string address;   // status.addresses[type=InternalIP], IPv4; empty when none
+  std::string pod_cidr;  // spec.podCIDR (IPv4); empty with an IPAM that sets none
+};
+
+// `kubectl get nodes -o json` (a List). Errors: not JSON, or not a List.
+Result<std::vector<NodeFacts>, Error> ParseNodes(const std::string& kubectl_json);
+
+// Cilium as the cluster runs it. Keys as Cilium's chart writes them
+// (install/kubernetes/cilium/templates/cilium-configmap.yaml).
+struct CiliumFacts {
+  bool present = false;       // the ConfigMap cilium-config exists
+  std::string version;        // from the DaemonSet's image tag ("1.14.0"); empty: unknown
+  bool bgp = false;           // enable-bgp-control-plane: "true"
+  std::string ipam;           // ipam
+  std::string routing_mode;   // routing-mode (1.14 on), or "native" for tunnel: disabled
+  std::string native_cidr;    // ipv4-native-routing-cidr
+  std::string pool_cidr;      // cluster-pool-ipv4-cidr
+};
+
+// `kubectl -n kube-system get configmap cilium-config -o json` (empty when NotFound) and
+// `kubectl -n kube-system get daemonset cilium -o json` (empty when NotFound).
+Result<CiliumFacts, Error> ParseCilium(const std::string& configmap_json,
+                                       const std::string& daemonset_json);
+
+// "quay.io/cilium/cilium:v1.14.0@sha256:..." -> "1.14.0"; empty when the tag is no version.
+std::string VersionOfImage(const std::string& image);
+
+// One thing the demo cannot use as it is, and how to fix it.
+struct Problem {
+  std::string what;
+  std::string fix;
+};
+
+// What a running Cilium lacks for the demo: BGP Control Plane off (bgpControlPlane.enabled),
+// a tunnel (routingMode=native), an IPAM whose pod CIDRs the demo cannot route
+// (ipam.mode), another release line than the scenario's (its BGP resources differ).
+std::vector<Problem> CiliumProblems(const CiliumFacts& cilium, const Scenario& s);
+
+// Where the cluster contradicts the scenario's cluster `c`: nodes without an InternalIP,
+// pod CIDRs outside the scenario's pod_cidr, no nodes at all.
+std::vector<Problem> Contradictions(const ClusterSpec& c, std::size_t index,
+                                    const std::vector<NodeFacts>& nodes,
+                                    const CiliumFacts& cilium);
+
+// "cluster cilium2 (context prod-b):\n  - what\n    fix: ..." for every cluster with problems.
+std::string FormatProblems(const std::string& cluster, const std::string& context,
+                           const std::vector<Problem>& problems);
+
+}  // namespace bgpdemo::core::kube

@@ -1,0 +1,74 @@
+// Where a kube demo's route server runs (`--router`, core/router_placement.h), as the up
+// and down steps and the running demo need it:
+//
+//   host:ADDR,...       checked here (core/host_router_check.h: the addresses are this
+//                       machine's, port 179 free, every node reachable on-link), then
+//                       `bgpdemo router` started in the background (core/router_daemon.h)
+//   container:HOST[,A]  the router image on that Docker host (made there from this
+//                       executable when missing), host networking, its config copied in
+//   external:ADDR,AS    the user's router: nothing to start; the clusters peer with ADDR,
+//                       and the scenario's router AS becomes AS
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/result.h"
+#include "core/host_router_check.h"
+#include "core/kube/kube.h"
+#include "core/render.h"
+#include "core/router_placement.h"
+#include "core/scenario.h"
+
+namespace bgpdemo::core::kube {
+
+// The file name of the static-routes DaemonSet that render writes per cluster.
+inline constexpr const char* kRoutesDaemonSetFile = "node-routes-daemonset.yaml";
+
+// Every scenario cluster has a context. kUsage naming the ones without.
+Result<void, Error> CheckContexts(const Scenario& s,
+                                  const std::map<std::string, std::string>& contexts);
+
+// Parses `router` (the --router value) and applies it to the scenario: an external router's
+// AS becomes the router's. kUsage when missing or malformed.
+Result<RouterPlacement, Error> ApplyPlacementToScenario(const std::string& router, Scenario& s);
+
+class RouterSite {
+ public:
+  // REQUIRES: ApplyPlacementToScenario(o.router, ...) succeeded.
+  RouterSite(const KubeUpOptions& o, const KubeState& st, const Scenario& s);
+
+  bool NeedsDocker() const { return placement_.kind == RouterPlacementKind::kContainer; }
+  // The addresses router.yaml listens on: host's; none elsewhere (every address).
+  std::vector<std::string> ListenAddresses() const;
+
+  struct Placed {
+    std::map<std::string, std::string> cluster_address;  // cluster -> the router's address
+    std::string line;
+  };
+  // Checks the placement against the nodes, before anything is started.
+  Result<Placed, Error> Place(const std::vector<RouterNode>& nodes);
+
+  struct Started {
+    bool started = false;  // up started something down must stop
+    std::string line;
+  };
+  // Starts the router with the rendered router.yaml, unless it runs already.
+  Result<Started, Error> Start(const RenderResult& files);
+
+ private:
+  Result<Started, Error> StartContainer(const std::string& config);
+  const KubeUpOptions& o_;
+  const KubeState& st_;
+  const Scenario& s_;
+  RouterPlacement placement_;
+};
+
+// Stops what up started for `st` (a host router service, a router container); what is gone
+// already is fine. The line for down's step.
+Result<std::string, Error> StopRouter(const KubeState& st, const KubeDownOptions& o,
+                                      const Scenario& s);
+
+}  // namespace bgpdemo::core::kube
