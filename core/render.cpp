@@ -142,7 +142,52 @@ struct NetworkValues {
   bool router_address_known = false;
   std::string subnet;
   bool subnet_known = false;
+  // The router's neighbor range: the subnet, or what covers the given node addresses.
+  std::string range;
+  bool range_known = false;
+  std::string range_nodes;  // the node addresses it was computed from, joined; else empty
 };
+
+Error OptionError(std::string_view what, std::string_view value, std::string_view why) {
+  return Error::Usage(fmt::format("{} \"{}\": {}", what, value, why));
+}
+
+// The IPv4 address in `text`, or the option's error.
+Result<IpAddress, Error> OptionIpv4(std::string_view what, std::string_view text) {
+  auto ip = IpAddress::Parse(text);
+  if (!ip || ip->afi != bgp::wire::Afi::kIpv4) {
+    return Fail(OptionError(what, text, "not an IPv4 address like 172.18.0.254"));
+  }
+  return *ip;
+}
+
+// Each network's neighbor range: its subnet, else the smallest prefix over its nodes.
+Result<void, Error> ResolveRanges(const Scenario& s, const RenderOptions& o,
+                                  std::map<std::string, NetworkValues>& nets) {
+  for (const auto& [network, addresses] : o.node_addresses) {
+    auto it = nets.find(network);
+    if (it == nets.end()) {
+      return Fail(OptionError("node addresses of network", network,
+                              fmt::format("scenario {} has no such network", s.name)));
+    }
+    if (it->second.subnet_known || addresses.empty()) continue;
+    std::vector<bgp::wire::Prefix> hosts;
+    std::vector<std::string> texts;
+    for (const auto& a : addresses) {
+      auto ip = OptionIpv4(fmt::format("a node address of network {}", network), a);
+      if (!ip) return Fail(ip.error());
+      hosts.push_back(bgp::wire::Prefix::V4(ip->v4(), 32));
+      texts.push_back(ip->ToString());
+    }
+    it->second.range = Supernet(hosts).ToString();
+    it->second.range_known = true;
+    it->second.range_nodes = Join(texts);
+  }
+  for (const auto& a : o.router_listen_addresses) {
+    if (auto ip = OptionIpv4("router listen address", a); !ip) return Fail(ip.error());
+  }
+  return {};
+}
 
 // Errors are the flags' (kUsage).
 Result<std::map<std::string, NetworkValues>, Error> ResolveNetworks(const Scenario& s,
@@ -153,6 +198,8 @@ Result<std::map<std::string, NetworkValues>, Error> ResolveNetworks(const Scenar
     v.router_address = RouterAddressPlaceholder(n.name);
     v.subnet = n.subnet.empty() ? SubnetPlaceholder(n.name) : n.subnet;
     v.subnet_known = !n.subnet.empty();
+    v.range = v.subnet;
+    v.range_known = v.subnet_known;
     out[n.name] = v;
   }
   for (const auto& [network, address] : o.router_addresses) {
@@ -182,6 +229,7 @@ Result<std::map<std::string, NetworkValues>, Error> ResolveNetworks(const Scenar
     it->second.router_address = ip->ToString();
     it->second.router_address_known = true;
   }
+  if (auto r = ResolveRanges(s, o, out); !r) return Fail(r.error());
   return out;
 }
 
@@ -262,8 +310,8 @@ mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
   return d;
 }
 
-mustache::data RouterView(const Scenario& s, const std::map<std::string, NetworkValues>& nets,
-                          mustache::data d) {
+mustache::data RouterView(const Scenario& s, const RenderOptions& o,
+                          const std::map<std::string, NetworkValues>& nets, mustache::data d) {
   mustache::list neighbors;
   for (const auto& n : s.networks) {
     const ClusterSpec* cluster = nullptr;
@@ -274,8 +322,11 @@ mustache::data RouterView(const Scenario& s, const std::map<std::string, Network
     mustache::data nb;
     nb.set("network", n.name);
     nb.set("cluster", cluster->name);
-    nb.set("range", nets.at(n.name).subnet);
-    nb.set("range_placeholder", !nets.at(n.name).subnet_known);
+    const auto& v = nets.at(n.name);
+    nb.set("range", v.range);
+    nb.set("range_placeholder", !v.range_known);
+    nb.set("range_from_nodes", !v.range_nodes.empty());
+    nb.set("range_nodes", v.range_nodes);
     nb.set("peer_as", Num(cluster->as));
     neighbors.push_back(nb);
   }
@@ -283,6 +334,10 @@ mustache::data RouterView(const Scenario& s, const std::map<std::string, Network
   std::vector<std::string> names;
   for (const auto& n : s.networks) names.push_back(n.name);
   d.set("networks_joined", Join(names));
+  std::vector<std::string> listen;
+  for (const auto& a : o.router_listen_addresses) listen.push_back(IpAddress::Parse(a)->ToString());
+  d.set("has_listen_addresses", !listen.empty());
+  d.set("listen_addresses_joined", Join(listen));
   return d;
 }
 
@@ -401,7 +456,7 @@ Result<RenderResult, Error> Render(const Scenario& s, const RenderOptions& optio
   }
   {
     const std::string path = "router/router.yaml";
-    auto content = renderer.Run("router.yaml", RouterView(s, *nets, common), path,
+    auto content = renderer.Run("router.yaml", RouterView(s, options, *nets, common), path,
                                 "route server configuration");
     if (!content) return Fail(content.error());
     result.files.push_back({path, std::move(*content), FileKind::kRouterConfig, ""});

@@ -52,6 +52,14 @@ struct Placeholder {
 struct RenderOptions {
   // The route server's IPv4 address on each Docker network, by network name.
   std::map<std::string, std::string> router_addresses;
+  // The IPv4 addresses the route server listens on (router.yaml `listen.addresses`, in this
+  // order); empty: every address of its machine, as in kind's container and the lab's
+  // namespace. The kube provider's `--router host:ADDR,...` gives them.
+  std::vector<std::string> router_listen_addresses;
+  // IPv4 node addresses by network name, for networks whose subnet the scenario does not
+  // give (existing clusters): the router accepts dynamic neighbors from the smallest prefix
+  // that covers them (Supernet). A network with a subnet keeps it as the range.
+  std::map<std::string, std::vector<std::string>> node_addresses;
   // A folder whose *.mustache files replace the compiled-in templates of the same name;
   // empty: the compiled-in ones only.
   std::string templates_dir;
@@ -63,7 +71,8 @@ struct RenderResult {
 };
 
 // Checks the run-time values of `options` against the scenario: each router address names
-// one of its networks and is an IPv4 address inside that network's subnet (when known).
+// one of its networks and is an IPv4 address inside that network's subnet (when known);
+// listen addresses are IPv4; node addresses name one of its networks and are IPv4.
 // The message starts with the offending flag ("--router-address kind=...: ..."); kind
 // kUsage.
 Result<void, Error> CheckRenderOptions(const Scenario& s, const RenderOptions& options);

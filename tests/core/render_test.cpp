@@ -411,6 +411,77 @@ TEST_CASE("render: --router-address values are checked against the scenario") {
         "172.19.0.0/16");
 }
 
+TEST_CASE("render: listen addresses and node ranges for a router on a host (kube)") {
+  // Existing clusters: the scenario knows no subnets; the nodes' addresses give the ranges.
+  auto s = Builtin("two-cluster");
+  for (auto& n : s.networks) n.subnet.clear();
+  RenderOptions o;
+  o.router_addresses = {{"kind", "172.18.0.250"}, {"kind2", "172.19.0.250"}};
+  o.router_listen_addresses = {"172.18.0.250", "172.19.0.250"};
+  o.node_addresses = {{"kind", {"172.18.0.2", "172.18.0.3", "172.18.0.4"}},
+                      {"kind2", {"172.19.0.9", "172.19.0.2"}}};
+  const auto r = RenderOk(s, o);
+  CHECK(r.placeholders.empty());
+  const auto& file = FileOf(r, "router/router.yaml");
+  auto c = ParseRouterConfig(file.content, "router/router.yaml");
+  REQUIRE_MESSAGE(c, (c ? "" : c.error()));
+  REQUIRE(c->listen_addresses.size() == 2);
+  CHECK(c->listen_addresses[0].ToString() == "172.18.0.250");
+  CHECK(c->listen_addresses[1].ToString() == "172.19.0.250");
+  CHECK(c->listen_port == 179);
+  REQUIRE(c->neighbors.size() == 2);
+  CHECK(c->neighbors[0].range->ToString() == "172.18.0.0/29");
+  CHECK(c->neighbors[0].peer_as == 65100);
+  CHECK(c->neighbors[1].range->ToString() == "172.19.0.0/28");
+  CHECK(c->neighbors[1].peer_as == 65200);
+  CHECK(file.content.find("# The route server runs as bgpdemo-router and listens on "
+                          "172.18.0.250, 172.19.0.250.\n") != std::string::npos);
+  CHECK(file.content.find("listen:\n  addresses: [172.18.0.250, 172.19.0.250]\n  port: 179\n") !=
+        std::string::npos);
+  CHECK(file.content.find("  # 172.18.0.0/29: the smallest prefix that covers cluster cilium's "
+                          "nodes (172.18.0.2, 172.18.0.3, 172.18.0.4)\n") != std::string::npos);
+  CHECK(file.content.find("attached to every network") == std::string::npos);
+  CHECK(FileOf(r, "cilium/node-routes.yaml").content.find("172.18.0.250") != std::string::npos);
+
+  // A network with a subnet keeps it; one node alone is a /32.
+  auto kept = Builtin("two-cluster");
+  kept.networks[1].subnet.clear();
+  RenderOptions one;
+  one.node_addresses = {{"kind", {"172.18.0.2"}}, {"kind2", {"172.19.0.2"}}};
+  auto k = ParseRouterConfig(FileOf(RenderOk(kept, one), "router/router.yaml").content, "r");
+  REQUIRE(k);
+  CHECK(k->neighbors[0].range->ToString() == "172.18.0.0/16");
+  CHECK(k->neighbors[1].range->ToString() == "172.19.0.2/32");
+  CHECK(k->listen_addresses.empty());
+}
+
+TEST_CASE("render: listen and node addresses are checked") {
+  const auto s = Builtin("two-cluster");
+  const auto error = [&](const RenderOptions& o) {
+    auto r = Render(s, o);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().kind() == bgpdemo::ErrorKind::kUsage);
+    CHECK(CheckRenderOptions(s, o).error() == r.error());
+    return r.error().message();
+  };
+  RenderOptions listen;
+  listen.router_listen_addresses = {"172.18.0.250", "fd00::1"};
+  CHECK(error(listen) ==
+        "router listen address \"fd00::1\": not an IPv4 address like 172.18.0.254");
+  RenderOptions network;
+  network.node_addresses = {{"kind3", {"172.18.0.2"}}};
+  CHECK(error(network) ==
+        "node addresses of network \"kind3\": scenario two-cluster has no such network");
+  auto open = s;
+  open.networks[0].subnet.clear();
+  RenderOptions node;
+  node.node_addresses = {{"kind", {"172.18.0.2", "node-1"}}};
+  auto r = Render(open, node);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() ==
+        "a node address of network kind \"node-1\": not an IPv4 address like 172.18.0.254");
+}
+
 TEST_CASE("render: a templates folder replaces compiled-in templates by name") {
   const auto dir = fs::temp_directory_path() / "bgpdemo-render-templates-test";
   fs::remove_all(dir);
