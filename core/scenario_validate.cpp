@@ -103,6 +103,7 @@ class Validator {
     CheckRouter();
     CheckNetworks();
     CheckClusters();
+    CheckContexts();
     CheckOverlaps();
     CheckNativeRouting();
     // File order; values set by flags first.
@@ -274,6 +275,19 @@ class Validator {
                                         "accepts each network's nodes with that cluster's AS; "
                                         "remove the network or put a cluster on it",
                                         n.name));
+      }
+    }
+  }
+
+  // `contexts:` (the kube provider) names clusters of the scenario, each with a context.
+  void CheckContexts() {
+    for (const auto& [cluster, context] : s_.contexts) {
+      const auto path = "contexts." + cluster;
+      if (!s_.FindCluster(cluster)) {
+        Err(path, fmt::format("\"{}\" is not one of the scenario's clusters ({})", cluster,
+                              fmt::join(s_.ClusterNames(), ", ")));
+      } else if (context.empty()) {
+        Err(path, "an empty context: the kubeconfig context of this cluster");
       }
     }
   }

@@ -13,6 +13,7 @@ namespace bgpdemo::core::kube {
 std::vector<std::string> CanIArgv(const std::string& context, const Access& a) {
   std::vector<std::string> argv{"kubectl", "--context", context, "auth", "can-i", a.verb,
                                 a.resource};
+  if (!a.subresource.empty()) argv.insert(argv.end(), {"--subresource", a.subresource});
   if (!a.ns.empty()) argv.insert(argv.end(), {"-n", a.ns});
   return argv;
 }
@@ -36,7 +37,7 @@ std::vector<Access> NeededAccess(BgpApi api, bool static_routes, bool install_ci
     apply("ciliumbgppeerconfigs.cilium.io", "", "the BGP peer config");
     apply("ciliumbgpadvertisements.cilium.io", "", "the BGP advertisement");
   }
-  out.push_back({"create", "pods/exec", "default", "verify's probes from the nginx pods"});
+  out.push_back({"create", "pods", "default", "verify's probes from the nginx pods", "exec"});
   if (static_routes) apply("daemonsets.apps", "kube-system", "the static-routes DaemonSet");
   if (install_cilium) {
     out.push_back({"create", "customresourcedefinitions.apiextensions.k8s.io", "",
@@ -77,7 +78,8 @@ Result<std::vector<Access>, Error> Denied(const k8s::Clusters& clusters,
 std::string DescribeDenied(const std::string& context, const std::vector<Access>& denied) {
   std::vector<std::string> rights;
   for (const auto& a : denied) {
-    rights.push_back(fmt::format("{} {}{} ({})", a.verb, a.resource,
+    rights.push_back(fmt::format("{} {}{}{} ({})", a.verb, a.resource,
+                                 a.subresource.empty() ? "" : "/" + a.subresource,
                                  a.ns.empty() ? "" : " in " + a.ns, a.why));
   }
   return fmt::format(

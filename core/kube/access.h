@@ -16,13 +16,15 @@ namespace bgpdemo::core::kube {
 
 struct Access {
   std::string verb;       // create, patch, delete, get, list
-  std::string resource;   // deployments.apps, pods/exec, ciliumbgppeeringpolicies.cilium.io
+  std::string resource;   // deployments.apps, pods, ciliumbgppeeringpolicies.cilium.io
   std::string ns;         // empty: cluster-scoped
   std::string why;        // what up or down does with it
+  std::string subresource;  // exec (of pods); empty: none
   friend bool operator==(const Access&, const Access&) = default;
 };
 
-// `kubectl auth can-i VERB RESOURCE [-n NS]` (the subresource as RESOURCE/SUB).
+// `kubectl auth can-i VERB RESOURCE [--subresource SUB] [-n NS]`. (RESOURCE/NAME names one
+// object: `pods/exec` would ask about a pod named exec, k8s.io/kubectl/pkg/cmd/auth/cani.go.)
 std::vector<std::string> CanIArgv(const std::string& context, const Access& a);
 
 // What up and down do in a cluster: read nodes and Cilium's ConfigMap, apply and delete

@@ -1,0 +1,124 @@
+// Reading clusters bgpdemo did not make (core/kube/discover.h) and the rights it needs
+// (core/kube/access.h), on the tools' real output.
+#include "core/kube/discover.h"
+
+#include <doctest/doctest.h>
+
+#include "core/kube/access.h"
+#include "tests/core/kube/fake_clusters.h"
+
+namespace bgpdemo::core::kube::test {
+namespace {
+
+// `kubectl get nodes -o json` of a dual-stack node, trimmed.
+constexpr const char* kNodes = R"({"apiVersion":"v1","kind":"List","items":[
+ {"metadata":{"name":"w1"},"spec":{"podCIDR":"10.241.1.0/24","podCIDRs":["10.241.1.0/24","fd00:10:244:1::/64"]},
+  "status":{"addresses":[{"type":"InternalIP","address":"fc00:f853:ccd:e793::3"},
+                         {"type":"InternalIP","address":"172.18.0.3"},
+                         {"type":"Hostname","address":"w1"}]}},
+ {"metadata":{"name":"w2"},"spec":{},"status":{"addresses":[{"type":"Hostname","address":"w2"}]}}]})";
+
+Scenario TheScenario() {
+  auto s = ParseScenario(kScenario, "t.yaml", "t");
+  REQUIRE(s);
+  return *s;
+}
+
+TEST_CASE("discover: nodes' IPv4 InternalIP and pod CIDR; a node without one says so") {
+  auto nodes = ParseNodes(kNodes);
+  REQUIRE(nodes);
+  REQUIRE(nodes->size() == 2);
+  CHECK((*nodes)[0].name == "w1");
+  CHECK((*nodes)[0].address == "172.18.0.3");
+  CHECK((*nodes)[0].pod_cidr == "10.241.1.0/24");
+  CHECK((*nodes)[1].address.empty());
+  const auto s = TheScenario();
+  const auto problems = Contradictions(s.clusters[0], 0, *nodes, {});
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].what == "node w2 has no IPv4 InternalIP: the router cannot peer with it");
+  CHECK_FALSE(ParseNodes("not json"));
+  CHECK_FALSE(ParseNodes(R"({"kind":"Node"})"));
+}
+
+TEST_CASE("discover: a pod CIDR outside the scenario's is a contradiction naming the field") {
+  const auto s = TheScenario();
+  const std::vector<NodeFacts> nodes{{"n", "172.18.0.2", "10.244.0.0/24"}};
+  const auto problems = Contradictions(s.clusters[1], 1, nodes, {});
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].what ==
+        "node n has pod CIDR 10.244.0.0/24, outside the scenario's 10.242.0.0/16 "
+        "(clusters[1].pod_cidr)");
+  CHECK(problems[0].fix == "set clusters[1].pod_cidr to the cluster's pod CIDR");
+  CHECK(Contradictions(s.clusters[1], 1, {}, {}).front().what == "the cluster has no nodes");
+}
+
+TEST_CASE("discover: Cilium's ConfigMap and image, and what the demo needs of them") {
+  const std::string cm = R"({"kind":"ConfigMap","data":{"enable-bgp-control-plane":"false",
+    "ipam":"eni","tunnel":"vxlan","ipv4-native-routing-cidr":""}})";
+  const std::string ds = R"({"kind":"DaemonSet","spec":{"template":{"spec":{"containers":[
+    {"name":"cilium-agent","image":"quay.io/cilium/cilium:v1.16.5@sha256:758ca0793f5995bb938a2957"}]}}}})";
+  auto f = ParseCilium(cm, ds);
+  REQUIRE(f);
+  CHECK(f->present);
+  CHECK_FALSE(f->bgp);
+  CHECK(f->routing_mode == "tunnel");
+  CHECK(f->version == "1.16.5");
+  const auto problems = CiliumProblems(*f, TheScenario());
+  REQUIRE(problems.size() == 4);
+  CHECK(problems[0].fix.find("bgpControlPlane.enabled=true") != std::string::npos);
+  CHECK(problems[1].fix.find("routingMode=native and ipv4NativeRoutingCIDR=10.0.0.0/8") !=
+        std::string::npos);
+  CHECK(problems[2].fix.find("ipam.mode=kubernetes") != std::string::npos);
+  CHECK(problems[3].what.find("runs Cilium 1.16.5, the scenario says 1.14.0") != std::string::npos);
+
+  auto absent = ParseCilium("", "");
+  REQUIRE(absent);
+  CHECK_FALSE(absent->present);
+  CHECK(CiliumProblems(*absent, TheScenario()).empty());
+
+  auto good = ParseCilium(R"({"data":{"enable-bgp-control-plane":"true","ipam":"kubernetes",
+    "routing-mode":"native"}})",
+                          "");
+  REQUIRE(good);
+  CHECK(CiliumProblems(*good, TheScenario()).empty());
+  CHECK(VersionOfImage("quay.io/cilium/cilium:v1.14.0") == "1.14.0");
+  CHECK(VersionOfImage("quay.io/cilium/cilium:latest").empty());
+}
+
+TEST_CASE("access: the rights for each API, and kubectl auth can-i's yes, no and failure") {
+  const auto v1 = NeededAccess(BgpApi::kV1, true, false);
+  const auto v2 = NeededAccess(BgpApi::kV2, false, true);
+  auto has = [](const std::vector<Access>& list, const std::string& verb, const std::string& res) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](const Access& a) { return a.verb == verb && a.resource == res; });
+  };
+  CHECK(has(v1, "create", "ciliumbgppeeringpolicies.cilium.io"));
+  CHECK(has(v1, "patch", "nodes"));
+  CHECK(has(v1, "create", "daemonsets.apps"));
+  CHECK_FALSE(has(v2, "create", "ciliumbgppeeringpolicies.cilium.io"));
+  CHECK(has(v2, "create", "ciliumbgpclusterconfigs.cilium.io"));
+  CHECK(has(v2, "create", "customresourcedefinitions.apiextensions.k8s.io"));
+  CHECK(CanIArgv("prod-a", {"create", "pods", "default", "", "exec"}) ==
+        std::vector<std::string>{"kubectl", "--context", "prod-a", "auth", "can-i", "create",
+                                 "pods", "--subresource", "exec", "-n", "default"});
+
+  FakeRunner runner;
+  runner.Expect({"kubectl", "--context", "c", "auth", "can-i", "list", "nodes"}).Prints("yes\n");
+  runner.Expect({"kubectl", "--context", "c", "auth", "can-i", "patch", "nodes"})
+      .Exits(1, "", "no\n");
+  const k8s::ToolRun run{{}, std::chrono::seconds(5), &runner};
+  const KubeClusters clusters(run, {{"x", "c"}});
+  auto denied = Denied(clusters, "x", {{"list", "nodes", "", "a"}, {"patch", "nodes", "", "b"}});
+  REQUIRE(denied);
+  REQUIRE(denied->size() == 1);
+  CHECK((*denied)[0].verb == "patch");
+  CHECK(DescribeDenied("c", *denied).find("patch nodes (b)") != std::string::npos);
+
+  runner.Expect({"kubectl", "--context", "c", "auth", "can-i", "get", "nodes"})
+      .Exits(1, "error: You must be logged in to the server (Unauthorized)\n");
+  CHECK_FALSE(Denied(clusters, "x", {{"get", "nodes", "", ""}}));
+  CHECK(runner.Problems().empty());
+}
+
+}  // namespace
+}  // namespace bgpdemo::core::kube::test
