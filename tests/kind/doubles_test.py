@@ -51,6 +51,7 @@ ROUTER_AS = 65000
 
 sys.path.insert(0, DOUBLES)
 import fakeyaml  # noqa: E402
+import doubles_kube as kube_cases  # noqa: E402
 
 
 def parse_args():
@@ -527,93 +528,9 @@ def run_suite(c, s):
     r = d.docker("exec", rt, "curl", "-s", "-m", "5", f"http://{lb['cilium']}/", check=False)
     c.check(r.stdout.startswith("nginx pod "), "the router reaches cilium's LB IP", r.stdout)
 
-    # --- failure injection on a third cluster -------------------------------------------------
-    cfg = os.path.join(s.dir, "small.yaml")
-    with open(cfg, "w") as f:
-        f.write("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnetworking:\n"
-                "  disableDefaultCNI: true\n  podSubnet: 10.243.0.0/16\n"
-                "  serviceSubnet: 10.13.0.0/16\nnodes:\n- role: control-plane\n")
-    # On a network that does not exist: kind makes it (a subnet Docker chooses, its ULA).
-    s.ok("kind", "create", "cluster", "--name", "small", "--config", cfg,
-         extra={"KIND_EXPERIMENTAL_DOCKER_NETWORK": "kind3"})
-    made = json.loads(s.docker("network", "inspect", "kind3").stdout)[0]
-    pools = [x["Subnet"] for x in made["IPAM"]["Config"]]
-    c.check(made["Options"].get("com.docker.network.bridge.enable_ip_masquerade") == "true" and
-            any(":" not in p for p in pools) and
-            (not made["EnableIPv6"] or any(p.startswith("fc00:") and p.endswith("::/64")
-                                           for p in pools)),
-            "kind makes a missing network: masquerading, an IPv4 subnet Docker chose (and "
-            "kind's ULA where IPv6 works)", made)
-    cm = json.loads(s.ok("kubectl", "--context", "kind-small", "-n", "kube-system", "get",
-                         "configmap", "kubeadm-config", "-o", "json").stdout)
-    ds = s.ok("kubectl", "--context", "kind-small", "-n", "kube-system", "get", "daemonsets",
-              "-o", "name").stdout
-    c.check("  podSubnet: 10.243.0.0/16\n  serviceSubnet: 10.13.0.0/16\n" in
-            cm["data"]["ClusterConfiguration"] and ds == "daemonset.apps/kube-proxy\n",
-            "kubeadm-config and the DaemonSets as kind leaves them (no kindnet: "
-            "disableDefaultCNI)", (cm, ds))
-    small = ["helm", "upgrade", "--install", "cilium", "cilium/cilium", "--version", "1.15.6",
-             "--namespace", "kube-system", "--kube-context", "kind-small", "-f",
-             os.path.join(files["cilium2"], "cilium-values.yaml"),
-             "--wait", "--timeout", "10m"]
-    t = time.monotonic()
-    r = s.tool(*small, fail="helm-timeout", extra={"BGPDEMO_FAKE_HELM_TIMEOUT_SECONDS": "1"})
-    c.check(r.returncode == 1 and r.stderr == "Error: UPGRADE FAILED: timed out waiting for the "
-            "condition\n", f"BGPDEMO_FAKE_FAIL=helm-timeout ({time.monotonic() - t:.1f}s)",
-            r.stderr)
-    r = s.tool("cilium", "status", "--wait", "--context", "kind-small",
-               extra={"BGPDEMO_FAKE_CILIUM_WAIT_SECONDS": "1"})
-    c.check(r.returncode == 1 and "timeout while waiting for status to become successful" in
-            r.stderr, "after the timeout Cilium is not ready", r.stderr)
-    r = s.tool(*small)
-    c.check(r.returncode == 0 and "REVISION: 2" in r.stdout and "STATUS: deployed" in r.stdout,
-            "helm again without the failure: revision 2 deployed", r.stdout + r.stderr)
-    # An interrupted Helm (issue #11, 7): pending-upgrade, refused, recovered by rollback.
-    r = s.tool(*small, fail="helm-interrupt")
-    listed = json.loads(s.ok("helm", "list", "-n", "kube-system", "--kube-context", "kind-small",
-                             "-a", "-o", "json").stdout)
-    c.check(r.returncode == 137 and [x["status"] for x in listed] == ["pending-upgrade"],
-            "helm-interrupt leaves the release pending-upgrade", r.stderr + str(listed))
-    r = s.tool(*small)
-    c.check(r.returncode == 1 and r.stderr == "Error: UPGRADE FAILED: another operation "
-            "(install/upgrade/rollback) is in progress\n", "a pending release is refused",
-            r.stderr)
-    r = s.tool("helm", "rollback", "cilium", "-n", "kube-system", "--kube-context", "kind-small")
-    listed = json.loads(s.ok("helm", "list", "-n", "kube-system", "--kube-context", "kind-small",
-                             "-o", "json").stdout)
-    c.check(r.returncode == 0 and [x["status"] for x in listed] == ["deployed"],
-            "helm rollback recovers it", r.stdout + r.stderr)
-    # CRDs (issue #11, 6): registered once Cilium runs, NotFound before (the delay).
-    wait = ["kubectl", "--context", "kind-small", "wait", "--for", "condition=established",
-            "--timeout=10s", "crd/ciliumloadbalancerippools.cilium.io"]
-    r = s.tool(*wait, extra={"BGPDEMO_FAKE_CRD_DELAY_SECONDS": "3600"})
-    c.check(r.returncode == 1 and "(NotFound)" in r.stderr, "a CRD not yet registered: NotFound",
-            r.stderr)
-    r = s.tool(*wait)
-    c.check(r.returncode == 0 and "condition met" in r.stdout, "the CRD Established", r.stderr)
-    r = s.tool("kind", "load", "docker-image", "bgpdemo-no-such-image:1", "--name", "small")
-    c.check(r.returncode == 1 and "ERROR: image: \"bgpdemo-no-such-image:1\" not present locally"
-            in r.stderr, "kind load of an image Docker does not have", r.stderr)
-    nginx = os.path.join(files["cilium"], "nginx.yaml")
-    pool = os.path.join(s.dir, "pool.yaml")
-    with open(pool, "w") as f:
-        f.write("apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\nmetadata:\n"
-                "  name: small\nspec:\n  blocks:\n  - start: 10.23.0.7\n    stop: 10.23.0.9\n")
-    for m in (nginx, pool):
-        s.ok("kubectl", "--context", "kind-small", "apply", "-f", m, fail="no-lb-ip")
-    time.sleep(1)
-    svc = json.loads(s.ok("kubectl", "--context", "kind-small", "get", "svc", "nginx", "-o",
-                          "json", fail="no-lb-ip").stdout)
-    c.check(svc["status"]["loadBalancer"] == {}, "BGPDEMO_FAKE_FAIL=no-lb-ip: no external IP",
-            json.dumps(svc["status"]))
-    svc = s.kjson("kind-small", "get", "svc", "nginx")
-    c.check(svc["status"]["loadBalancer"].get("ingress") == [{"ip": "10.23.0.7"}],
-            "without the failure the IP comes (a block's start)", json.dumps(svc["status"]))
-    r = s.tool("kubectl", "--context", "kind-small", "rollout", "status", "deployment/nginx",
-               "--timeout=30s")
-    c.check(r.returncode == 0, "a single-node cluster schedules on its control plane")
-    s.ok("kind", "delete", "cluster", "--name", "small")
-    s.docker("network", "rm", "kind3")
+    # --- the kube provider's view of existing clusters; a third cluster -------------------
+    kube_cases.existing_clusters(c, s, nets, files)
+    kube_cases.third_cluster(c, s, files)
 
     # --- delete ----------------------------------------------------------------------------
     for n in nets:
@@ -632,9 +549,9 @@ def run_suite(c, s):
     r = s.tool("kind", "get", "clusters")
     c.check(r.stdout == "" and r.stderr == "No kind clusters found.\n", "kind get clusters: none")
     r = s.tool("kubectl", "--context", "kind-cilium", "get", "nodes")
-    c.check(r.returncode == 1 and r.stderr == "error: context was not found for specified "
-            "context: kind-cilium\n", "kubectl on a deleted cluster's context: kubectl's error",
-            r.stderr)
+    c.check(r.returncode == 1 and r.stderr == "Error in configuration: context was not found "
+            "for specified context: kind-cilium\n", "kubectl on a deleted cluster's context: "
+            "kubectl's error", r.stderr)
     d.docker("rm", "-f", rt, check=False)
 
 

@@ -76,6 +76,17 @@ RESOURCE_NAMES.update({"svc": "Service", "deploy": "Deployment", "ns": "Namespac
                        "ippools": "CiliumLoadBalancerIPPool"})
 
 
+def resource_of(kind):
+    """`plural[.group]` of a kind, as API errors and RBAC name it: deployments.apps."""
+    if kind in ("Node", "Pod"):
+        return kind.lower() + "s"
+    kd = KINDS[kind]
+    p = kd.resource + ("es" if kd.resource.endswith("s") else "s")
+    if p.endswith("ys"):
+        p = p[:-2] + "ies"
+    return p + (f".{kd.group}" if kd.group else "")
+
+
 def kind_for(cluster, api_version, kind):
     """The Kind for apiVersion/kind if this cluster serves it, else None."""
     k = KINDS.get(kind)
@@ -440,6 +451,9 @@ def deployment_json(cluster, d):
                                                                   d["metadata"]["name"])]
     ready = sum(1 for p in pods if p["phase"] == "Running")
     want = out["spec"].get("replicas", 1)
+    if d.get("_helm"):  # Helm's cilium-operator: ready once Cilium runs
+        ready = want if cluster.cilium_version() else 0
+        pods = [None] * want
     st = {"observedGeneration": d["metadata"].get("generation", 1), "replicas": len(pods),
           "updatedReplicas": len(pods)}
     if ready:
@@ -456,6 +470,9 @@ def deployment_json(cluster, d):
 def object_json(cluster, obj):
     if obj["kind"] == "Deployment":
         return deployment_json(cluster, obj)
+    if obj["kind"] == "DaemonSet":
+        import fakedaemonset
+        return fakedaemonset.ds_json(cluster, obj)
     return copy.deepcopy(obj)
 
 

@@ -272,40 +272,96 @@ def _write_kubeconfig(path, cfg):
     os.replace(tmp, path)
 
 
-def resolve_context(context, tool):
+def resolve_context(context, tool, style="", ns_given=False):
     """(cluster name, server) for a kubeconfig context; context None: the current one.
-    tool picks the error style: "kubectl", "helm" or "cilium"."""
+    tool picks the error style: "kubectl", "helm" or "cilium"; style refines it (see
+    refused() and missing_context())."""
     kc = merged_kubeconfig()
     name = context or kc["current-context"]
     if not name:
         if tool == "kubectl":
-            raise ToolError("The connection to the server localhost:8080 was refused - did you "
-                            "specify the right host or port?")
+            raise ToolError(refused("localhost:8080", "http://localhost:8080", style))
         raise ToolError(_context_error(tool, "invalid configuration: no configuration has "
-                                             "been provided"))
+                                             "been provided", style))
     ctx = kc["contexts"].get(name)
     if ctx is None:
-        if tool == "kubectl":
-            raise ToolError(f"error: context was not found for specified context: {name}")
-        raise ToolError(_context_error(tool, f"context \"{name}\" does not exist"))
+        raise ToolError(missing_context(tool, name, style, ns_given))
     server = (kc["clusters"].get(ctx.get("cluster")) or {}).get("server", "")
-    for f in os.listdir(os.path.join(state_dir(), "clusters")):
-        if f.endswith(".json"):
-            data = read_json(os.path.join(state_dir(), "clusters", f)) or {}
-            if data.get("server") == server and data.get("ready"):
-                return data["name"], server
     hostport = server.split("://", 1)[-1]
+    if name not in unreachable_contexts():
+        for f in os.listdir(os.path.join(state_dir(), "clusters")):
+            if f.endswith(".json"):
+                data = read_json(os.path.join(state_dir(), "clusters", f)) or {}
+                if data.get("server") == server and data.get("ready"):
+                    return data["name"], server
     if tool == "kubectl":
-        raise ToolError(f"The connection to the server {hostport} was refused - did you "
-                        f"specify the right host or port?")
+        raise ToolError(refused(hostport, server, style))
+    if tool == "cilium" and isinstance(style, tuple):  # (the command's prefix, its first GET)
+        raise ToolError(f"Error: {style[0]}: Get \"{server}{style[1]}\": dial tcp {hostport}: "
+                        f"connect: connection refused")
     raise ToolError(_context_error(tool, f"Get \"{server}/version\": dial tcp {hostport}: "
-                                         f"connect: connection refused"))
+                                         f"connect: connection refused", style))
 
 
-def _context_error(tool, detail):
+def unreachable_contexts():
+    """$BGPDEMO_FAKE_UNREACHABLE: contexts whose API server refuses connections."""
+    return {c.strip() for c in os.environ.get("BGPDEMO_FAKE_UNREACHABLE", "").split(",")
+            if c.strip()}
+
+
+def klog_error(where, msg):
+    """A klog line as kubectl 1.27 writes it on stderr: Lmmdd hh:mm:ss.uuuuuu PID file:line]."""
+    t = time.time()
+    return (f"E{time.strftime('%m%d %H:%M:%S', time.localtime(t))}.{int(t % 1 * 1e6):06d} "
+            f"{os.getpid():>7} {where}] {msg}")
+
+
+def refused(hostport, server, style=""):
+    """kubectl 1.27 against an API server that refuses connections. Discovery first: client-go
+    v0.27 discovery/cached/memory/memcache.go logs `couldn't get current server API group
+    list` (five times for `get`), then cmdutil.CheckErr turns the *url.Error into `The
+    connection to the server H was refused - did you specify the right host or port?`
+    (k8s.io/kubectl/pkg/cmd/util/helpers.go standardErrorMessage). `apply` fails earlier,
+    downloading the OpenAPI schema for validation (style "apply:SOURCE"); `version`
+    (style "plain") prints the refused line only."""
+    line = f"The connection to the server {hostport} was refused - did you specify the right " \
+           f"host or port?"
+    if style.startswith("apply:"):
+        return (f"error: error validating \"{style[6:]}\": error validating data: failed to "
+                f"download openapi: Get \"{server}/openapi/v2?timeout=32s\": dial tcp "
+                f"{hostport}: connect: connection refused; if you choose to ignore these "
+                f"errors, turn validation off with --validate=false")
+    if style == "plain":
+        return line
+    mem = klog_error("memcache.go:265", f"couldn't get current server API group list: Get "
+                                        f"\"{server}/api?timeout=32s\": dial tcp {hostport}: "
+                                        f"connect: connection refused")
+    extra = [style[5:]] if style.startswith("warn:") else []
+    return "\n".join([mem] * 5 + extra + [line])
+
+
+def missing_context(tool, name, style="", ns_given=False):
+    """A context the kubeconfig does not have. kubectl 1.27 resolves the namespace first
+    (DirectClientConfig.Namespace -> ConfirmUsable: errContextNotFound, printed by
+    cmdutil.CheckErr as a configuration error) unless -n is given, which skips that; then
+    ClientConfig's getContext says `context "X" does not exist` (client-go v0.27
+    tools/clientcmd/client_config.go). Helm and cilium-cli wrap the latter."""
+    if tool == "kubectl":
+        if ns_given:
+            return f"error: context \"{name}\" does not exist"
+        return f"Error in configuration: context was not found for specified context: {name}"
+    return _context_error(tool, f"context \"{name}\" does not exist", style)
+
+
+def _context_error(tool, detail, style=""):
+    """Helm 3.12 pkg/kube/client.go IsReachable: `Kubernetes cluster unreachable: ...`; `helm
+    install` and `helm upgrade` (without --install) wrap it in `INSTALLATION FAILED` /
+    `UPGRADE FAILED` (style). cilium-cli internal/cli/cmd/cmd.go: `unable to create Kubernetes
+    client: ...` for a context it cannot load; an unreachable server fails per command
+    (style is then the command's own prefix)."""
     if tool == "helm":
-        return f"Error: Kubernetes cluster unreachable: {detail}"
-    return f"Error: Unable to create Kubernetes client: {detail}"
+        return f"Error: {style + ': ' if style else ''}Kubernetes cluster unreachable: {detail}"
+    return f"Error: unable to create Kubernetes client: {detail}"
 
 
 # --------------------------------------------------------------------------------------
