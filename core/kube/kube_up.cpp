@@ -53,8 +53,12 @@ class Up : public KubeClusters {
 
   Result<std::string, Error> Preflight() {
     std::vector<std::string> tools{"kubectl", "helm", "cilium"};
-    if (site_.NeedsDocker()) tools.insert(tools.begin(), "docker");
-    auto verdict = k8s::PreflightVerdict(k8s::CheckTools(o_.env, *o_.runner, tools));
+    auto env = o_.env;
+    if (site_.NeedsDocker()) {
+      tools.insert(tools.begin(), "docker");
+      env["DOCKER_HOST"] = site_.DockerHost();  // the daemon the router will run on
+    }
+    auto verdict = k8s::PreflightVerdict(k8s::CheckTools(env, *o_.runner, tools));
     if (!verdict) return Fail(Error::Environment(verdict.error().message()));
     return verdict;
   }

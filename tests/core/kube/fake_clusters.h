@@ -104,6 +104,9 @@ class FakeClusters {
   std::set<std::string> denied;               // "context verb resource"
   std::map<std::string, CiliumThere> cilium;  // context -> Cilium before up
   std::set<std::string> node_unreachable;     // node addresses `ip route get` refuses
+  bool forwarding = true;                     // net.ipv4.ip_forward
+  std::string peer_address = "172.18.0.250";  // what the nodes' agents peer with
+  int peer_as = 65000;
   std::string host_addresses = R"([
  {"ifindex":1,"ifname":"lo","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8}]},
  {"ifindex":3,"ifname":"br-a","addr_info":[{"family":"inet","local":"172.18.0.1","prefixlen":16},
@@ -178,7 +181,7 @@ class FakeClusters {
   }
 
   void Script() {
-    for (const char* tool : {"kubectl", "helm", "cilium", "ip"}) runner.AddProgram(tool);
+    for (const char* tool : {"kubectl", "helm", "cilium", "ip", "sysctl"}) runner.AddProgram(tool);
     runner.Expect({"kubectl", "version", "--client", "-o", "json"})
         .Prints(R"({"clientVersion":{"gitVersion":"v1.27.3"}})")
         .Always();
@@ -278,8 +281,18 @@ class FakeClusters {
       return FakeReply::Ok("release \"cilium\" uninstalled\n");
     });
     runner.ExpectPrefix({"cilium", "status", "--wait"}).Prints("Cilium: OK\n").Always();
-    runner.ExpectPrefix({"cilium", "bgp", "peers"}).Always().Does([](const FakeCall&, FakeFacts&) {
-      return FakeReply::Ok("{}");
+    // Every node Established with the router (cilium-cli 0.15's JSON: node -> peers).
+    runner.ExpectPrefix({"cilium", "bgp", "peers"}).Always().Does([this](const FakeCall& c, FakeFacts&) {
+      const auto cluster = cluster_of.at(Context(c.argv));
+      json out = json::object();
+      for (const auto& n : Nodes(cluster)) {
+        out[n] = json::array({{{"local-asn", cluster == "cilium" ? 65100 : 65200},
+                               {"peer-asn", peer_as},
+                               {"peer-address", peer_address},
+                               {"session-state", "established"},
+                               {"uptime-nanoseconds", 12000000000}}});
+      }
+      return FakeReply::Ok(out.dump());
     });
     runner.Expect({"ip", "-j", "-4", "addr", "show"}).Always().Does([this](const FakeCall&, FakeFacts&) {
       return FakeReply::Ok(host_addresses);
@@ -293,6 +306,9 @@ class FakeClusters {
         return FakeReply::Ok(fmt::format(R"([{{"dst":"{}","gateway":"192.168.1.1","dev":"eth0","prefsrc":"{}","flags":[],"uid":0,"cache":[]}}])", node, from));
       }
       return FakeReply::Ok(fmt::format(R"([{{"dst":"{}","from":"{}","dev":"{}","flags":[],"uid":0,"cache":[]}}])", node, from, dev));
+    });
+    runner.Expect({"sysctl", "-n", "net.ipv4.ip_forward"}).Always().Does([this](const FakeCall&, FakeFacts&) {
+      return FakeReply::Ok(forwarding ? "1\n" : "0\n");
     });
     runner.ExpectPrefix({"ss"}).Always().Does([](const FakeCall&, FakeFacts&) { return FakeReply::Ok(""); });
   }
