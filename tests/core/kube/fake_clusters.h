@@ -271,7 +271,17 @@ class FakeClusters {
     On("kubectl get pods", [](const auto& a) { return Kubectl(a, {"get", "pods"}); },
        [](const FakeCall&, FakeFacts&) { return FakeReply::Ok(R"({"kind":"List","items":[]})"); });
     runner.ExpectPrefix({"helm", "repo", "add", "cilium"}).Prints("\"cilium\" has been added to your repositories\n").Always();
-    runner.ExpectPrefix({"helm", "list"}).Always().Does([](const FakeCall&, FakeFacts&) { return FakeReply::Ok("[]"); });
+    runner.ExpectPrefix({"helm", "list"}).Always().Does([this](const FakeCall& c, FakeFacts&) {
+      const auto there = cilium.find(Context(c.argv));
+      if (there == cilium.end() || !there->second.present) return FakeReply::Ok("[]");
+      return FakeReply::Ok(R"([{"name":"cilium","namespace":"kube-system","revision":"3","updated":"2026-11-30 10:00:00 +0000 UTC","status":"deployed","chart":"cilium-1.14.0","app_version":"1.14.0"}])");
+    });
+    runner.ExpectPrefix({"helm", "rollback", "cilium"}).Always().Does([](const FakeCall&, FakeFacts&) {
+      return FakeReply::Ok("Rollback was a success! Happy Helming!\n");
+    });
+    runner.ExpectPrefix({"kubectl", "config", "view", "--minify"}).Always().Does([](const FakeCall& c, FakeFacts&) {
+      return FakeReply::Ok(Context(c.argv) == "prod-a" ? "https://192.0.2.100:6443" : "https://127.0.0.1:41234");
+    });
     runner.ExpectPrefix({"helm", "upgrade", "--install", "cilium"}).Always().Does([](const FakeCall& c, FakeFacts& f) {
       f.Add("cilium " + Context(c.argv));
       return FakeReply::Ok("Release \"cilium\" has been upgraded. Happy Helming!\n");

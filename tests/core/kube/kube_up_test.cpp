@@ -114,9 +114,23 @@ TEST_CASE("kube up: a Cilium without BGP Control Plane is named with the Helm va
     o.manage_cilium = true;
     const auto again = Up(o);
     CHECK(again.FailedStep() != "clusters");
-    CHECK(!Ran(w2, "helm upgrade --install cilium cilium/cilium --version 1.14.0 --namespace "
-                   "kube-system --kube-context prod-a")
-               .empty());
+    const auto upgraded = Ran(w2, "helm upgrade --install cilium cilium/cilium --version 1.14.0 "
+                                  "--namespace kube-system --kube-context prod-a");
+    REQUIRE(upgraded.size() == 1);
+    // Cilium on prod-a reaches the API server where the kubeconfig says.
+    CHECK(upgraded[0].find("--set k8sServiceHost=192.0.2.100 --set k8sServicePort=6443") !=
+          std::string::npos);
+    auto st = ReadKubeState(d2.path);
+    REQUIRE(st);
+    CHECK(st->cilium_revision_before == std::map<std::string, int>{{"cilium", 3}});
+    KubeDownOptions down;
+    down.state_dir = d2.path;
+    down.runner = &w2.runner;
+    down.processes = &w2.processes;
+    REQUIRE(KubeDown(down, {}));
+    CHECK(Ran(w2, "helm rollback cilium 3 --namespace kube-system --kube-context prod-a").size() ==
+          1);
+    CHECK(Ran(w2, "helm uninstall").empty());
   }
 }
 
