@@ -7,7 +7,9 @@
 // server's configuration.
 //
 // Data flow: a valid Scenario (core/scenario_validate.h) and the values known only at run
-// time (the router's address on each network) -> one mustache view per file -> kainjow
+// time (the router's address on each network; on existing clusters also the addresses it
+// listens on and the nodes' addresses, which give each network's neighbor range when the
+// scenario has no subnet for it) -> one mustache view per file -> kainjow
 // mustache -> RenderedFile. Which template and which apiVersion a file gets depends on the
 // Cilium release line; the templates themselves hold no version logic. Values not given
 // are left as placeholders (ROUTER_ADDRESS_ON_<network>, SUBNET_OF_<network>) with a

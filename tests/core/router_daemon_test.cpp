@@ -311,6 +311,14 @@ TEST_CASE("router daemon: stop sends SIGTERM to our router only, SIGKILL after t
   }
 }
 
+TEST_CASE("router daemon: FileTail gives the last non-blank lines, indented") {
+  StateDir d;
+  d.Write("router.log", "one\n\ntwo\nthree\n  \n");
+  CHECK(FileTail(d.Router("router.log"), 2) == "  two\n  three\n");
+  CHECK(FileTail(d.Router("router.log"), 10) == "  one\n  two\n  three\n");
+  CHECK(FileTail(d.Router("missing.log"), 3).empty());
+}
+
 // --- the real binary -------------------------------------------------------------------
 
 // A router that needs no root: no BGP port (listen.port 0), no kernel routes.
