@@ -22,7 +22,14 @@ Result<std::size_t, Error> WaitSessions(const std::function<Result<Topology, Err
       const auto waiting = SessionsNotEstablished(*topology, observed);
       std::size_t speakers = 0;
       for (const auto& n : topology->nodes) speakers += n.speaker ? 1 : 0;
-      if (waiting.empty()) return speakers;
+      if (waiting.empty() && speakers > 0) return speakers;
+      if (clock.Now() > until && speakers == 0) {
+        return Fail(fmt::format(
+            "no node speaks BGP after {} s: the BGP resources select none of the clusters' "
+            "nodes\n  hint: compare their nodeSelector with the nodes' labels (kubectl get nodes "
+            "--show-labels)",
+            timeout.count()));
+      }
       if (clock.Now() > until) {
         return Fail(fmt::format("{} of {} sessions are not Established after {} s:\n  {}",
                                 waiting.size(), speakers, timeout.count(),

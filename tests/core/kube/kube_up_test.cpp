@@ -130,7 +130,10 @@ TEST_CASE("kube up: a Cilium without BGP Control Plane is named with the Helm va
     REQUIRE(KubeDown(down, {}));
     CHECK(Ran(w2, "helm rollback cilium 3 --namespace kube-system --kube-context prod-a").size() ==
           1);
-    CHECK(Ran(w2, "helm uninstall").empty());
+    // Cilium stays on prod-a (it was there before); prod-b's, installed by up, goes.
+    CHECK(Ran(w2, "helm uninstall cilium --namespace kube-system --kube-context prod-a").empty());
+    CHECK(Ran(w2, "helm uninstall cilium --namespace kube-system --kube-context prod-b").size() ==
+          1);
   }
 }
 
