@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -149,30 +150,38 @@ class Env:
         return sorted(r.stdout.split()) if r.returncode == 0 else []
 
 
+def per_cluster(fn):
+    """fn(cluster, context) for both clusters at once: {cluster: result}."""
+    with ThreadPoolExecutor(len(CLUSTERS)) as pool:
+        futures = {c: pool.submit(fn, c, ctx) for c, (_, ctx) in CLUSTERS.items()}
+        return {c: f.result() for c, f in futures.items()}
+
+
 def snapshot(e):
     """What the clusters look like: node containers, contexts, and per context the nodes,
-    the node annotations of BGP and the kube-system objects by name."""
+    their BGP annotations and the kube-system objects by name."""
+    def one(cluster, ctx):
+        nodes = json.loads(e.kubectl(ctx, "get", "nodes", "-o", "json").stdout or "{}")
+        return {f"{cluster} nodes": sorted(n["metadata"]["name"] for n in nodes.get("items", [])),
+                f"{cluster} bgp annotations": sorted(
+                    f"{n['metadata']['name']} {k}" for n in nodes.get("items", [])
+                    for k in (n["metadata"].get("annotations") or {}) if "bgp" in k),
+                f"{cluster} kube-system": e.names(ctx, "-n", "kube-system", "get",
+                                                  ",".join(KUBE_SYSTEM_KINDS))}
     out = {"containers": sorted(e.d.docker("ps", "-a", "--format", "{{.Names}}").stdout.split()),
            "contexts": sorted(e.tool("kubectl", "config", "get-contexts", "-o",
                                      "name").stdout.split())}
-    for cluster, (_, ctx) in CLUSTERS.items():
-        out[f"{cluster} nodes"] = e.names(ctx, "get", "nodes")
-        nodes = json.loads(e.kubectl(ctx, "get", "nodes", "-o", "json").stdout or "{}")
-        out[f"{cluster} bgp annotations"] = sorted(
-            f"{n['metadata']['name']} {k}" for n in nodes.get("items", [])
-            for k in (n["metadata"].get("annotations") or {}) if "bgp" in k)
-        for kind in KUBE_SYSTEM_KINDS:
-            out[f"{cluster} kube-system {kind}"] = e.names(ctx, "-n", "kube-system", "get", kind)
+    for part in per_cluster(one).values():
+        out.update(part)
     return out
 
 
 def labelled(e):
     """Every object carrying bgpdemo's label, in both clusters."""
-    found = []
-    for cluster, (_, ctx) in CLUSTERS.items():
-        for kind in LABELLED_KINDS:
-            found += [f"{cluster}: {n}" for n in e.names(ctx, "get", kind, "-A", "-l", LABEL)]
-    return found
+    found = per_cluster(lambda cluster, ctx: [
+        f"{cluster}: {n}" for n in e.names(ctx, "get", ",".join(LABELLED_KINDS), "-A", "-l",
+                                           LABEL)])
+    return found["cilium"] + found["cilium2"]
 
 
 def router_processes(e):
@@ -196,12 +205,15 @@ def applied_files(e):
     got = []
     try:
         with open(os.path.join(e.state, "state.json")) as f:
-            st = json.load(f)
-        got += [f"applied {k}: {v}" for k, v in (st.get("applied") or {}).items() if v]
-        got += [f"annotated {k}" for k, v in (st.get("annotated") or {}).items() if v]
-        got += [f"cilium installed {x}" for x in st.get("cilium_installed") or []]
+            made = json.load(f).get("made") or {}
+        got += [f"applied {k}: {v}" for k, v in (made.get("applied") or {}).items() if v]
+        got += [f"annotated {k}" for k, v in (made.get("annotated") or {}).items() if v]
+        got += [f"cilium installed {x}" for x in made.get("cilium_installed") or []]
+        got += ["router started"] if made.get("router_started") else []
     except (OSError, ValueError):
         pass
+    for root, _, files in os.walk(os.path.join(e.state, "files")):
+        got += [os.path.relpath(os.path.join(root, f), e.state) for f in files]
     return got
 
 
@@ -224,9 +236,8 @@ def failed_up(c, e, baseline, what, argv, extra, code, needles):
     c.check(r.returncode == code and not missing,
             f"{what}: exit {code}, the message names the problem and its fix",
             f"exit {r.returncode}, missing {missing}\n{r.stderr[-1500:]}")
-    c.check(not applied_files(e) and not labelled(e) and not router_processes(e),
-            f"{what}: nothing applied, no router running",
-            (applied_files(e), labelled(e), router_processes(e)))
+    left = (applied_files(e), labelled(e), router_processes(e))
+    c.check(not any(left), f"{what}: nothing applied, no router running", left)
     r = e.bd("down")
     c.check(r.returncode == 0 and not os.path.exists(os.path.join(e.state, "state.json")) and
             snapshot(e) == baseline, f"{what}: down leaves the clusters as they were",
@@ -256,7 +267,8 @@ def run_suite(c, e):
     baseline = snapshot(e)
     c.check(len(baseline["containers"]) == 6 and
             baseline["contexts"] == ["kind-cilium", "kind-cilium2"] and
-            len(baseline["cilium nodes"]) == 3 and not labelled(e),
+            len(baseline["cilium nodes"]) == 3 and len(baseline["cilium2 nodes"]) == 3 and
+            baseline["cilium kube-system"] and not labelled(e),
             "the clusters: 6 node containers, contexts kind-cilium and kind-cilium2, nothing "
             "of bgpdemo's", baseline)
     ctx = ["--context", "cilium=kind-cilium", "--context", "cilium2=kind-cilium2"]
