@@ -285,8 +285,9 @@ def run_suite(c, e):
                "fix: bind its user to a role"])
     failed_up(c, e, baseline, "nodes the router cannot reach (--router host:A1 only)",
               up + ["--router", f"host:{a1}"], None, 4,
-              ["cannot run here", "cluster cilium2", "is not reachable from " + a1,
-               "give an address of this machine on the node's subnet"])
+              ["cannot run here", "cluster cilium2's nodes are on none of the router's subnets",
+               f"it would peer with {a1}, which its nodes reach only through a gateway",
+               "give an address of this machine on cluster cilium2's node subnet"])
     absent = str(ipaddress.ip_address(a2) + 1)
     failed_up(c, e, baseline, "a router address that is not this machine's",
               up + ["--router", f"host:{a1},{absent}"], None, 4,
