@@ -59,6 +59,10 @@ struct Observed {
   Result<std::vector<KernelRoute>, std::string> kernel = Fail(std::string("not read"));
   // By node name: that node's speaker's peers, in the router's peer JSON shape.
   std::map<std::string, Result<nlohmann::json, std::string>> node_peers;
+  // False when the router is not bgpdemo's to read (kube's --router external): the
+  // sessions are judged by the nodes' side, and the router's RIB, kernel and probes are not
+  // checked.
+  bool router_readable = true;
 };
 
 struct HttpResult {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -29,7 +30,7 @@ struct FileSpec {
 };
 
 // The files of one cluster, in the order the demo uses them.
-std::vector<FileSpec> ClusterFiles(const CiliumVersion& v, BgpApi api) {
+std::vector<FileSpec> ClusterFiles(const CiliumVersion& v, BgpApi api, bool routes_daemonset) {
   std::vector<FileSpec> f{
       {"kind.yaml", "kind.yaml", "kind cluster configuration", FileKind::kKindConfig},
       // 1.14 keeps the original demo's keys (tunnel, kubeProxyReplacement: strict); 1.15
@@ -56,6 +57,10 @@ std::vector<FileSpec> ClusterFiles(const CiliumVersion& v, BgpApi api) {
   f.push_back({"node-routes.yaml", "node-routes.yaml",
                "static routes for every node (Cilium does not install BGP routes)",
                FileKind::kNodeRoutes});
+  if (routes_daemonset) {
+    f.push_back({"node-routes-daemonset.yaml", "node-routes-daemonset.yaml",
+                 "DaemonSet keeping the static routes on every node", FileKind::kRoutesDaemonSet});
+  }
   return f;
 }
 
@@ -306,8 +311,41 @@ mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
     }
   }
   d.set("has_routes", !routes.empty());
+  d.set("routes_count", Num(routes.size()));
   d.set("routes", routes);
   return d;
+}
+
+// An image reference as `docker pull` takes it (registry/name:tag@digest): letters, digits
+// and . _ - / : @, starting with a letter or digit; so it goes into YAML and sh as it is.
+bool PlainImageReference(std::string_view image) {
+  if (image.empty() || !std::isalnum(static_cast<unsigned char>(image.front()))) return false;
+  for (const char ch : image) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (!std::isalnum(c) && std::string_view("._-/:@").find(ch) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<void, Error> CheckRoutesDaemonSet(const RoutesDaemonSetOptions& o) {
+  if (!PlainImageReference(o.image)) {
+    return Fail(Error::Usage(
+        fmt::format("--routes-image {:?}: not an image reference like busybox:1.36 or "
+                    "registry.example/tools/busybox:1.36 (letters, digits and . _ - / : @ only)",
+                    o.image)));
+  }
+  if (o.interval_seconds < 1 || o.interval_seconds > 3600) {
+    return Fail(Error::Usage(
+        fmt::format("routes DaemonSet interval {} s: give 1 to 3600 seconds", o.interval_seconds)));
+  }
+  return {};
+}
+
+void SetRoutesDaemonSet(mustache::data& d, const RoutesDaemonSetOptions& o) {
+  d.set("routes_image", o.image);
+  d.set("routes_interval", Num(o.interval_seconds));
 }
 
 mustache::data RouterView(const Scenario& s, const RenderOptions& o,
@@ -407,6 +445,8 @@ std::string_view ToString(FileKind kind) {
       return "node-annotations";
     case FileKind::kNodeRoutes:
       return "node-routes";
+    case FileKind::kRoutesDaemonSet:
+      return "routes-daemonset";
     case FileKind::kRouterConfig:
       return "router-config";
   }
@@ -432,12 +472,16 @@ std::vector<std::string> TemplateNames() {
 Result<void, Error> CheckRenderOptions(const Scenario& s, const RenderOptions& options) {
   auto nets = ResolveNetworks(s, options);
   if (!nets) return Fail(nets.error());
+  if (options.routes_daemonset) return CheckRoutesDaemonSet(*options.routes_daemonset);
   return {};
 }
 
 Result<RenderResult, Error> Render(const Scenario& s, const RenderOptions& options) {
   auto nets = ResolveNetworks(s, options);
   if (!nets) return Fail(nets.error());
+  if (options.routes_daemonset) {
+    if (auto ok = CheckRoutesDaemonSet(*options.routes_daemonset); !ok) return Fail(ok.error());
+  }
   const auto version = s.Version();
   const auto api = s.Api();
   const Templates templates(options.templates_dir);
@@ -446,8 +490,9 @@ Result<RenderResult, Error> Render(const Scenario& s, const RenderOptions& optio
 
   RenderResult result;
   for (const auto& c : s.clusters) {
-    const auto view = ClusterView(s, c, *nets, common);
-    for (const auto& spec : ClusterFiles(version, api)) {
+    auto view = ClusterView(s, c, *nets, common);
+    if (options.routes_daemonset) SetRoutesDaemonSet(view, *options.routes_daemonset);
+    for (const auto& spec : ClusterFiles(version, api, options.routes_daemonset.has_value())) {
       const auto path = fmt::format("{}/{}", c.name, spec.name);
       auto content = renderer.Run(spec.template_name, view, path, spec.title);
       if (!content) return Fail(content.error());

@@ -2,8 +2,9 @@
 // (compiled in; a folder on disk can override them): per cluster the kind config, the
 // Cilium Helm values, the nginx Deployment and Service, the LB IP pool, the BGP resources
 // (a v1 CiliumBGPPeeringPolicy and node annotations, or the BGPv2 CiliumBGPClusterConfig,
-// CiliumBGPPeerConfig and CiliumBGPAdvertisement) and the static routes its nodes need;
-// and the route server's configuration.
+// CiliumBGPPeerConfig and CiliumBGPAdvertisement) and the static routes its nodes need
+// (as a list, and on request as a DaemonSet that keeps them on every node); and the route
+// server's configuration.
 //
 // Data flow: a valid Scenario (core/scenario_validate.h) and the values known only at run
 // time (the router's address on each network) -> one mustache view per file -> kainjow
@@ -13,7 +14,9 @@
 // comment line next to them, and listed in RenderResult::placeholders.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +33,7 @@ enum class FileKind {
   kManifest,         // Kubernetes objects for kubectl apply (one or more documents)
   kNodeAnnotations,  // a merge patch for every node (BGPv1 virtual router annotation)
   kNodeRoutes,       // static routes for every node of a cluster
+  kRoutesDaemonSet,  // the DaemonSet bgpdemo-routes keeping those routes (only on request)
   kRouterConfig,     // the route server's configuration (core/router_config.h)
 };
 std::string_view ToString(FileKind kind);
@@ -49,6 +53,17 @@ struct Placeholder {
   std::vector<std::string> files;  // the files that hold it
 };
 
+// The DaemonSet bgpdemo-routes (templates/node-routes-daemonset.yaml.mustache): in
+// kube-system, on every node (every taint tolerated), host network and NET_ADMIN, a POSIX sh
+// loop that runs `ip route replace TO via VIA` for the routes of <cluster>/node-routes.yaml
+// every `interval_seconds` and deletes exactly them on SIGTERM or SIGINT. For clusters whose
+// nodes bgpdemo cannot reach with `docker exec`.
+struct RoutesDaemonSetOptions {
+  // Any image with /bin/sh, `ip` (busybox's or iproute2's), `sleep` and `rm`.
+  std::string image = "busybox:1.36";
+  std::uint32_t interval_seconds = 30;  // 1..3600
+};
+
 struct RenderOptions {
   // The route server's IPv4 address on each Docker network, by network name.
   std::map<std::string, std::string> router_addresses;
@@ -63,6 +78,10 @@ struct RenderOptions {
   // A folder whose *.mustache files replace the compiled-in templates of the same name;
   // empty: the compiled-in ones only.
   std::string templates_dir;
+  // Set: every cluster also gets <cluster>/node-routes-daemonset.yaml
+  // (FileKind::kRoutesDaemonSet), right after its node-routes.yaml. Unset (kind, lab): not
+  // rendered, the other files are the same either way.
+  std::optional<RoutesDaemonSetOptions> routes_daemonset;
 };
 
 struct RenderResult {
@@ -75,6 +94,8 @@ struct RenderResult {
 // listen addresses are IPv4; node addresses name one of its networks and are IPv4.
 // The message starts with the offending flag ("--router-address kind=...: ..."); kind
 // kUsage.
+// With routes_daemonset: its image is one word as `docker pull` takes it
+// ("--routes-image ...: ...") and its interval 1..3600 s.
 Result<void, Error> CheckRenderOptions(const Scenario& s, const RenderOptions& options);
 
 // REQUIRES: ValidateScenario(s) is empty. Errors: what CheckRenderOptions reports (kUsage),

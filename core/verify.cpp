@@ -41,6 +41,10 @@ void SessionChecks(const Topology& t, const Observed& o, std::vector<Check>& out
   for (const auto& n : t.nodes) {
     if (!n.speaker) continue;
     Check router{"sessions", fmt::format("{}: router's view", n.name), false, ""};
+    if (!o.router_readable) {
+      router = {"sessions", fmt::format("{}: router's view", n.name), true,
+                "not checked: the router is not bgpdemo's to read"};
+    } else
     if (!o.router_peers) {
       router.detail = "cannot read the router's peers: " + o.router_peers.error();
     } else if (const auto* p = PeerWithAddress(*o.router_peers, n.address)) {
@@ -191,8 +195,15 @@ std::vector<Probe> Probes(const Topology& t) {
   return out;
 }
 
-void HttpChecks(const Topology& t, const Prober& prober, std::vector<Check>& out) {
-  const auto probes = Probes(t);
+// `from_router`: the probes from the router too.
+void HttpChecks(const Topology& t, bool from_router, const Prober& prober,
+                std::vector<Check>& out) {
+  auto probes = Probes(t);
+  if (!from_router) {
+    probes.erase(std::remove_if(probes.begin(), probes.end(),
+                                [](const Probe& p) { return p.from == "router"; }),
+                 probes.end());
+  }
   std::vector<std::future<Result<HttpResult, Error>>> replies;
   for (const auto& p : probes) {
     replies.push_back(std::async(std::launch::async, [&prober, p] { return prober(p.from, p.ip, 80); }));
@@ -232,8 +243,8 @@ std::string XmlEscape(std::string_view s) {
 std::vector<Check> Verify(const Topology& t, const Observed& o, const Prober& probe) {
   std::vector<Check> out;
   SessionChecks(t, o, out);
-  RouteChecks(t, o, out);
-  HttpChecks(t, probe, out);
+  if (o.router_readable) RouteChecks(t, o, out);
+  HttpChecks(t, o.router_readable, probe, out);
   return out;
 }
 
@@ -242,7 +253,9 @@ std::vector<std::string> SessionsNotEstablished(const Topology& t, const Observe
   for (const auto& n : t.nodes) {
     if (!n.speaker) continue;
     std::string router_side = "no session";
-    if (!o.router_peers) {
+    if (!o.router_readable) {
+      router_side = "nothing (not bgpdemo's to read)";  // the nodes' side decides
+    } else if (!o.router_peers) {
       router_side = o.router_peers.error();
     } else {
       for (const auto& p : *o.router_peers) {
@@ -265,7 +278,7 @@ std::vector<std::string> SessionsNotEstablished(const Topology& t, const Observe
         }
       }
     }
-    if (router_side != "established" || !node_side.empty()) {
+    if ((o.router_readable && router_side != "established") || !node_side.empty()) {
       out.push_back(fmt::format("{}: router sees {}, node sees {}", n.name, router_side,
                                 node_side.empty() ? "established" : node_side));
     }

@@ -34,6 +34,9 @@ test_packages=(
   doctest-dev libbenchmark-dev libvalijson-dev
   # tests: real peers, captures and the Wireshark cross-check
   gobgpd bird2 frr tshark tcpdump python3
+  # the static-routes DaemonSet's script run with busybox's sh and ip, as in its default
+  # image busybox:1.36 (tests/core/render_routes_root_test.cpp)
+  busybox
   # tests on a real Docker engine (tests/kind/): a private dockerd 20.10 with the vfs
   # driver, and a debian:bookworm base image made with debootstrap (no registry here).
   # docker.io puts dockerd and its own 20.10 client in /usr/bin; tests/kind/dockerlab.py

@@ -106,7 +106,11 @@ Result<std::string, Error> InstallCilium(const Clusters& up, const Scenario& s,
                                         "--wait",
                                         "--timeout",
                                         GoDuration(o.helm_timeout)};
-          for (const auto& v : o.helm_sets) {
+          std::vector<std::string> sets = o.helm_sets;
+          if (const auto it = o.cluster_helm_sets.find(c); it != o.cluster_helm_sets.end()) {
+            sets.insert(sets.end(), it->second.begin(), it->second.end());
+          }
+          for (const auto& v : sets) {
             argv.push_back("--set");
             argv.push_back(v);
           }

@@ -33,6 +33,7 @@ struct LongStepOptions {
   std::function<Result<void, Error>(const std::string& cluster)> prepare;
   std::string prepare_phase;
   std::vector<std::string> helm_sets;  // more `--set K=V` for helm upgrade
+  std::map<std::string, std::vector<std::string>> cluster_helm_sets;  // ... for one cluster
 };
 
 // Installs or upgrades Cilium in each cluster that `values` names (cluster -> its rendered

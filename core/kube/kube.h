@@ -65,6 +65,8 @@ struct KubeState {
   std::map<std::string, std::string> router_addresses;  // network -> the router's address
   // What up made (and so what down removes).
   std::vector<std::string> cilium_installed;  // clusters where up installed Cilium
+  // Clusters whose Cilium --manage-cilium upgraded: the Helm revision before, for down.
+  std::map<std::string, int> cilium_revision_before;
   // cluster -> the files applied there, relative to the state's files/ folder, in order.
   std::map<std::string, std::vector<std::string>> applied;
   // cluster -> the node annotations up set ("NODE KEY").

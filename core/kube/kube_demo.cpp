@@ -101,6 +101,7 @@ class KubeDemo : public Demo {
         o.router_peers = Fail(why);
         o.router_routes = Fail(why);
         o.kernel = Fail(why);
+        o.router_readable = false;
         break;
       }
     }

@@ -66,6 +66,17 @@ Result<KubeDownReport, Error> KubeDown(const KubeDownOptions& o, const StepSink&
         ++n;
       }
     }
+    for (const auto& [cluster, revision] : st->cilium_revision_before) {
+      if (auto r = clusters.Tool({"helm", "rollback", "cilium", std::to_string(revision),
+                                  "--namespace", "kube-system", "--kube-context",
+                                  clusters.Context(cluster)},
+                                 "--manage-cilium changed this Cilium; down puts it back");
+          !r) {
+        return Fail(r.error());
+      }
+      report.removed.push_back(fmt::format("{}: Cilium back to Helm revision {}", cluster, revision));
+      ++n;
+    }
     for (const auto& cluster : st->cilium_installed) {
       const std::vector<std::string> argv{"helm", "uninstall", "cilium", "--namespace",
                                           "kube-system", "--kube-context",

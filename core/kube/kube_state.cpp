@@ -35,6 +35,7 @@ Result<void, Error> WriteKubeState(const std::string& dir, const KubeState& s) {
       {"router_addresses", s.router_addresses},
       {"made",
        {{"cilium_installed", s.cilium_installed},
+        {"cilium_revision_before", s.cilium_revision_before},
         {"applied", s.applied},
         {"annotated", s.annotated},
         {"router_started", s.router_started}}},
@@ -68,6 +69,7 @@ Result<KubeState, Error> ReadKubeState(const std::string& dir) {
     s.router_addresses = j.value("router_addresses", std::map<std::string, std::string>{});
     const auto& m = j.at("made");
     s.cilium_installed = m.value("cilium_installed", std::vector<std::string>{});
+    s.cilium_revision_before = m.value("cilium_revision_before", std::map<std::string, int>{});
     s.applied = m.value("applied", std::map<std::string, std::vector<std::string>>{});
     s.annotated = m.value("annotated", std::map<std::string, std::vector<std::string>>{});
     s.router_started = m.value("router_started", false);

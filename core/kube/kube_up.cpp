@@ -8,6 +8,7 @@
 
 #include "core/host_router_check.h"
 #include "core/k8s/apply_steps.h"
+#include "core/k8s/helm_release.h"
 #include "core/k8s/long_steps.h"
 #include "core/k8s/output.h"
 #include "core/k8s/sessions.h"
@@ -53,8 +54,12 @@ class Up : public KubeClusters {
 
   Result<std::string, Error> Preflight() {
     std::vector<std::string> tools{"kubectl", "helm", "cilium"};
-    if (site_.NeedsDocker()) tools.insert(tools.begin(), "docker");
-    auto verdict = k8s::PreflightVerdict(k8s::CheckTools(o_.env, *o_.runner, tools));
+    auto env = o_.env;
+    if (site_.NeedsDocker()) {
+      tools.insert(tools.begin(), "docker");
+      env["DOCKER_HOST"] = site_.DockerHost();  // the daemon the router will run on
+    }
+    auto verdict = k8s::PreflightVerdict(k8s::CheckTools(env, *o_.runner, tools));
     if (!verdict) return Fail(Error::Environment(verdict.error().message()));
     return verdict;
   }
@@ -157,10 +162,30 @@ class Up : public KubeClusters {
         st_.cilium_installed.push_back(c.name);
       }
     }
+    std::vector<std::string> notes;
+    k8s::LongStepOptions lo;
+    for (const auto& [cluster, path] : values) {
+      // A Cilium that --manage-cilium changes: the revision down rolls back to.
+      if (facts_.at(cluster).cilium.present && st_.cilium_revision_before.count(cluster) == 0) {
+        auto revision = HelmRevision(cluster);
+        if (!revision) return Fail(revision.error());
+        if (*revision > 0) st_.cilium_revision_before[cluster] = *revision;
+      }
+      // Cilium reaches the API server without kube-proxy: where this machine does.
+      auto server = ApiServer(cluster);
+      if (!server) return Fail(server.error());
+      if (server->second.empty()) {
+        notes.push_back(fmt::format("{}: the API server is at {} for this machine only; Cilium "
+                                    "keeps the rendered k8sServiceHost",
+                                    cluster, server->first));
+      } else {
+        lo.cluster_helm_sets[cluster] = {"k8sServiceHost=" + server->first,
+                                         "k8sServicePort=" + server->second};
+      }
+    }
     if (auto w = Save(); !w) return Fail(w.error());
     std::string line;
     if (!values.empty()) {
-      k8s::LongStepOptions lo;
       lo.helm_timeout = o_.helm_timeout;
       lo.cilium_timeout = o_.cilium_timeout;
       lo.rollout_timeout = o_.rollout_timeout;
@@ -168,6 +193,7 @@ class Up : public KubeClusters {
       if (!r) return r;
       line = *r;
     }
+    for (const auto& n : notes) line += "; " + n;
     if (!kept.empty()) {
       line += fmt::format("{}the Cilium running in {} is used as it is", line.empty() ? "" : "; ",
                           fmt::join(kept, ", "));
@@ -278,6 +304,43 @@ class Up : public KubeClusters {
     if (!denied) return Fail(denied.error());
     f.denied = std::move(*denied);
     return f;
+  }
+
+  // The revision of release cilium in kube-system; 0 when there is none (a Cilium not
+  // installed with Helm).
+  Result<int, Error> HelmRevision(const std::string& cluster) {
+    auto out = Tool({"helm", "list", "--namespace", "kube-system", "--kube-context",
+                     Context(cluster), "--all", "--output", "json"},
+                    "");
+    if (!out) return Fail(out.error());
+    auto releases = k8s::ParseHelmList(*out);
+    if (!releases) return Fail(releases.error());
+    for (const auto& r : *releases) {
+      if (r.name == "cilium") return r.revision;
+    }
+    return 0;
+  }
+
+  // The context's API server as host and port, from the kubeconfig; the port empty when
+  // the host is this machine's loopback (no node reaches it there).
+  Result<std::pair<std::string, std::string>, Error> ApiServer(const std::string& cluster) {
+    auto out = Tool({"kubectl", "config", "view", "--minify", "--context", Context(cluster), "-o",
+                     "jsonpath={.clusters[0].cluster.server}"},
+                    "");
+    if (!out) return Fail(out.error());
+    std::string url = k8s::Lines(*out).empty() ? "" : k8s::Lines(*out).front();
+    if (const auto scheme = url.find("://"); scheme != std::string::npos) url = url.substr(scheme + 3);
+    url = url.substr(0, url.find('/'));
+    std::string host = url;
+    std::string port = "443";
+    if (const auto colon = url.rfind(':'); colon != std::string::npos && url.back() != ']') {
+      host = url.substr(0, colon);
+      port = url.substr(colon + 1);
+    }
+    if (host.empty() || host == "localhost" || host.starts_with("127.") || host == "[::1]") {
+      return std::pair<std::string, std::string>{host.empty() ? "an unknown address" : host, ""};
+    }
+    return std::pair<std::string, std::string>{host, port};
   }
 
   Result<void, Error> Record(const RenderResult& files, const std::string& name) {

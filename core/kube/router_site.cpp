@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <filesystem>
 
 #include "core/files.h"
@@ -29,6 +30,20 @@ const RenderedFile* RouterConfig(const RenderResult& files) {
   }
   return nullptr;
 }
+
+// Port 179 as the check sees it when this state folder's router runs already (a resumed
+// up): held by that router, so free for it; any other answer is the machine's.
+class OursHoldsIt final : public PortBinder {
+ public:
+  explicit OursHoldsIt(PortBinder& machine) : machine_(machine) {}
+  int TryBind(const bgp::wire::IpAddress& address, std::uint16_t port) override {
+    const int e = machine_.TryBind(address, port);
+    return e == EADDRINUSE ? 0 : e;
+  }
+
+ private:
+  PortBinder& machine_;
+};
 
 }  // namespace
 
@@ -84,9 +99,22 @@ Result<RouterSite::Placed, Error> RouterSite::Place(const std::vector<RouterNode
   Placed placed;
   if (placement_.kind == RouterPlacementKind::kHost) {
     SystemPortBinder system_binder;
-    PortBinder& binder = o_.binder ? *o_.binder : system_binder;
-    auto report = CheckHostRouter(*o_.runner, binder, placement_, nodes);
+    PortBinder& machine = o_.binder ? *o_.binder : system_binder;
+    SystemRouterProcesses system_procs;
+    RouterProcesses& procs = o_.processes ? *o_.processes : system_procs;
+    OursHoldsIt ours(machine);
+    const bool running = st_.router_started && RouterDaemonStatusOf(o_.state_dir, procs).running;
+    auto report = CheckHostRouter(*o_.runner, running ? ours : machine, placement_, nodes);
     if (!report) return Fail(report.error());
+    // The router forwards between the clusters in this machine's kernel.
+    auto forwarding = o_.runner->Run({"sysctl", "-n", "net.ipv4.ip_forward"}, {});
+    if (forwarding && forwarding->exit_code == 0 && k8s::Lines(forwarding->out) ==
+                                                        std::vector<std::string>{"0"}) {
+      report->problems.push_back(
+          {"this machine does not forward IPv4 (net.ipv4.ip_forward is 0): traffic between the "
+           "clusters would stop at the router",
+           "sysctl -w net.ipv4.ip_forward=1", true});
+    }
     // A router up started already holds its port: that is no problem on a resumed up.
     if (!report->Ok()) return Fail(report->ToError(placement_));
     std::vector<std::string> parts;

@@ -41,6 +41,8 @@ class RouterSite {
   RouterSite(const KubeUpOptions& o, const KubeState& st, const Scenario& s);
 
   bool NeedsDocker() const { return placement_.kind == RouterPlacementKind::kContainer; }
+  // The Docker host of a router in a container (DOCKER_HOST); empty elsewhere.
+  const std::string& DockerHost() const { return placement_.docker_host; }
   // The addresses router.yaml listens on: host's; none elsewhere (every address).
   std::vector<std::string> ListenAddresses() const;
 

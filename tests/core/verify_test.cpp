@@ -183,6 +183,30 @@ TEST_CASE("sessions not established: none when all are, else each node with both
         "a-worker: router sees not read, node sees not asked");
 }
 
+TEST_CASE("verify: a router bgpdemo cannot read is judged by the nodes' side alone") {
+  auto o = Healthy();
+  o.router_readable = false;
+  o.router_peers = Fail(std::string("the router is yours"));
+  o.router_routes = Fail(std::string("the router is yours"));
+  o.kernel = Fail(std::string("the router is yours"));
+  FakeProber prober;
+  const auto checks = Verify(Demo(), o, Wrap(prober));
+  for (const auto& c : checks) {
+    CAPTURE(c.name);
+    CHECK(c.ok);
+    CHECK(c.group != "rib");
+    CHECK(c.group != "kernel");
+  }
+  CHECK(Find(checks, "sessions", "a-worker: router's view").detail ==
+        "not checked: the router is not bgpdemo's to read");
+  CHECK(std::none_of(prober.asked.begin(), prober.asked.end(),
+                     [](const std::string& a) { return a.starts_with("router "); }));
+  CHECK(SessionsNotEstablished(Demo(), o).empty());
+  o.node_peers.insert_or_assign("b-worker", Fail(std::string("speaker not running")));
+  CHECK(SessionsNotEstablished(Demo(), o) ==
+        std::vector<std::string>{"b-worker: router sees nothing (not bgpdemo's to read), node sees speaker not running"});
+}
+
 TEST_CASE("ip -j route: single next hop, ECMP, host routes, garbage is an error") {
   const auto routes = ParseIpRouteJson(
       R"([{"dst":"10.241.1.0/24","gateway":"172.22.0.3","dev":"eth0","protocol":"197","flags":[]},

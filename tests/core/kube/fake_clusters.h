@@ -104,6 +104,9 @@ class FakeClusters {
   std::set<std::string> denied;               // "context verb resource"
   std::map<std::string, CiliumThere> cilium;  // context -> Cilium before up
   std::set<std::string> node_unreachable;     // node addresses `ip route get` refuses
+  bool forwarding = true;                     // net.ipv4.ip_forward
+  std::string peer_address = "172.18.0.250";  // what the nodes' agents peer with
+  int peer_as = 65000;
   std::string host_addresses = R"([
  {"ifindex":1,"ifname":"lo","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8}]},
  {"ifindex":3,"ifname":"br-a","addr_info":[{"family":"inet","local":"172.18.0.1","prefixlen":16},
@@ -178,7 +181,7 @@ class FakeClusters {
   }
 
   void Script() {
-    for (const char* tool : {"kubectl", "helm", "cilium", "ip"}) runner.AddProgram(tool);
+    for (const char* tool : {"kubectl", "helm", "cilium", "ip", "sysctl"}) runner.AddProgram(tool);
     runner.Expect({"kubectl", "version", "--client", "-o", "json"})
         .Prints(R"({"clientVersion":{"gitVersion":"v1.27.3"}})")
         .Always();
@@ -268,7 +271,17 @@ class FakeClusters {
     On("kubectl get pods", [](const auto& a) { return Kubectl(a, {"get", "pods"}); },
        [](const FakeCall&, FakeFacts&) { return FakeReply::Ok(R"({"kind":"List","items":[]})"); });
     runner.ExpectPrefix({"helm", "repo", "add", "cilium"}).Prints("\"cilium\" has been added to your repositories\n").Always();
-    runner.ExpectPrefix({"helm", "list"}).Always().Does([](const FakeCall&, FakeFacts&) { return FakeReply::Ok("[]"); });
+    runner.ExpectPrefix({"helm", "list"}).Always().Does([this](const FakeCall& c, FakeFacts&) {
+      const auto there = cilium.find(Context(c.argv));
+      if (there == cilium.end() || !there->second.present) return FakeReply::Ok("[]");
+      return FakeReply::Ok(R"([{"name":"cilium","namespace":"kube-system","revision":"3","updated":"2026-11-30 10:00:00 +0000 UTC","status":"deployed","chart":"cilium-1.14.0","app_version":"1.14.0"}])");
+    });
+    runner.ExpectPrefix({"helm", "rollback", "cilium"}).Always().Does([](const FakeCall&, FakeFacts&) {
+      return FakeReply::Ok("Rollback was a success! Happy Helming!\n");
+    });
+    runner.ExpectPrefix({"kubectl", "config", "view", "--minify"}).Always().Does([](const FakeCall& c, FakeFacts&) {
+      return FakeReply::Ok(Context(c.argv) == "prod-a" ? "https://192.0.2.100:6443" : "https://127.0.0.1:41234");
+    });
     runner.ExpectPrefix({"helm", "upgrade", "--install", "cilium"}).Always().Does([](const FakeCall& c, FakeFacts& f) {
       f.Add("cilium " + Context(c.argv));
       return FakeReply::Ok("Release \"cilium\" has been upgraded. Happy Helming!\n");
@@ -278,8 +291,18 @@ class FakeClusters {
       return FakeReply::Ok("release \"cilium\" uninstalled\n");
     });
     runner.ExpectPrefix({"cilium", "status", "--wait"}).Prints("Cilium: OK\n").Always();
-    runner.ExpectPrefix({"cilium", "bgp", "peers"}).Always().Does([](const FakeCall&, FakeFacts&) {
-      return FakeReply::Ok("{}");
+    // Every node Established with the router (cilium-cli 0.15's JSON: node -> peers).
+    runner.ExpectPrefix({"cilium", "bgp", "peers"}).Always().Does([this](const FakeCall& c, FakeFacts&) {
+      const auto cluster = cluster_of.at(Context(c.argv));
+      json out = json::object();
+      for (const auto& n : Nodes(cluster)) {
+        out[n] = json::array({{{"local-asn", cluster == "cilium" ? 65100 : 65200},
+                               {"peer-asn", peer_as},
+                               {"peer-address", peer_address},
+                               {"session-state", "established"},
+                               {"uptime-nanoseconds", 12000000000}}});
+      }
+      return FakeReply::Ok(out.dump());
     });
     runner.Expect({"ip", "-j", "-4", "addr", "show"}).Always().Does([this](const FakeCall&, FakeFacts&) {
       return FakeReply::Ok(host_addresses);
@@ -293,6 +316,9 @@ class FakeClusters {
         return FakeReply::Ok(fmt::format(R"([{{"dst":"{}","gateway":"192.168.1.1","dev":"eth0","prefsrc":"{}","flags":[],"uid":0,"cache":[]}}])", node, from));
       }
       return FakeReply::Ok(fmt::format(R"([{{"dst":"{}","from":"{}","dev":"{}","flags":[],"uid":0,"cache":[]}}])", node, from, dev));
+    });
+    runner.Expect({"sysctl", "-n", "net.ipv4.ip_forward"}).Always().Does([this](const FakeCall&, FakeFacts&) {
+      return FakeReply::Ok(forwarding ? "1\n" : "0\n");
     });
     runner.ExpectPrefix({"ss"}).Always().Does([](const FakeCall&, FakeFacts&) { return FakeReply::Ok(""); });
   }

@@ -114,9 +114,23 @@ TEST_CASE("kube up: a Cilium without BGP Control Plane is named with the Helm va
     o.manage_cilium = true;
     const auto again = Up(o);
     CHECK(again.FailedStep() != "clusters");
-    CHECK(!Ran(w2, "helm upgrade --install cilium cilium/cilium --version 1.14.0 --namespace "
-                   "kube-system --kube-context prod-a")
-               .empty());
+    const auto upgraded = Ran(w2, "helm upgrade --install cilium cilium/cilium --version 1.14.0 "
+                                  "--namespace kube-system --kube-context prod-a");
+    REQUIRE(upgraded.size() == 1);
+    // Cilium on prod-a reaches the API server where the kubeconfig says.
+    CHECK(upgraded[0].find("--set k8sServiceHost=192.0.2.100 --set k8sServicePort=6443") !=
+          std::string::npos);
+    auto st = ReadKubeState(d2.path);
+    REQUIRE(st);
+    CHECK(st->cilium_revision_before == std::map<std::string, int>{{"cilium", 3}});
+    KubeDownOptions down;
+    down.state_dir = d2.path;
+    down.runner = &w2.runner;
+    down.processes = &w2.processes;
+    REQUIRE(KubeDown(down, {}));
+    CHECK(Ran(w2, "helm rollback cilium 3 --namespace kube-system --kube-context prod-a").size() ==
+          1);
+    CHECK(Ran(w2, "helm uninstall").empty());
   }
 }
 
@@ -143,6 +157,13 @@ TEST_CASE("kube up: a router address not on this machine, a port in use: refused
     CHECK(run.FailedStep() == "router");
     CHECK(run.error->message().find("10.9.9.9 is not an address of this machine") !=
           std::string::npos);
+  }
+  SUBCASE("no IPv4 forwarding") {
+    w.forwarding = false;
+    const auto run = Up(o);
+    REQUIRE(run.error);
+    CHECK(run.FailedStep() == "router");
+    CHECK(run.error->message().find("sysctl -w net.ipv4.ip_forward=1") != std::string::npos);
   }
   SUBCASE("port 179 bound") {
     w.binder.errors["172.19.0.250"] = EADDRINUSE;
@@ -195,6 +216,14 @@ TEST_CASE("kube up then down: what up applied and started is recorded, and down 
   CHECK(st->router_started);
   CHECK(st->router_addresses.at("kind2") == "172.19.0.250");
 
+  SUBCASE("up again resumes: the running router's port is no problem, it is not started twice") {
+    w.binder.errors["172.18.0.250"] = EADDRINUSE;
+    w.binder.errors["172.19.0.250"] = EADDRINUSE;
+    const auto again = Up(Options(w, d.path));
+    CHECK(again.FailedStep() == "sessions");
+    CHECK(w.processes.spawned.size() == 1);
+  }
+
   KubeDownOptions down;
   down.state_dir = d.path;
   down.runner = &w.runner;
@@ -209,6 +238,54 @@ TEST_CASE("kube up then down: what up applied and started is recorded, and down 
   CHECK(Ran(w, "helm uninstall cilium --namespace kube-system --kube-context prod-b").empty());
   CHECK(w.processes.alive.empty());
   CHECK_FALSE(std::filesystem::exists(d.path + "/state.json"));
+}
+
+TEST_CASE("kube up: an external router is only pointed at, and the nodes' side is checked") {
+  FakeClusters w;
+  StateDir d;
+  w.peer_address = "192.0.2.1";
+  w.peer_as = 65010;
+  auto o = Options(w, d.path);
+  o.router = "external:192.0.2.1,65010";
+  const auto run = Up(o);
+  REQUIRE_MESSAGE(run.result, (run.error ? run.error->message() : ""));
+  CHECK(run.result->sessions == 6);
+  CHECK(w.processes.spawned.empty());
+  CHECK(Ran(w, "ip ").empty());  // this machine is not the router
+  std::ifstream policy(d.path + "/files/cilium2/bgp-peering-policy.yaml");
+  std::string text((std::istreambuf_iterator<char>(policy)), std::istreambuf_iterator<char>());
+  CHECK(text.find("peerASN: 65010") != std::string::npos);
+  CHECK(text.find("192.0.2.1/32") != std::string::npos);
+  CHECK(w.runner.Problems().empty());
+}
+
+TEST_CASE("kube up: a router in a container on a Docker host, made there and started") {
+  FakeClusters w;
+  StateDir d;
+  w.peer_address = "192.0.2.7";
+  w.runner.AddProgram("docker");
+  std::vector<std::string> docker_hosts;
+  w.runner.ExpectPrefix({"docker"}).Always().Does([&](const FakeCall& c, FakeFacts&) {
+    docker_hosts.push_back(c.env_add.count("DOCKER_HOST") != 0 ? c.env_add.at("DOCKER_HOST")
+                                                                : "");
+    if (c.argv[1] == "version") return FakeReply::Ok("20.10.24\n");
+    if (c.argv[1] == "container") return FakeReply::Exit(1, "Error: No such container: bgpdemo-router\n");
+    if (c.argv[1] == "rm") return FakeReply::Exit(1, "Error: No such container: bgpdemo-router\n");
+    return FakeReply::Ok();
+  });
+  auto o = Options(w, d.path);
+  o.router = "container:tcp://192.0.2.7:2376";
+  o.router_image = "registry.example/bgpdemo-router:1";
+  const auto run = Up(o);
+  REQUIRE_MESSAGE(run.result == std::nullopt, "no router answers here: sessions cannot finish");
+  CHECK(run.FailedStep() == "sessions");
+  const auto created = Ran(w, "docker create --name bgpdemo-router --network host");
+  REQUIRE(created.size() == 1);
+  CHECK(created[0].find("registry.example/bgpdemo-router:1 router --config") != std::string::npos);
+  CHECK(Ran(w, "docker cp ").size() == 1);
+  CHECK(Ran(w, "docker start bgpdemo-router").size() == 1);
+  for (const auto& h : docker_hosts) CHECK(h == "tcp://192.0.2.7:2376");
+  CHECK(w.processes.spawned.empty());
 }
 
 }  // namespace

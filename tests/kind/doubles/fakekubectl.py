@@ -21,7 +21,7 @@ VALUE_FLAGS = {"context", "kubeconfig", "namespace", "n", "output", "o", "select
 BOOL_FLAGS = {"overwrite", "all", "A", "all-namespaces", "i", "stdin", "t", "tty",
               "ignore-not-found", "wait", "validate", "show-labels", "no-headers", "recursive",
               "R", "quiet", "q", "client", "watch", "w", "local", "force", "now",
-              "list"}
+              "list", "minify", "raw", "flatten"}
 
 
 class Args:
