@@ -144,6 +144,7 @@ Result<HostRouterReport, Error> CheckHostRouter(CommandRunner& runner, PortBinde
   }
   std::set<std::size_t> used;
   std::map<std::string, std::size_t> chosen;
+  std::set<std::string> off_subnet;  // clusters none of whose nodes is on a router subnet
   for (const auto& c : clusters) {
     const auto& members = by_cluster[c];
     std::size_t on_subnet = 0;
@@ -156,11 +157,16 @@ Result<HostRouterReport, Error> CheckHostRouter(CommandRunner& runner, PortBinde
       for (const auto& a : report.addresses) {
         subnets += (subnets.empty() ? "" : ", ") + a.Subnet().ToString();
       }
+      // Blocking even when every node answers on-link from another interface of this
+      // machine (a namespace or host with legs on several networks): the nodes themselves
+      // reach the router's address only through their gateway, so their eBGP session (TTL 1)
+      // and their static routes (a next hop on their own link) cannot work.
       report.problems.push_back(
           {fmt::format("cluster {}'s nodes are on none of the router's subnets ({}); it would "
-                       "peer with {}",
+                       "peer with {}, which its nodes reach only through a gateway",
                        c, subnets, report.addresses[i].address.ToString()),
-           fmt::format("give an address of this machine on cluster {}'s node subnet", c), false});
+           fmt::format("give an address of this machine on cluster {}'s node subnet", c), true});
+      off_subnet.insert(c);
     }
   }
   for (const auto& n : nodes) {
@@ -183,7 +189,7 @@ Result<HostRouterReport, Error> CheckHostRouter(CommandRunner& runner, PortBinde
                        "their link",
                        who, from.address.ToString(), route->gateway, route->dev),
            fmt::format("give an address of this machine on {}'s subnet", n.address.ToString())});
-    } else if (!Within(from.Subnet(), n.address)) {
+    } else if (!Within(from.Subnet(), n.address) && off_subnet.count(n.cluster) == 0) {
       report.problems.push_back(
           {fmt::format("{} is on-link on {} but outside {}'s subnet {}", who, route->dev,
                        from.address.ToString(), from.Subnet().ToString()),

@@ -11,8 +11,10 @@
 //      tests/fixtures/cilium/crds) and the nodes' static routes point at the router as a
 //      next hop on their own link.
 //
-// Problems that stop the demo are blocking; a node behind a gateway or an ADDR no cluster
-// uses is said without blocking. Tools that cannot run are an Error instead.
+// Problems that stop the demo are blocking: an address not this machine's, port 179 taken,
+// a node unreachable or behind a gateway, a cluster none of whose nodes is on a router
+// subnet. A node on-link outside its cluster's router subnet (the others on it) or an ADDR
+// no cluster uses is said without blocking. Tools that cannot run are an Error instead.
 #pragma once
 
 #include <cstdint>

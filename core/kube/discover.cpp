@@ -92,10 +92,11 @@ std::vector<Problem> CiliumProblems(const CiliumFacts& cilium, const Scenario& s
   std::vector<Problem> out;
   if (!cilium.present) return out;
   if (!cilium.bgp) {
-    out.push_back({"Cilium runs without the BGP Control Plane (enable-bgp-control-plane is not "
-                   "\"true\" in ConfigMap kube-system/cilium-config)",
-                   "helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set "
-                   "bgpControlPlane.enabled=true, or let bgpdemo do it: --manage-cilium"});
+    out.push_back(
+        {"Cilium runs without the BGP Control Plane (enable-bgp-control-plane is not "
+         "\"true\" in ConfigMap kube-system/cilium-config)",
+         "helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set "
+         "bgpControlPlane.enabled=true, or let bgpdemo do it: --manage-cilium"});
   }
   if (cilium.routing_mode != "native") {
     out.push_back(
@@ -140,9 +141,9 @@ std::vector<Problem> Contradictions(const ClusterSpec& c, std::size_t index,
   const auto field = fmt::format("clusters[{}].pod_cidr", index);
   for (const auto& n : nodes) {
     if (n.address.empty()) {
-      out.push_back({fmt::format("node {} has no IPv4 InternalIP: the router cannot peer with it",
-                                 n.name),
-                     "give the node an IPv4 address (kubelet --node-ip)"});
+      out.push_back(
+          {fmt::format("node {} has no IPv4 InternalIP: the router cannot peer with it", n.name),
+           "give the node an IPv4 address (kubelet --node-ip)"});
     }
     if (!n.pod_cidr.empty() && scenario_pods) {
       const auto p = ParseIpv4Prefix(n.pod_cidr);
@@ -160,6 +161,17 @@ std::vector<Problem> Contradictions(const ClusterSpec& c, std::size_t index,
                                  cilium.pool_cidr, c.pod_cidr, field),
                      fmt::format("set {} to {}", field, cilium.pool_cidr)});
     }
+  }
+  return out;
+}
+
+std::vector<Problem> ClusterProblems(const Scenario& s, std::size_t index,
+                                     const std::vector<NodeFacts>& nodes, const CiliumFacts& cilium,
+                                     bool manage_cilium) {
+  if (manage_cilium) return Contradictions(s.clusters[index], index, nodes, CiliumFacts{});
+  auto out = CiliumProblems(cilium, s);
+  for (auto& p : Contradictions(s.clusters[index], index, nodes, cilium)) {
+    out.push_back(std::move(p));
   }
   return out;
 }

@@ -28,13 +28,13 @@ Result<std::vector<NodeFacts>, Error> ParseNodes(const std::string& kubectl_json
 // Cilium as the cluster runs it. Keys as Cilium's chart writes them
 // (install/kubernetes/cilium/templates/cilium-configmap.yaml).
 struct CiliumFacts {
-  bool present = false;       // the ConfigMap cilium-config exists
-  std::string version;        // from the DaemonSet's image tag ("1.14.0"); empty: unknown
-  bool bgp = false;           // enable-bgp-control-plane: "true"
-  std::string ipam;           // ipam
-  std::string routing_mode;   // routing-mode (1.14 on), or "native" for tunnel: disabled
-  std::string native_cidr;    // ipv4-native-routing-cidr
-  std::string pool_cidr;      // cluster-pool-ipv4-cidr
+  bool present = false;      // the ConfigMap cilium-config exists
+  std::string version;       // from the DaemonSet's image tag ("1.14.0"); empty: unknown
+  bool bgp = false;          // enable-bgp-control-plane: "true"
+  std::string ipam;          // ipam
+  std::string routing_mode;  // routing-mode (1.14 on), or "native" for tunnel: disabled
+  std::string native_cidr;   // ipv4-native-routing-cidr
+  std::string pool_cidr;     // cluster-pool-ipv4-cidr
 };
 
 // `kubectl -n kube-system get configmap cilium-config -o json` (empty when NotFound) and
@@ -59,8 +59,15 @@ std::vector<Problem> CiliumProblems(const CiliumFacts& cilium, const Scenario& s
 // Where the cluster contradicts the scenario's cluster `c`: nodes without an InternalIP,
 // pod CIDRs outside the scenario's pod_cidr, no nodes at all.
 std::vector<Problem> Contradictions(const ClusterSpec& c, std::size_t index,
-                                    const std::vector<NodeFacts>& nodes,
-                                    const CiliumFacts& cilium);
+                                    const std::vector<NodeFacts>& nodes, const CiliumFacts& cilium);
+
+// Everything that keeps the scenario's cluster `index` from taking the demo as it is: what
+// its Cilium lacks and where it contradicts the scenario. With `manage_cilium` up installs
+// Cilium there with the scenario's values (helm upgrade --install), so the running Cilium's
+// settings (BGP off, a tunnel, a cluster pool elsewhere) are no problem; the nodes still are.
+std::vector<Problem> ClusterProblems(const Scenario& s, std::size_t index,
+                                     const std::vector<NodeFacts>& nodes, const CiliumFacts& cilium,
+                                     bool manage_cilium);
 
 // "cluster cilium2 (context prod-b):\n  - what\n    fix: ..." for every cluster with problems.
 std::string FormatProblems(const std::string& cluster, const std::string& context,

@@ -88,10 +88,10 @@ class Up : public KubeClusters {
       if (!all.empty()) problems.push_back(FormatProblems(c.name, Context(c.name), all));
       lines.push_back(fmt::format(
           "{} ({}): {} nodes, {}", c.name, Context(c.name), r->nodes.size(),
-          r->cilium.present ? fmt::format("Cilium {}", r->cilium.version.empty()
-                                                           ? "of unknown version"
-                                                           : r->cilium.version)
-                            : "no Cilium (up installs it)"));
+          r->cilium.present
+              ? fmt::format("Cilium {}",
+                            r->cilium.version.empty() ? "of unknown version" : r->cilium.version)
+              : "no Cilium (up installs it)"));
       facts_[c.name] = std::move(*r);
     }
     if (!errors.empty()) return Fail(k8s::JoinErrors(std::move(errors)));
@@ -260,9 +260,10 @@ class Up : public KubeClusters {
         return Fail(ro.error());
       }
     }
-    return fmt::format("DaemonSet bgpdemo-routes keeps the routes to the other clusters on every "
-                       "node of {} clusters",
-                       s_.clusters.size());
+    return fmt::format(
+        "DaemonSet bgpdemo-routes keeps the routes to the other clusters on every "
+        "node of {} clusters",
+        s_.clusters.size());
   }
 
   RouterSite& site() { return site_; }
@@ -296,11 +297,10 @@ class Up : public KubeClusters {
     auto cilium = ParseCilium(*cm, *ds);
     if (!cilium) return Fail(cilium.error());
     f.cilium = *cilium;
-    if (!o_.manage_cilium) f.problems = CiliumProblems(f.cilium, s_);
-    for (auto& p : Contradictions(c, i, f.nodes, f.cilium)) f.problems.push_back(std::move(p));
-    auto denied = Denied(*this, c.name,
-                         NeededAccess(s_.Api(), o_.static_routes,
-                                      !f.cilium.present || o_.manage_cilium));
+    f.problems = ClusterProblems(s_, i, f.nodes, f.cilium, o_.manage_cilium);
+    auto denied =
+        Denied(*this, c.name,
+               NeededAccess(s_.Api(), o_.static_routes, !f.cilium.present || o_.manage_cilium));
     if (!denied) return Fail(denied.error());
     f.denied = std::move(*denied);
     return f;
@@ -345,7 +345,8 @@ class Up : public KubeClusters {
 
   Result<void, Error> Record(const RenderResult& files, const std::string& name) {
     for (const auto& f : files.files) {
-      if (std::filesystem::path(f.path).filename() == name) RecordOnce(st_.applied[f.cluster], f.path);
+      if (std::filesystem::path(f.path).filename() == name)
+        RecordOnce(st_.applied[f.cluster], f.path);
     }
     return Save();
   }

@@ -175,8 +175,9 @@ TEST_CASE("host router check: unreachable and gateway nodes are blocking, with t
   REQUIRE(r->problems.size() == 3);
   CHECK(r->problems[0] ==
         HostProblem{"cluster prod's nodes are on none of the router's subnets (192.168.1.0/24); "
-                    "it would peer with 192.168.1.10",
-                    "give an address of this machine on cluster prod's node subnet", false});
+                    "it would peer with 192.168.1.10, which its nodes reach only through a "
+                    "gateway",
+                    "give an address of this machine on cluster prod's node subnet", true});
   CHECK(r->problems[1] ==
         HostProblem{"node p1 (cluster prod, 10.20.0.5) is reached from 192.168.1.10 via gateway "
                     "192.168.1.1 on eth0, not on-link: Cilium's eBGP session keeps TTL 1 and the "
@@ -214,6 +215,30 @@ TEST_CASE("host router check: a node on-link on another interface is a warning")
         "172.18.0.250's subnet 172.18.0.0/16\n"
         "    fix: give this machine's address on br-b too, so that the node has a next hop on its "
         "own subnet\n");
+}
+
+TEST_CASE("host router check: a cluster on-link only from another subnet's address is refused") {
+  // The router's machine has a leg on both networks, but --router names only the first
+  // address: cluster c2's nodes answer on-link through br-b, yet they would have to reach
+  // 172.18.0.250 through their gateway (found by tests/kind/kube_e2e_test.py: up went on
+  // and waited for sessions that never came).
+  FakeRunner f;
+  FakeBinder b;
+  ExpectAddresses(f);
+  OnLink(f, "172.18.0.2", "172.18.0.250", "br-a");
+  OnLink(f, "172.19.0.2", "172.18.0.250", "br-b");
+  OnLink(f, "172.19.0.3", "172.18.0.250", "br-b");
+  auto r = CheckHostRouter(f, b, Host("host:172.18.0.250"),
+                           {{"c1", "a", Ip("172.18.0.2")},
+                            {"c2", "b", Ip("172.19.0.2")},
+                            {"c2", "c", Ip("172.19.0.3")}});
+  REQUIRE(r);
+  CHECK_FALSE(r->Ok());
+  REQUIRE(r->problems.size() == 1);
+  CHECK(r->problems[0] ==
+        HostProblem{"cluster c2's nodes are on none of the router's subnets (172.18.0.0/16); it "
+                    "would peer with 172.18.0.250, which its nodes reach only through a gateway",
+                    "give an address of this machine on cluster c2's node subnet", true});
 }
 
 TEST_CASE("host router check: ip that cannot run is an Error, not a report") {

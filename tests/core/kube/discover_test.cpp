@@ -85,6 +85,30 @@ TEST_CASE("discover: Cilium's ConfigMap and image, and what the demo needs of th
   CHECK(VersionOfImage("quay.io/cilium/cilium:latest").empty());
 }
 
+TEST_CASE("discover: --manage-cilium sets aside the running Cilium's settings, not the nodes") {
+  // What `helm install cilium --set bgpControlPlane.enabled=false` leaves (the chart's
+  // defaults: a tunnel, cluster-pool IPAM over 10.0.0.0/8): every setting is a problem
+  // while that Cilium stays, none once up installs the scenario's values over it.
+  auto f = ParseCilium(R"({"data":{"ipam":"cluster-pool","routing-mode":"tunnel",
+    "tunnel-protocol":"vxlan","cluster-pool-ipv4-cidr":"10.0.0.0/8"}})",
+                       "");
+  REQUIRE(f);
+  const auto s = TheScenario();
+  const std::vector<NodeFacts> nodes{{"a", "172.19.0.2", "10.242.0.0/24"},
+                                     {"b", "", "10.242.1.0/24"}};
+  const auto kept = ClusterProblems(s, 1, nodes, *f, false);
+  REQUIRE(kept.size() == 4);
+  CHECK(kept[0].what.find("without the BGP Control Plane") != std::string::npos);
+  CHECK(kept[1].what.find("through a tunnel") != std::string::npos);
+  CHECK(kept[2].what == "node b has no IPv4 InternalIP: the router cannot peer with it");
+  CHECK(kept[3].what ==
+        "Cilium's cluster pool 10.0.0.0/8 lies outside the scenario's 10.242.0.0/16 "
+        "(clusters[1].pod_cidr)");
+  const auto managed = ClusterProblems(s, 1, nodes, *f, true);
+  REQUIRE(managed.size() == 1);
+  CHECK(managed[0].what == kept[2].what);
+}
+
 TEST_CASE("access: the rights for each API, and kubectl auth can-i's yes, no and failure") {
   const auto v1 = NeededAccess(BgpApi::kV1, true, false);
   const auto v2 = NeededAccess(BgpApi::kV2, false, true);
