@@ -27,8 +27,8 @@ struct DemoOptions {
   int crd_timeout_seconds = 120;
   bool preload = true;
   std::string router_image;
-  std::string base_image;  // empty: the router image is FROM scratch
-  std::string node_image;  // kind: empty = pinned per Cilium version
+  std::string base_image;             // empty: the router image is FROM scratch
+  std::string node_image;             // kind: empty = pinned per Cilium version
   std::vector<std::string> contexts;  // kube: CLUSTER=CONTEXT, as given
   std::string router;                 // kube: --router
   bool manage_cilium = false;

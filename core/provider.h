@@ -62,7 +62,7 @@ struct UpOptions {
   std::string node_image;  // empty: pinned per Cilium version (core/kind/node_image.h)
   // kube (core/kube/kube.h)
   std::map<std::string, std::string> contexts;  // --context CLUSTER=CONTEXT
-  std::string router;         // --router host:ADDR,... | container:HOST[,ADDR] | external:ADDR,AS
+  std::string router;          // --router host:ADDR,... | container:HOST[,ADDR] | external:ADDR,AS
   bool manage_cilium = false;  // --manage-cilium: install or reconfigure a running Cilium
   bool static_routes = true;   // --no-static-routes: the user's network routes
   std::string routes_image;    // the static-routes DaemonSet's image; empty: the default

@@ -44,8 +44,7 @@ void SessionChecks(const Topology& t, const Observed& o, std::vector<Check>& out
     if (!o.router_readable) {
       router = {"sessions", fmt::format("{}: router's view", n.name), true,
                 "not checked: the router is not bgpdemo's to read"};
-    } else
-    if (!o.router_peers) {
+    } else if (!o.router_peers) {
       router.detail = "cannot read the router's peers: " + o.router_peers.error();
     } else if (const auto* p = PeerWithAddress(*o.router_peers, n.address)) {
       router.ok = p->value("state", "") == "established";
@@ -111,7 +110,8 @@ void RouteChecks(const Topology& t, const Observed& o, std::vector<Check>& out) 
         if (r.value("prefix", "") == prefix) route = &r;
       }
       if (route == nullptr || !route->contains("best") || (*route)["best"].is_null()) {
-        rib.detail = fmt::format("not in the router's RIB (expected from {})", fmt::join(owners, ", "));
+        rib.detail =
+            fmt::format("not in the router's RIB (expected from {})", fmt::join(owners, ", "));
       } else {
         std::set<std::string> from;
         for (const auto& p : (*route)["paths"]) from.insert(p.value("peer", ""));
@@ -121,11 +121,12 @@ void RouteChecks(const Topology& t, const Observed& o, std::vector<Check>& out) 
         }
         rib.ok = missing.empty();
         const auto& best = (*route)["best"];
-        rib.detail = fmt::format("best via {} from {} ({}), {} path{}", best.value("next_hop", "?"),
-                                 best.value("peer", "?"), best.value("reason", "?"),
-                                 (*route)["paths"].size(),
-                                 (*route)["paths"].size() == 1 ? "" : "s");
-        if (!missing.empty()) rib.detail += fmt::format("; no path from {}", fmt::join(missing, ", "));
+        rib.detail =
+            fmt::format("best via {} from {} ({}), {} path{}", best.value("next_hop", "?"),
+                        best.value("peer", "?"), best.value("reason", "?"),
+                        (*route)["paths"].size(), (*route)["paths"].size() == 1 ? "" : "s");
+        if (!missing.empty())
+          rib.detail += fmt::format("; no path from {}", fmt::join(missing, ", "));
       }
     }
     out.push_back(std::move(rib));
@@ -159,8 +160,8 @@ struct Probe {
 std::vector<Probe> Probes(const Topology& t) {
   std::vector<Probe> out;
   for (const auto& lb : t.load_balancers) {
-    out.push_back({fmt::format("router -> {} ({} {})", lb.ip, lb.cluster, lb.service), "router",
-                   lb.ip, ""});
+    out.push_back(
+        {fmt::format("router -> {} ({} {})", lb.ip, lb.cluster, lb.service), "router", lb.ip, ""});
   }
   std::vector<std::string> clusters;
   for (const auto& p : t.pods) {
@@ -176,8 +177,9 @@ std::vector<Probe> Probes(const Topology& t) {
     const auto& from = *pods.front();
     for (const auto& lb : t.load_balancers) {
       if (lb.cluster == c) continue;
-      out.push_back({fmt::format("{}/{} -> {} ({} {})", c, from.name, lb.ip, lb.cluster, lb.service),
-                     c + "/" + from.name, lb.ip, ""});
+      out.push_back(
+          {fmt::format("{}/{} -> {} ({} {})", c, from.name, lb.ip, lb.cluster, lb.service),
+           c + "/" + from.name, lb.ip, ""});
     }
     // Two pods on different nodes when there are, so that the packet crosses nodes.
     const auto* to = pods.size() > 1 ? pods[1] : nullptr;
@@ -206,7 +208,8 @@ void HttpChecks(const Topology& t, bool from_router, const Prober& prober,
   }
   std::vector<std::future<Result<HttpResult, Error>>> replies;
   for (const auto& p : probes) {
-    replies.push_back(std::async(std::launch::async, [&prober, p] { return prober(p.from, p.ip, 80); }));
+    replies.push_back(
+        std::async(std::launch::async, [&prober, p] { return prober(p.from, p.ip, 80); }));
   }
   for (std::size_t i = 0; i < probes.size(); ++i) {
     const auto& p = probes[i];
@@ -218,7 +221,8 @@ void HttpChecks(const Topology& t, bool from_router, const Prober& prober,
       std::string body = r->body;
       while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
       c.ok = r->status == 200 && body.find(p.expect_body) != std::string::npos;
-      c.detail = fmt::format("HTTP {} in {:.3f} s: {:?}", r->status, r->seconds, body.substr(0, 60));
+      c.detail =
+          fmt::format("HTTP {} in {:.3f} s: {:?}", r->status, r->seconds, body.substr(0, 60));
     }
     out.push_back(std::move(c));
   }
@@ -228,11 +232,20 @@ std::string XmlEscape(std::string_view s) {
   std::string out;
   for (char ch : s) {
     switch (ch) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += ch;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -315,7 +328,8 @@ std::string ChecksJunit(const std::vector<Check>& checks, double seconds) {
       "<testsuite name=\"bgpdemo verify\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n",
       checks.size(), failed, seconds);
   for (const auto& c : checks) {
-    x += fmt::format("  <testcase classname=\"{}\" name=\"{}\"", XmlEscape(c.group), XmlEscape(c.name));
+    x += fmt::format("  <testcase classname=\"{}\" name=\"{}\"", XmlEscape(c.group),
+                     XmlEscape(c.name));
     if (c.ok) {
       x += fmt::format("><system-out>{}</system-out></testcase>\n", XmlEscape(c.detail));
     } else {

@@ -76,8 +76,8 @@ Result<std::string, Error> LoadBalancers(const Clusters& up, const Scenario& s,
     const auto context = up.Context(c.name);
     std::string ip;
     while (ip.empty()) {
-      auto r = up.Tool({"kubectl", "--context", context, "get", "service", "nginx", "-o", "json"},
-                       "");
+      auto r =
+          up.Tool({"kubectl", "--context", context, "get", "service", "nginx", "-o", "json"}, "");
       if (!r) return Fail(r.error());
       auto j = ParseJson(*r, "kubectl get service");
       if (!j) return Fail(j.error());
@@ -126,8 +126,7 @@ Result<std::string, Error> AnnotateNodes(const Clusters& up, const Scenario& s,
 }
 
 Result<std::string, Error> ApplyBgp(const Clusters& up, const Scenario& s,
-                                    const WrittenFiles& written,
-                                    std::chrono::seconds crd_timeout) {
+                                    const WrittenFiles& written, std::chrono::seconds crd_timeout) {
   std::size_t n = 0;
   int retries = 0;
   for (const auto& c : s.clusters) {

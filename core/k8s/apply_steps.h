@@ -32,8 +32,7 @@ Result<std::string, Error> WriteFiles(const WrittenFiles& written);
 // `optional`: a cluster without that file is skipped, not an error.
 Result<std::string, Error> ApplyInClusters(const Clusters& up, const Scenario& s,
                                            const WrittenFiles& written, const std::string& name,
-                                           std::chrono::seconds crd_timeout,
-                                           bool optional = false);
+                                           std::chrono::seconds crd_timeout, bool optional = false);
 
 // The LB pool applied, then each cluster's nginx service's external IP awaited (`timeout`).
 Result<std::string, Error> LoadBalancers(const Clusters& up, const Scenario& s,
@@ -47,7 +46,6 @@ Result<std::string, Error> AnnotateNodes(const Clusters& up, const Scenario& s,
 
 // Every bgp-*.yaml of every cluster, once their CRDs are Established.
 Result<std::string, Error> ApplyBgp(const Clusters& up, const Scenario& s,
-                                    const WrittenFiles& written,
-                                    std::chrono::seconds crd_timeout);
+                                    const WrittenFiles& written, std::chrono::seconds crd_timeout);
 
 }  // namespace bgpdemo::core::k8s

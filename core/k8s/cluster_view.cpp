@@ -81,8 +81,8 @@ Result<void, Error> ReadClusterTopology(const Clusters& clusters, const ClusterS
   for (const auto& [key, value] : c.nginx.labels) {
     selector += (selector.empty() ? "" : ",") + key + "=" + value;
   }
-  auto pods = RunTool({"kubectl", "--context", ctx, "get", "pods", "-l", selector, "-o", "json"},
-                      run, "");
+  auto pods =
+      RunTool({"kubectl", "--context", ctx, "get", "pods", "-l", selector, "-o", "json"}, run, "");
   if (!pods) return Fail(pods.error());
   auto pj = ParseJson(*pods, "kubectl get pods");
   if (!pj) return Fail(pj.error());
@@ -95,11 +95,12 @@ Result<void, Error> ReadClusterTopology(const Clusters& clusters, const ClusterS
 }
 
 std::map<std::string, Result<json, std::string>> ReadNodePeers(const Clusters& clusters,
-                                                                const Scenario& s) {
+                                                               const Scenario& s) {
   std::vector<std::future<std::map<std::string, Result<json, std::string>>>> reads;
   for (const auto& c : s.clusters) {
-    reads.push_back(std::async(std::launch::async,
-                               [&clusters, name = c.name] { return ReadClusterPeers(clusters, name); }));
+    reads.push_back(std::async(std::launch::async, [&clusters, name = c.name] {
+      return ReadClusterPeers(clusters, name);
+    }));
   }
   std::map<std::string, Result<json, std::string>> out;
   for (auto& f : reads) {
@@ -112,11 +113,16 @@ Result<HttpResult, Error> ProbeFromPod(const Clusters& clusters, const std::stri
                                        const std::string& url) {
   const auto slash = from.find('/');
   if (slash == std::string::npos) return Fail(fmt::format("no pod {} in this demo", from));
-  std::vector<std::string> argv{
-      "kubectl", "--context", clusters.Context(from.substr(0, slash)), "exec", from.substr(slash + 1), "--"};
+  std::vector<std::string> argv{"kubectl",
+                                "--context",
+                                clusters.Context(from.substr(0, slash)),
+                                "exec",
+                                from.substr(slash + 1),
+                                "--"};
   argv.insert(argv.end(), {"curl", "-s", "-m", "2", "-w", "\n%{http_code}", url});
   const auto t0 = clusters.Runner().Now();
-  auto r = clusters.Runner().Run(argv, {.timeout = std::chrono::seconds(20), .env_add = clusters.Run().env});
+  auto r = clusters.Runner().Run(
+      argv, {.timeout = std::chrono::seconds(20), .env_add = clusters.Run().env});
   const double seconds = std::chrono::duration<double>(clusters.Runner().Now() - t0).count();
   if (!r) return Fail(r.error());
   if (r->exit_code != 0) {
@@ -129,6 +135,5 @@ Result<HttpResult, Error> ProbeFromPod(const Clusters& clusters, const std::stri
   if (!reply) return Fail(reply.error());
   return std::move(*reply);
 }
-
 
 }  // namespace bgpdemo::core::k8s

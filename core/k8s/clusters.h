@@ -35,9 +35,10 @@ class Clusters {
 
   // Runs a tool with the run's environment plus `extra`: its stdout, or the Error users
   // see (ToolError: the command, its exit code, its last lines and the hint).
-  Result<std::string, Error> Tool(const std::vector<std::string>& argv, const std::string& hint,
-                                  const std::map<std::string, std::string>& extra = {},
-                                  std::chrono::milliseconds timeout = std::chrono::minutes(15)) const;
+  Result<std::string, Error> Tool(
+      const std::vector<std::string>& argv, const std::string& hint,
+      const std::map<std::string, std::string>& extra = {},
+      std::chrono::milliseconds timeout = std::chrono::minutes(15)) const;
   // Runs a command whose exit code is the answer; an error only when it could not start.
   Result<ProcessResult, Error> Ask(const std::vector<std::string>& argv) const;
 

@@ -20,8 +20,8 @@
 
 #include "base/error.h"
 #include "base/result.h"
-#include "core/k8s/clusters.h"
 #include "core/command_runner.h"
+#include "core/k8s/clusters.h"
 #include "core/process.h"
 
 namespace bgpdemo::core::k8s {

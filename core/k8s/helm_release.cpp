@@ -5,7 +5,6 @@
 
 #include <nlohmann/json.hpp>
 
-
 namespace bgpdemo::core::k8s {
 
 Result<std::vector<HelmRelease>, Error> ParseHelmList(const std::string& out) {

@@ -67,7 +67,6 @@ std::map<std::string, nlohmann::json> PeersFromCilium(const nlohmann::json& cili
   return out;
 }
 
-
 Result<HttpResult, Error> ParseCurl(const std::string& out, double seconds) {
   const auto nl = out.rfind('\n');
   const auto code_text = nl == std::string::npos ? out : out.substr(nl + 1);
@@ -79,7 +78,6 @@ Result<HttpResult, Error> ParseCurl(const std::string& out, double seconds) {
   }
   return HttpResult{code, nl == std::string::npos ? "" : out.substr(0, nl), seconds};
 }
-
 
 Error JoinErrors(std::vector<Error> errors) {
   BGPDEMO_CHECK(!errors.empty());

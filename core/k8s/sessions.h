@@ -14,8 +14,9 @@
 
 namespace bgpdemo::core::k8s {
 
-// Polls the demo (its topology and what its speakers say) every second until every speaker's session is Established or `timeout`
-// passes: the number of speaking nodes, or what is still waiting.
+// Polls the demo (its topology and what its speakers say) every second until every speaker's
+// session is Established or `timeout` passes: the number of speaking nodes, or what is still
+// waiting.
 Result<std::size_t, Error> WaitSessions(const std::function<Result<Topology, Error>()>& topology_of,
                                         const std::function<Observed()>& observe,
                                         CommandRunner& clock, std::chrono::seconds timeout);

@@ -1,9 +1,9 @@
 #include "core/k8s/tools.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
@@ -70,7 +70,8 @@ std::string VersionOf(const std::string& tool, const std::string& out) {
   if (tool == "kubectl") {
     auto j = nlohmann::json::parse(out, nullptr, false);
     if (!j.is_discarded()) {
-      return FirstVersion(j.value("clientVersion", nlohmann::json::object()).value("gitVersion", ""));
+      return FirstVersion(
+          j.value("clientVersion", nlohmann::json::object()).value("gitVersion", ""));
     }
   }
   return FirstVersion(out);

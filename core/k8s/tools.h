@@ -19,14 +19,14 @@
 namespace bgpdemo::core::k8s {
 
 struct ToolStatus {
-  std::string name;      // docker, kind, helm, kubectl, cilium
-  std::string path;      // empty: not found
-  std::string version;   // as the tool prints it ("v0.20.0"); empty when unknown
-  std::string minimum;   // the oldest version bgpdemo supports
-  bool ok = false;       // found, answering, and not too old
-  std::string problem;   // why not ok
-  std::string install;   // how to get it
-  std::string note;      // worth saying though ok (a version probe that timed out)
+  std::string name;     // docker, kind, helm, kubectl, cilium
+  std::string path;     // empty: not found
+  std::string version;  // as the tool prints it ("v0.20.0"); empty when unknown
+  std::string minimum;  // the oldest version bgpdemo supports
+  bool ok = false;      // found, answering, and not too old
+  std::string problem;  // why not ok
+  std::string install;  // how to get it
+  std::string note;     // worth saying though ok (a version probe that timed out)
 };
 
 // How long a version probe may take: `cilium version --client` asks GitHub for the latest

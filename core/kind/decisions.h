@@ -10,9 +10,9 @@
 
 #include "base/error.h"
 #include "base/result.h"
+#include "core/k8s/tools.h"
 #include "core/kind/networks.h"
 #include "core/kind/tool_output.h"
-#include "core/k8s/tools.h"
 #include "core/scenario.h"
 
 namespace bgpdemo::core::kind {

@@ -17,8 +17,8 @@ namespace bgpdemo::core::kind {
 // The Kubernetes side's readers, shared with the kube provider (core/k8s/output.h).
 using k8s::JoinErrors;
 using k8s::Lines;
-using k8s::PreflightVerdict;
 using k8s::ParseJson;
+using k8s::PreflightVerdict;
 using k8s::RunTool;
 using k8s::ServiceLoadBalancerIp;
 using k8s::ToolError;
@@ -29,10 +29,14 @@ using k8s::ToolRun;
 namespace bgpdemo::core::kind::detail {
 
 // kind's kubectl context for a cluster.
-inline std::string Context(const std::string& cluster) { return "kind-" + cluster; }
+inline std::string Context(const std::string& cluster) {
+  return "kind-" + cluster;
+}
 
 // Where up writes the rendered files, inside the state folder.
-inline std::string FilesDir(const std::string& dir) { return dir + "/files"; }
+inline std::string FilesDir(const std::string& dir) {
+  return dir + "/files";
+}
 
 // The scenario up started with, with the subnets Docker gave the networks it left open.
 inline Result<Scenario, Error> ScenarioOf(const KindState& st) {

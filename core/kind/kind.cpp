@@ -20,7 +20,6 @@ namespace bgpdemo::core::kind {
 
 namespace {
 
-
 using detail::ScenarioOf;
 using nlohmann::json;
 
@@ -148,8 +147,8 @@ Observed KindDemo::Observe() const {
   // Per node: the nodes that answered, and each failing one with its own error
   // (core/k8s/cilium_peers.h).
   const KindClusters clusters(run);
-  auto nodes = std::async(std::launch::async,
-                          [&] { return k8s::ReadNodePeers(clusters, scenario_); });
+  auto nodes =
+      std::async(std::launch::async, [&] { return k8s::ReadNodePeers(clusters, scenario_); });
   Observed o;
   o.router_peers = peers.get();
   o.router_routes = routes.get();

@@ -46,8 +46,8 @@
 #include "core/command_runner.h"
 #include "core/demo.h"
 #include "core/k8s/clusters.h"
-#include "core/kind/host_limits.h"
 #include "core/k8s/tools.h"
+#include "core/kind/host_limits.h"
 #include "core/scenario.h"
 
 namespace bgpdemo::core::kind {

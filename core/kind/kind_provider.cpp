@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "core/k8s/tools.h"
 #include "core/kind/kind.h"
 #include "core/kind/preflight.h"
-#include "core/k8s/tools.h"
 #include "core/process.h"
 #include "core/render.h"
 #include "core/scenario_validate.h"

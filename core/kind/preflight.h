@@ -15,9 +15,9 @@
 #include "base/error.h"
 #include "base/result.h"
 #include "core/command_runner.h"
+#include "core/k8s/tools.h"
 #include "core/kind/host_limits.h"
 #include "core/kind/node_image.h"
-#include "core/k8s/tools.h"
 #include "core/provider.h"
 #include "core/scenario.h"
 

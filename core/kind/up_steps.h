@@ -26,7 +26,10 @@ namespace bgpdemo::core::kind::detail {
 class UpSteps : public KindClusters {
  public:
   UpSteps(const KindUpOptions& o, KindState& st, Scenario& s)
-      : KindClusters(k8s::ToolRun{o.env, std::chrono::minutes(15), o.runner}), o_(o), st_(st), s_(s) {}
+      : KindClusters(k8s::ToolRun{o.env, std::chrono::minutes(15), o.runner}),
+        o_(o),
+        st_(st),
+        s_(s) {}
 
   Result<void, Error> Save();
 

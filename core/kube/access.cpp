@@ -11,8 +11,8 @@
 namespace bgpdemo::core::kube {
 
 std::vector<std::string> CanIArgv(const std::string& context, const Access& a) {
-  std::vector<std::string> argv{"kubectl", "--context", context, "auth", "can-i", a.verb,
-                                a.resource};
+  std::vector<std::string> argv{"kubectl", "--context", context,   "auth",
+                                "can-i",   a.verb,      a.resource};
   if (!a.subresource.empty()) argv.insert(argv.end(), {"--subresource", a.subresource});
   if (!a.ns.empty()) argv.insert(argv.end(), {"-n", a.ns});
   return argv;
@@ -49,14 +49,14 @@ std::vector<Access> NeededAccess(BgpApi api, bool static_routes, bool install_ci
   return out;
 }
 
-Result<std::vector<Access>, Error> Denied(const k8s::Clusters& clusters,
-                                          const std::string& cluster,
+Result<std::vector<Access>, Error> Denied(const k8s::Clusters& clusters, const std::string& cluster,
                                           const std::vector<Access>& needed) {
   const auto context = clusters.Context(cluster);
   std::vector<std::future<Result<ProcessResult, Error>>> asks;
   for (const auto& a : needed) {
-    asks.push_back(std::async(std::launch::async,
-                              [&clusters, argv = CanIArgv(context, a)] { return clusters.Ask(argv); }));
+    asks.push_back(std::async(std::launch::async, [&clusters, argv = CanIArgv(context, a)] {
+      return clusters.Ask(argv);
+    }));
   }
   std::vector<Access> denied;
   for (std::size_t i = 0; i < needed.size(); ++i) {
@@ -69,8 +69,8 @@ Result<std::vector<Access>, Error> Denied(const k8s::Clusters& clusters,
       denied.push_back(needed[i]);
       continue;
     }
-    return Fail(k8s::ToolError(CanIArgv(context, needed[i]), *r,
-                               "the cluster's API server must answer"));
+    return Fail(
+        k8s::ToolError(CanIArgv(context, needed[i]), *r, "the cluster's API server must answer"));
   }
   return denied;
 }

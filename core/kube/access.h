@@ -15,10 +15,10 @@
 namespace bgpdemo::core::kube {
 
 struct Access {
-  std::string verb;       // create, patch, delete, get, list
-  std::string resource;   // deployments.apps, pods, ciliumbgppeeringpolicies.cilium.io
-  std::string ns;         // empty: cluster-scoped
-  std::string why;        // what up or down does with it
+  std::string verb;         // create, patch, delete, get, list
+  std::string resource;     // deployments.apps, pods, ciliumbgppeeringpolicies.cilium.io
+  std::string ns;           // empty: cluster-scoped
+  std::string why;          // what up or down does with it
   std::string subresource;  // exec (of pods); empty: none
   friend bool operator==(const Access&, const Access&) = default;
 };
@@ -35,8 +35,7 @@ std::vector<Access> NeededAccess(BgpApi api, bool static_routes, bool install_ci
 
 // Asks every right of `needed` in `cluster`'s context: the ones denied. Errors: kubectl
 // could not answer (exit other than 0 or 1, or not "yes"/"no").
-Result<std::vector<Access>, Error> Denied(const k8s::Clusters& clusters,
-                                          const std::string& cluster,
+Result<std::vector<Access>, Error> Denied(const k8s::Clusters& clusters, const std::string& cluster,
                                           const std::vector<Access>& needed);
 
 // "may not create ciliumbgppeeringpolicies.cilium.io (the BGP resources), ..." with the fix.

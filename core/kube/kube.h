@@ -34,8 +34,8 @@
 #include "base/error.h"
 #include "base/result.h"
 #include "core/command_runner.h"
-#include "core/host_network.h"
 #include "core/demo.h"
+#include "core/host_network.h"
 #include "core/k8s/clusters.h"
 #include "core/router_daemon.h"
 #include "core/scenario.h"
@@ -80,7 +80,7 @@ Result<KubeState, Error> ReadKubeState(const std::string& dir);
 
 struct KubeUpOptions {
   std::string state_dir;
-  std::string executable;  // this bgpdemo: the router on this machine runs it
+  std::string executable;                       // this bgpdemo: the router on this machine runs it
   std::map<std::string, std::string> contexts;  // --context; the scenario's `contexts:` else
   std::string router;                           // --router
   bool manage_cilium = false;                   // --manage-cilium

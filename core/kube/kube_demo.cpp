@@ -69,16 +69,16 @@ class KubeDemo : public Demo {
         o.router_peers = ask(RouterQuery::kPeers);
         o.router_routes = ask(RouterQuery::kRoutes);
         auto kernel = KernelRoutesJson();
-        o.kernel = kernel ? ParseIpRouteJson(kernel->dump())
-                          : Result<std::vector<KernelRoute>, std::string>(
-                                Fail(kernel.error().message()));
+        o.kernel =
+            kernel ? ParseIpRouteJson(kernel->dump())
+                   : Result<std::vector<KernelRoute>, std::string>(Fail(kernel.error().message()));
         break;
       }
       case RouterPlacementKind::kContainer: {
         auto exec = [&](const std::string& what) -> Result<std::string, std::string> {
-          auto r = k8s::RunTool({"docker", "exec", s_.router.name, "bgpdemo", "router", what, "-o",
-                                 "json"},
-                                DockerRun(), "");
+          auto r = k8s::RunTool(
+              {"docker", "exec", s_.router.name, "bgpdemo", "router", what, "-o", "json"},
+              DockerRun(), "");
           if (!r) return Fail(r.error().message());
           return std::move(*r);
         };
@@ -124,8 +124,8 @@ class KubeDemo : public Demo {
         return HttpResult{r->status, r->body, r->seconds};
       }
       case RouterPlacementKind::kContainer: {
-        auto out = k8s::RunTool({"docker", "exec", s_.router.name, "bgpdemo", "probe", "-o",
-                                 "json", "--timeout", "2", url},
+        auto out = k8s::RunTool({"docker", "exec", s_.router.name, "bgpdemo", "probe", "-o", "json",
+                                 "--timeout", "2", url},
                                 DockerRun(), "");
         if (!out) return Fail(out.error());
         const auto j = json::parse(*out, nullptr, false);
@@ -151,9 +151,9 @@ class KubeDemo : public Demo {
       router_up = status.running;
       router += status.running ? fmt::format(", pid {}", status.pid) : ", NOT running";
     } else if (placement_.kind == RouterPlacementKind::kContainer) {
-      auto r = runner_->Run({"docker", "container", "inspect", "-f", "{{.State.Running}}",
-                             s_.router.name},
-                            {.env_add = DockerRun().env});
+      auto r = runner_->Run(
+          {"docker", "container", "inspect", "-f", "{{.State.Running}}", s_.router.name},
+          {.env_add = DockerRun().env});
       router_up = r && r->exit_code == 0 && r->out.starts_with("true");
       router += router_up ? ", running" : ", NOT running";
     }
@@ -212,8 +212,8 @@ Result<std::unique_ptr<Demo>, Error> OpenKubeDemo(const std::string& state_dir,
   if (!s) return Fail(s.error());
   auto placement = ApplyPlacementToScenario(st->router, *s);
   if (!placement) return Fail(placement.error());
-  return std::unique_ptr<Demo>(std::make_unique<KubeDemo>(
-      state_dir, std::move(*st), std::move(*s), std::move(*placement), env, runner));
+  return std::unique_ptr<Demo>(std::make_unique<KubeDemo>(state_dir, std::move(*st), std::move(*s),
+                                                          std::move(*placement), env, runner));
 }
 
 }  // namespace bgpdemo::core::kube

@@ -32,8 +32,7 @@ Result<KubeDownReport, Error> KubeDown(const KubeDownOptions& o, const StepSink&
   report.had_state = true;
   auto scenario = ParseScenario(st->scenario.text, st->scenario.source, st->scenario.name);
   if (!scenario) return Fail(scenario.error());
-  const KubeClusters clusters(k8s::ToolRun{o.env, std::chrono::minutes(5), o.runner},
-                              st->contexts);
+  const KubeClusters clusters(k8s::ToolRun{o.env, std::chrono::minutes(5), o.runner}, st->contexts);
   const auto files_dir = o.state_dir + "/files";
 
   auto applied = TimedStep(on_step, "clusters", [&]() -> Result<std::string, Error> {
@@ -57,9 +56,9 @@ Result<KubeDownReport, Error> KubeDown(const KubeDownOptions& o, const StepSink&
     for (const auto& [cluster, notes] : st->annotated) {
       for (const auto& note : notes) {
         const auto space = note.find(' ');
-        const std::vector<std::string> argv{"kubectl", "--context", clusters.Context(cluster),
-                                            "annotate", "node", note.substr(0, space),
-                                            note.substr(space + 1) + "-"};
+        const std::vector<std::string> argv{
+            "kubectl", "--context",           clusters.Context(cluster),   "annotate",
+            "node",    note.substr(0, space), note.substr(space + 1) + "-"};
         auto r = clusters.Ask(argv);
         if (!r) return Fail(r.error());
         if (r->exit_code != 0 && !SaysGone(*r)) return Fail(k8s::ToolError(argv, *r, ""));
@@ -67,19 +66,24 @@ Result<KubeDownReport, Error> KubeDown(const KubeDownOptions& o, const StepSink&
       }
     }
     for (const auto& [cluster, revision] : st->cilium_revision_before) {
-      if (auto r = clusters.Tool({"helm", "rollback", "cilium", std::to_string(revision),
-                                  "--namespace", "kube-system", "--kube-context",
-                                  clusters.Context(cluster)},
-                                 "--manage-cilium changed this Cilium; down puts it back");
+      if (auto r =
+              clusters.Tool({"helm", "rollback", "cilium", std::to_string(revision), "--namespace",
+                             "kube-system", "--kube-context", clusters.Context(cluster)},
+                            "--manage-cilium changed this Cilium; down puts it back");
           !r) {
         return Fail(r.error());
       }
-      report.removed.push_back(fmt::format("{}: Cilium back to Helm revision {}", cluster, revision));
+      report.removed.push_back(
+          fmt::format("{}: Cilium back to Helm revision {}", cluster, revision));
       ++n;
     }
     for (const auto& cluster : st->cilium_installed) {
-      const std::vector<std::string> argv{"helm", "uninstall", "cilium", "--namespace",
-                                          "kube-system", "--kube-context",
+      const std::vector<std::string> argv{"helm",
+                                          "uninstall",
+                                          "cilium",
+                                          "--namespace",
+                                          "kube-system",
+                                          "--kube-context",
                                           clusters.Context(cluster)};
       auto r = clusters.Ask(argv);
       if (!r) return Fail(r.error());
@@ -91,12 +95,11 @@ Result<KubeDownReport, Error> KubeDown(const KubeDownOptions& o, const StepSink&
   });
   if (!applied) return Fail(applied.error());
 
-  auto router = TimedStep(on_step, "router",
-                          [&]() -> Result<std::string, Error> {
-                            auto r = StopRouter(*st, o, *scenario);
-                            if (r && st->router_started) report.removed.push_back("router");
-                            return r;
-                          });
+  auto router = TimedStep(on_step, "router", [&]() -> Result<std::string, Error> {
+    auto r = StopRouter(*st, o, *scenario);
+    if (r && st->router_started) report.removed.push_back("router");
+    return r;
+  });
   if (!router) return Fail(router.error());
 
   auto files = TimedStep(on_step, "files", [&]() -> Result<std::string, Error> {

@@ -47,9 +47,9 @@ Availability KubeProvider::Available(const UpOptions&) const {
 
 Result<void, Error> KubeProvider::Preflight(const UpOptions& options) const {
   if (options.router.empty()) {
-    return Fail(Error::Usage(fmt::format(
-        "--provider kube needs --router: where the route server runs, one of {}",
-        kRouterPlacementForms)));
+    return Fail(Error::Usage(
+        fmt::format("--provider kube needs --router: where the route server runs, one of {}",
+                    kRouterPlacementForms)));
   }
   if (auto p = ParseRouterPlacement(options.router); !p) return Fail(p.error());
   return {};
@@ -71,7 +71,9 @@ DoctorReport KubeProvider::Doctor(const ScenarioText&) const {
     t.Add({tool.name, tool.version.empty() ? "-" : tool.version, ">= " + tool.minimum,
            tool.ok ? "ok" : tool.problem});
   }
-  return {ok, {{"ok", ok}, {"tools", list}}, t.Render(),
+  return {ok,
+          {{"ok", ok}, {"tools", list}},
+          t.Render(),
           ok ? "ready (with --context for each cluster and --router)" : "not ready (see above)"};
 }
 
@@ -86,7 +88,8 @@ Result<std::string, Error> KubeProvider::Plan(const ScenarioText& text,
   auto placement = ApplyPlacementToScenario(options.router, *s);
   if (!placement) return Fail(placement.error());
   std::vector<std::string> clusters;
-  for (const auto& c : s->clusters) clusters.push_back(fmt::format("{}={}", c.name, contexts[c.name]));
+  for (const auto& c : s->clusters)
+    clusters.push_back(fmt::format("{}={}", c.name, contexts[c.name]));
   return fmt::format(
       "scenario {}: the demo on your clusters {}, the route server {} (AS {}), Cilium {} with "
       "the BGP {} API{}",

@@ -175,9 +175,10 @@ class Up : public KubeClusters {
       auto server = ApiServer(cluster);
       if (!server) return Fail(server.error());
       if (server->second.empty()) {
-        notes.push_back(fmt::format("{}: the API server is at {} for this machine only; Cilium "
-                                    "keeps the rendered k8sServiceHost",
-                                    cluster, server->first));
+        notes.push_back(
+            fmt::format("{}: the API server is at {} for this machine only; Cilium "
+                        "keeps the rendered k8sServiceHost",
+                        cluster, server->first));
       } else {
         lo.cluster_helm_sets[cluster] = {"k8sServiceHost=" + server->first,
                                          "k8sServicePort=" + server->second};
@@ -329,7 +330,8 @@ class Up : public KubeClusters {
                     "");
     if (!out) return Fail(out.error());
     std::string url = k8s::Lines(*out).empty() ? "" : k8s::Lines(*out).front();
-    if (const auto scheme = url.find("://"); scheme != std::string::npos) url = url.substr(scheme + 3);
+    if (const auto scheme = url.find("://"); scheme != std::string::npos)
+      url = url.substr(scheme + 3);
     url = url.substr(0, url.find('/'));
     std::string host = url;
     std::string port = "443";

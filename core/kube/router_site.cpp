@@ -56,9 +56,9 @@ Result<void, Error> CheckContexts(const Scenario& s,
   }
   for (const auto& [cluster, context] : contexts) {
     if (!s.FindCluster(cluster)) {
-      return Fail(Error::Usage(fmt::format(
-          "--context {}={}: the scenario has no cluster {} (its clusters: {})", cluster, context,
-          cluster, fmt::join(s.ClusterNames(), ", "))));
+      return Fail(Error::Usage(
+          fmt::format("--context {}={}: the scenario has no cluster {} (its clusters: {})", cluster,
+                      context, cluster, fmt::join(s.ClusterNames(), ", "))));
     }
   }
   if (missing.empty()) return {};
@@ -72,9 +72,9 @@ Result<void, Error> CheckContexts(const Scenario& s,
 
 Result<RouterPlacement, Error> ApplyPlacementToScenario(const std::string& router, Scenario& s) {
   if (router.empty()) {
-    return Fail(Error::Usage(fmt::format(
-        "the kube provider needs --router: where the route server runs, one of {}",
-        kRouterPlacementForms)));
+    return Fail(Error::Usage(
+        fmt::format("the kube provider needs --router: where the route server runs, one of {}",
+                    kRouterPlacementForms)));
   }
   auto p = ParseRouterPlacement(router);
   if (!p) return Fail(p.error());
@@ -108,8 +108,8 @@ Result<RouterSite::Placed, Error> RouterSite::Place(const std::vector<RouterNode
     if (!report) return Fail(report.error());
     // The router forwards between the clusters in this machine's kernel.
     auto forwarding = o_.runner->Run({"sysctl", "-n", "net.ipv4.ip_forward"}, {});
-    if (forwarding && forwarding->exit_code == 0 && k8s::Lines(forwarding->out) ==
-                                                        std::vector<std::string>{"0"}) {
+    if (forwarding && forwarding->exit_code == 0 &&
+        k8s::Lines(forwarding->out) == std::vector<std::string>{"0"}) {
       report->problems.push_back(
           {"this machine does not forward IPv4 (net.ipv4.ip_forward is 0): traffic between the "
            "clusters would stop at the router",
@@ -137,9 +137,10 @@ Result<RouterSite::Placed, Error> RouterSite::Place(const std::vector<RouterNode
   const auto address = placement_.addresses.front().ToString();
   for (const auto& c : s_.clusters) placed.cluster_address[c.name] = address;
   placed.line = placement_.kind == RouterPlacementKind::kExternal
-                    ? fmt::format("your router at {} (AS {}); bgpdemo only points the clusters at "
-                                  "it",
-                                  address, placement_.as)
+                    ? fmt::format(
+                          "your router at {} (AS {}); bgpdemo only points the clusters at "
+                          "it",
+                          address, placement_.as)
                     : fmt::format("in a container on {} at {}", placement_.docker_host, address);
   return placed;
 }
@@ -162,8 +163,8 @@ Result<RouterSite::Started, Error> RouterSite::Start(const RenderResult& files) 
   d.state_dir = o_.state_dir;
   auto status = StartRouterDaemon(d, *o_.runner, procs);
   if (!status) return Fail(status.error());
-  return Started{true, fmt::format("bgpdemo router runs as pid {} (log {})", status->pid,
-                                   status->paths.log)};
+  return Started{
+      true, fmt::format("bgpdemo router runs as pid {} (log {})", status->pid, status->paths.log)};
 }
 
 Result<RouterSite::Started, Error> RouterSite::StartContainer(const std::string& config) {
@@ -173,8 +174,8 @@ Result<RouterSite::Started, Error> RouterSite::StartContainer(const std::string&
   auto running = o_.runner->Run(
       {"docker", "container", "inspect", "-f", "{{.State.Running}}", name}, {.env_add = env});
   if (running && running->exit_code == 0 && running->out.starts_with("true")) {
-    return Started{true, fmt::format("container {} runs on {} already", name,
-                                     placement_.docker_host)};
+    return Started{true,
+                   fmt::format("container {} runs on {} already", name, placement_.docker_host)};
   }
   const auto image = o_.router_image.empty() ? DefaultRouterImageTag(o_.version) : o_.router_image;
   auto inspect = o_.runner->Run({"docker", "image", "inspect", image}, {.env_add = env});
@@ -205,8 +206,8 @@ Result<RouterSite::Started, Error> RouterSite::StartContainer(const std::string&
     }
     if (auto r = k8s::RunTool(argv, run, "the Docker host must answer"); !r) return Fail(r.error());
   }
-  return Started{true, fmt::format("container {} ({}) started on {}", name, image,
-                                   placement_.docker_host)};
+  return Started{
+      true, fmt::format("container {} ({}) started on {}", name, image, placement_.docker_host)};
 }
 
 Result<std::string, Error> StopRouter(const KubeState& st, const KubeDownOptions& o,
@@ -230,7 +231,8 @@ Result<std::string, Error> StopRouter(const KubeState& st, const KubeDownOptions
   d.state_dir = o.state_dir;
   auto stopped = StopRouterDaemon(d, *o.runner, procs);
   if (!stopped) return Fail(stopped.error());
-  return std::string(*stopped ? "the router service stopped" : "the router service was not running");
+  return std::string(*stopped ? "the router service stopped"
+                              : "the router service was not running");
 }
 
 }  // namespace bgpdemo::core::kube

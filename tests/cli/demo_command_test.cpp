@@ -224,8 +224,8 @@ TEST_CASE("demo registry: a state of a provider this bgpdemo does not have is an
   TempDir dir;
   std::ofstream(dir.path + "/state.json") << R"({"provider": "cloud"})";
   const auto message = fmt::format(
-      "{}/state.json: provider \"cloud\" is not one this bgpdemo has (kind, lab); was the demo "
-      "made by another version of bgpdemo?\n",
+      "{}/state.json: provider \"cloud\" is not one this bgpdemo has (kind, lab, kube); was the "
+      "demo made by another version of bgpdemo?\n",
       dir.path);
   for (const char* verb : {"status", "peers", "routes", "verify", "down"}) {
     CAPTURE(verb);

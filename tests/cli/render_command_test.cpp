@@ -113,7 +113,7 @@ TEST_CASE("render: --cilium-version renders another release, or says why it cann
   CHECK(bad.code == 3);
   CHECK(bad.out == "");
   CHECK(bad.err ==
-        "scenarios/two-cluster.yaml:65:8: bgp.api: \"v1\" (CiliumBGPPeeringPolicy) was removed "
+        "scenarios/two-cluster.yaml:68:8: bgp.api: \"v1\" (CiliumBGPPeeringPolicy) was removed "
         "in Cilium 1.19 and cilium.version is 1.19.0: use v2, or Cilium 1.14 to 1.18\n"
         "bgpdemo render: 1 problem in scenario two-cluster; nothing was rendered\n");
   auto unsupported = Bgpdemo({"render", "--cilium-version", "1.13.0", "--stdout"});

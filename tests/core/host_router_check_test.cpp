@@ -117,7 +117,7 @@ TEST_CASE("host router check: an address that is not this machine's, listing its
       "router elsewhere (--router container:DOCKER_HOST or external:ADDR,AS)\n"));
 }
 
-TEST_CASE("host router check: port 179 in use names its holder, or how to find it; EACCES") {
+TEST_CASE("host router check: port 179 in use names its holder, or how to find it, and EACCES") {
   FakeRunner f;
   FakeBinder b;
   b.errors = {{"172.18.0.250", EADDRINUSE}, {"172.19.0.250", EADDRINUSE}, {"172.18.0.1", EACCES}};

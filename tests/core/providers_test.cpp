@@ -89,7 +89,7 @@ TEST_CASE("providers: a provider named is taken even when it cannot run, an unkn
   auto unknown = registry.Choose("cloud", {});
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error() == Error::Usage("--provider cloud: use one of auto, kind, lab"));
-  CHECK(ProviderNames() == std::vector<std::string>{"kind", "lab"});
+  CHECK(ProviderNames() == std::vector<std::string>{"kind", "lab", "kube"});
 }
 
 TEST_CASE("providers: the state names its provider, and none, unknown or unreadable is an error") {
@@ -159,7 +159,7 @@ TEST_CASE("providers: the real ones plan a built-in scenario without acting, in 
   ProviderContext context;
   context.state_dir = dir.path + "/state";
   const Providers registry(context);
-  REQUIRE(registry.all().size() == 2);
+  REQUIRE(registry.all().size() == 3);
   auto text = LoadScenarioText("two-cluster");
   REQUIRE(text);
   UpOptions options;

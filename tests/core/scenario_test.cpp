@@ -190,7 +190,7 @@ TEST_CASE("scenario: structural errors name file, line, column and field") {
   CHECK(ParseError("") == "test.yaml: the file is empty");
   CHECK(ParseError("networks: []\nclusters: []\ncolor: red\n") ==
         "test.yaml:3:1: color: unknown key; valid keys here: description, cilium, bgp, router, "
-        "networks, clusters");
+        "networks, clusters, contexts");
   CHECK(ParseError("clusters: []\n") ==
         "test.yaml:1:1: networks: missing (a list of Docker networks, e.g. [{name: kind}])");
   CHECK(ParseError("networks: []\n") ==

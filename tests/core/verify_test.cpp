@@ -29,9 +29,15 @@ Topology Demo() {
 }
 
 json Peer(const std::string& address, const std::string& state, const std::string& error = "") {
-  return {{"address", address}, {"state", state}, {"local_asn", 65000}, {"peer_asn", 65100},
+  return {{"address", address},
+          {"state", state},
+          {"local_asn", 65000},
+          {"peer_asn", 65100},
           {"last_error", error},
-          {"families", json::array({{{"afi", 1}, {"safi", 1}, {"family", "ipv4-unicast"}, {"received", 2},
+          {"families", json::array({{{"afi", 1},
+                                     {"safi", 1},
+                                     {"family", "ipv4-unicast"},
+                                     {"received", 2},
                                      {"advertised", 3}}})}};
 }
 
@@ -45,17 +51,19 @@ json Route(const std::string& prefix, const std::vector<std::string>& from) {
 
 Observed Healthy() {
   Observed o;
-  o.router_peers = json::array({Peer("172.22.0.3", "established"), Peer("172.22.0.4", "established"),
-                                Peer("172.25.0.3", "established")});
-  for (const auto& [node, addr] : std::vector<std::pair<std::string, std::string>>{
-           {"a-worker", "172.22.255.254"}, {"a-worker2", "172.22.255.254"}, {"b-worker", "172.25.255.254"}}) {
+  o.router_peers =
+      json::array({Peer("172.22.0.3", "established"), Peer("172.22.0.4", "established"),
+                   Peer("172.25.0.3", "established")});
+  for (const auto& [node, addr] :
+       std::vector<std::pair<std::string, std::string>>{{"a-worker", "172.22.255.254"},
+                                                        {"a-worker2", "172.22.255.254"},
+                                                        {"b-worker", "172.25.255.254"}}) {
     o.node_peers.insert_or_assign(node, json::array({Peer(addr, "established")}));
   }
-  o.router_routes = json::array({Route("10.241.1.0/24", {"172.22.0.3"}),
-                                 Route("10.241.2.0/24", {"172.22.0.4"}),
-                                 Route("10.242.1.0/24", {"172.25.0.3"}),
-                                 Route("10.21.0.1/32", {"172.22.0.3", "172.22.0.4"}),
-                                 Route("10.22.0.1/32", {"172.25.0.3"})});
+  o.router_routes = json::array(
+      {Route("10.241.1.0/24", {"172.22.0.3"}), Route("10.241.2.0/24", {"172.22.0.4"}),
+       Route("10.242.1.0/24", {"172.25.0.3"}), Route("10.21.0.1/32", {"172.22.0.3", "172.22.0.4"}),
+       Route("10.22.0.1/32", {"172.25.0.3"})});
   o.kernel = std::vector<KernelRoute>{{"10.241.1.0/24", {"172.22.0.3"}},
                                       {"10.241.2.0/24", {"172.22.0.4"}},
                                       {"10.242.1.0/24", {"172.25.0.3"}},
@@ -77,16 +85,18 @@ struct FakeProber {
   }
 };
 
-const Check& Find(const std::vector<Check>& checks, const std::string& group, const std::string& name) {
-  const auto it = std::find_if(checks.begin(), checks.end(), [&](const Check& c) {
-    return c.group == group && c.name == name;
-  });
+const Check& Find(const std::vector<Check>& checks, const std::string& group,
+                  const std::string& name) {
+  const auto it = std::find_if(checks.begin(), checks.end(),
+                               [&](const Check& c) { return c.group == group && c.name == name; });
   REQUIRE_MESSAGE(it != checks.end(), group << " " << name);
   return *it;
 }
 
 Prober Wrap(FakeProber& p) {
-  return [&p](const std::string& f, const std::string& ip, std::uint16_t port) { return p(f, ip, port); };
+  return [&p](const std::string& f, const std::string& ip, std::uint16_t port) {
+    return p(f, ip, port);
+  };
 }
 
 TEST_CASE("verify: a healthy demo passes every check, and every expected check is there") {
@@ -111,24 +121,27 @@ TEST_CASE("verify: a healthy demo passes every check, and every expected check i
 
 TEST_CASE("verify: a stopped node speaker fails its sessions, routes and the probes through it") {
   auto o = Healthy();
-  o.router_peers = json::array({Peer("172.22.0.3", "established"), Peer("172.22.0.4", "established"),
-                                Peer("172.25.0.3", "active", "connection closed by the peer")});
-  o.node_peers.insert_or_assign(
-      "b-worker", Fail(std::string("connect /run/x.sock: connection refused")));
-  o.router_routes = json::array({Route("10.241.1.0/24", {"172.22.0.3"}),
-                                 Route("10.241.2.0/24", {"172.22.0.4"}),
-                                 Route("10.21.0.1/32", {"172.22.0.3"})});
-  o.kernel = std::vector<KernelRoute>{{"10.241.1.0/24", {"172.22.0.3"}},
-                                      {"10.21.0.1/32", {"172.22.0.3"}}};
+  o.router_peers =
+      json::array({Peer("172.22.0.3", "established"), Peer("172.22.0.4", "established"),
+                   Peer("172.25.0.3", "active", "connection closed by the peer")});
+  o.node_peers.insert_or_assign("b-worker",
+                                Fail(std::string("connect /run/x.sock: connection refused")));
+  o.router_routes =
+      json::array({Route("10.241.1.0/24", {"172.22.0.3"}), Route("10.241.2.0/24", {"172.22.0.4"}),
+                   Route("10.21.0.1/32", {"172.22.0.3"})});
+  o.kernel =
+      std::vector<KernelRoute>{{"10.241.1.0/24", {"172.22.0.3"}}, {"10.21.0.1/32", {"172.22.0.3"}}};
   FakeProber prober;
   prober.refuse = "10.22.0.1";
   const auto checks = Verify(Demo(), o, Wrap(prober));
   const auto& router_view = Find(checks, "sessions", "b-worker: router's view");
   CHECK_FALSE(router_view.ok);
-  CHECK(router_view.detail == "active, AS 65000 -> AS 65100, last error: connection closed by the peer");
+  CHECK(router_view.detail ==
+        "active, AS 65000 -> AS 65100, last error: connection closed by the peer");
   const auto& node_view = Find(checks, "sessions", "b-worker: node's view");
   CHECK_FALSE(node_view.ok);
-  CHECK(node_view.detail == "cannot read the node's peers: connect /run/x.sock: connection refused");
+  CHECK(node_view.detail ==
+        "cannot read the node's peers: connect /run/x.sock: connection refused");
   CHECK(Find(checks, "rib", "10.242.1.0/24").detail ==
         "not in the router's RIB (expected from 172.25.0.3)");
   const auto& lb_rib = Find(checks, "rib", "10.21.0.1/32");
@@ -159,12 +172,12 @@ TEST_CASE("verify: sources that cannot be read fail with their error, nothing cr
   Observed o;  // nothing read
   FakeProber prober;
   const auto checks = Verify(Demo(), o, Wrap(prober));
-  CHECK(std::none_of(checks.begin(), checks.end(), [](const Check& c) {
-    return c.ok && c.group != "http";
-  }));
+  CHECK(std::none_of(checks.begin(), checks.end(),
+                     [](const Check& c) { return c.ok && c.group != "http"; }));
   CHECK(Find(checks, "sessions", "a-worker: router's view").detail ==
         "cannot read the router's peers: not read");
-  CHECK(Find(checks, "sessions", "a-worker: node's view").detail == "the node's speaker was not asked");
+  CHECK(Find(checks, "sessions", "a-worker: node's view").detail ==
+        "the node's speaker was not asked");
 }
 
 TEST_CASE("sessions not established: none when all are, else each node with both sides") {
@@ -203,8 +216,10 @@ TEST_CASE("verify: a router bgpdemo cannot read is judged by the nodes' side alo
                      [](const std::string& a) { return a.starts_with("router "); }));
   CHECK(SessionsNotEstablished(Demo(), o).empty());
   o.node_peers.insert_or_assign("b-worker", Fail(std::string("speaker not running")));
-  CHECK(SessionsNotEstablished(Demo(), o) ==
-        std::vector<std::string>{"b-worker: router sees nothing (not bgpdemo's to read), node sees speaker not running"});
+  CHECK(
+      SessionsNotEstablished(Demo(), o) ==
+      std::vector<std::string>{
+          "b-worker: router sees nothing (not bgpdemo's to read), node sees speaker not running"});
 }
 
 TEST_CASE("ip -j route: single next hop, ECMP, host routes, garbage is an error") {

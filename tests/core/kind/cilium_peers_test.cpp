@@ -4,9 +4,8 @@
 
 #include <doctest/doctest.h>
 
-#include "core/k8s/output.h"
-
 #include "core/k8s/agent_failures.h"
+#include "core/k8s/output.h"
 #include "core/kind/kind.h"
 #include "tests/core/kind/fake_kind.h"
 

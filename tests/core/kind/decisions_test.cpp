@@ -4,9 +4,8 @@
 
 #include <doctest/doctest.h>
 
-#include "core/k8s/output.h"
-
 #include "core/fake_runner.h"
+#include "core/k8s/output.h"
 
 namespace bgpdemo::core::kind {
 namespace {

@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include "core/k8s/output.h"
-
 #include "core/kind/kind.h"
 #include "tests/core/kind/fake_kind.h"
 

@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include "core/k8s/output.h"
-
 #include "core/kind/kind.h"
 #include "core/kind/node_image.h"
 #include "tests/core/kind/fake_kind.h"

@@ -5,12 +5,11 @@
 #include "core/kind/kind.h"
 
 #include <doctest/doctest.h>
-
-#include "core/k8s/output.h"
 #include <unistd.h>
 
 #include <filesystem>
 
+#include "core/k8s/output.h"
 #include "core/k8s/tools.h"
 
 namespace bgpdemo::core::kind {

@@ -4,10 +4,9 @@
 // and what the state holds for `up` again and `down`.
 #include <doctest/doctest.h>
 
-#include "core/k8s/output.h"
-
 #include <algorithm>
 
+#include "core/k8s/output.h"
 #include "core/kind/decisions.h"
 #include "core/kind/kind.h"
 #include "core/kind/node_image.h"

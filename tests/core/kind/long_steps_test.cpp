@@ -7,15 +7,14 @@
 // that completes.
 #include <doctest/doctest.h>
 
-#include "core/k8s/output.h"
-
 #include <algorithm>
 
 #include "core/k8s/crds.h"
 #include "core/k8s/helm_release.h"
+#include "core/k8s/output.h"
+#include "core/k8s/waits.h"
 #include "core/kind/kind.h"
 #include "core/kind/preload.h"
-#include "core/k8s/waits.h"
 #include "tests/core/kind/fake_kind.h"
 
 namespace bgpdemo::core::kind::test {

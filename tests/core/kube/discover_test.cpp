@@ -24,7 +24,7 @@ Scenario TheScenario() {
   return *s;
 }
 
-TEST_CASE("discover: nodes' IPv4 InternalIP and pod CIDR; a node without one says so") {
+TEST_CASE("discover: nodes' IPv4 InternalIP and pod CIDR, and a node without one says so") {
   auto nodes = ParseNodes(kNodes);
   REQUIRE(nodes);
   REQUIRE(nodes->size() == 2);

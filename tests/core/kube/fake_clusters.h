@@ -46,7 +46,9 @@ clusters:
       lb_pool: 10.22.0.0/24, as: 65200, workers: 2}
 )";
 
-inline ScenarioText TestScenario() { return {kScenario, "kube-steps-test.yaml", "kube-steps-test"}; }
+inline ScenarioText TestScenario() {
+  return {kScenario, "kube-steps-test.yaml", "kube-steps-test"};
+}
 
 inline constexpr const char* kRouterFlag = "host:172.18.0.250,172.19.0.250";
 
@@ -145,7 +147,8 @@ class FakeClusters {
     }
     return "";
   }
-  static bool Kubectl(const std::vector<std::string>& argv, std::initializer_list<const char*> words) {
+  static bool Kubectl(const std::vector<std::string>& argv,
+                      std::initializer_list<const char*> words) {
     if (argv.empty() || argv[0] != "kubectl") return false;
     std::size_t at = 0;
     for (const char* w : words) {
@@ -190,138 +193,225 @@ class FakeClusters {
     runner.ExpectPrefix({"cilium", "version", "--client"})
         .Prints("cilium-cli: v0.15.0 compiled with go1.20.4 on linux/amd64\n")
         .Always();
-    On("kubectl get nodes -o json", [](const auto& a) { return Kubectl(a, {"get", "nodes", "json"}); },
-       [this](const FakeCall& c, FakeFacts&) {
-         const auto cluster = cluster_of.at(Context(c.argv));
-         json items = json::array();
-         const auto nodes = Nodes(cluster);
-         for (std::size_t i = 0; i < nodes.size(); ++i) {
-           items.push_back(
-               {{"metadata", {{"name", nodes[i]}, {"labels", {{"kubernetes.io/os", "linux"}}}}},
-                {"spec", {{"podCIDR", fmt::format("10.{}.{}.0/24", cluster == "cilium" ? 241 : 242, i)}}},
-                {"status",
-                 {{"addresses", json::array({{{"type", "InternalIP"}, {"address", NodeIp(cluster, i)}},
-                                             {{"type", "Hostname"}, {"address", nodes[i]}}})}}}});
-         }
-         return FakeReply::Ok(json{{"apiVersion", "v1"}, {"kind", "List"}, {"items", items}}.dump());
-       });
-    On("kubectl get nodes -o name", [](const auto& a) { return Kubectl(a, {"get", "nodes", "name"}); },
-       [this](const FakeCall& c, FakeFacts&) {
-         std::string out;
-         for (const auto& n : Nodes(cluster_of.at(Context(c.argv)))) out += "node/" + n + "\n";
-         return FakeReply::Ok(out);
-       });
-    On("kubectl get configmap cilium-config", [](const auto& a) { return Kubectl(a, {"get", "configmap", "cilium-config"}); },
-       [this](const FakeCall& c, FakeFacts& f) {
-         const auto ctx = Context(c.argv);
-         const auto there = Cilium(ctx, f);
-         if (!there.present) {
-           return FakeReply::Exit(1, "Error from server (NotFound): configmaps \"cilium-config\" not found\n");
-         }
-         json data = {{"ipam", "kubernetes"}, {"routing-mode", there.routing_mode},
-                      {"enable-bgp-control-plane", there.bgp ? "true" : "false"},
-                      {"ipv4-native-routing-cidr", "10.0.0.0/8"}};
-         return FakeReply::Ok(json{{"kind", "ConfigMap"}, {"data", data}}.dump());
-       });
-    On("kubectl get daemonset cilium", [](const auto& a) { return Kubectl(a, {"get", "daemonset", "cilium"}); },
-       [this](const FakeCall& c, FakeFacts& f) {
-         const auto there = Cilium(Context(c.argv), f);
-         if (!there.present) {
-           return FakeReply::Exit(1, "Error from server (NotFound): daemonsets.apps \"cilium\" not found\n");
-         }
-         json ds = {{"kind", "DaemonSet"},
-                    {"spec", {{"template", {{"spec", {{"containers", json::array({{{"name", "cilium-agent"},
-                        {"image", "quay.io/cilium/cilium:v" + there.version + "@sha256:abc123"}}})}}}}}}}};
-         return FakeReply::Ok(ds.dump());
-       });
-    On("kubectl auth can-i", [](const auto& a) { return Kubectl(a, {"auth", "can-i"}); },
-       [this](const FakeCall& c, FakeFacts&) {
-         const auto at = std::find(c.argv.begin(), c.argv.end(), "can-i") - c.argv.begin();
-         const auto key = fmt::format("{} {} {}", Context(c.argv), c.argv[at + 1], c.argv[at + 2]);
-         if (denied.count(key) != 0) return FakeReply::Exit(1, "", "no\n");
-         return FakeReply::Ok("yes\n");
-       });
-    On("kubectl wait --for condition=established", [](const auto& a) { return Kubectl(a, {"wait"}); },
-       [](const FakeCall& c, FakeFacts&) {
-         return FakeReply::Ok("customresourcedefinition.apiextensions.k8s.io/" + c.argv.back().substr(4) +
-                              " condition met\n");
-       });
-    On("kubectl apply -f FILE", [](const auto& a) { return Kubectl(a, {"apply", "-f"}); },
-       [](const FakeCall& c, FakeFacts& f) {
-         f.Add(fmt::format("applied {} {}", Context(c.argv), std::filesystem::path(c.argv.back()).filename().string()));
-         return FakeReply::Ok("configured\n");
-       });
-    On("kubectl delete -f FILE", [](const auto& a) { return Kubectl(a, {"delete", "-f"}); },
-       [](const FakeCall& c, FakeFacts& f) {
-         const auto at = std::find(c.argv.begin(), c.argv.end(), "-f") - c.argv.begin();
-         f.Remove(fmt::format("applied {} {}", Context(c.argv),
-                             std::filesystem::path(c.argv[at + 1]).filename().string()));
-         return FakeReply::Ok("deleted\n");
-       });
-    On("kubectl rollout status", [](const auto& a) { return Kubectl(a, {"rollout", "status"}); },
-       [](const FakeCall&, FakeFacts&) { return FakeReply::Ok("successfully rolled out\n"); });
-    On("kubectl annotate node", [](const auto& a) { return Kubectl(a, {"annotate", "node"}); },
-       [](const FakeCall&, FakeFacts&) { return FakeReply::Ok("annotated\n"); });
-    On("kubectl get service nginx", [](const auto& a) { return Kubectl(a, {"get", "service", "nginx"}); },
-       [this](const FakeCall& c, FakeFacts&) {
-         const auto cluster = cluster_of.at(Context(c.argv));
-         json svc = {{"kind", "Service"}, {"metadata", {{"name", "nginx"}}},
-                     {"status", {{"loadBalancer", {{"ingress", json::array({{{"ip", cluster == "cilium" ? "10.21.0.1" : "10.22.0.1"}}})}}}}}};
-         return FakeReply::Ok(svc.dump());
-       });
-    On("kubectl get pods", [](const auto& a) { return Kubectl(a, {"get", "pods"}); },
-       [](const FakeCall&, FakeFacts&) { return FakeReply::Ok(R"({"kind":"List","items":[]})"); });
-    runner.ExpectPrefix({"helm", "repo", "add", "cilium"}).Prints("\"cilium\" has been added to your repositories\n").Always();
+    On(
+        "kubectl get nodes -o json",
+        [](const auto& a) {
+          return Kubectl(a, {"get", "nodes", "json"});
+        },
+        [this](const FakeCall& c, FakeFacts&) {
+          const auto cluster = cluster_of.at(Context(c.argv));
+          json items = json::array();
+          const auto nodes = Nodes(cluster);
+          for (std::size_t i = 0; i < nodes.size(); ++i) {
+            items.push_back(
+                {{"metadata", {{"name", nodes[i]}, {"labels", {{"kubernetes.io/os", "linux"}}}}},
+                 {"spec",
+                  {{"podCIDR", fmt::format("10.{}.{}.0/24", cluster == "cilium" ? 241 : 242, i)}}},
+                 {"status",
+                  {{"addresses",
+                    json::array({{{"type", "InternalIP"}, {"address", NodeIp(cluster, i)}},
+                                 {{"type", "Hostname"}, {"address", nodes[i]}}})}}}});
+          }
+          return FakeReply::Ok(
+              json{{"apiVersion", "v1"}, {"kind", "List"}, {"items", items}}.dump());
+        });
+    On(
+        "kubectl get nodes -o name",
+        [](const auto& a) {
+          return Kubectl(a, {"get", "nodes", "name"});
+        },
+        [this](const FakeCall& c, FakeFacts&) {
+          std::string out;
+          for (const auto& n : Nodes(cluster_of.at(Context(c.argv)))) out += "node/" + n + "\n";
+          return FakeReply::Ok(out);
+        });
+    On(
+        "kubectl get configmap cilium-config",
+        [](const auto& a) {
+          return Kubectl(a, {"get", "configmap", "cilium-config"});
+        },
+        [this](const FakeCall& c, FakeFacts& f) {
+          const auto ctx = Context(c.argv);
+          const auto there = Cilium(ctx, f);
+          if (!there.present) {
+            return FakeReply::Exit(
+                1, "Error from server (NotFound): configmaps \"cilium-config\" not found\n");
+          }
+          json data = {{"ipam", "kubernetes"},
+                       {"routing-mode", there.routing_mode},
+                       {"enable-bgp-control-plane", there.bgp ? "true" : "false"},
+                       {"ipv4-native-routing-cidr", "10.0.0.0/8"}};
+          return FakeReply::Ok(json{{"kind", "ConfigMap"}, {"data", data}}.dump());
+        });
+    On(
+        "kubectl get daemonset cilium",
+        [](const auto& a) {
+          return Kubectl(a, {"get", "daemonset", "cilium"});
+        },
+        [this](const FakeCall& c, FakeFacts& f) {
+          const auto there = Cilium(Context(c.argv), f);
+          if (!there.present) {
+            return FakeReply::Exit(
+                1, "Error from server (NotFound): daemonsets.apps \"cilium\" not found\n");
+          }
+          json ds = {{"kind", "DaemonSet"},
+                     {"spec",
+                      {{"template",
+                        {{"spec",
+                          {{"containers",
+                            json::array({{{"name", "cilium-agent"},
+                                          {"image", "quay.io/cilium/cilium:v" + there.version +
+                                                        "@sha256:abc123"}}})}}}}}}}};
+          return FakeReply::Ok(ds.dump());
+        });
+    On(
+        "kubectl auth can-i",
+        [](const auto& a) {
+          return Kubectl(a, {"auth", "can-i"});
+        },
+        [this](const FakeCall& c, FakeFacts&) {
+          const auto at = std::find(c.argv.begin(), c.argv.end(), "can-i") - c.argv.begin();
+          const auto key = fmt::format("{} {} {}", Context(c.argv), c.argv[at + 1], c.argv[at + 2]);
+          if (denied.count(key) != 0) return FakeReply::Exit(1, "", "no\n");
+          return FakeReply::Ok("yes\n");
+        });
+    On(
+        "kubectl wait --for condition=established",
+        [](const auto& a) { return Kubectl(a, {"wait"}); },
+        [](const FakeCall& c, FakeFacts&) {
+          return FakeReply::Ok("customresourcedefinition.apiextensions.k8s.io/" +
+                               c.argv.back().substr(4) + " condition met\n");
+        });
+    On(
+        "kubectl apply -f FILE",
+        [](const auto& a) {
+          return Kubectl(a, {"apply", "-f"});
+        },
+        [](const FakeCall& c, FakeFacts& f) {
+          f.Add(fmt::format("applied {} {}", Context(c.argv),
+                            std::filesystem::path(c.argv.back()).filename().string()));
+          return FakeReply::Ok("configured\n");
+        });
+    On(
+        "kubectl delete -f FILE",
+        [](const auto& a) {
+          return Kubectl(a, {"delete", "-f"});
+        },
+        [](const FakeCall& c, FakeFacts& f) {
+          const auto at = std::find(c.argv.begin(), c.argv.end(), "-f") - c.argv.begin();
+          f.Remove(fmt::format("applied {} {}", Context(c.argv),
+                               std::filesystem::path(c.argv[at + 1]).filename().string()));
+          return FakeReply::Ok("deleted\n");
+        });
+    On(
+        "kubectl rollout status",
+        [](const auto& a) {
+          return Kubectl(a, {"rollout", "status"});
+        },
+        [](const FakeCall&, FakeFacts&) { return FakeReply::Ok("successfully rolled out\n"); });
+    On(
+        "kubectl annotate node",
+        [](const auto& a) {
+          return Kubectl(a, {"annotate", "node"});
+        },
+        [](const FakeCall&, FakeFacts&) { return FakeReply::Ok("annotated\n"); });
+    On(
+        "kubectl get service nginx",
+        [](const auto& a) {
+          return Kubectl(a, {"get", "service", "nginx"});
+        },
+        [this](const FakeCall& c, FakeFacts&) {
+          const auto cluster = cluster_of.at(Context(c.argv));
+          json svc = {
+              {"kind", "Service"},
+              {"metadata", {{"name", "nginx"}}},
+              {"status",
+               {{"loadBalancer",
+                 {{"ingress",
+                   json::array({{{"ip", cluster == "cilium" ? "10.21.0.1" : "10.22.0.1"}}})}}}}}};
+          return FakeReply::Ok(svc.dump());
+        });
+    On(
+        "kubectl get pods",
+        [](const auto& a) {
+          return Kubectl(a, {"get", "pods"});
+        },
+        [](const FakeCall&, FakeFacts&) { return FakeReply::Ok(R"({"kind":"List","items":[]})"); });
+    runner.ExpectPrefix({"helm", "repo", "add", "cilium"})
+        .Prints("\"cilium\" has been added to your repositories\n")
+        .Always();
     runner.ExpectPrefix({"helm", "list"}).Always().Does([this](const FakeCall& c, FakeFacts&) {
       const auto there = cilium.find(Context(c.argv));
       if (there == cilium.end() || !there->second.present) return FakeReply::Ok("[]");
-      return FakeReply::Ok(R"([{"name":"cilium","namespace":"kube-system","revision":"3","updated":"2026-11-30 10:00:00 +0000 UTC","status":"deployed","chart":"cilium-1.14.0","app_version":"1.14.0"}])");
+      return FakeReply::Ok(
+          R"([{"name":"cilium","namespace":"kube-system","revision":"3","updated":"2026-11-30 10:00:00 +0000 UTC","status":"deployed","chart":"cilium-1.14.0","app_version":"1.14.0"}])");
     });
-    runner.ExpectPrefix({"helm", "rollback", "cilium"}).Always().Does([](const FakeCall&, FakeFacts&) {
-      return FakeReply::Ok("Rollback was a success! Happy Helming!\n");
-    });
-    runner.ExpectPrefix({"kubectl", "config", "view", "--minify"}).Always().Does([](const FakeCall& c, FakeFacts&) {
-      return FakeReply::Ok(Context(c.argv) == "prod-a" ? "https://192.0.2.100:6443" : "https://127.0.0.1:41234");
-    });
-    runner.ExpectPrefix({"helm", "upgrade", "--install", "cilium"}).Always().Does([](const FakeCall& c, FakeFacts& f) {
-      f.Add("cilium " + Context(c.argv));
-      return FakeReply::Ok("Release \"cilium\" has been upgraded. Happy Helming!\n");
-    });
-    runner.ExpectPrefix({"helm", "uninstall", "cilium"}).Always().Does([](const FakeCall& c, FakeFacts& f) {
-      f.Remove("cilium " + Context(c.argv));
-      return FakeReply::Ok("release \"cilium\" uninstalled\n");
-    });
+    runner.ExpectPrefix({"helm", "rollback", "cilium"})
+        .Always()
+        .Does([](const FakeCall&, FakeFacts&) {
+          return FakeReply::Ok("Rollback was a success! Happy Helming!\n");
+        });
+    runner.ExpectPrefix({"kubectl", "config", "view", "--minify"})
+        .Always()
+        .Does([](const FakeCall& c, FakeFacts&) {
+          return FakeReply::Ok(Context(c.argv) == "prod-a" ? "https://192.0.2.100:6443"
+                                                           : "https://127.0.0.1:41234");
+        });
+    runner.ExpectPrefix({"helm", "upgrade", "--install", "cilium"})
+        .Always()
+        .Does([](const FakeCall& c, FakeFacts& f) {
+          f.Add("cilium " + Context(c.argv));
+          return FakeReply::Ok("Release \"cilium\" has been upgraded. Happy Helming!\n");
+        });
+    runner.ExpectPrefix({"helm", "uninstall", "cilium"})
+        .Always()
+        .Does([](const FakeCall& c, FakeFacts& f) {
+          f.Remove("cilium " + Context(c.argv));
+          return FakeReply::Ok("release \"cilium\" uninstalled\n");
+        });
     runner.ExpectPrefix({"cilium", "status", "--wait"}).Prints("Cilium: OK\n").Always();
     // Every node Established with the router (cilium-cli 0.15's JSON: node -> peers).
-    runner.ExpectPrefix({"cilium", "bgp", "peers"}).Always().Does([this](const FakeCall& c, FakeFacts&) {
-      const auto cluster = cluster_of.at(Context(c.argv));
-      json out = json::object();
-      for (const auto& n : Nodes(cluster)) {
-        out[n] = json::array({{{"local-asn", cluster == "cilium" ? 65100 : 65200},
-                               {"peer-asn", peer_as},
-                               {"peer-address", peer_address},
-                               {"session-state", "established"},
-                               {"uptime-nanoseconds", 12000000000}}});
-      }
-      return FakeReply::Ok(out.dump());
-    });
-    runner.Expect({"ip", "-j", "-4", "addr", "show"}).Always().Does([this](const FakeCall&, FakeFacts&) {
-      return FakeReply::Ok(host_addresses);
-    });
-    runner.ExpectPrefix({"ip", "-j", "route", "get"}).Always().Does([this](const FakeCall& c, FakeFacts&) {
-      const auto& node = c.argv[4];
-      const auto& from = c.argv[6];
-      if (node_unreachable.count(node) != 0) return FakeReply::Exit(2, "RTNETLINK answers: Network is unreachable\n");
-      const auto dev = node.starts_with("172.18.") ? "br-a" : "br-b";
-      if (node.substr(0, 7) != from.substr(0, 7)) {
-        return FakeReply::Ok(fmt::format(R"([{{"dst":"{}","gateway":"192.168.1.1","dev":"eth0","prefsrc":"{}","flags":[],"uid":0,"cache":[]}}])", node, from));
-      }
-      return FakeReply::Ok(fmt::format(R"([{{"dst":"{}","from":"{}","dev":"{}","flags":[],"uid":0,"cache":[]}}])", node, from, dev));
-    });
-    runner.Expect({"sysctl", "-n", "net.ipv4.ip_forward"}).Always().Does([this](const FakeCall&, FakeFacts&) {
-      return FakeReply::Ok(forwarding ? "1\n" : "0\n");
-    });
-    runner.ExpectPrefix({"ss"}).Always().Does([](const FakeCall&, FakeFacts&) { return FakeReply::Ok(""); });
+    runner.ExpectPrefix({"cilium", "bgp", "peers"})
+        .Always()
+        .Does([this](const FakeCall& c, FakeFacts&) {
+          const auto cluster = cluster_of.at(Context(c.argv));
+          json out = json::object();
+          for (const auto& n : Nodes(cluster)) {
+            out[n] = json::array({{{"local-asn", cluster == "cilium" ? 65100 : 65200},
+                                   {"peer-asn", peer_as},
+                                   {"peer-address", peer_address},
+                                   {"session-state", "established"},
+                                   {"uptime-nanoseconds", 12000000000}}});
+          }
+          return FakeReply::Ok(out.dump());
+        });
+    runner.Expect({"ip", "-j", "-4", "addr", "show"})
+        .Always()
+        .Does([this](const FakeCall&, FakeFacts&) { return FakeReply::Ok(host_addresses); });
+    runner.ExpectPrefix({"ip", "-j", "route", "get"})
+        .Always()
+        .Does([this](const FakeCall& c, FakeFacts&) {
+          const auto& node = c.argv[4];
+          const auto& from = c.argv[6];
+          if (node_unreachable.count(node) != 0)
+            return FakeReply::Exit(2, "RTNETLINK answers: Network is unreachable\n");
+          const auto dev = node.starts_with("172.18.") ? "br-a" : "br-b";
+          if (node.substr(0, 7) != from.substr(0, 7)) {
+            return FakeReply::Ok(fmt::format(
+                R"([{{"dst":"{}","gateway":"192.168.1.1","dev":"eth0","prefsrc":"{}","flags":[],"uid":0,"cache":[]}}])",
+                node, from));
+          }
+          return FakeReply::Ok(fmt::format(
+              R"([{{"dst":"{}","from":"{}","dev":"{}","flags":[],"uid":0,"cache":[]}}])", node,
+              from, dev));
+        });
+    runner.Expect({"sysctl", "-n", "net.ipv4.ip_forward"})
+        .Always()
+        .Does([this](const FakeCall&, FakeFacts&) {
+          return FakeReply::Ok(forwarding ? "1\n" : "0\n");
+        });
+    runner.ExpectPrefix({"ss"}).Always().Does(
+        [](const FakeCall&, FakeFacts&) { return FakeReply::Ok(""); });
   }
 
   CiliumThere Cilium(const std::string& context, const FakeFacts& f) const {

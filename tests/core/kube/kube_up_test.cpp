@@ -60,7 +60,7 @@ TEST_CASE("kube up: every cluster needs a context, named in the error with the f
   CHECK(w.runner.CommandLines().empty());
 }
 
-TEST_CASE("kube up: an unreachable context fails the clusters step, naming it; nothing applied") {
+TEST_CASE("kube up: an unreachable context fails the clusters step, naming it, nothing applied") {
   FakeClusters w;
   StateDir d;
   w.unreachable = {"prod-b"};
@@ -74,11 +74,10 @@ TEST_CASE("kube up: an unreachable context fails the clusters step, naming it; n
   NothingDone(w);
 }
 
-TEST_CASE("kube up: missing rights are each named with what needs them; nothing applied") {
+TEST_CASE("kube up: missing rights are each named with what needs them, nothing applied") {
   FakeClusters w;
   StateDir d;
-  w.denied = {"prod-b create ciliumbgppeeringpolicies.cilium.io",
-              "prod-b create daemonsets.apps"};
+  w.denied = {"prod-b create ciliumbgppeeringpolicies.cilium.io", "prod-b create daemonsets.apps"};
   const auto run = Up(Options(w, d.path));
   REQUIRE(run.error);
   CHECK(run.FailedStep() == "clusters");
@@ -114,8 +113,9 @@ TEST_CASE("kube up: a Cilium without BGP Control Plane is named with the Helm va
     o.manage_cilium = true;
     const auto again = Up(o);
     CHECK(again.FailedStep() != "clusters");
-    const auto upgraded = Ran(w2, "helm upgrade --install cilium cilium/cilium --version 1.14.0 "
-                                  "--namespace kube-system --kube-context prod-a");
+    const auto upgraded = Ran(w2,
+                              "helm upgrade --install cilium cilium/cilium --version 1.14.0 "
+                              "--namespace kube-system --kube-context prod-a");
     REQUIRE(upgraded.size() == 1);
     // Cilium on prod-a reaches the API server where the kubeconfig says.
     CHECK(upgraded[0].find("--set k8sServiceHost=192.0.2.100 --set k8sServicePort=6443") !=
@@ -137,7 +137,7 @@ TEST_CASE("kube up: a Cilium without BGP Control Plane is named with the Helm va
   }
 }
 
-TEST_CASE("kube up: a node the router cannot reach fails the router step; nothing started") {
+TEST_CASE("kube up: a node the router cannot reach fails the router step, nothing started") {
   FakeClusters w;
   StateDir d;
   w.node_unreachable = {"172.19.0.3"};
@@ -191,14 +191,15 @@ TEST_CASE("kube up then down: what up applied and started is recorded, and down 
   std::vector<std::string> names;
   for (const auto& s : run.steps) names.push_back(s.step);
   CHECK(names == std::vector<std::string>{"preflight", "clusters", "router", "render", "cilium",
-                                          "nginx", "lb", "annotate", "bgp", "routes",
-                                          "sessions"});
+                                          "nginx", "lb", "annotate", "bgp", "routes", "sessions"});
   // Cilium installed only where there was none.
-  CHECK(!Ran(w, "helm upgrade --install cilium cilium/cilium --version 1.14.0 --namespace "
-                "kube-system --kube-context prod-a")
+  CHECK(!Ran(w,
+             "helm upgrade --install cilium cilium/cilium --version 1.14.0 --namespace "
+             "kube-system --kube-context prod-a")
              .empty());
-  CHECK(Ran(w, "helm upgrade --install cilium cilium/cilium --version 1.14.0 --namespace "
-               "kube-system --kube-context prod-b")
+  CHECK(Ran(w,
+            "helm upgrade --install cilium cilium/cilium --version 1.14.0 --namespace "
+            "kube-system --kube-context prod-b")
             .empty());
   // The router runs from this executable with the state's config.
   REQUIRE(w.processes.spawned.size() == 1);
@@ -207,9 +208,9 @@ TEST_CASE("kube up then down: what up applied and started is recorded, and down 
   std::string text((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
   CHECK(text.find("172.18.0.250") != std::string::npos);
   CHECK(text.find("172.19.0.250") != std::string::npos);
-  for (const char* f : {"applied prod-a nginx.yaml", "applied prod-b lb-ippool.yaml",
-                        "applied prod-b bgp-peering-policy.yaml",
-                        "applied prod-a node-routes-daemonset.yaml"}) {
+  for (const char* f :
+       {"applied prod-a nginx.yaml", "applied prod-b lb-ippool.yaml",
+        "applied prod-b bgp-peering-policy.yaml", "applied prod-a node-routes-daemonset.yaml"}) {
     CAPTURE(f);
     CHECK(w.runner.HasFact(f));
   }
@@ -269,10 +270,10 @@ TEST_CASE("kube up: a router in a container on a Docker host, made there and sta
   w.runner.AddProgram("docker");
   std::vector<std::string> docker_hosts;
   w.runner.ExpectPrefix({"docker"}).Always().Does([&](const FakeCall& c, FakeFacts&) {
-    docker_hosts.push_back(c.env_add.count("DOCKER_HOST") != 0 ? c.env_add.at("DOCKER_HOST")
-                                                                : "");
+    docker_hosts.push_back(c.env_add.count("DOCKER_HOST") != 0 ? c.env_add.at("DOCKER_HOST") : "");
     if (c.argv[1] == "version") return FakeReply::Ok("20.10.24\n");
-    if (c.argv[1] == "container") return FakeReply::Exit(1, "Error: No such container: bgpdemo-router\n");
+    if (c.argv[1] == "container")
+      return FakeReply::Exit(1, "Error: No such container: bgpdemo-router\n");
     if (c.argv[1] == "rm") return FakeReply::Exit(1, "Error: No such container: bgpdemo-router\n");
     return FakeReply::Ok();
   });
