@@ -385,6 +385,11 @@ def happy_path(c, e, up, before, via):
         for _, ctx in CLUSTERS.values()}
     c.check(releases == {"kind-cilium": [], "kind-cilium2": ["cilium"]},
             "down: Cilium uninstalled where up installed it, kept where it was", releases)
+    cm = json.loads(e.kubectl("kind-cilium2", "-n", "kube-system", "get", "configmap",
+                              "cilium-config", "-o", "json").stdout or "{}").get("data", {})
+    c.check(cm and "enable-bgp-control-plane" not in cm,
+            "down: the Cilium --manage-cilium changed is rolled back (BGP off, as its owner left "
+            "it)", cm)
     c.check(not router_processes(e), "down: no router process", router_processes(e))
     c.check(not os.path.exists(e.state), "down: the state folder is gone",
             os.listdir(e.state) if os.path.isdir(e.state) else "")
