@@ -372,9 +372,15 @@ Result<KubeUpResult, Error> KubeUp(const ScenarioText& text, const KubeUpOptions
   const auto t0 = Clock::now();
   KubeUpResult result;
   KubeState st;
+  // Nothing applied or started yet (a check refused): what is given now is what to use, so
+  // that the fix an error names takes effect on the next up.
+  bool fresh = true;
   if (auto old = ReadKubeState(o.state_dir); old) {
     st = std::move(*old);
     result.resumed = true;
+    fresh = st.applied.empty() && st.annotated.empty() && st.cilium_installed.empty() &&
+            st.cilium_revision_before.empty() && !st.router_started;
+    if (fresh) st.scenario = text;
   } else {
     st.scenario = text;
     st.started_at = std::time(nullptr);
@@ -386,10 +392,23 @@ Result<KubeUpResult, Error> KubeUp(const ScenarioText& text, const KubeUpOptions
   }
   Scenario& s = *scenario;
   // The contexts: the flags, else the scenario's; every cluster needs one.
-  if (!result.resumed) {
+  if (fresh) {
     st.contexts = s.contexts;
     for (const auto& [k, v] : o.contexts) st.contexts[k] = v;
     st.router = o.router;
+  } else {
+    // Half up: the clusters and the router it runs with are fixed until down.
+    bool same = o.router.empty() || o.router == st.router;
+    for (const auto& [k, v] : o.contexts) {
+      const auto it = st.contexts.find(k);
+      same = same && it != st.contexts.end() && it->second == v;
+    }
+    if (!same) {
+      return Fail(Error::Usage(fmt::format(
+          "a kube demo is half up in {} with --router {} and its contexts; `bgpdemo up` again "
+          "resumes it as it is, `bgpdemo down` first to change them",
+          o.state_dir, st.router)));
+    }
   }
   if (auto r = CheckContexts(s, st.contexts); !r) return Fail(r.error());
   if (auto r = ApplyPlacementToScenario(st.router, s); !r) return Fail(r.error());

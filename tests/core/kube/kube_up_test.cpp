@@ -149,6 +149,23 @@ TEST_CASE("kube up: a node the router cannot reach fails the router step, nothin
   NothingDone(w);
 }
 
+TEST_CASE("kube up: after a refused up, the next one takes the fixed flags; half up, it keeps them") {
+  FakeClusters w;
+  StateDir d;
+  auto o = Options(w, d.path);
+  o.router = "host:10.9.9.9";
+  REQUIRE(Up(o).FailedStep() == "router");
+  o.router = kRouterFlag;
+  const auto fixed = Up(o);
+  CHECK(fixed.FailedStep() == "sessions");  // every step before it did its work
+  o.router = "host:172.18.0.250";
+  const auto changed = Up(o);
+  REQUIRE(changed.error);
+  CHECK(changed.error->kind() == ErrorKind::kUsage);
+  CHECK(changed.error->message().find("`bgpdemo down` first to change them") !=
+        std::string::npos);
+}
+
 TEST_CASE("kube up: a router address not on this machine, a port in use: refused with why") {
   FakeClusters w;
   StateDir d;
