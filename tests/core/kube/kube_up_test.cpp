@@ -149,7 +149,7 @@ TEST_CASE("kube up: a node the router cannot reach fails the router step, nothin
   NothingDone(w);
 }
 
-TEST_CASE("kube up: after a refused up, the next one takes the fixed flags; half up, it keeps them") {
+TEST_CASE("kube up: after a refused up, the next one takes the fixed flags, and half up it keeps them") {
   FakeClusters w;
   StateDir d;
   auto o = Options(w, d.path);
