@@ -149,7 +149,7 @@ TEST_CASE("kube up: a node the router cannot reach fails the router step, nothin
   NothingDone(w);
 }
 
-TEST_CASE("kube up: after a refused up, the next one takes the fixed flags, and half up it keeps them") {
+TEST_CASE("kube up: a refused up pins no flag, and a half-up demo keeps them") {
   FakeClusters w;
   StateDir d;
   auto o = Options(w, d.path);
@@ -162,8 +162,7 @@ TEST_CASE("kube up: after a refused up, the next one takes the fixed flags, and 
   const auto changed = Up(o);
   REQUIRE(changed.error);
   CHECK(changed.error->kind() == ErrorKind::kUsage);
-  CHECK(changed.error->message().find("`bgpdemo down` first to change them") !=
-        std::string::npos);
+  CHECK(changed.error->message().find("`bgpdemo down` first to change them") != std::string::npos);
 }
 
 TEST_CASE("kube up: a router address not on this machine, a port in use: refused with why") {
