@@ -128,7 +128,7 @@ TEST_CASE("render routes daemonset: a well-formed DaemonSet with the fields kube
   CHECK(file.kind == FileKind::kRoutesDaemonSet);
   const auto docs = YAML::LoadAll(file.content);
   REQUIRE(docs.size() == 1);
-  const auto ds = docs[0];
+  const auto& ds = docs[0];
   CHECK(ds["apiVersion"].as<std::string>() == "apps/v1");
   CHECK(ds["kind"].as<std::string>() == "DaemonSet");
   CHECK(ds["metadata"]["name"].as<std::string>() == "bgpdemo-routes");
