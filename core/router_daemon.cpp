@@ -217,7 +217,16 @@ Result<bool, Error> StopRouterDaemon(const RouterDaemonOptions& o, CommandRunner
     RemoveQuietly(p.pid);
     return false;
   }
-  const auto gone = [&] { return !IsOurRouter(procs, *pid, p); };
+  // Gone: exited, or the pid is another program's now. A process that is exiting shows an
+  // empty command line (its memory is released before it is reaped, and an ASan build's
+  // leak check runs after that): not gone yet.
+  const auto gone = [&] {
+    if (!procs.Alive(*pid)) return true;
+    const auto cmdline = procs.Cmdline(*pid);
+    if (!cmdline) return true;
+    if (cmdline->empty()) return false;
+    return !IsOurRouter(procs, *pid, p);
+  };
   auto sent = procs.Signal(*pid, SIGTERM);
   if (!sent) return Fail(Error::Environment(sent.error()));
   if (*sent && !WaitUntil(clock, o.stop_timeout, gone)) {
