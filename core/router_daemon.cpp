@@ -221,10 +221,9 @@ Result<bool, Error> StopRouterDaemon(const RouterDaemonOptions& o, CommandRunner
   // empty command line (its memory is released before it is reaped, and an ASan build's
   // leak check runs after that): not gone yet.
   const auto gone = [&] {
-    if (!procs.Alive(*pid)) return true;
+    if (!procs.Alive(*pid)) return true;  // Alive: not reaped, not a zombie
     const auto cmdline = procs.Cmdline(*pid);
-    if (!cmdline) return true;
-    if (cmdline->empty()) return false;
+    if (!cmdline || cmdline->empty()) return false;
     return !IsOurRouter(procs, *pid, p);
   };
   auto sent = procs.Signal(*pid, SIGTERM);
