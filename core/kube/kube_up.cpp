@@ -267,8 +267,6 @@ class Up : public KubeClusters {
         s_.clusters.size());
   }
 
-  RouterSite& site() { return site_; }
-
  private:
   Result<ClusterFacts, Error> Read(std::size_t i) {
     const auto& c = s_.clusters[i];
