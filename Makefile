@@ -17,7 +17,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 20
 # ccache when it is installed (scripts/setup-deps.sh test installs it): only a cache, the
 # builds are the same without it.
 LAUNCHER   := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache,)
@@ -55,7 +55,7 @@ lint: configure
 build-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug $(LAUNCHER) \
 	  -DCMAKE_CXX_COMPILER=clang++ -DBGPDEMO_SANITIZE=ON -DBGPDEMO_FUZZ=ON \
-	  -DBGPDEMO_BENCH=OFF -DBGPDEMO_FUZZ_SECONDS=$(FUZZ_SECONDS)
+	  -DBGPDEMO_BENCH=OFF -DBGPDEMO_FUZZ_SECONDS=$(FUZZ_SECONDS) -DCMAKE_CXX_FLAGS_DEBUG=-g1
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 # Unit tests and fuzzers under AddressSanitizer and UndefinedBehaviorSanitizer (the tests
