@@ -429,7 +429,11 @@ Result<void, Error> DecodeAttributes(std::span<const std::uint8_t> value, std::s
                       type, AttrName(type), len, r.remaining())));
       break;
     }
-    const std::vector<std::uint8_t> whole(attr_start, r.cursor());
+    // The whole attribute is NOTIFICATION data for some errors (RFC 4271 §6.3); copied only
+    // then, so that a clean UPDATE allocates nothing per attribute here.
+    const auto whole = [attr_start, end = r.cursor()] {
+      return std::vector<std::uint8_t>(attr_start, end);
+    };
 
     if (seen[type]) {
       if (type == static_cast<std::uint8_t>(AttrType::kMpReachNlri) ||
@@ -450,7 +454,7 @@ Result<void, Error> DecodeAttributes(std::span<const std::uint8_t> value, std::s
     if (spec == nullptr) {
       if (!(flags & kOptional)) {
         return Fail(update_error(UpdateSubcode::kUnrecognizedWellKnownAttribute,
-                                 Action::kSessionReset, at, whole,
+                                 Action::kSessionReset, at, whole(),
                                  fmt::format("attribute type {} is marked well-known but is not "
                                              "one this speaker knows",
                                              type)));
@@ -458,7 +462,7 @@ Result<void, Error> DecodeAttributes(std::span<const std::uint8_t> value, std::s
       if (type == static_cast<std::uint8_t>(AttrType::kIpv6ExtendedCommunities) &&
           (v.empty() || v.size() % 20 != 0)) {
         problems.push_back(update_error(
-            UpdateSubcode::kAttributeLengthError, Action::kTreatAsWithdraw, at, whole,
+            UpdateSubcode::kAttributeLengthError, Action::kTreatAsWithdraw, at, whole(),
             fmt::format("ipv6_extended_communities has length {}, expected a non-zero multiple "
                         "of 20",
                         v.size())));
@@ -473,10 +477,11 @@ Result<void, Error> DecodeAttributes(std::span<const std::uint8_t> value, std::s
     if (!FlagsOk(spec->flags, flags)) {
       // RFC 7606 §3(c): contradicting flags make the attribute malformed; §5.3: for MP_*
       // the session resets.
-      Error e = update_error(UpdateSubcode::kAttributeFlagsError,
-                             mp ? Action::kSessionReset : ActionFor(spec->on_error, ctx), at, whole,
-                             fmt::format("{} flags {}, expected {}", spec->name, FlagsText(flags),
-                                         FlagsText(DefaultFlags(spec->flags))));
+      Error e =
+          update_error(UpdateSubcode::kAttributeFlagsError,
+                       mp ? Action::kSessionReset : ActionFor(spec->on_error, ctx), at, whole(),
+                       fmt::format("{} flags {}, expected {}", spec->name, FlagsText(flags),
+                                   FlagsText(DefaultFlags(spec->flags))));
       if (e.action == Action::kSessionReset) return Fail(std::move(e));
       problems.push_back(std::move(e));
       continue;
@@ -494,7 +499,7 @@ Result<void, Error> DecodeAttributes(std::span<const std::uint8_t> value, std::s
       Clear(spec->type, out);
       out.wire_order.pop_back();
       Error e = update_error(p->subcode, p->action.value_or(ActionFor(spec->on_error, ctx)), at,
-                             p->whole_attribute_data ? whole : std::vector<std::uint8_t>{},
+                             p->whole_attribute_data ? whole() : std::vector<std::uint8_t>{},
                              std::move(p->message));
       e.family = p->family;
       if (e.action == Action::kSessionReset) return Fail(std::move(e));

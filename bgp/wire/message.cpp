@@ -69,11 +69,12 @@ Result<Header, Error> DecodeHeader(std::span<const std::uint8_t> bytes, const Co
   Header h;
   h.length = static_cast<std::uint16_t>(bytes[16] << 8 | bytes[17]);
   const std::uint8_t type = bytes[18];
-  const std::vector<std::uint8_t> length_field{bytes[16], bytes[17]};
+  // NOTIFICATION data for a length error; made only then, as framing runs per message.
+  const auto length_field = [&bytes] { return std::vector<std::uint8_t>{bytes[16], bytes[17]}; };
   if (h.length < kHeaderSize || h.length > ctx.MaxMessageSize()) {
-    return HeaderError(HeaderSubcode::kBadMessageLength, 16, length_field,
-                       fmt::format("message length {} is outside 19..{}", h.length,
-                                   ctx.MaxMessageSize()));
+    return HeaderError(
+        HeaderSubcode::kBadMessageLength, 16, length_field(),
+        fmt::format("message length {} is outside 19..{}", h.length, ctx.MaxMessageSize()));
   }
   if (type < 1 || type > 5 ||
       (type == static_cast<std::uint8_t>(MessageType::kRouteRefresh) && !ctx.route_refresh)) {
@@ -84,10 +85,10 @@ Result<Header, Error> DecodeHeader(std::span<const std::uint8_t> bytes, const Co
   h.type = static_cast<MessageType>(type);
   const std::size_t min = MinLength(h.type);
   if (h.length < min || (h.type == MessageType::kKeepalive && h.length != kHeaderSize)) {
-    return HeaderError(HeaderSubcode::kBadMessageLength, 16, length_field,
-                       fmt::format("{} of length {}; {} {}", ToString(h.type), h.length,
-                                   h.type == MessageType::kKeepalive ? "must be" : "at least",
-                                   min));
+    return HeaderError(
+        HeaderSubcode::kBadMessageLength, 16, length_field(),
+        fmt::format("{} of length {}; {} {}", ToString(h.type), h.length,
+                    h.type == MessageType::kKeepalive ? "must be" : "at least", min));
   }
   return h;
 }
@@ -100,7 +101,9 @@ Result<std::size_t, Error> FrameLength(std::span<const std::uint8_t> buf, const 
   return std::size_t{h->length};
 }
 
-Result<Message, Error> DecodeMessage(std::span<const std::uint8_t> bytes, const Context& ctx) {
+Result<void, Error> DecodeMessage(std::span<const std::uint8_t> bytes, const Context& ctx,
+                                  Incoming& in) {
+  in.type.reset();
   if (bytes.size() < kHeaderSize) {
     return HeaderError(HeaderSubcode::kBadMessageLength, 0, {},
                        fmt::format("{} bytes cannot hold a 19-byte header", bytes.size()));
@@ -112,32 +115,41 @@ Result<Message, Error> DecodeMessage(std::span<const std::uint8_t> bytes, const 
                        fmt::format("header says {} bytes but the message has {}", h->length,
                                    bytes.size()));
   }
+  in.type = h->type;
   const auto body = bytes.subspan(kHeaderSize);
   switch (h->type) {
     case MessageType::kOpen: {
       auto o = DecodeOpen(body);
       if (!o) return Fail(std::move(o).error());
-      return Message{std::move(o).value()};
+      in.other = std::move(o).value();
+      return {};
     }
-    case MessageType::kUpdate: {
-      Update u;
-      if (auto res = DecodeUpdate(body, ctx, u); !res) return Fail(std::move(res).error());
-      return Message{std::move(u)};
-    }
+    case MessageType::kUpdate:
+      return DecodeUpdate(body, ctx, in.update);
     case MessageType::kNotification: {
       auto n = DecodeNotification(body);
       if (!n) return Fail(std::move(n).error());
-      return Message{std::move(n).value()};
+      in.other = std::move(n).value();
+      return {};
     }
     case MessageType::kKeepalive:
-      return Message{Keepalive{}};
+      in.other = Keepalive{};
+      return {};
     case MessageType::kRouteRefresh: {
       auto rr = DecodeRouteRefresh(bytes);
       if (!rr) return Fail(std::move(rr).error());
-      return Message{rr.value()};
+      in.other = rr.value();
+      return {};
     }
   }
   return HeaderError(HeaderSubcode::kBadMessageType, 18, {bytes[18]}, "unreachable");
+}
+
+Result<Message, Error> DecodeMessage(std::span<const std::uint8_t> bytes, const Context& ctx) {
+  Incoming in;
+  if (auto res = DecodeMessage(bytes, ctx, in); !res) return Fail(std::move(res).error());
+  if (in.type == MessageType::kUpdate) return Message{std::move(in.update)};
+  return std::move(in.other);
 }
 
 void BeginMessage(MessageType type, Writer& w) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -51,6 +52,21 @@ Result<std::size_t, Error> FrameLength(std::span<const std::uint8_t> buf, const 
 
 // Decodes exactly one message, header included.
 Result<Message, Error> DecodeMessage(std::span<const std::uint8_t> bytes, const Context& ctx);
+
+// A stream reader's last message (a session's): one Update serves every UPDATE of the
+// stream, so its vectors keep their capacity and decoding allocates nothing per prefix.
+struct Incoming {
+  // The type of the last frame whose header decoded, also when its body then failed;
+  // unset when the header itself was bad.
+  std::optional<MessageType> type;
+  Update update;  // the last UPDATE, when type is kUpdate
+  Message other;  // the last message of any other type
+};
+
+// As DecodeMessage, into `in`: an UPDATE into in.update (cleared first, see DecodeUpdate),
+// any other message into in.other; in.type says which, and which decoder an error came from.
+Result<void, Error> DecodeMessage(std::span<const std::uint8_t> bytes, const Context& ctx,
+                                  Incoming& in);
 
 // Writes one message, header included, into out. Fails (with a reason) when the message
 // would exceed the context's maximum size or a field cannot hold its value.

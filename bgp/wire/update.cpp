@@ -29,7 +29,18 @@ std::size_t Update::WithdrawnCount() const {
 void Update::Clear() {
   withdrawn.clear();
   nlri.clear();
+  // The attributes start afresh, but the vectors most UPDATEs fill keep their capacity, so
+  // a session decoding into one Update allocates none of them again.
+  auto order = std::move(attrs.wire_order);
+  auto communities = std::move(attrs.communities);
+  auto large = std::move(attrs.large_communities);
   attrs = PathAttributes{};
+  order.clear();
+  communities.clear();
+  large.clear();
+  attrs.wire_order = std::move(order);
+  attrs.communities = std::move(communities);
+  attrs.large_communities = std::move(large);
   action = Action::kNone;
   problems.clear();
 }

@@ -74,6 +74,34 @@ void DecodeStream(benchmark::State& state, bool ipv6) {
   state.counters["messages"] = static_cast<double>(t.messages);
 }
 
+// What a session runs per frame (bgp/session/session.cpp): DecodeMessage into one reused
+// Incoming, the header checked again and the UPDATE decoded into its one Update.
+void DecodeIncoming(benchmark::State& state, bool ipv6) {
+  const TableStream& t = Table(ipv6);
+  const Context ctx;
+  Incoming in;
+  std::size_t allocations = 0;
+  for (auto _ : state) {
+    const std::size_t before = g_allocations.load();
+    std::size_t offset = 0, prefixes = 0;
+    const std::span<const std::uint8_t> data(t.bytes);
+    while (offset < data.size()) {
+      auto len = FrameLength(data.subspan(offset), ctx);
+      if (!len || *len == 0) state.SkipWithError("framing failed");
+      auto res = DecodeMessage(data.subspan(offset, *len), ctx, in);
+      if (!res || in.type != MessageType::kUpdate) state.SkipWithError("decode failed");
+      prefixes += in.update.AnnouncedCount();
+      offset += *len;
+    }
+    benchmark::DoNotOptimize(prefixes);
+    allocations += g_allocations.load() - before;
+  }
+  state.counters["prefixes/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * t.prefixes), benchmark::Counter::kIsRate);
+  state.counters["allocs/prefix"] =
+      static_cast<double>(allocations) / static_cast<double>(state.iterations() * t.prefixes);
+}
+
 // The full API a tool uses: every message decoded into a fresh Message value.
 void DecodeMessages(benchmark::State& state) {
   const TableStream& t = Table(false);
@@ -105,6 +133,8 @@ void EncodeStream(benchmark::State& state, bool ipv6) {
 
 BENCHMARK_CAPTURE(DecodeStream, ipv4_1M, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(DecodeStream, ipv6_1M, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(DecodeIncoming, ipv4_1M, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(DecodeIncoming, ipv6_1M, true)->Unit(benchmark::kMillisecond);
 BENCHMARK(DecodeMessages)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(EncodeStream, ipv4_1M, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(EncodeStream, ipv6_1M, true)->Unit(benchmark::kMillisecond);
