@@ -147,17 +147,27 @@ Fsm::Fsm(FsmConfig config)
       idle_hold_time_(config.idle_hold_time) {}
 
 std::vector<Action> Fsm::Handle(Event e) {
-  return Dispatch(e, std::nullopt);
+  return Dispatch(e, {});
 }
 
 std::vector<Action> Fsm::Handle(Event e, wire::Notification to_send) {
-  return Dispatch(e, std::move(to_send));
+  return Dispatch(e, {.to_send = std::move(to_send)});
+}
+
+std::vector<Action> Fsm::Handle(Event e, const wire::Update& update) {
+  BGPDEMO_CHECK(e == Event::kUpdateMsg);
+  return Dispatch(e, {.update = &update});
+}
+
+std::vector<Action> Fsm::Handle(Event e, wire::Family family) {
+  BGPDEMO_CHECK(e == Event::kRouteRefreshMsg);
+  return Dispatch(e, {.family = family});
 }
 
 std::vector<Action> Fsm::Handle(Event e, std::string_view shutdown_text) {
   BGPDEMO_CHECK(e == Event::kManualStop);
-  return Dispatch(
-      e, wire::Notification::Shutdown(wire::CeaseSubcode::kAdministrativeShutdown, shutdown_text));
+  return Dispatch(e, {.to_send = wire::Notification::Shutdown(
+                          wire::CeaseSubcode::kAdministrativeShutdown, shutdown_text)});
 }
 
 void Fsm::SetNegotiatedHoldTime(std::uint16_t hold) {
@@ -171,7 +181,7 @@ std::uint16_t Fsm::keepalive_time() const {
   return std::max<std::uint16_t>(k, 1);
 }
 
-std::vector<Action> Fsm::Dispatch(Event e, std::optional<wire::Notification> to_send) {
+std::vector<Action> Fsm::Dispatch(Event e, Input in) {
   // A timer that fired is no longer running, whatever the state makes of its event.
   switch (e) {
     case Event::kConnectRetryTimerExpires: Expired(kConnectRetryTimer); break;
@@ -180,14 +190,22 @@ std::vector<Action> Fsm::Dispatch(Event e, std::optional<wire::Notification> to_
     case Event::kIdleHoldTimerExpires: Expired(kIdleHoldTimer); break;
     default: break;
   }
+  // One allocation per event: a teardown returns up to seven actions, an UPDATE two.
   Actions out;
+  out.reserve(8);
   switch (state_) {
     case State::kIdle: OnIdle(e, out); break;
     case State::kConnect: OnConnect(e, out); break;
     case State::kActive: OnActive(e, out); break;
-    case State::kOpenSent: OnOpenSent(e, to_send, out); break;
-    case State::kOpenConfirm: OnOpenConfirm(e, to_send, out); break;
-    case State::kEstablished: OnEstablished(e, to_send, out); break;
+    case State::kOpenSent:
+      OnOpenSent(e, in.to_send, out);
+      break;
+    case State::kOpenConfirm:
+      OnOpenConfirm(e, in.to_send, out);
+      break;
+    case State::kEstablished:
+      OnEstablished(e, in, out);
+      break;
   }
   return out;
 }
@@ -375,8 +393,9 @@ void Fsm::OnOpenConfirm(Event e, std::optional<wire::Notification>& to_send, Act
 }
 
 // §8.2.2 Established (CollisionDetectEstablishedState FALSE).
-void Fsm::OnEstablished(Event e, std::optional<wire::Notification>& to_send, Actions& out) {
+void Fsm::OnEstablished(Event e, Input& in, Actions& out) {
   if (IsStart(e) || IsSecondConnection(e)) return;
+  auto& to_send = in.to_send;
   switch (e) {
     case Event::kManualStop:
       TearDown(Chosen(to_send, Cease(wire::CeaseSubcode::kAdministrativeShutdown)), Counter::kZero,
@@ -408,12 +427,12 @@ void Fsm::OnEstablished(Event e, std::optional<wire::Notification>& to_send, Act
       return;
     case Event::kKeepAliveMsg: RestartHoldTimer(out); return;
     case Event::kUpdateMsg:
-      out.push_back({Kind::kProcessUpdate});
+      out.push_back({.kind = Kind::kProcessUpdate, .update = in.update});
       RestartHoldTimer(out);
       return;
     case Event::kRouteRefreshMsg:
       // Ours: every message from the peer shows it alive (§4.4), ROUTE-REFRESH included.
-      out.push_back({Kind::kProcessRouteRefresh});
+      out.push_back({.kind = Kind::kProcessRouteRefresh, .family = in.family});
       RestartHoldTimer(out);
       return;
     default:

@@ -47,6 +47,10 @@
 
 namespace bgpdemo::bgp {
 
+namespace wire {
+struct Update;
+}
+
 // RFC 4271 §8.2.2 states.
 enum class State : std::uint8_t {
   kIdle,
@@ -106,15 +110,19 @@ struct Action {
     kDropConnection,      // close the connection and any connect in progress, if any
     kSendOpen,
     kSendKeepalive,
-    kSendNotification,  // send `notification`; a kDropConnection follows (flush first)
-    kProcessUpdate,
-    kProcessRouteRefresh,
+    kSendNotification,     // send `notification`; a kDropConnection follows (flush first)
+    kProcessUpdate,        // hand `update` to the RIB
+    kProcessRouteRefresh,  // resend the routes of `family`
     kSessionEstablished,
     kSessionDown,  // release the peer's routes (leaving Established)
   };
   Kind kind;
   std::uint32_t seconds = 0;                       // for timer starts
   std::optional<wire::Notification> notification;  // for kSendNotification
+  // For kProcessUpdate: the decoded UPDATE the caller passed to Handle, by pointer (the
+  // session decodes every UPDATE into one, valid until it decodes the next message).
+  const wire::Update* update = nullptr;
+  std::optional<wire::Family> family;  // for kProcessRouteRefresh
 
   friend bool operator==(const Action&, const Action&) = default;
 };
@@ -157,6 +165,12 @@ class Fsm {
   // ManualStop whose Cease 6/2 carries an RFC 8203/9003 shutdown communication (cut to
   // 255 bytes on a character boundary). REQUIRES: e == Event::kManualStop.
   std::vector<Action> Handle(Event e, std::string_view shutdown_text);
+  // UpdateMsg with the decoded UPDATE, which kProcessUpdate carries. REQUIRES: e ==
+  // Event::kUpdateMsg; `update` outlives the returned actions.
+  std::vector<Action> Handle(Event e, const wire::Update& update);
+  // RouteRefreshMsg with the family the peer asked for, which kProcessRouteRefresh
+  // carries. REQUIRES: e == Event::kRouteRefreshMsg.
+  std::vector<Action> Handle(Event e, wire::Family family);
 
   // The hold time for the session being opened: min(ours, theirs), validated by the
   // session (0, or at least 3). Call in OpenSent before Handle(kBgpOpen). Until called, it
@@ -184,13 +198,20 @@ class Fsm {
   enum class Counter : std::uint8_t { kKeep, kIncrement, kZero };
   using Actions = std::vector<Action>;
 
-  Actions Dispatch(Event e, std::optional<wire::Notification> to_send);
+  // What came with the event: a NOTIFICATION to send, or the message to process.
+  struct Input {
+    std::optional<wire::Notification> to_send;
+    const wire::Update* update = nullptr;
+    std::optional<wire::Family> family;
+  };
+
+  Actions Dispatch(Event e, Input in);
   void OnIdle(Event e, Actions& out);
   void OnConnect(Event e, Actions& out);
   void OnActive(Event e, Actions& out);
   void OnOpenSent(Event e, std::optional<wire::Notification>& to_send, Actions& out);
   void OnOpenConfirm(Event e, std::optional<wire::Notification>& to_send, Actions& out);
-  void OnEstablished(Event e, std::optional<wire::Notification>& to_send, Actions& out);
+  void OnEstablished(Event e, Input& in, Actions& out);
 
   // Idle -> Connect (or Active when passive).
   void Start(bool passive, Counter counter, Actions& out);

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "bgp/wire/update.h"
+
 using namespace bgpdemo::bgp;
 using wire::Notification;
 using wire::NotifyCode;
@@ -469,6 +471,17 @@ TEST_CASE("fsm: Established + KeepAliveMsg and UpdateMsg restart the hold timer"
   Fsm fsm = Drive(S::kEstablished);
   CHECK(fsm.Handle(E::kKeepAliveMsg).at(0).seconds == 90);
   CHECK(fsm.Handle(E::kUpdateMsg).at(1).seconds == 90);
+}
+
+TEST_CASE("fsm: Established + UpdateMsg and RouteRefreshMsg carry the message in the action") {
+  Fsm fsm = Drive(S::kEstablished);
+  const wire::Update update;
+  const auto actions = fsm.Handle(E::kUpdateMsg, update);
+  REQUIRE(actions.at(0).kind == kUpdate);
+  CHECK(actions[0].update == &update);
+  const auto refresh = fsm.Handle(E::kRouteRefreshMsg, wire::kIpv6Unicast);
+  REQUIRE(refresh.at(0).kind == kRefresh);
+  CHECK(refresh[0].family == wire::kIpv6Unicast);
 }
 
 TEST_CASE("fsm: Established + BGPOpen -> Idle with FSM error 5/3") {
