@@ -77,10 +77,12 @@ std::string PeersTable(const json& peers) {
   for (const auto& p : peers) {
     const bool up = p["state"] == "established";
     std::vector<std::string> row = {
-        p["name"].get<std::string>(),
-        p["address"].get<std::string>(),
+        p["name"].get<std::string>(), p["address"].get<std::string>(),
         std::to_string(p["local_asn"].get<std::uint32_t>()),
-        std::to_string(p["peer_asn"].get<std::uint32_t>()),
+        // A `peer_as: any` neighbor's AS is known once the peer's OPEN is accepted.
+        p["peer_asn"].get<std::uint32_t>() == 0 && p.value("peer_as_any", false)
+            ? std::string("any")
+            : std::to_string(p["peer_asn"].get<std::uint32_t>()),
         p["state"].get<std::string>(),
         up ? core::Duration(p["uptime_seconds"].get<long long>()) : "-",
         p.value("hostname", std::string()).empty() ? "-" : p["hostname"].get<std::string>()};

@@ -108,7 +108,17 @@ class Parser : public YamlReader {
       Error(n, path, "missing address (one peer) or range (dynamic neighbors)");
     }
     if (!n["peer_as"]) Error(n, path, "missing peer_as");
-    nb.peer_as = Asn(n["peer_as"], field("peer_as"));
+    if (n["peer_as"].IsScalar() && n["peer_as"].Scalar() == "any") {
+      // Any external AS (BIRD's `external`, FRR's `remote-as external`): for ranges, where
+      // a cluster's nodes may each have their own AS.
+      if (!nb.range) {
+        Error(n["peer_as"], field("peer_as"),
+              "any is for a range of dynamic neighbors; one peer address needs its AS number");
+      }
+      nb.peer_as = bgp::server::kAnyPeerAs;
+    } else {
+      nb.peer_as = Asn(n["peer_as"], field("peer_as"));
+    }
     nb.name = n["name"] ? Scalar(n["name"], field("name"))
                         : (nb.address ? nb.address->ToString() : nb.range->ToString());
     if (n["passive"]) {

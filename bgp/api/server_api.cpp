@@ -85,6 +85,8 @@ json PeersJson(std::span<const server::PeerSnapshot> peers) {
               {"messages_sent", p.messages_sent},
               {"queued_bytes", p.queued_bytes},
               {"congested", p.congested}};
+    // Only for `peer_as: any` neighbors, so that other peers' JSON stays as it was.
+    if (p.peer_as_any) j["peer_as_any"] = true;
     if (p.uptime) j["uptime_seconds"] = p.uptime->count();
     if (p.local_address) j["local_address"] = p.local_address->ToString();
     json families = json::array();

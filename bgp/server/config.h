@@ -2,8 +2,9 @@
 // the file and reports errors with file:line).
 //
 // A neighbor is either one peer address (dialled out unless passive) or a range of
-// addresses accepted as dynamic neighbors with a given AS (passive, like BIRD's
-// `neighbor range` and GoBGP's dynamic-neighbors). RFC 8212: an eBGP neighbor with no
+// addresses accepted as dynamic neighbors with a given AS, or with any AS but ours
+// (passive, like BIRD's `neighbor range` and GoBGP's dynamic-neighbors; `peer_as: any` as
+// BIRD's `external` and FRR's `remote-as external`). RFC 8212: an eBGP neighbor with no
 // import or export filter configured exchanges no routes.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "bgp/policy/policy.h"
+#include "bgp/session/negotiate.h"
 #include "bgp/wire/prefix.h"
 
 namespace bgpdemo::bgp::server {
@@ -24,10 +26,14 @@ struct Timers {
   friend bool operator==(const Timers&, const Timers&) = default;
 };
 
+inline constexpr std::uint32_t kAnyPeerAs = session::kAnyExternalAs;
+
 struct NeighborConfig {
   std::string name;                      // for logs and tables; defaults to the address
   std::optional<wire::IpAddress> address;  // one peer...
   std::optional<wire::Prefix> range;       // ...or a dynamic-neighbor range
+  // The peer's AS, or kAnyPeerAs (`peer_as: any`, ranges only): any AS but ours, each
+  // session showing the AS its peer announced.
   std::uint32_t peer_as = 0;
   bool passive = false;  // always true for ranges
   std::uint16_t port = 179;

@@ -281,8 +281,11 @@ Server::Peer& Server::CreatePeer(const NeighborConfig& n, const wire::IpAddress&
   peers_[id] = std::move(p);
   by_address_[address] = id;
   if (dynamic) {
-    log_.Info("dynamic_neighbor", {{"peer", address.ToString()}, {"neighbor", n.name},
-                                   {"peer_as", std::to_string(n.peer_as)}});
+    log_.Info(
+        "dynamic_neighbor",
+        {{"peer", address.ToString()},
+         {"neighbor", n.name},
+         {"peer_as", n.peer_as == kAnyPeerAs ? std::string("any") : std::to_string(n.peer_as)}});
   }
   return *peers_[id];
 }

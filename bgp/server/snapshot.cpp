@@ -18,6 +18,7 @@ std::vector<PeerSnapshot> Server::Peers() const {
     v.dynamic = p->dynamic;
     v.local_as = config_.local_as;
     v.peer_as = s.config().peer_as;
+    v.peer_as_any = s.config().peer_as == kAnyPeerAs;
     v.state = s.state();
     if (auto at = s.established_at()) {
       v.uptime = std::chrono::duration_cast<std::chrono::seconds>(now - *at);

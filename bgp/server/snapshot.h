@@ -46,6 +46,9 @@ struct PeerSnapshot {
   bool dynamic = false;
   std::uint32_t local_as = 0;
   std::uint32_t peer_as = 0;  // the AS it announced once negotiated, else the configured one
+  // Its neighbor accepts any external AS (`peer_as: any`): until an OPEN is accepted,
+  // peer_as is 0.
+  bool peer_as_any = false;
   State state = State::kIdle;
   // Set once the session has been established: how long ago, and our end's address.
   std::optional<std::chrono::seconds> uptime;

@@ -44,7 +44,16 @@ Result<Negotiated, Error> Negotiate(const LocalSpeaker& local, const Open& peer,
   Negotiated n;
   n.peer_as = peer.Asn();
   n.peer_router_id = peer.bgp_id;
-  if (expected_peer_as != 0 && n.peer_as != expected_peer_as) {
+  if (expected_peer_as == kAnyExternalAs) {
+    // External only, as BIRD refuses an `external` neighbor's OPEN carrying its own AS
+    // (proto/bgp/packets.c, bgp_rx_open): one AS of ours on a range is a mistake, not iBGP.
+    if (n.peer_as == local.local_as) {
+      return open_error(OpenSubcode::kBadPeerAs, {},
+                        fmt::format("peer says AS {}, our own; this neighbor accepts external "
+                                    "peers only (peer_as: any)",
+                                    n.peer_as));
+    }
+  } else if (n.peer_as != expected_peer_as) {
     return open_error(OpenSubcode::kBadPeerAs, {},
                       fmt::format("peer says AS {}, configured as AS {}", n.peer_as,
                                   expected_peer_as));

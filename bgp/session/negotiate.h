@@ -56,8 +56,13 @@ struct Negotiated {
 
 wire::Open BuildOpen(const LocalSpeaker& local);
 
-// expected_peer_as: the configured AS of the neighbor. ibgp: same AS as ours, which also
-// forbids the peer's BGP ID being ours (RFC 6286 §2.2).
+// The expected peer AS of a neighbor that accepts any external peer (`peer_as: any`, as
+// BIRD's `neighbor range ... external` and FRR's `remote-as external`): any AS but ours.
+inline constexpr std::uint32_t kAnyExternalAs = 0;
+
+// expected_peer_as: the configured AS of the neighbor, or kAnyExternalAs; another AS is
+// refused with 2/2 Bad Peer AS (RFC 4271 §6.2). ibgp: same AS as ours, which also forbids
+// the peer's BGP ID being ours (RFC 6286 §2.2).
 Result<Negotiated, wire::Error> Negotiate(const LocalSpeaker& local, const wire::Open& peer,
                                           std::uint32_t expected_peer_as);
 

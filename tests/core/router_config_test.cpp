@@ -97,3 +97,19 @@ TEST_CASE("router config: errors name file, line, column, field and what is vali
   CHECK(ErrorOf("") == "router.yaml: the file is empty");
 }
 
+TEST_CASE("router config: peer_as any on a range, refused on one peer") {
+  auto c = ParseRouterConfig(
+      "router_id: 10.0.0.1\nlocal_as: 65000\nneighbors:\n"
+      "  - {name: cluster, range: 10.244.0.0/16, peer_as: any}\n"
+      "  - {address: 10.0.0.2, peer_as: 65001}\n",
+      "router.yaml");
+  REQUIRE(c);
+  REQUIRE(c->neighbors.size() == 2);
+  CHECK(c->neighbors[0].peer_as == kAnyPeerAs);
+  CHECK(c->neighbors[0].passive);
+  CHECK(c->neighbors[1].peer_as == 65001);
+  CHECK(ErrorOf("router_id: 10.0.0.1\nlocal_as: 65000\nneighbors:\n"
+                "  - {address: 10.0.0.2, peer_as: any}\n") ==
+        "router.yaml:4:34: neighbors[0].peer_as: any is for a range of dynamic neighbors; one "
+        "peer address needs its AS number");
+}

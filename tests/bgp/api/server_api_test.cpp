@@ -102,6 +102,27 @@ TEST_CASE("server api: peers JSON, a peer never established and one established"
   CHECK(api::PeersJson({}).dump() == "[]");
 }
 
+TEST_CASE("server api: peers JSON of a peer_as any neighbor says so") {
+  server::PeerSnapshot any;
+  any.address = Addr("10.244.1.7");
+  any.name = "cluster";
+  any.dynamic = true;
+  any.local_as = 65000;
+  any.peer_as_any = true;  // before its OPEN: no AS yet
+  any.state = State::kActive;
+  const std::vector<server::PeerSnapshot> before = {any};
+  CHECK(api::PeersJson(before).dump() ==
+        "[{\"address\":\"10.244.1.7\",\"congested\":false,\"dynamic\":true,\"families\":[],"
+        "\"hostname\":\"\",\"last_error\":\"\",\"local_asn\":65000,\"messages_received\":0,"
+        "\"messages_sent\":0,\"name\":\"cluster\",\"peer_as_any\":true,\"peer_asn\":0,"
+        "\"queued_bytes\":0,\"stale\":false,\"state\":\"active\",\"uptime_seconds\":0}]");
+  any.peer_as = 4200000007u;  // the AS its OPEN announced
+  const std::vector<server::PeerSnapshot> after = {any};
+  const json j = api::PeersJson(after);
+  CHECK(j[0]["peer_asn"] == 4200000007u);
+  CHECK(j[0]["peer_as_any"] == true);
+}
+
 TEST_CASE("server api: routes JSON, the best path and why, every attribute shown, no best") {
   rib::AttrStore store;
   wire::PathAttributes full;

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
+
 using namespace bgpdemo::bgp;
 using server::NeighborConfig;
 using server::RouterConfig;
@@ -246,4 +248,43 @@ TEST_CASE("server: reload keeps unchanged sessions and drops a removed neighbor 
   n2.Shutdown("done");
   router.Shutdown("done");
   io.run_for(std::chrono::milliseconds(50));
+}
+
+TEST_CASE("server: a peer_as any range takes each node's AS and refuses our own with 2/2") {
+  NullLogger log;
+  asio::io_context io;
+  const auto port = FreePort();
+  RouterConfig rc = RouterCfg(port);
+  rc.neighbors.resize(1);
+  rc.neighbors[0].name = "cluster";
+  rc.neighbors[0].range = wire::Prefix::Parse("127.0.0.0/29");
+  rc.neighbors[0].peer_as = server::kAnyPeerAs;
+  Server router(io, rc, log);
+  Server n1(io, NodeCfg("127.0.0.2", 65101, port, {"10.241.1.0/24"}), log);
+  Server n2(io, NodeCfg("127.0.0.3", 4200000002u, port, {"10.242.1.0/24"}), log);
+  Server internal(io, NodeCfg("127.0.0.4", 65000, port, {"10.243.1.0/24"}), log);
+  REQUIRE(router.Start());
+  REQUIRE(n1.Start());
+  REQUIRE(n2.Start());
+  REQUIRE(internal.Start());
+  REQUIRE(RunUntil(io, [&] { return router.established_count() == 2; }));
+  REQUIRE(RunUntil(io, [&] {
+    auto peers = internal.Peers();
+    return !peers.empty() && peers[0].last_error.find("Bad Peer AS") != std::string::npos;
+  }));
+  REQUIRE(RunUntil(io, [&] { return BestAsPath(n2, "10.241.1.0/24").has_value(); }));
+  CHECK(*BestAsPath(n2, "10.241.1.0/24") == "65000 65101");
+  std::map<std::string, std::uint32_t> as_of;
+  for (const auto& p : router.Peers()) {
+    CHECK(p.peer_as_any);
+    if (p.state == State::kEstablished) as_of[p.address.ToString()] = p.peer_as;
+  }
+  CHECK(as_of ==
+        std::map<std::string, std::uint32_t>{{"127.0.0.2", 65101}, {"127.0.0.3", 4200000002u}});
+  CHECK(router.established_count() == 2);
+  internal.Shutdown("done");
+  n1.Shutdown("done");
+  n2.Shutdown("done");
+  router.Shutdown("done");
+  io.run_for(std::chrono::milliseconds(100));
 }

@@ -6,6 +6,7 @@
 using namespace bgpdemo::bgp;
 using namespace bgpdemo::bgp::wire;
 using session::BuildOpen;
+using session::kAnyExternalAs;
 using session::LocalSpeaker;
 using session::Negotiate;
 
@@ -118,4 +119,30 @@ TEST_CASE("negotiate: refusals are the right OPEN Message Errors") {
   auto none = Negotiate(v4, v6only, 65100);
   REQUIRE_FALSE(none);
   CHECK(none.error().subcode == 7);
+}
+
+TEST_CASE("negotiate: peer_as any accepts any external AS and refuses our own") {
+  // A dynamic range with `peer_as: any` (BIRD's `external`, FRR's `remote-as external`).
+  auto cilium = Negotiate(Router(), CiliumOpen(), kAnyExternalAs);
+  REQUIRE(cilium);
+  CHECK(cilium->peer_as == 65100u);
+  CHECK(cilium->context.peer_type == PeerType::kExternal);
+  CHECK(cilium->context.enforce_first_as == 65100u);
+
+  Open four_octet = CiliumOpen();
+  four_octet.my_as = 23456;  // AS_TRANS: the real AS is in the capability
+  four_octet.capabilities[4] = FourOctetAsCap{4200000001u};
+  auto big = Negotiate(Router(), four_octet, kAnyExternalAs);
+  REQUIRE(big);
+  CHECK(big->peer_as == 4200000001u);
+
+  Open ours = CiliumOpen();
+  ours.my_as = 65000;
+  ours.capabilities[4] = FourOctetAsCap{65000};
+  auto internal = Negotiate(Router(), ours, kAnyExternalAs);
+  REQUIRE_FALSE(internal);
+  CHECK(internal.error().code == NotifyCode::kOpenMessageError);
+  CHECK(internal.error().subcode == 2);  // Bad Peer AS
+  CHECK(internal.error().message ==
+        "peer says AS 65000, our own; this neighbor accepts external peers only (peer_as: any)");
 }
