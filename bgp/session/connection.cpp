@@ -1,7 +1,10 @@
 #include "bgp/session/connection.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
 
+#include "bgp/session/tcp_md5.h"
 #include "bgp/wire/message.h"
 
 namespace bgpdemo::bgp::session {
@@ -193,6 +196,60 @@ void Connection::Close() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   callbacks_ = {};
+}
+
+namespace {
+
+// The socket of a connect() in progress; closing it cancels the connect.
+class AsioDialing : public Dialing {
+ public:
+  explicit AsioDialing(std::shared_ptr<asio::ip::tcp::socket> socket)
+      : socket_(std::move(socket)) {}
+  ~AsioDialing() override {
+    *cancelled_ = true;
+    boost::system::error_code ec;
+    socket_->close(ec);
+  }
+  std::shared_ptr<bool> cancelled() const { return cancelled_; }
+
+ private:
+  std::shared_ptr<asio::ip::tcp::socket> socket_;
+  std::shared_ptr<bool> cancelled_ = std::make_shared<bool>(false);
+};
+
+}  // namespace
+
+std::unique_ptr<Dialing> AsioDialer::Dial(const DialRequest& request, Done done) {
+  auto sock = std::make_shared<asio::ip::tcp::socket>(io_);
+  auto dialing = std::make_unique<AsioDialing>(sock);
+  auto cancelled = dialing->cancelled();
+  const asio::ip::tcp::endpoint remote(ToAsio(request.peer), request.port);
+  // Failures before connect() are reported later too, as the interface promises.
+  auto fail = [&](std::string why) {
+    asio::post(io_, [cancelled, done = std::move(done), why = std::move(why)] {
+      if (!*cancelled) done(Fail(why));
+    });
+    return std::move(dialing);
+  };
+  boost::system::error_code ec;
+  sock->open(remote.protocol(), ec);
+  if (ec) return fail("socket: " + ec.message());
+  if (request.local) {
+    sock->bind(asio::ip::tcp::endpoint(ToAsio(*request.local), 0), ec);
+    if (ec) return fail(fmt::format("bind {}: {}", request.local->ToString(), ec.message()));
+  }
+  if (!request.password.empty()) {
+    if (auto r = SetTcpMd5(sock->native_handle(), request.peer, request.password); !r) {
+      return fail(r.error());
+    }
+  }
+  sock->async_connect(
+      remote, [sock, cancelled, done = std::move(done)](const boost::system::error_code& e) {
+        if (*cancelled) return;
+        if (e) return done(Fail("connect: " + e.message()));
+        done(std::shared_ptr<Transport>(std::make_shared<Connection>(std::move(*sock))));
+      });
+  return dialing;
 }
 
 }  // namespace bgpdemo::bgp::session

@@ -1,4 +1,5 @@
-// One TCP connection carrying BGP messages (the transport under a session).
+// One TCP connection carrying BGP messages: the real Transport under a session
+// (bgp/session/transport.h), and AsioDialer's connections.
 //
 // Reads in 16 KiB chunks into one buffer and hands every whole message to the owner in
 // order (RFC 4271 §4.1 framing via wire::FrameLength), so coalesced and split messages
@@ -30,10 +31,12 @@
 #include <string>
 #include <vector>
 
-#include <utility>  // Boost 1.74's asio uses std::exchange without including it
-
+// clang-format off
+#include <utility>  // first: Boost 1.74's asio uses std::exchange without including it
 #include <boost/asio.hpp>
+// clang-format on
 
+#include "bgp/session/transport.h"
 #include "bgp/wire/context.h"
 #include "bgp/wire/error.h"
 #include "bgp/wire/prefix.h"
@@ -42,54 +45,44 @@ namespace bgpdemo::bgp::session {
 
 namespace asio = boost::asio;
 
-// Encoded whole messages, shared by every connection that sends them.
-using Chunk = std::shared_ptr<const std::vector<std::uint8_t>>;
-
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public Transport, public std::enable_shared_from_this<Connection> {
  public:
-  struct Callbacks {
-    // One whole message (header included). Return false to stop reading (closing).
-    std::function<bool(std::span<const std::uint8_t> message)> on_message;
-    // The stream ended: a framing error (error is the NOTIFICATION to send; the socket is
-    // still open for SendAndClose), or EOF / a socket error (error == nullptr, reason says
-    // what; the socket is closed).
-    std::function<void(const wire::Error* error, const std::string& reason)> on_closed;
-    // The queue crossed kHighWater (true), or fell under kLowWater after that (false).
-    std::function<void(bool congested)> on_congestion;
-  };
+  // on_congestion: the queue crossed kHighWater (true), or fell under kLowWater after
+  // that (false).
+  using Callbacks = Transport::Callbacks;
 
   static constexpr std::size_t kHighWater = 2 * 1024 * 1024;
   static constexpr std::size_t kLowWater = 512 * 1024;
 
   explicit Connection(asio::ip::tcp::socket socket);
-  ~Connection();
+  ~Connection() override;
 
   // Starts reading. The context decides framing limits (extended messages); it may be
   // changed by SetContext once capabilities are negotiated.
-  void Start(Callbacks callbacks, const wire::Context& ctx);
-  void SetContext(const wire::Context& ctx) { ctx_ = ctx; }
+  void Start(Callbacks callbacks, const wire::Context& ctx) override;
+  void SetContext(const wire::Context& ctx) override { ctx_ = ctx; }
 
   // Queues one or more whole messages for sending: a copy of bytes, or a shared chunk.
-  void Send(std::span<const std::uint8_t> bytes);
-  void Send(Chunk chunk);
+  void Send(std::span<const std::uint8_t> bytes) override;
+  void Send(Chunk chunk) override;
   // Sends what is queued, then closes (for a final NOTIFICATION).
-  void SendAndClose(std::span<const std::uint8_t> bytes);
+  void SendAndClose(std::span<const std::uint8_t> bytes) override;
   // Stops (false) or resumes (true) reading. A read already in flight completes and its
   // whole messages are delivered; no new read starts until resumed.
-  void SetReading(bool on);
-  void Close();
+  void SetReading(bool on) override;
+  void Close() override;
   // Stops all callbacks; closes now unless a SendAndClose is still writing, in which case
   // the connection closes itself when the write is done.
-  void Detach();
+  void Detach() override;
 
   bool open() const { return socket_.is_open(); }
-  wire::IpAddress local_address() const { return local_; }
+  wire::IpAddress local_address() const override { return local_; }
   wire::IpAddress remote_address() const { return remote_; }
   std::uint16_t remote_port() const { return remote_port_; }
   // Bytes queued and not yet written, the write in flight included.
-  std::size_t bytes_queued() const { return queued_bytes_; }
+  std::size_t bytes_queued() const override { return queued_bytes_; }
   // Bytes the socket has taken so far: progress for a send hold timer (RFC 9687).
-  std::uint64_t bytes_written() const { return bytes_written_; }
+  std::uint64_t bytes_written() const override { return bytes_written_; }
   bool congested() const { return congested_; }
 
  private:

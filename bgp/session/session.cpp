@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "bgp/session/tcp_md5.h"
-
 namespace bgpdemo::bgp::session {
 
 using namespace std::chrono_literals;
@@ -21,19 +19,45 @@ std::string NotificationText(const wire::Notification& n) {
 
 }  // namespace
 
-Session::Session(asio::io_context& io, SessionConfig config, SessionObserver& observer,
+Session::Session(asio::io_context& io, SessionConfig config, SessionObserver& observer, Logger& log)
+    : own_clock_(std::make_unique<AsioClock>(io)),
+      own_dialer_(std::make_unique<AsioDialer>(io)),
+      clock_(*own_clock_),
+      dialer_(*own_dialer_),
+      config_(std::move(config)),
+      observer_(observer),
+      log_(log),
+      fsm_(config_.fsm) {
+  Init();
+}
+
+Session::Session(Clock& clock, Dialer& dialer, SessionConfig config, SessionObserver& observer,
                  Logger& log)
-    : io_(io), config_(std::move(config)), observer_(observer), log_(log), fsm_(config_.fsm) {
-  for (auto& t : timers_) t = std::make_unique<asio::steady_timer>(io_);
+    : clock_(clock),
+      dialer_(dialer),
+      config_(std::move(config)),
+      observer_(observer),
+      log_(log),
+      fsm_(config_.fsm) {
+  Init();
+}
+
+void Session::Init() {
+  for (std::size_t i = 0; i < kTimerCount; ++i) {
+    // A timer dies with the session, so `this` is valid when one fires; the lock keeps the
+    // session alive through what the expiry sets off (the server may drop it).
+    timers_[i] = clock_.MakeTimer([this, t = static_cast<TimerId>(i)] {
+      if (auto self = weak_from_this().lock()) OnTimer(t);
+    });
+  }
 }
 
 Session::~Session() {
   *alive_ = false;
-  for (auto& t : timers_) t->cancel();
+  for (auto& t : timers_) t->Cancel();
   if (conn_) conn_->Detach();
-  boost::system::error_code ec;
-  if (connecting_) connecting_->close(ec);
-  if (pending_) pending_->close(ec);
+  connecting_.reset();
+  if (pending_) pending_->Close();
 }
 
 wire::IpAddress Session::local_address() const {
@@ -49,8 +73,7 @@ void Session::Stop(std::string_view shutdown_text) {
 }
 
 void Session::Stop(const wire::Notification& cease) {
-  boost::system::error_code ec;
-  if (pending_) pending_->close(ec);
+  if (pending_) pending_->Close();
   pending_.reset();
   Feed(Event::kManualStop, cease);
 }
@@ -58,7 +81,7 @@ void Session::Stop(const wire::Notification& cease) {
 void Session::Reset(const wire::Notification& notification) {
   // Posted: the server calls this from inside an observer callback, in the middle of
   // performing another event's actions.
-  asio::post(io_, [self = weak_from_this(), notification] {
+  clock_.Post([self = weak_from_this(), notification] {
     if (auto s = self.lock()) {
       s->SetError("sent " + NotificationText(notification));
       s->Feed(Event::kAutomaticStop, notification);
@@ -100,19 +123,19 @@ void Session::Perform(const std::vector<Action>& actions, Event cause) {
     if (!*alive) return;
     switch (a.kind) {
       case Action::Kind::kStartConnectRetryTimer:
-        StartTimer(kConnectRetry, a.seconds, Event::kConnectRetryTimerExpires);
+        StartTimer(kConnectRetry, a.seconds);
         break;
       case Action::Kind::kStopConnectRetryTimer: StopTimer(kConnectRetry); break;
       case Action::Kind::kStartHoldTimer:
-        StartTimer(kHold, a.seconds, Event::kHoldTimerExpires);
+        StartTimer(kHold, a.seconds);
         break;
       case Action::Kind::kStopHoldTimer: StopTimer(kHold); break;
       case Action::Kind::kStartKeepaliveTimer:
-        StartTimer(kKeepalive, a.seconds, Event::kKeepaliveTimerExpires);
+        StartTimer(kKeepalive, a.seconds);
         break;
       case Action::Kind::kStopKeepaliveTimer: StopTimer(kKeepalive); break;
       case Action::Kind::kStartIdleHoldTimer:
-        StartTimer(kIdleHold, a.seconds, Event::kIdleHoldTimerExpires);
+        StartTimer(kIdleHold, a.seconds);
         break;
       case Action::Kind::kStopIdleHoldTimer: StopTimer(kIdleHold); break;
       case Action::Kind::kInitiateConnection: Connect(); break;
@@ -131,13 +154,13 @@ void Session::Perform(const std::vector<Action>& actions, Event cause) {
         }
         break;
       case Action::Kind::kProcessUpdate:
-        if (pending_update_) observer_.OnUpdate(*this, *pending_update_);
+        if (a.update) observer_.OnUpdate(*this, *a.update);
         break;
       case Action::Kind::kProcessRouteRefresh:
-        if (pending_refresh_) observer_.OnRouteRefresh(*this, *pending_refresh_);
+        if (a.family) observer_.OnRouteRefresh(*this, *a.family);
         break;
       case Action::Kind::kSessionEstablished:
-        established_at_ = std::chrono::steady_clock::now();
+        established_at_ = clock_.Now();
         received_notification_ = false;
         StartSendHoldTimer();
         observer_.OnEstablished(*this);
@@ -160,20 +183,34 @@ void Session::Perform(const std::vector<Action>& actions, Event cause) {
   }
 }
 
-void Session::StartTimer(TimerId t, std::uint32_t seconds, Event on_expiry) {
-  const std::uint64_t gen = ++timer_generation_[t];
-  timers_[t]->expires_after(std::chrono::seconds(seconds));
-  timers_[t]->async_wait(
-      [self = weak_from_this(), t, gen, seconds, on_expiry](const boost::system::error_code& ec) {
-        auto s = self.lock();
-        if (!s || ec || s->timer_generation_[t] != gen) return;
-        if (on_expiry == Event::kHoldTimerExpires) {
-          // Silence we caused by not reading is not the peer's: wait another hold time.
-          if (!s->reading_) return s->StartTimer(t, seconds, on_expiry);
-          s->SetError("hold timer expired");
-        }
-        s->Feed(on_expiry);
-      });
+void Session::StartTimer(TimerId t, std::uint32_t seconds) {
+  timer_seconds_[t] = seconds;
+  timers_[t]->Start(std::chrono::seconds(seconds));
+}
+
+void Session::OnTimer(TimerId t) {
+  switch (t) {
+    case kConnectRetry:
+      Feed(Event::kConnectRetryTimerExpires);
+      return;
+    case kHold:
+      // Silence we caused by not reading is not the peer's: wait another hold time.
+      if (!reading_) return StartTimer(kHold, timer_seconds_[kHold]);
+      SetError("hold timer expired");
+      Feed(Event::kHoldTimerExpires);
+      return;
+    case kKeepalive:
+      Feed(Event::kKeepaliveTimerExpires);
+      return;
+    case kIdleHold:
+      Feed(Event::kIdleHoldTimerExpires);
+      return;
+    case kSendHold:
+      OnSendHoldTimer();
+      return;
+    case kTimerCount:
+      return;
+  }
 }
 
 void Session::StartSendHoldTimer() {
@@ -181,14 +218,8 @@ void Session::StartSendHoldTimer() {
   // stopped reading holds up the server's reading (backpressure) for that long at most.
   const std::uint16_t hold = negotiated_ ? negotiated_->hold_time : 0;
   const std::uint32_t seconds = hold == 0 ? 480u : 2u * hold;
-  const std::uint64_t gen = ++timer_generation_[kSendHold];
   send_hold_mark_ = conn_ ? conn_->bytes_written() : 0;
-  timers_[kSendHold]->expires_after(std::chrono::seconds(seconds));
-  timers_[kSendHold]->async_wait([self = weak_from_this(), gen](const boost::system::error_code& ec) {
-    auto s = self.lock();
-    if (!s || ec || s->timer_generation_[kSendHold] != gen) return;
-    s->OnSendHoldTimer();
-  });
+  StartTimer(kSendHold, seconds);
 }
 
 void Session::OnSendHoldTimer() {
@@ -209,64 +240,52 @@ void Session::OnSendHoldTimer() {
 }
 
 void Session::StopTimer(TimerId t) {
-  ++timer_generation_[t];
-  timers_[t]->cancel();
+  timers_[t]->Cancel();
 }
 
 void Session::Connect() {
-  auto sock = std::make_shared<asio::ip::tcp::socket>(io_);
-  const asio::ip::tcp::endpoint remote(ToAsio(config_.peer_address), config_.peer_port);
-  auto fail = [this](std::string why) {
-    SetError(std::move(why));
-    asio::post(io_, [self = weak_from_this()] {
-      if (auto s = self.lock()) s->Feed(Event::kTcpConnectionFails);
-    });
-  };
-  boost::system::error_code ec;
-  sock->open(remote.protocol(), ec);
-  if (ec) return fail("socket: " + ec.message());
-  if (config_.local_address) {
-    sock->bind(asio::ip::tcp::endpoint(ToAsio(*config_.local_address), 0), ec);
-    if (ec) return fail(fmt::format("bind {}: {}", config_.local_address->ToString(), ec.message()));
-  }
-  if (!config_.password.empty()) {
-    if (auto r = SetTcpMd5(sock->native_handle(), config_.peer_address, config_.password); !r) {
-      return fail(r.error());
-    }
-  }
-  connecting_ = sock;
-  sock->async_connect(remote, [self = weak_from_this(), sock](const boost::system::error_code& e) {
-    auto s = self.lock();
-    if (!s || s->connecting_ != sock) return;
-    s->connecting_.reset();
-    if (e) {
-      s->SetError("connect: " + e.message());
-      s->Feed(Event::kTcpConnectionFails);
-      return;
-    }
-    s->Adopt(std::make_shared<Connection>(std::move(*sock)), true);
-    s->Feed(Event::kTcpCrAcked);
-  });
+  const DialRequest request{config_.peer_address, config_.peer_port, config_.local_address,
+                            config_.password};
+  connecting_ = dialer_.Dial(
+      request, [self = weak_from_this()](Result<std::shared_ptr<Transport>, std::string> r) {
+        auto s = self.lock();
+        if (!s) return;
+        s->connecting_.reset();
+        if (!r) {
+          s->SetError(r.error());
+          s->Feed(Event::kTcpConnectionFails);
+          return;
+        }
+        s->Adopt(std::move(r).value(), true);
+        s->Feed(Event::kTcpCrAcked);
+      });
 }
 
 void Session::Accept(asio::ip::tcp::socket socket) {
+  Accept(std::make_shared<Connection>(std::move(socket)));
+}
+
+void Session::Reject(std::shared_ptr<Transport> c) {
+  const wire::Notification n{
+      wire::NotifyCode::kCease,
+      static_cast<std::uint8_t>(wire::CeaseSubcode::kConnectionCollisionResolution),
+      {}};
+  c->Start({[](auto) { return true; }, [](auto, auto&) {}, nullptr}, wire::Context{});
+  if (auto bytes = wire::EncodeMessage(wire::Message{n}, wire::Context{})) c->SendAndClose(*bytes);
+}
+
+void Session::Accept(std::shared_ptr<Transport> transport) {
   const State st = fsm_.state();
   if (st == State::kEstablished ||
       ((st == State::kOpenSent || st == State::kOpenConfirm) && pending_)) {
     // §6.8: a connection colliding with an Established one is closed.
-    auto c = std::make_shared<Connection>(std::move(socket));
-    wire::Notification n{wire::NotifyCode::kCease,
-                         static_cast<std::uint8_t>(wire::CeaseSubcode::kConnectionCollisionResolution),
-                         {}};
-    auto bytes = wire::EncodeMessage(wire::Message{n}, wire::Context{});
-    c->Start({[](auto) { return true; }, [](auto, auto&) {}}, wire::Context{});
-    if (bytes) c->SendAndClose(*bytes);
+    Reject(std::move(transport));
     log_.Info("connection_rejected", {{"peer", config_.peer_address.ToString()},
                                       {"reason", "collision with an existing session"}});
     return;
   }
   if (st == State::kOpenSent || st == State::kOpenConfirm) {
-    pending_ = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+    pending_ = std::move(transport);
     if (st == State::kOpenConfirm) ResolveCollision();
     return;
   }
@@ -276,12 +295,8 @@ void Session::Accept(asio::ip::tcp::socket socket) {
     StopTimer(kIdleHold);
     Feed(Event::kManualStartWithPassiveTcpEstablishment);
   }
-  if (connecting_) {
-    boost::system::error_code ec;
-    connecting_->close(ec);
-    connecting_.reset();
-  }
-  Adopt(std::make_shared<Connection>(std::move(socket)), false);
+  connecting_.reset();
+  Adopt(std::move(transport), false);
   Feed(Event::kTcpConnectionConfirmed);
 }
 
@@ -296,29 +311,23 @@ void Session::ResolveCollision() {
   log_.Info("collision", {{"peer", config_.peer_address.ToString()},
                           {"kept", keep_existing ? "existing" : "new"}});
   if (keep_existing) {
-    asio::ip::tcp::socket s(std::move(*incoming));
-    auto c = std::make_shared<Connection>(std::move(s));
-    wire::Notification n{wire::NotifyCode::kCease,
-                         static_cast<std::uint8_t>(wire::CeaseSubcode::kConnectionCollisionResolution),
-                         {}};
-    c->Start({[](auto) { return true; }, [](auto, auto&) {}}, wire::Context{});
-    if (auto bytes = wire::EncodeMessage(wire::Message{n}, wire::Context{})) c->SendAndClose(*bytes);
+    Reject(std::move(incoming));
     return;
   }
   Feed(Event::kOpenCollisionDump);
   StopTimer(kIdleHold);
   Feed(Event::kManualStartWithPassiveTcpEstablishment);
-  Adopt(std::make_shared<Connection>(std::move(*incoming)), false);
+  Adopt(std::move(incoming), false);
   Feed(Event::kTcpConnectionConfirmed);
 }
 
-void Session::Adopt(std::shared_ptr<Connection> c, bool outgoing) {
+void Session::Adopt(std::shared_ptr<Transport> c, bool outgoing) {
   if (conn_) conn_->Detach();
   conn_ = std::move(c);
   conn_outgoing_ = outgoing;
   negotiated_.reset();
   peer_open_.reset();
-  Connection* raw = conn_.get();
+  Transport* raw = conn_.get();
   conn_->Start(
       {[self = weak_from_this(), raw](std::span<const std::uint8_t> bytes) {
          auto s = self.lock();
@@ -348,17 +357,13 @@ void Session::DropConnection() {
     conn_->Detach();
     conn_.reset();
   }
-  if (connecting_) {
-    boost::system::error_code ec;
-    connecting_->close(ec);
-    connecting_.reset();
-  }
+  connecting_.reset();
   // A collision candidate waiting for this connection's fate gets its chance now.
   if (pending_ && fsm_.state() == State::kIdle) {
     auto incoming = std::move(pending_);
     pending_.reset();
-    asio::post(io_, [self = weak_from_this(), incoming] {
-      if (auto s = self.lock()) s->Accept(std::move(*incoming));
+    clock_.Post([self = weak_from_this(), incoming] {
+      if (auto s = self.lock()) s->Accept(incoming);
     });
   }
 }
@@ -377,82 +382,92 @@ void Session::SendMessage(const wire::Message& m) {
 
 bool Session::OnMessage(std::span<const std::uint8_t> bytes) {
   ++messages_in_;
-  const wire::Context ctx = negotiated_ ? negotiated_->context : wire::Context{};
-  const auto type = static_cast<wire::MessageType>(bytes[18]);
-  const auto body = bytes.subspan(wire::kHeaderSize);
-  switch (type) {
-    case wire::MessageType::kOpen: {
-      auto open = wire::DecodeOpen(body);
-      if (!open) {
-        SetError("received a bad OPEN: " + open.error().message);
-        Feed(Event::kBgpOpenMsgErr, wire::Notification::FromError(open.error()));
-      } else {
-        OnOpen(*open);
-      }
+  static const wire::Context kBeforeOpen;
+  const wire::Context& ctx = negotiated_ ? negotiated_->context : kBeforeOpen;
+  if (auto res = wire::DecodeMessage(bytes, ctx, in_); !res) {
+    OnDecodeError(res.error());
+    return conn_ != nullptr;
+  }
+  switch (*in_.type) {
+    case wire::MessageType::kOpen:
+      OnOpen(std::get<wire::Open>(in_.other));
       break;
-    }
-    case wire::MessageType::kUpdate: {
-      wire::Update u;
-      auto res = wire::DecodeUpdate(body, ctx, u);
-      if (res && u.action == wire::Action::kAfiSafiDisable) {
-        // We reset the session rather than run it with a family switched off: the
-        // RFC 7606 §5.3 alternative, and what the peer's operator will notice.
-        for (const auto& p : u.problems) {
-          if (p.action != wire::Action::kAfiSafiDisable) continue;
-          SetError("received a bad UPDATE: " + wire::Describe(p));
-          Feed(Event::kUpdateMsgErr, wire::Notification::FromError(p));
-          break;
-        }
-        break;
-      }
-      if (!res) {
-        SetError("received a bad UPDATE: " + wire::Describe(res.error()));
-        log_.Warn("update_error", {{"peer", config_.peer_address.ToString()},
-                                   {"error", wire::Describe(res.error())}});
-        Feed(Event::kUpdateMsgErr, wire::Notification::FromError(res.error()));
-        break;
-      }
-      for (const auto& p : u.problems) {
-        log_.Warn("update_problem", {{"peer", config_.peer_address.ToString()},
-                                     {"action", std::string(wire::ToString(p.action))},
-                                     {"error", wire::Describe(p)}});
-      }
-      ++updates_in_;
-      pending_update_ = std::move(u);
-      Feed(Event::kUpdateMsg);
-      pending_update_.reset();
+    case wire::MessageType::kUpdate:
+      OnUpdate(in_.update);
       break;
-    }
-    case wire::MessageType::kNotification: {
-      auto n = wire::DecodeNotification(body);
-      if (n) {
-        received_notification_ = true;
-        SetError("received " + NotificationText(*n));
-        log_.Warn("notification_received", {{"peer", config_.peer_address.ToString()},
-                                            {"notification", NotificationText(*n)}});
-        const bool version = n->code == wire::NotifyCode::kOpenMessageError && n->subcode == 1;
-        Feed(version ? Event::kNotifMsgVerErr : Event::kNotifMsg);
-      } else {
-        Feed(Event::kNotifMsg);
-      }
+    case wire::MessageType::kNotification:
+      OnNotification(std::get<wire::Notification>(in_.other));
       break;
-    }
     case wire::MessageType::kKeepalive:
       Feed(Event::kKeepAliveMsg);
       break;
-    case wire::MessageType::kRouteRefresh: {
-      auto m = wire::DecodeMessage(bytes, ctx);
-      if (!m) {
-        Feed(Event::kUpdateMsgErr, wire::Notification::FromError(m.error()));
-      } else {
-        pending_refresh_ = std::get<wire::RouteRefresh>(*m).family;
-        Feed(Event::kRouteRefreshMsg);
-        pending_refresh_.reset();
-      }
+    case wire::MessageType::kRouteRefresh:
+      Transition(
+          Event::kRouteRefreshMsg,
+          fsm_.Handle(Event::kRouteRefreshMsg, std::get<wire::RouteRefresh>(in_.other).family));
       break;
-    }
   }
   return conn_ != nullptr;
+}
+
+void Session::OnDecodeError(const wire::Error& error) {
+  const auto notification = wire::Notification::FromError(error);
+  if (!in_.type) {
+    SetError("received a bad message header: " + error.message);
+    Feed(Event::kBgpHeaderErr, notification);
+    return;
+  }
+  switch (*in_.type) {
+    case wire::MessageType::kOpen:
+      SetError("received a bad OPEN: " + error.message);
+      Feed(Event::kBgpOpenMsgErr, notification);
+      return;
+    case wire::MessageType::kUpdate:
+      SetError("received a bad UPDATE: " + wire::Describe(error));
+      log_.Warn("update_error",
+                {{"peer", config_.peer_address.ToString()}, {"error", wire::Describe(error)}});
+      Feed(Event::kUpdateMsgErr, notification);
+      return;
+    case wire::MessageType::kNotification:
+      // Nothing answers a NOTIFICATION, even a malformed one: the session just ends.
+      Feed(Event::kNotifMsg);
+      return;
+    case wire::MessageType::kKeepalive:
+    case wire::MessageType::kRouteRefresh:
+      // RFC 7313 §5: a malformed ROUTE-REFRESH resets the session with 7/1.
+      Feed(Event::kUpdateMsgErr, notification);
+      return;
+  }
+}
+
+void Session::OnUpdate(const wire::Update& u) {
+  if (u.action == wire::Action::kAfiSafiDisable) {
+    // We reset the session rather than run it with a family switched off: the RFC 7606
+    // §5.3 alternative, and what the peer's operator will notice.
+    for (const auto& p : u.problems) {
+      if (p.action != wire::Action::kAfiSafiDisable) continue;
+      SetError("received a bad UPDATE: " + wire::Describe(p));
+      Feed(Event::kUpdateMsgErr, wire::Notification::FromError(p));
+      return;
+    }
+    return;
+  }
+  for (const auto& p : u.problems) {
+    log_.Warn("update_problem", {{"peer", config_.peer_address.ToString()},
+                                 {"action", std::string(wire::ToString(p.action))},
+                                 {"error", wire::Describe(p)}});
+  }
+  ++updates_in_;
+  Transition(Event::kUpdateMsg, fsm_.Handle(Event::kUpdateMsg, u));
+}
+
+void Session::OnNotification(const wire::Notification& n) {
+  received_notification_ = true;
+  SetError("received " + NotificationText(n));
+  log_.Warn("notification_received",
+            {{"peer", config_.peer_address.ToString()}, {"notification", NotificationText(n)}});
+  const bool version = n.code == wire::NotifyCode::kOpenMessageError && n.subcode == 1;
+  Feed(version ? Event::kNotifMsgVerErr : Event::kNotifMsg);
 }
 
 void Session::OnOpen(const wire::Open& open) {

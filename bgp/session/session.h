@@ -1,8 +1,16 @@
-// One BGP session with one peer: the RFC 4271 FSM (bgp/fsm.h) driven by a TCP connection
-// and four timers on an Asio io_context.
+// One BGP session with one peer: the RFC 4271 FSM (bgp/fsm.h) driven by a transport and
+// five timers.
 //
-//   bytes -> Connection (framing) -> wire::DecodeMessage -> Fsm::Handle(event) -> actions
-//   actions -> timers, connect(), OPEN/KEEPALIVE/NOTIFICATION, observer callbacks
+//   bytes -> Transport (framing) -> wire::DecodeMessage -> Fsm::Handle(event) -> actions
+//   actions -> timers, Dial, OPEN/KEEPALIVE/NOTIFICATION, observer callbacks
+//
+// Every frame goes through wire::DecodeMessage into one wire::Incoming per session, so
+// every UPDATE of the session decodes into the same wire::Update (its vectors keep their
+// capacity); the FSM's kProcessUpdate action carries it to the observer.
+//
+// Time and the network come through two seams (bgp/session/clock.h, transport.h): on an
+// io_context they are Asio timers and TCP Connections; a test passes a fake clock and fake
+// transports and runs a session without sockets or real time.
 //
 // The session validates the peer's OPEN and negotiates (bgp/session/negotiate.h), turns
 // every decode error into the codec's NOTIFICATION, resolves connection collisions
@@ -25,8 +33,10 @@
 
 #include "bgp/fsm.h"
 #include "bgp/log.h"
+#include "bgp/session/clock.h"
 #include "bgp/session/connection.h"
 #include "bgp/session/negotiate.h"
+#include "bgp/session/transport.h"
 #include "bgp/wire/message.h"
 
 namespace bgpdemo::bgp::session {
@@ -36,7 +46,7 @@ struct SessionConfig {
   wire::IpAddress peer_address;
   std::uint16_t peer_port = 179;
   std::optional<wire::IpAddress> local_address;  // bind before connect()
-  std::uint32_t peer_as = 0;
+  std::uint32_t peer_as = 0;  // kAnyExternalAs: any AS but ours (bgp/session/negotiate.h)
   bool passive = false;
   std::string password;  // TCP MD5
   LocalSpeaker local;
@@ -63,7 +73,11 @@ class SessionObserver {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  // On an io_context: Asio timers, TCP connections.
   Session(asio::io_context& io, SessionConfig config, SessionObserver& observer, Logger& log);
+  // On the caller's clock and dialer (tests), which outlive the session.
+  Session(Clock& clock, Dialer& dialer, SessionConfig config, SessionObserver& observer,
+          Logger& log);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -77,7 +91,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Ends the session with this NOTIFICATION (e.g. Cease 6/1 for max-prefix) and lets it
   // restart after the idle hold time.
   void Reset(const wire::Notification& notification);
-  // An incoming connection from this peer's address (collision rules apply).
+  // An incoming connection from this peer's address (collision rules apply), not started.
+  void Accept(std::shared_ptr<Transport> transport);
   void Accept(asio::ip::tcp::socket socket);
   // UPDATE bytes for the peer, shared with other sessions; dropped unless Established.
   void Send(Chunk bytes);
@@ -111,42 +126,51 @@ class Session : public std::enable_shared_from_this<Session> {
     kTimerCount
   };
 
+  void Init();
   void Feed(Event e);
   void Feed(Event e, wire::Notification n);
   // Logs a state change once, then performs the actions.
   void Transition(Event e, const std::vector<Action>& actions);
   void Perform(const std::vector<Action>& actions, Event cause);
-  void StartTimer(TimerId t, std::uint32_t seconds, Event on_expiry);
+  void StartTimer(TimerId t, std::uint32_t seconds);
   void StopTimer(TimerId t);
+  void OnTimer(TimerId t);
   void StartSendHoldTimer();
   void OnSendHoldTimer();
   void Connect();
-  void Adopt(std::shared_ptr<Connection> c, bool outgoing);
+  void Adopt(std::shared_ptr<Transport> c, bool outgoing);
+  // Sends Cease 6/7 on a connection that lost a collision (§6.8), and closes it.
+  void Reject(std::shared_ptr<Transport> c);
   bool OnMessage(std::span<const std::uint8_t> bytes);
+  void OnDecodeError(const wire::Error& error);
   void OnOpen(const wire::Open& open);
+  void OnUpdate(const wire::Update& update);
+  void OnNotification(const wire::Notification& n);
   void OnClosed(const wire::Error* error, const std::string& reason);
   void DropConnection();
   void SendMessage(const wire::Message& m);
   void ResolveCollision();
   void SetError(std::string text);
 
-  asio::io_context& io_;
+  std::unique_ptr<Clock> own_clock_;  // when made on an io_context
+  std::unique_ptr<Dialer> own_dialer_;
+  Clock& clock_;
+  Dialer& dialer_;
   SessionConfig config_;
   SessionObserver& observer_;
   Logger& log_;
   Fsm fsm_;
   State logged_state_ = State::kIdle;
-  std::shared_ptr<Connection> conn_;
+  std::shared_ptr<Transport> conn_;
   bool conn_outgoing_ = false;
-  std::shared_ptr<asio::ip::tcp::socket> connecting_;
+  std::unique_ptr<Dialing> connecting_;
   // A second connection from the peer, held until the collision is resolved (§6.8).
-  std::shared_ptr<asio::ip::tcp::socket> pending_;
-  std::array<std::unique_ptr<asio::steady_timer>, kTimerCount> timers_;
-  std::array<std::uint64_t, kTimerCount> timer_generation_{};
+  std::shared_ptr<Transport> pending_;
+  std::array<std::unique_ptr<Timer>, kTimerCount> timers_;
+  std::array<std::uint32_t, kTimerCount> timer_seconds_{};
   std::optional<Negotiated> negotiated_;
   std::optional<wire::Open> peer_open_;
-  std::optional<wire::Update> pending_update_;  // decoded, waiting for kProcessUpdate
-  std::optional<wire::Family> pending_refresh_;
+  wire::Incoming in_;  // the last message decoded, its Update reused for every UPDATE
   std::optional<std::chrono::steady_clock::time_point> established_at_;
   std::string last_error_;
   bool received_notification_ = false;  // the session ended by the peer's NOTIFICATION
