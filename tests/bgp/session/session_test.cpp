@@ -147,7 +147,7 @@ TEST_CASE("session: decoding a table allocates per message, not per prefix") {
   MESSAGE("allocations: " << allocations << " for " << table.messages << " messages");
   // The FSM's action list and the attribute values allocate a few times per message; the
   // prefix vectors of the one Update keep their capacity.
-  CHECK(allocations <= table.messages * 12);
+  CHECK(allocations <= table.messages * 5);
   CHECK(allocations * 20 < table.prefixes);
 }
 
