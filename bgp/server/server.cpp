@@ -326,6 +326,7 @@ void Server::Distribute(const rib::ChangeSet& cs) {
   // Every RIB change passes here: the item indexes of the next ChangeSet start afresh.
   rib_->Compact([this](wire::Afi afi, std::size_t from, std::size_t to) {
     out_->Move(afi, from, to);
+    for (auto* obs : route_observers_) obs->OnMove(afi, from, to);
   });
 }
 
