@@ -13,7 +13,9 @@ void Batch::Replace(const wire::Prefix& prefix, std::span<const wire::IpAddress>
   hops_.insert(hops_.end(), next_hops.begin(), next_hops.end());
 }
 
-void Batch::Remove(const wire::Prefix& prefix) { ops_.push_back(Op{prefix, 0, 0}); }
+void Batch::Remove(const wire::Prefix& prefix) {
+  ops_.push_back(Op{prefix, 0, 0});
+}
 
 Result<void, std::string> Fib::Replace(const Route& route) {
   Batch b;

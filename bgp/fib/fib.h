@@ -88,7 +88,7 @@ class Fib {
   // Removes our route for the prefix; no error when there is none.
   Result<void, std::string> Remove(const wire::Prefix& prefix);
   // Removes every route of ours (List, then one batch); returns how many.
-  Result<std::size_t, std::string> Flush();
+  virtual Result<std::size_t, std::string> Flush();
 };
 
 // A map that behaves like the kernel table, for tests. Can be told to fail one operation

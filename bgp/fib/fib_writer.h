@@ -56,7 +56,7 @@ class FibWriter {
 
  private:
   struct Job {
-    Batch* batch = nullptr;                      // or
+    Batch* batch = nullptr;  // or
     const std::function<void(Fib&)>* task = nullptr;
   };
   void Loop();

@@ -1,5 +1,6 @@
 #include "bgp/fib/netlink_fib.h"
 
+#include <fmt/format.h>
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -11,15 +12,17 @@
 #include <cstring>
 #include <vector>
 
-#include <fmt/format.h>
-
 namespace bgpdemo::bgp::fib {
 
 namespace {
 
-int Family(wire::Afi afi) { return afi == wire::Afi::kIpv4 ? AF_INET : AF_INET6; }
+int Family(wire::Afi afi) {
+  return afi == wire::Afi::kIpv4 ? AF_INET : AF_INET6;
+}
 
-std::size_t AddrLen(wire::Afi afi) { return afi == wire::Afi::kIpv4 ? 4 : 16; }
+std::size_t AddrLen(wire::Afi afi) {
+  return afi == wire::Afi::kIpv4 ? 4 : 16;
+}
 
 nlmsghdr* RouteHeader(char* buf, std::uint16_t type, std::uint16_t flags, std::uint32_t seq,
                       const wire::Prefix& p, std::uint32_t table) {
@@ -30,8 +33,8 @@ nlmsghdr* RouteHeader(char* buf, std::uint16_t type, std::uint16_t flags, std::u
   auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
   rtm->rtm_family = static_cast<unsigned char>(Family(p.afi));
   rtm->rtm_dst_len = p.length;
-  rtm->rtm_table = table < 256 ? static_cast<unsigned char>(table)
-                               : static_cast<unsigned char>(RT_TABLE_UNSPEC);
+  rtm->rtm_table =
+      table < 256 ? static_cast<unsigned char>(table) : static_cast<unsigned char>(RT_TABLE_UNSPEC);
   rtm->rtm_protocol = kProtocol;
   rtm->rtm_scope = RT_SCOPE_UNIVERSE;
   rtm->rtm_type = RTN_UNICAST;
@@ -42,7 +45,8 @@ nlmsghdr* RouteHeader(char* buf, std::uint16_t type, std::uint16_t flags, std::u
 
 struct DumpState {
   std::uint32_t table;
-  std::vector<Route>* out;
+  std::vector<Route>* out;              // or
+  std::vector<wire::Prefix>* prefixes;  // then next hops are not read
 };
 
 wire::IpAddress AddressFrom(int family, const void* data) {
@@ -63,18 +67,23 @@ int OnRoute(const nlmsghdr* nlh, void* data) {
   r.prefix.length = rtm->rtm_dst_len;
   // mnl_attr_for_each, spelled out: its macro casts away const, which C++ refuses.
   const auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(*rtm)));
-  for (; mnl_attr_ok(attr, static_cast<int>(static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh)) -
-                                            reinterpret_cast<const char*>(attr)));
+  for (; mnl_attr_ok(attr,
+                     static_cast<int>(static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh)) -
+                                      reinterpret_cast<const char*>(attr)));
        attr = mnl_attr_next(attr)) {
     switch (mnl_attr_get_type(attr)) {
-      case RTA_TABLE: table = mnl_attr_get_u32(attr); break;
+      case RTA_TABLE:
+        table = mnl_attr_get_u32(attr);
+        break;
       case RTA_DST:
         std::memcpy(r.prefix.addr.data(), mnl_attr_get_payload(attr), AddrLen(r.prefix.afi));
         break;
       case RTA_GATEWAY:
+        if (st->prefixes != nullptr) break;
         r.next_hops.push_back(AddressFrom(rtm->rtm_family, mnl_attr_get_payload(attr)));
         break;
       case RTA_MULTIPATH: {
+        if (st->prefixes != nullptr) break;
         const auto* nh = static_cast<const rtnexthop*>(mnl_attr_get_payload(attr));
         int left = mnl_attr_get_payload_len(attr);
         while (left >= static_cast<int>(sizeof(rtnexthop)) && nh->rtnh_len <= left &&
@@ -93,10 +102,15 @@ int OnRoute(const nlmsghdr* nlh, void* data) {
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   if (table != st->table) return MNL_CB_OK;
+  if (st->prefixes != nullptr) {
+    st->prefixes->push_back(r.prefix);
+    return MNL_CB_OK;
+  }
   std::sort(r.next_hops.begin(), r.next_hops.end(), [](const auto& a, const auto& b) {
     return std::tie(a.afi, a.bytes) < std::tie(b.afi, b.bytes);
   });
@@ -128,8 +142,8 @@ std::size_t EncodeOp(char* buf, const Batch& batch, const Batch::Op& op, std::ui
     nlh->nlmsg_len += MNL_ALIGN(sizeof(rtnexthop));
     std::memset(rtnh, 0, sizeof *rtnh);
     mnl_attr_put(nlh, RTA_GATEWAY, alen, nh.bytes.data());
-    rtnh->rtnh_len = static_cast<unsigned short>(static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh)) -
-                                                 reinterpret_cast<char*>(rtnh));
+    rtnh->rtnh_len = static_cast<unsigned short>(
+        static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh)) - reinterpret_cast<char*>(rtnh));
   }
   mnl_attr_nest_end(nlh, nest);
   return nlh->nlmsg_len;
@@ -141,7 +155,8 @@ std::string ErrorText(const nlmsghdr* nlh, const nlmsgerr* err) {
   std::string text = std::strerror(-err->error);
   if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) == 0) return text;
   std::size_t off = MNL_ALIGN(sizeof(nlmsgerr));
-  if ((nlh->nlmsg_flags & NLM_F_CAPPED) == 0) off += err->msg.nlmsg_len - MNL_ALIGN(sizeof(nlmsghdr));
+  if ((nlh->nlmsg_flags & NLM_F_CAPPED) == 0)
+    off += err->msg.nlmsg_len - MNL_ALIGN(sizeof(nlmsghdr));
   const auto* payload = static_cast<const char*>(mnl_nlmsg_get_payload(nlh));
   const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
   if (payload + off >= tail) return text;
@@ -194,7 +209,9 @@ NetlinkFib::NetlinkFib(mnl_socket* nl, std::uint32_t table)
   recv_.resize(64 * 1024);
 }
 
-NetlinkFib::~NetlinkFib() { mnl_socket_close(nl_); }
+NetlinkFib::~NetlinkFib() {
+  mnl_socket_close(nl_);
+}
 
 Result<void, std::string> NetlinkFib::Apply(const Batch& batch, std::vector<ItemError>& errors) {
   const auto& ops = batch.ops();
@@ -217,8 +234,8 @@ Result<void, std::string> NetlinkFib::Apply(const Batch& batch, std::vector<Item
       if (foreign != hops.end()) {
         errors.push_back({j, fmt::format("next hop {} is of another family", foreign->ToString())});
       } else {
-        used += EncodeOp(send_.data() + used, batch, op,
-                         base + static_cast<std::uint32_t>(j - i), table_);
+        used += EncodeOp(send_.data() + used, batch, op, base + static_cast<std::uint32_t>(j - i),
+                         table_);
       }
       ++j;
     }
@@ -285,9 +302,32 @@ Result<bool, std::string> NetlinkFib::Exchange(const Batch& batch, std::size_t l
 
 Result<std::vector<Route>, std::string> NetlinkFib::List() {
   std::vector<Route> out;
+  if (auto r = Dump(&out, nullptr); !r) return Fail(r.error());
+  return out;
+}
+
+Result<std::size_t, std::string> NetlinkFib::Flush() {
+  std::vector<wire::Prefix> prefixes;
+  if (auto r = Dump(nullptr, &prefixes); !r) return Fail(r.error());
+  Batch b;
+  std::vector<ItemError> errors;
+  for (std::size_t i = 0; i < prefixes.size(); i += 65536) {
+    b.Clear();
+    for (std::size_t j = i; j < std::min(prefixes.size(), i + 65536); ++j) b.Remove(prefixes[j]);
+    if (auto r = Apply(b, errors); !r) return Fail(r.error());
+    if (!errors.empty()) {
+      return Fail(fmt::format("remove route {}: {}", b.ops()[errors[0].index].prefix.ToString(),
+                              errors[0].error));
+    }
+  }
+  return prefixes.size();
+}
+
+Result<void, std::string> NetlinkFib::Dump(std::vector<Route>* routes,
+                                           std::vector<wire::Prefix>* prefixes) {
   for (int family : {AF_INET, AF_INET6}) {
-    std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+    char buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(rtmsg))] = {};
+    nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = RTM_GETROUTE;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     nlh->nlmsg_seq = seq_++;
@@ -296,17 +336,18 @@ Result<std::vector<Route>, std::string> NetlinkFib::List() {
     if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0) {
       return Fail(fmt::format("list routes: sendto: {}", std::strerror(errno)));
     }
-    DumpState st{table_, &out};
+    DumpState st{table_, routes, prefixes};
     const std::uint32_t seq = nlh->nlmsg_seq;
     while (true) {
       const ssize_t n = mnl_socket_recvfrom(nl_, recv_.data(), recv_.size());
       if (n < 0) return Fail(fmt::format("list routes: recv: {}", std::strerror(errno)));
-      const int r = mnl_cb_run(recv_.data(), static_cast<std::size_t>(n), seq, portid_, OnRoute, &st);
+      const int r =
+          mnl_cb_run(recv_.data(), static_cast<std::size_t>(n), seq, portid_, OnRoute, &st);
       if (r == MNL_CB_ERROR) return Fail(fmt::format("list routes: {}", std::strerror(errno)));
       if (r <= MNL_CB_STOP) break;
     }
   }
-  return out;
+  return {};
 }
 
 }  // namespace bgpdemo::bgp::fib

@@ -2,17 +2,19 @@
 // submitted, tasks after them, results reported there, batches handed back and reused.
 #include "bgp/fib/fib_writer.h"
 
+#include <doctest/doctest.h>
+
 #include <atomic>
 #include <thread>
-
-#include <doctest/doctest.h>
 
 using namespace bgpdemo;
 using namespace bgpdemo::bgp;
 
 namespace {
 
-wire::Prefix P(const char* p) { return *wire::Prefix::Parse(p); }
+wire::Prefix P(const char* p) {
+  return *wire::Prefix::Parse(p);
+}
 
 }  // namespace
 
@@ -28,7 +30,8 @@ TEST_CASE("fib writer: batches in order on its own thread, errors reported per i
           const std::vector<fib::ItemError>& errors) {
         if (!r) ++failures;  // no doctest assertion off the test's thread
         if (std::this_thread::get_id() != owner) ++foreign_threads;
-        for (const auto& e : errors) failed.push_back(b.ops()[e.index].prefix.ToString() + ": " + e.error);
+        for (const auto& e : errors)
+          failed.push_back(b.ops()[e.index].prefix.ToString() + ": " + e.error);
         ++results;
       },
       [&] { ++frees; });
@@ -79,7 +82,8 @@ TEST_CASE("fib writer: the destructor applies what was submitted") {
   {
     fib::FibWriter writer(fake, nullptr, nullptr);
     fib::Batch* a = writer.Acquire();
-    for (std::uint32_t i = 0; i < 100; ++i) a->Replace(wire::Prefix::V4(0x0a000000 | (i << 8), 24), std::span(&hop, 1));
+    for (std::uint32_t i = 0; i < 100; ++i)
+      a->Replace(wire::Prefix::V4(0x0a000000 | (i << 8), 24), std::span(&hop, 1));
     writer.Submit(a);
   }
   CHECK(fake.routes().size() == 100);

@@ -3,7 +3,9 @@
 // Holds /tmp/bgpdemo-root-tests.lock: root tests of every worktree take turns.
 #include "bgp/fib/netlink_fib.h"
 
+#include <doctest/doctest.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sched.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -14,9 +16,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <thread>
-
-#include <doctest/doctest.h>
-#include <fmt/format.h>
 
 using namespace bgpdemo::bgp;
 
@@ -34,7 +33,8 @@ std::string Run(const std::string& cmd) {
 
 class RootTestsLock {
  public:
-  RootTestsLock() : fd_(::open("/tmp/bgpdemo-root-tests.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666)) {
+  RootTestsLock()
+      : fd_(::open("/tmp/bgpdemo-root-tests.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666)) {
     REQUIRE_MESSAGE(fd_ >= 0, "cannot open /tmp/bgpdemo-root-tests.lock");
     REQUIRE(::flock(fd_, LOCK_EX) == 0);
   }
@@ -50,11 +50,12 @@ class RootTestsLock {
 class TestNamespace {
  public:
   TestNamespace() : name_(fmt::format("bgpf{}", ::getpid())) {
-    ok_ = std::system(fmt::format("ip netns add {0} && ip -n {0} link add d0 type dummy && "
-                                  "ip -n {0} link set d0 up && ip -n {0} addr add 10.9.0.1/24 dev d0 "
-                                  "&& ip -n {0} addr add fd09::1/64 dev d0 nodad",
-                                  name_)
-                          .c_str()) == 0;
+    ok_ =
+        std::system(fmt::format("ip netns add {0} && ip -n {0} link add d0 type dummy && "
+                                "ip -n {0} link set d0 up && ip -n {0} addr add 10.9.0.1/24 dev d0 "
+                                "&& ip -n {0} addr add fd09::1/64 dev d0 nodad",
+                                name_)
+                        .c_str()) == 0;
   }
   ~TestNamespace() { (void)std::system(fmt::format("ip netns del {} 2>/dev/null", name_).c_str()); }
   bool ok() const { return ok_; }
@@ -109,7 +110,8 @@ TEST_CASE("netlink fib (root, netns): replace, ECMP, list, remove, flush, as ip 
     auto listed = f.List();
     REQUIRE(listed);
     REQUIRE(listed->size() == 3);
-    CHECK(std::count(listed->begin(), listed->end(), R("10.11.0.10/32", {"10.9.0.2", "10.9.0.3"})) == 1);
+    CHECK(std::count(listed->begin(), listed->end(),
+                     R("10.11.0.10/32", {"10.9.0.2", "10.9.0.3"})) == 1);
   });
   const std::string v4 = ns.Routes("-4");
   CHECK(v4.find("10.241.1.0/24 via 10.9.0.2 dev d0") != std::string::npos);
@@ -119,7 +121,8 @@ TEST_CASE("netlink fib (root, netns): replace, ECMP, list, remove, flush, as ip 
   CHECK(ns.Routes("-6").find("fd00:10:241:1::/64 via fd09::2 dev d0") != std::string::npos);
 
   // Someone else's route to the same prefix family is never touched by our flush.
-  REQUIRE(std::system(fmt::format("ip -n {} route add 10.77.0.0/16 via 10.9.0.5", ns.name()).c_str()) == 0);
+  REQUIRE(std::system(
+              fmt::format("ip -n {} route add 10.77.0.0/16 via 10.9.0.5", ns.name()).c_str()) == 0);
   ns.Inside([&] {
     auto opened = fib::NetlinkFib::Open();
     REQUIRE(opened);
@@ -160,7 +163,9 @@ std::size_t RouteLines(const std::string& text) {
 }
 
 // The i-th /24 from 10.128.0.0.
-wire::Prefix Nth(std::uint32_t i) { return wire::Prefix::V4(0x0a800000u + (i << 8), 24); }
+wire::Prefix Nth(std::uint32_t i) {
+  return wire::Prefix::V4(0x0a800000u + (i << 8), 24);
+}
 
 }  // namespace
 
@@ -192,7 +197,8 @@ TEST_CASE("netlink fib (root, netns): a batch of 10,000 routes, ECMP, one refuse
         b.Replace(Nth(i), std::span(&gw, 1));
       }
     }
-    b.Replace(*wire::Prefix::Parse("fd00:10:241:1::/64"), std::vector{*wire::IpAddress::Parse("fd09::2")});
+    b.Replace(*wire::Prefix::Parse("fd00:10:241:1::/64"),
+              std::vector{*wire::IpAddress::Parse("fd09::2")});
     b.Remove(*wire::Prefix::Parse("10.250.0.0/24"));  // not there: no error
     std::vector<fib::ItemError> errors;
     REQUIRE(f.Apply(b, errors));

@@ -3,11 +3,11 @@
 // installs, errors per prefix, RIB items that move, stop with and without keep.
 #include "bgp/server/fib_sync.h"
 
+#include <doctest/doctest.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <sstream>
-
-#include <doctest/doctest.h>
 
 using namespace bgpdemo;
 using namespace bgpdemo::bgp;
@@ -30,7 +30,9 @@ wire::Update Withdraw(std::vector<const char*> prefixes) {
   return w;
 }
 
-wire::Prefix P(const char* p) { return *wire::Prefix::Parse(p); }
+wire::Prefix P(const char* p) {
+  return *wire::Prefix::Parse(p);
+}
 
 fib::Route R(const char* prefix, std::vector<const char*> hops) {
   fib::Route r{P(prefix), {}};
@@ -81,7 +83,8 @@ struct Fixture {
   // What the Server does with a ChangeSet: the observers, then the RIB's Compact.
   void Change(rib::ChangeSet cs) {
     sync.OnChanges(rib, cs);
-    rib.Compact([&](wire::Afi afi, std::size_t from, std::size_t to) { sync.OnMove(afi, from, to); });
+    rib.Compact(
+        [&](wire::Afi afi, std::size_t from, std::size_t to) { sync.OnMove(afi, from, to); });
   }
   void Apply(rib::ChangeSet cs) {
     Change(std::move(cs));
@@ -125,8 +128,11 @@ TEST_CASE("fib sync: originated routes and foreign-family next hops are not inst
   wire::Update v6;
   v6.attrs.origin = wire::Origin::kIgp;
   v6.attrs.as_path = wire::AsPath::Sequence({65100});
-  v6.attrs.mp_reach = wire::MpReach{wire::kIpv6Unicast, *wire::IpAddress::Parse("::ffff:172.22.0.2"),
-                                    {}, 0, {P("fd00:10:241:1::/64")}};
+  v6.attrs.mp_reach = wire::MpReach{wire::kIpv6Unicast,
+                                    *wire::IpAddress::Parse("::ffff:172.22.0.2"),
+                                    {},
+                                    0,
+                                    {P("fd00:10:241:1::/64")}};
   f.Apply(f.rib.Update(1, v6));
   CHECK(f.fib.routes().empty());
   CHECK(f.sync.unusable_next_hops() == 1);
@@ -155,8 +161,8 @@ TEST_CASE("fib sync: start flushes what a predecessor left, keep on stop, errors
 TEST_CASE("fib sync: a kernel error names its prefix, the rest of the batch is installed") {
   Fixture f;
   f.fib.FailPrefix(P("10.241.2.0/24"), "Network is unreachable (Nexthop has invalid gateway)");
-  f.Apply(f.rib.Update(1, Announce({"10.241.1.0/24", "10.241.2.0/24", "10.241.3.0/24"},
-                                   "172.22.0.2", {65100})));
+  f.Apply(f.rib.Update(
+      1, Announce({"10.241.1.0/24", "10.241.2.0/24", "10.241.3.0/24"}, "172.22.0.2", {65100})));
   CHECK(f.fib.batches() == 1);
   CHECK(f.sync.errors() == 1);
   CHECK(f.fib.routes().size() == 2);
@@ -202,8 +208,8 @@ TEST_CASE("fib sync: a dirty item the RIB moves keeps its change") {
   f.Change(f.rib.Update(1, Announce({"10.1.0.0/24"}, "172.22.0.2", {65100})));
   f.Change(f.rib.Update(1, Announce({"10.2.0.0/24"}, "172.22.0.2", {65100})));
   // Items 2, 3, 4; withdrawing the first moves the last into its place (Rib::Compact).
-  f.Change(f.rib.Update(1, Announce({"10.3.0.0/24", "10.4.0.0/24", "10.5.0.0/24"}, "172.22.0.2",
-                                    {65100})));
+  f.Change(f.rib.Update(
+      1, Announce({"10.3.0.0/24", "10.4.0.0/24", "10.5.0.0/24"}, "172.22.0.2", {65100})));
   f.Change(f.rib.Update(1, Withdraw({"10.3.0.0/24"})));
   f.fib.Open();
   f.sync.Drain();
@@ -215,10 +221,12 @@ TEST_CASE("fib sync: a dirty item the RIB moves keeps its change") {
 TEST_CASE("fib sync: 10,000 routes go in batches of kBatchRoutes") {
   Fixture f;
   wire::Update u = Announce({}, "172.22.0.2", {65100});
-  for (std::uint32_t i = 0; i < 10000; ++i) u.nlri.push_back(wire::Prefix::V4((10u << 24) | (i << 8), 24));
+  for (std::uint32_t i = 0; i < 10000; ++i)
+    u.nlri.push_back(wire::Prefix::V4((10u << 24) | (i << 8), 24));
   f.Apply(f.rib.Update(1, u));
   CHECK(f.fib.routes().size() == 10000);
-  CHECK(f.fib.batches() == (10000 + server::FibSync::kBatchRoutes - 1) / server::FibSync::kBatchRoutes);
+  CHECK(f.fib.batches() ==
+        (10000 + server::FibSync::kBatchRoutes - 1) / server::FibSync::kBatchRoutes);
   f.Apply(f.rib.PeerDown(1));
   CHECK(f.fib.routes().empty());
 }
