@@ -73,7 +73,8 @@ class FibSync : public RouteObserver {
   // A clean stop: see above. No changes are written after it.
   void Stop(bool keep);
 
-  // Counters and the routes of ours the kernel holds (a dump, through the writer).
+  // Counters and the routes of ours the kernel holds: a dump on the writer's thread, after
+  // the batches already submitted (so it waits for them; a control-socket request).
   FibSnapshot Snapshot();
   // Changes not yet applied: dirty prefixes, queued removals, operations in flight.
   std::size_t pending() const;
