@@ -34,6 +34,7 @@ namespace bgpdemo::bgp::fib {
 class FibWriter {
  public:
   static constexpr std::size_t kSlots = 2;
+  static constexpr int kNice = 10;  // added to the writer thread's nice value
   using OnResult = std::function<void(const Batch&, const Result<void, std::string>&,
                                       const std::vector<ItemError>&)>;
 
