@@ -279,3 +279,19 @@ TEST_CASE("fib sync: snapshot lists the kernel's routes and what is pending") {
   CHECK(s.written == 5);
   CHECK(s.error.empty());
 }
+
+TEST_CASE("fib sync: a new RIB (a reload that restarts everything) starts from clean flags") {
+  Fixture f;
+  f.Apply(f.rib.Update(1, Announce({"10.1.0.0/24", "10.2.0.0/24"}, "172.22.0.2", {65100})));
+  f.Apply(f.rib.PeerDown(1));  // what Server::Reload does before it replaces the RIB
+  rib::Rib fresh{rib::RibOptions{65000, 0x0a000001}};
+  (void)fresh.SetPeer({1, *wire::IpAddress::Parse("172.22.0.2"), 65100, 0xac160002, false},
+                      policy::ImportPolicy{policy::Filter::AcceptAll(), std::nullopt});
+  f.sync.OnChanges(fresh, rib::ChangeSet{});  // Server::ResetRib
+  f.sync.OnChanges(fresh, fresh.Update(1, Announce({"10.3.0.0/24"}, "172.22.0.2", {65100})));
+  f.sync.Drain();
+  REQUIRE(f.fib.routes().size() == 1);
+  CHECK(f.fib.routes().count(P("10.3.0.0/24")) == 1);
+  CHECK(f.sync.written() == 1);
+  f.sync.Stop(false);  // before `fresh` goes
+}
