@@ -142,7 +142,10 @@ Result<void, Error> RunRouterService(const RouterServiceOptions& options, std::o
 
   boost::asio::io_context io;
   bgp::server::Server server(io, std::move(config).value(), log);
-  if (fib->sync) server.AddRouteObserver(fib->sync.get());
+  if (fib->sync) {
+    fib->sync->SetExecutor(io.get_executor());  // where the FIB writer asks for more
+    server.AddRouteObserver(fib->sync.get());
+  }
   bgp::api::ControlServer control(io, socket_path, bgp::api::ServerHandler(server, fib->sync.get()),
                                   log);
   if (auto r = control.Start(); !r) return Fail(Error::Environment(r.error()));

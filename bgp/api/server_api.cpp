@@ -138,24 +138,35 @@ json RoutesJson(std::span<const server::RouteSnapshot> routes) {
   return out;
 }
 
-json FibJson(const server::FibSync* fib) {
+json FibJson(const server::FibSnapshot* fib) {
   json routes = json::array();
-  if (fib) {
-    for (const auto& [prefix, route] : fib->installed()) {
-      json hops = json::array();
-      for (const auto& nh : route.next_hops) hops.push_back(nh.ToString());
-      routes.push_back({{"prefix", prefix.ToString()}, {"next_hops", hops}});
-    }
+  if (fib == nullptr) return {{"enabled", false}, {"protocol", fib::kProtocol}, {"routes", routes}};
+  for (const auto& route : fib->routes) {
+    json hops = json::array();
+    for (const auto& nh : route.next_hops) hops.push_back(nh.ToString());
+    routes.push_back({{"prefix", route.prefix.ToString()}, {"next_hops", hops}});
   }
-  return {{"enabled", fib != nullptr}, {"protocol", fib::kProtocol}, {"routes", routes}};
+  json j{{"enabled", true},
+         {"protocol", fib::kProtocol},
+         {"routes", routes},
+         {"installed", fib->routes.size()},
+         {"pending", fib->pending},
+         {"errors", fib->errors},
+         {"unusable_next_hops", fib->unusable_next_hops}};
+  if (!fib->error.empty()) j["error"] = fib->error;
+  return j;
 }
 
-json HandleRequest(server::Server& server, const server::FibSync* fib, const json& request) {
+json HandleRequest(server::Server& server, server::FibSync* fib, const json& request) {
   const std::string command = request.value("command", "");
   if (command == "ping") return OkReply("pong");
   if (command == "peers") return OkReply(PeersJson(server.Peers()));
   if (command == "routes") return OkReply(RoutesJson(server.Routes()));
-  if (command == "fib") return OkReply(FibJson(fib));
+  if (command == "fib") {
+    if (fib == nullptr) return OkReply(FibJson(nullptr));
+    const auto snapshot = fib->Snapshot();
+    return OkReply(FibJson(&snapshot));
+  }
   if (command == "announce" || command == "withdraw") {
     std::vector<wire::Prefix> prefixes;
     if (auto bad = ParsePrefixes(command, request, prefixes)) return *bad;
@@ -170,7 +181,7 @@ json HandleRequest(server::Server& server, const server::FibSync* fib, const jso
       fmt::format("unknown command \"{}\"; the commands are ping, peers, routes", command));
 }
 
-Handler ServerHandler(server::Server& server, const server::FibSync* fib) {
+Handler ServerHandler(server::Server& server, server::FibSync* fib) {
   return [&server, fib](const json& request) { return HandleRequest(server, fib, request); };
 }
 

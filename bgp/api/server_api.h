@@ -5,7 +5,7 @@
 //   {"command": "peers"}                        -> [{"address": ..., "state": ..., ...}]
 //   {"command": "routes"}                       -> [{"prefix": ..., "best": ..., "paths": [...]}]
 //   {"command": "fib"}                          -> {"enabled": ..., "protocol": 197, "routes":
-//   [...]}
+//   [...], "installed": N, "pending": N, "errors": N, "unusable_next_hops": N}
 //   {"command": "announce" | "withdraw", "prefixes": ["10.241.1.0/24", ...]} -> the count
 //
 // The JSON is a public interface: the CLI's `router peers|routes`, the lab and the Python
@@ -25,13 +25,15 @@ namespace bgpdemo::bgp::api {
 
 nlohmann::json PeersJson(std::span<const server::PeerSnapshot> peers);
 nlohmann::json RoutesJson(std::span<const server::RouteSnapshot> routes);
-// What FibSync installed; `fib` null when the router does not program the kernel.
-nlohmann::json FibJson(const server::FibSync* fib);
+// The routes of ours the kernel holds (installed: how many) and what FibSync has yet to
+// write (pending; the kernel lags the RIB); `fib` null when the router does not program
+// the kernel.
+nlohmann::json FibJson(const server::FibSnapshot* fib);
 
 // Answers one request: {"ok":true,"result":...} or {"ok":false,"error":...}.
-nlohmann::json HandleRequest(server::Server& server, const server::FibSync* fib,
+nlohmann::json HandleRequest(server::Server& server, server::FibSync* fib,
                              const nlohmann::json& request);
 // HandleRequest as a ControlServer's handler; server and fib must outlive it.
-Handler ServerHandler(server::Server& server, const server::FibSync* fib);
+Handler ServerHandler(server::Server& server, server::FibSync* fib);
 
 }  // namespace bgpdemo::bgp::api

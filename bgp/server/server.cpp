@@ -63,6 +63,8 @@ void Server::ResetRib() {
   out_.reset();
   rib_ = std::make_unique<rib::Rib>(rib::RibOptions{config_.local_as, config_.router_id});
   out_ = std::make_unique<rib::AdjRibOut>(*rib_);
+  // Observers holding on to the old RIB (the FIB's dirty flags) move to the new one.
+  for (auto* obs : route_observers_) obs->OnChanges(*rib_, rib::ChangeSet{});
   const auto id = wire::IpAddress::V4(config_.router_id);
   (void)rib_->SetPeer(rib::PeerInfo{kLocalPeer, id, config_.local_as, config_.router_id, false},
                       policy::ImportPolicy{policy::Filter::AcceptAll(), std::nullopt});
@@ -329,6 +331,7 @@ void Server::Distribute(const rib::ChangeSet& cs) {
   // Every RIB change passes here: the item indexes of the next ChangeSet start afresh.
   rib_->Compact([this](wire::Afi afi, std::size_t from, std::size_t to) {
     out_->Move(afi, from, to);
+    for (auto* obs : route_observers_) obs->OnMove(afi, from, to);
   });
 }
 

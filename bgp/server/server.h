@@ -36,11 +36,13 @@ namespace bgpdemo::bgp::server {
 
 namespace asio = boost::asio;
 
-// Told of every change of the Loc-RIB, after the export has been sent (the FIB).
+// Told of every change of the Loc-RIB, after the export has been sent (the FIB), and of
+// every item the RIB's Compact moves afterwards (for arrays parallel to its tables).
 class RouteObserver {
  public:
   virtual ~RouteObserver() = default;
   virtual void OnChanges(const rib::Rib& rib, const rib::ChangeSet& changes) = 0;
+  virtual void OnMove(wire::Afi /*afi*/, std::size_t /*from*/, std::size_t /*to*/) {}
 };
 
 class Server : public session::SessionObserver {

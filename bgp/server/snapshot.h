@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bgp/fib/fib.h"
 #include "bgp/fsm.h"
 #include "bgp/rib/attr_store.h"
 #include "bgp/rib/best_path.h"
@@ -80,6 +81,17 @@ struct RouteSnapshot {
   wire::Family family;
   rib::Reason reason = rib::Reason::kNone;  // why the best won; kNone: no usable path
   std::vector<PathSnapshot> paths;
+};
+
+// The kernel FIB as FibSync (fib_sync.h) sees it. Routes reach the kernel after a lag, so
+// the routes listed are read from the kernel, and pending says how much is still to come.
+struct FibSnapshot {
+  std::vector<fib::Route> routes;      // of ours in the kernel's table now (a dump), by prefix
+  std::string error;                   // why the dump failed (routes then empty)
+  std::size_t written = 0;             // prefixes a route was sent for and not removed since
+  std::size_t pending = 0;             // changes not yet applied in the kernel
+  std::size_t errors = 0;              // changes the kernel refused (each logged with its prefix)
+  std::size_t unusable_next_hops = 0;  // next hops left out: of another family than the prefix
 };
 
 }  // namespace bgpdemo::bgp::server

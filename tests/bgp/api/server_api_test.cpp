@@ -191,9 +191,12 @@ TEST_CASE("server api: fib JSON, with no FIB and with routes installed") {
   u.attrs.next_hop = Addr("172.22.0.2");
   u.nlri = {P("10.241.1.0/24")};
   sync.OnChanges(rib, rib.Update(1, u));
-  CHECK(api::FibJson(&sync).dump() ==
-        R"({"enabled":true,"protocol":197,"routes":[{"next_hops":["172.22.0.2"],)"
-        R"("prefix":"10.241.1.0/24"}]})");
+  sync.Drain();
+  const auto snapshot = sync.Snapshot();
+  CHECK(api::FibJson(&snapshot).dump() ==
+        R"({"enabled":true,"errors":0,"installed":1,"pending":0,"protocol":197,)"
+        R"("routes":[{"next_hops":["172.22.0.2"],"prefix":"10.241.1.0/24"}],)"
+        R"("unusable_next_hops":0})");
 }
 
 TEST_CASE("server api: requests and their replies, announce and withdraw change the server") {

@@ -1,8 +1,15 @@
-// Tests for bgp/server/fib_sync: the kernel table follows the Loc-RIB (on a FakeFib).
+// Tests for bgp/server/fib_sync: the kernel table follows the Loc-RIB (on a FakeFib), through
+// the writer's thread: coalescing while the writer is busy, order of removals and
+// installs, errors per prefix, RIB items that move, stop with and without keep.
 #include "bgp/server/fib_sync.h"
 
 #include <doctest/doctest.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <sstream>
+
+using namespace bgpdemo;
 using namespace bgpdemo::bgp;
 
 namespace {
@@ -17,17 +24,55 @@ wire::Update Announce(std::vector<const char*> prefixes, const char* next_hop,
   return u;
 }
 
+wire::Update Withdraw(std::vector<const char*> prefixes) {
+  wire::Update w;
+  for (auto p : prefixes) w.withdrawn.push_back(*wire::Prefix::Parse(p));
+  return w;
+}
+
+wire::Prefix P(const char* p) {
+  return *wire::Prefix::Parse(p);
+}
+
 fib::Route R(const char* prefix, std::vector<const char*> hops) {
-  fib::Route r{*wire::Prefix::Parse(prefix), {}};
+  fib::Route r{P(prefix), {}};
   for (auto h : hops) r.next_hops.push_back(*wire::IpAddress::Parse(h));
   return r;
 }
 
+// A FakeFib whose Apply waits while the gate is closed: the writer is "in the kernel".
+class GatedFib : public fib::FakeFib {
+ public:
+  Result<void, std::string> Apply(const fib::Batch& batch,
+                                  std::vector<fib::ItemError>& errors) override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return open_; });
+    return FakeFib::Apply(batch, errors);
+  }
+  void Close() {
+    std::lock_guard lock(mu_);
+    open_ = false;
+  }
+  void Open() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true;
+};
+
 struct Fixture {
-  NullLogger log;
-  fib::FakeFib fib;
-  server::FibSync sync{fib, log};
+  std::ostringstream log_text;
+  StreamLogger log{log_text, LogLevel::kInfo};
+  GatedFib fib;
   rib::Rib rib{rib::RibOptions{65000, 0x0a000001}};
+  server::FibSync sync{fib, log};
 
   Fixture() {
     auto accept = policy::ImportPolicy{policy::Filter::AcceptAll(), std::nullopt};
@@ -35,7 +80,16 @@ struct Fixture {
     (void)rib.SetPeer({1, *wire::IpAddress::Parse("172.22.0.2"), 65100, 0xac160002, false}, accept);
     (void)rib.SetPeer({2, *wire::IpAddress::Parse("172.22.0.3"), 65100, 0xac160003, false}, accept);
   }
-  void Apply(rib::ChangeSet cs) { sync.OnChanges(rib, cs); }
+  // What the Server does with a ChangeSet: the observers, then the RIB's Compact.
+  void Change(rib::ChangeSet cs) {
+    sync.OnChanges(rib, cs);
+    rib.Compact(
+        [&](wire::Afi afi, std::size_t from, std::size_t to) { sync.OnMove(afi, from, to); });
+  }
+  void Apply(rib::ChangeSet cs) {
+    Change(std::move(cs));
+    sync.Drain();
+  }
 };
 
 }  // namespace
@@ -43,29 +97,28 @@ struct Fixture {
 TEST_CASE("fib sync: install, ECMP across nodes, withdraw one, peer down") {
   Fixture f;
   f.Apply(f.rib.Update(1, Announce({"10.241.1.0/24", "10.11.0.10/32"}, "172.22.0.2", {65100})));
-  CHECK(f.fib.routes().at(*wire::Prefix::Parse("10.241.1.0/24")) ==
-        R("10.241.1.0/24", {"172.22.0.2"}));
+  CHECK(f.fib.routes().at(P("10.241.1.0/24")) == R("10.241.1.0/24", {"172.22.0.2"}));
   // A second node advertising the service IP makes it multipath.
   f.Apply(f.rib.Update(2, Announce({"10.11.0.10/32", "10.241.2.0/24"}, "172.22.0.3", {65100})));
-  CHECK(f.fib.routes().at(*wire::Prefix::Parse("10.11.0.10/32")) ==
-        R("10.11.0.10/32", {"172.22.0.2", "172.22.0.3"}));
+  CHECK(f.fib.routes().at(P("10.11.0.10/32")) == R("10.11.0.10/32", {"172.22.0.2", "172.22.0.3"}));
   CHECK(f.fib.routes().size() == 3);
+  CHECK(f.sync.written() == 3);
   // One node withdraws it: back to one next hop.
-  wire::Update w;
-  w.withdrawn = {*wire::Prefix::Parse("10.11.0.10/32")};
-  f.Apply(f.rib.Update(1, w));
-  CHECK(f.fib.routes().at(*wire::Prefix::Parse("10.11.0.10/32")) ==
-        R("10.11.0.10/32", {"172.22.0.3"}));
+  f.Apply(f.rib.Update(1, Withdraw({"10.11.0.10/32"})));
+  CHECK(f.fib.routes().at(P("10.11.0.10/32")) == R("10.11.0.10/32", {"172.22.0.3"}));
   // The other node's session ends: its routes leave the kernel.
   f.Apply(f.rib.PeerDown(2));
   CHECK(f.fib.routes().size() == 1);
-  CHECK(f.fib.routes().count(*wire::Prefix::Parse("10.241.1.0/24")) == 1);
+  CHECK(f.fib.routes().count(P("10.241.1.0/24")) == 1);
+  CHECK(f.sync.written() == 1);
+  CHECK(f.sync.pending() == 0);
   // Nothing changes, nothing is written.
   const auto ops = f.fib.operations();
   f.Apply(f.rib.Update(1, Announce({"10.241.1.0/24"}, "172.22.0.2", {65100})));
   CHECK(f.fib.operations() == ops);
   f.sync.Stop(false);
   CHECK(f.fib.routes().empty());
+  CHECK(f.sync.written() == 0);
 }
 
 TEST_CASE("fib sync: originated routes and foreign-family next hops are not installed") {
@@ -75,11 +128,17 @@ TEST_CASE("fib sync: originated routes and foreign-family next hops are not inst
   wire::Update v6;
   v6.attrs.origin = wire::Origin::kIgp;
   v6.attrs.as_path = wire::AsPath::Sequence({65100});
-  v6.attrs.mp_reach = wire::MpReach{wire::kIpv6Unicast, *wire::IpAddress::Parse("::ffff:172.22.0.2"),
-                                    {}, 0, {*wire::Prefix::Parse("fd00:10:241:1::/64")}};
+  v6.attrs.mp_reach = wire::MpReach{wire::kIpv6Unicast,
+                                    *wire::IpAddress::Parse("::ffff:172.22.0.2"),
+                                    {},
+                                    0,
+                                    {P("fd00:10:241:1::/64")}};
   f.Apply(f.rib.Update(1, v6));
   CHECK(f.fib.routes().empty());
   CHECK(f.sync.unusable_next_hops() == 1);
+  // Never written, so its withdrawal sends nothing.
+  f.Apply(f.rib.PeerDown(1));
+  CHECK(f.fib.operations() == 0);
 }
 
 TEST_CASE("fib sync: start flushes what a predecessor left, keep on stop, errors counted") {
@@ -96,4 +155,143 @@ TEST_CASE("fib sync: start flushes what a predecessor left, keep on stop, errors
   f.Apply(f.rib.Update(1, Announce({"10.241.5.0/24"}, "172.22.0.2", {65100})));
   f.sync.Stop(true);
   CHECK(f.fib.routes().size() == 1);
+  CHECK(f.log_text.str().find("event=fib_keep") != std::string::npos);
+}
+
+TEST_CASE("fib sync: a kernel error names its prefix, the rest of the batch is installed") {
+  Fixture f;
+  f.fib.FailPrefix(P("10.241.2.0/24"), "Network is unreachable (Nexthop has invalid gateway)");
+  f.Apply(f.rib.Update(
+      1, Announce({"10.241.1.0/24", "10.241.2.0/24", "10.241.3.0/24"}, "172.22.0.2", {65100})));
+  CHECK(f.fib.batches() == 1);
+  CHECK(f.sync.errors() == 1);
+  CHECK(f.fib.routes().size() == 2);
+  CHECK(f.fib.routes().count(P("10.241.2.0/24")) == 0);
+  CHECK(f.log_text.str().find("event=fib_replace_failed prefix=10.241.2.0/24 error=\"Network is "
+                              "unreachable (Nexthop has invalid gateway)\"") != std::string::npos);
+}
+
+TEST_CASE("fib sync: changes while the writer is busy coalesce, the last state wins") {
+  Fixture f;
+  f.Apply(f.rib.Update(1, Announce({"10.1.0.0/24"}, "172.22.0.2", {65100})));
+  const std::size_t ops_a = f.fib.OperationsOn(P("10.1.0.0/24"));
+  f.fib.Close();
+  // The writer takes the first batch and waits in the kernel; the second batch waits for it.
+  f.Change(f.rib.Update(1, Announce({"10.2.0.0/24"}, "172.22.0.2", {65100})));
+  f.Change(f.rib.Update(1, Announce({"10.3.0.0/24"}, "172.22.0.2", {65100})));
+  // Both batches are out: these stay pending, and fold.
+  f.Change(f.rib.Update(1, Announce({"10.4.0.0/24"}, "172.22.0.2", {65100})));
+  f.Change(f.rib.Update(2, Announce({"10.4.0.0/24"}, "172.22.0.3", {65100})));
+  f.Change(f.rib.Update(1, Withdraw({"10.4.0.0/24"})));
+  f.Change(f.rib.Update(1, Announce({"10.4.0.0/24"}, "172.22.0.2", {65100})));
+  // Removed, then back: the removal goes first, so it ends installed.
+  f.Change(f.rib.Update(1, Withdraw({"10.1.0.0/24"})));
+  f.Change(f.rib.Update(1, Announce({"10.1.0.0/24"}, "172.22.0.2", {65100})));
+  // Never written and gone again: nothing to send at all.
+  f.Change(f.rib.Update(1, Announce({"10.5.0.0/24"}, "172.22.0.2", {65100})));
+  f.Change(f.rib.Update(1, Withdraw({"10.5.0.0/24"})));
+  CHECK(f.sync.pending() == 5);  // 2 in flight, 10.4 and 10.1 dirty, 10.1's removal
+  f.fib.Open();
+  f.sync.Drain();
+  CHECK(f.sync.pending() == 0);
+  CHECK(f.fib.OperationsOn(P("10.4.0.0/24")) == 1);
+  CHECK(f.fib.routes().at(P("10.4.0.0/24")) == R("10.4.0.0/24", {"172.22.0.2", "172.22.0.3"}));
+  CHECK(f.fib.OperationsOn(P("10.1.0.0/24")) == ops_a + 2);  // removal, then install
+  CHECK(f.fib.routes().count(P("10.1.0.0/24")) == 1);
+  CHECK(f.fib.OperationsOn(P("10.5.0.0/24")) == 0);
+  CHECK(f.fib.routes().size() == 4);
+}
+
+TEST_CASE("fib sync: a dirty item the RIB moves keeps its change") {
+  Fixture f;
+  f.fib.Close();
+  f.Change(f.rib.Update(1, Announce({"10.1.0.0/24"}, "172.22.0.2", {65100})));
+  f.Change(f.rib.Update(1, Announce({"10.2.0.0/24"}, "172.22.0.2", {65100})));
+  // Items 2, 3, 4; withdrawing the first moves the last into its place (Rib::Compact).
+  f.Change(f.rib.Update(
+      1, Announce({"10.3.0.0/24", "10.4.0.0/24", "10.5.0.0/24"}, "172.22.0.2", {65100})));
+  f.Change(f.rib.Update(1, Withdraw({"10.3.0.0/24"})));
+  f.fib.Open();
+  f.sync.Drain();
+  CHECK(f.fib.routes().size() == 4);
+  CHECK(f.fib.routes().at(P("10.5.0.0/24")) == R("10.5.0.0/24", {"172.22.0.2"}));
+  CHECK(f.fib.OperationsOn(P("10.3.0.0/24")) == 0);
+}
+
+TEST_CASE("fib sync: 10,000 routes go in batches of kBatchRoutes") {
+  Fixture f;
+  wire::Update u = Announce({}, "172.22.0.2", {65100});
+  for (std::uint32_t i = 0; i < 10000; ++i)
+    u.nlri.push_back(wire::Prefix::V4((10u << 24) | (i << 8), 24));
+  f.Apply(f.rib.Update(1, u));
+  CHECK(f.fib.routes().size() == 10000);
+  CHECK(f.fib.batches() ==
+        (10000 + server::FibSync::kBatchRoutes - 1) / server::FibSync::kBatchRoutes);
+  f.Apply(f.rib.PeerDown(1));
+  CHECK(f.fib.routes().empty());
+}
+
+TEST_CASE("fib sync: stop with keep writes what is pending, without keep removes everything") {
+  SUBCASE("keep") {
+    Fixture f;
+    f.fib.Close();
+    f.Change(f.rib.Update(1, Announce({"10.1.0.0/24"}, "172.22.0.2", {65100})));
+    f.Change(f.rib.Update(1, Announce({"10.2.0.0/24"}, "172.22.0.2", {65100})));
+    f.Change(f.rib.Update(1, Announce({"10.3.0.0/24", "10.4.0.0/24"}, "172.22.0.2", {65100})));
+    CHECK(f.sync.pending() == 4);
+    f.fib.Open();
+    f.sync.Stop(true);
+    CHECK(f.fib.routes().size() == 4);
+    // Stopped: later changes are not written.
+    f.Change(f.rib.PeerDown(1));
+    f.sync.Drain();
+    CHECK(f.fib.routes().size() == 4);
+  }
+  SUBCASE("no keep") {
+    Fixture f;
+    f.Apply(f.rib.Update(1, Announce({"10.1.0.0/24"}, "172.22.0.2", {65100})));
+    f.fib.Close();
+    f.Change(f.rib.Update(1, Announce({"10.2.0.0/24"}, "172.22.0.2", {65100})));
+    f.Change(f.rib.Update(1, Announce({"10.3.0.0/24"}, "172.22.0.2", {65100})));
+    f.Change(f.rib.Update(1, Announce({"10.4.0.0/24"}, "172.22.0.2", {65100})));
+    f.fib.Open();
+    f.sync.Stop(false);
+    CHECK(f.fib.routes().empty());
+    CHECK(f.fib.OperationsOn(P("10.4.0.0/24")) == 0);  // pending at the stop: never written
+    CHECK(f.log_text.str().find("event=fib_removed routes=3") != std::string::npos);
+  }
+}
+
+TEST_CASE("fib sync: snapshot lists the kernel's routes and what is pending") {
+  Fixture f;
+  f.Apply(f.rib.Update(1, Announce({"10.2.0.0/24", "10.1.0.0/24"}, "172.22.0.2", {65100})));
+  f.fib.Close();
+  f.Change(f.rib.Update(1, Announce({"10.3.0.0/24"}, "172.22.0.2", {65100})));
+  f.Change(f.rib.Update(1, Announce({"10.4.0.0/24"}, "172.22.0.2", {65100})));
+  f.Change(f.rib.Update(1, Announce({"10.5.0.0/24"}, "172.22.0.2", {65100})));
+  CHECK(f.sync.pending() == 3);
+  f.fib.Open();
+  f.sync.Drain();
+  const auto s = f.sync.Snapshot();
+  REQUIRE(s.routes.size() == 5);
+  CHECK(s.routes[0] == R("10.1.0.0/24", {"172.22.0.2"}));
+  CHECK(s.pending == 0);
+  CHECK(s.written == 5);
+  CHECK(s.error.empty());
+}
+
+TEST_CASE("fib sync: a new RIB (a reload that restarts everything) starts from clean flags") {
+  Fixture f;
+  f.Apply(f.rib.Update(1, Announce({"10.1.0.0/24", "10.2.0.0/24"}, "172.22.0.2", {65100})));
+  f.Apply(f.rib.PeerDown(1));  // what Server::Reload does before it replaces the RIB
+  rib::Rib fresh{rib::RibOptions{65000, 0x0a000001}};
+  (void)fresh.SetPeer({1, *wire::IpAddress::Parse("172.22.0.2"), 65100, 0xac160002, false},
+                      policy::ImportPolicy{policy::Filter::AcceptAll(), std::nullopt});
+  f.sync.OnChanges(fresh, rib::ChangeSet{});  // Server::ResetRib
+  f.sync.OnChanges(fresh, fresh.Update(1, Announce({"10.3.0.0/24"}, "172.22.0.2", {65100})));
+  f.sync.Drain();
+  REQUIRE(f.fib.routes().size() == 1);
+  CHECK(f.fib.routes().count(P("10.3.0.0/24")) == 1);
+  CHECK(f.sync.written() == 1);
+  f.sync.Stop(false);  // before `fresh` goes
 }
