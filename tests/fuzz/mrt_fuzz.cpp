@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::size_t records = 0;
   const DecodeSink sink = [&](std::string_view) { ++records; };
   const auto summary = DecodeMrt(std::span(data, size), DecodeSettings{}, DecodeFormat::kJson, sink);
-  if (summary.bytes > size) std::abort();
+  if (summary.bytes > size || records < summary.messages) std::abort();
   const auto quiet = DecodeMrt(std::span(data, size), DecodeSettings{}, std::nullopt, sink);
   // The summary path decodes the same records as the one that prints them.
   if (quiet.messages != summary.messages || quiet.rib_entries != summary.rib_entries) std::abort();

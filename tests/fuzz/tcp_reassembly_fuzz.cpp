@@ -7,10 +7,12 @@
 //   direction's last number) length(1) payload(length)
 // Every message out must be a whole framed one (marker, header length == its size), and
 // nothing may crash, read out of bounds or leak.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
+#include <utility>
 
 #include "core/capture/packet.h"
 #include "core/capture/tcp_reassembly.h"

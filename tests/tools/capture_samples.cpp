@@ -16,6 +16,7 @@
 // and bgpdump. Exit status 0, 1 when a file cannot be written, 2 on bad arguments.
 #include <pcap/pcap.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
