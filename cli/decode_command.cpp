@@ -71,9 +71,8 @@ core::DecodeSettings SettingsOf(const DecodeOptions& o) {
 
 void PrintSummary(const DecodeOptions& o, const core::DecodeSummary& totals, double seconds,
                   core::InputFormat format, std::ostream& out) {
-  const bool is_capture = format == core::InputFormat::kMrt ||
-                       format == core::InputFormat::kPcap ||
-                       format == core::InputFormat::kPcapng;
+  const bool is_capture = format == core::InputFormat::kMrt || format == core::InputFormat::kPcap ||
+                          format == core::InputFormat::kPcapng;
   const double rate_div = seconds > 0 ? seconds : 1e-9;
   if (o.output == "json") {
     json j = {{"messages", totals.messages},
@@ -109,8 +108,7 @@ void PrintSummary(const DecodeOptions& o, const core::DecodeSummary& totals, dou
       skipped += fmt::format("{}{} {}", skipped.empty() ? "" : ", ", kind, n);
     }
     fmt::print(out, "format    {}\n", core::ToString(format));
-    fmt::print(out, "rib       {} prefixes, {} entries\n", totals.rib_prefixes,
-               totals.rib_entries);
+    fmt::print(out, "rib       {} prefixes, {} entries\n", totals.rib_prefixes, totals.rib_entries);
     fmt::print(out, "states    {} changes\n", totals.state_changes);
     fmt::print(out, "skipped   {}\n", skipped.empty() ? "nothing" : skipped);
   }
@@ -144,8 +142,8 @@ int RunDecode(const DecodeOptions& o, std::istream& in, std::ostream& out, std::
 
   if (format && json_output) out << '[';
   const auto start = std::chrono::steady_clock::now();
-  auto decoded = core::DecodeAll(*input, static_cast<std::uint16_t>(o.port), SettingsOf(o),
-                                   format, print);
+  auto decoded =
+      core::DecodeAll(*input, static_cast<std::uint16_t>(o.port), SettingsOf(o), format, print);
   if (!decoded) {
     if (format && json_output) out << "]\n";
     fmt::print(err, "bgpdemo decode: {}\n", decoded.error());

@@ -2,11 +2,10 @@
 // TCP port 179 and MRT files (RFC 6396), gzip or bzip2 compressed or not.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <iosfwd>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace bgpdemo::cli {
 

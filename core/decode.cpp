@@ -42,11 +42,11 @@ Context ContextOf(const DecodeSettings& s) {
 bgp::wire::Error LengthError(std::span<const std::uint8_t> rest, std::string message,
                              bool header_read) {
   bgp::wire::Error e{NotifyCode::kMessageHeaderError,
-          static_cast<std::uint8_t>(HeaderSubcode::kBadMessageLength),
-          {},
-          Action::kSessionReset,
-          0,
-          std::move(message)};
+                     static_cast<std::uint8_t>(HeaderSubcode::kBadMessageLength),
+                     {},
+                     Action::kSessionReset,
+                     0,
+                     std::move(message)};
   if (header_read) {
     e.data = {rest[16], rest[17]};
     e.offset = 16;
@@ -103,8 +103,8 @@ void Decoder::Count(const Update& u) {
   if (u.EndOfRib()) ++summary_.end_of_rib;
 }
 
-void Decoder::Error(std::size_t offset, std::optional<std::uint8_t> type,
-                    const bgp::wire::Error& e, const capture::MessageLabel* label) {
+void Decoder::Error(std::size_t offset, std::optional<std::uint8_t> type, const bgp::wire::Error& e,
+                    const capture::MessageLabel* label) {
   ++summary_.errors;
   const std::size_t index = index_++;
   if (!format_) return;
@@ -180,10 +180,10 @@ void Decoder::Stream(std::span<const std::uint8_t> data) {
     const auto rest = data.subspan(offset);
     if (rest.size() < kHeaderSize) {
       Error(offset, std::nullopt,
-            LengthError(rest,
-                        fmt::format("input ends with {} bytes, too few for a 19-byte header",
-                                    rest.size()),
-                        false),
+            LengthError(
+                rest,
+                fmt::format("input ends with {} bytes, too few for a 19-byte header", rest.size()),
+                false),
             nullptr);
       break;
     }
@@ -214,8 +214,7 @@ void Decoder::Message(std::span<const std::uint8_t> bytes, const Context& ctx,
   summary_.bytes += bytes.size();
   if (bytes.size() < kHeaderSize) {
     Error(0, std::nullopt,
-          LengthError(bytes,
-                      fmt::format("{} bytes, too few for a 19-byte header", bytes.size()),
+          LengthError(bytes, fmt::format("{} bytes, too few for a 19-byte header", bytes.size()),
                       false),
           &label);
     return;

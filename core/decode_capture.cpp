@@ -85,8 +85,8 @@ class PcapDecoder {
       const auto& sender = low ? it->second.low : it->second.high;
       const auto& receiver = low ? it->second.high : it->second.low;
       if (sender && receiver) {
-        ctx.four_octet_as =
-            sender->Find<FourOctetAsCap>() != nullptr && receiver->Find<FourOctetAsCap>() != nullptr;
+        ctx.four_octet_as = sender->Find<FourOctetAsCap>() != nullptr &&
+                            receiver->Find<FourOctetAsCap>() != nullptr;
         ctx.extended_message = sender->Find<ExtendedMessageCap>() != nullptr &&
                                receiver->Find<ExtendedMessageCap>() != nullptr;
         ctx.add_path_ipv4 = AddPathBit(*sender, kIpv4Unicast, AddPathCap::kSend) &&
@@ -139,9 +139,9 @@ class MrtDecoder : public capture::MrtVisitor {
   void PeerIndex(const capture::MrtPeerIndex& p) override {
     peers_ = p.peers;
     json list = json::array();
-    std::string text = fmt::format("PEER_INDEX_TABLE collector {} view \"{}\", {} peers",
-                                   IpAddress::V4(p.collector_id).ToString(), p.view_name,
-                                   p.peers.size());
+    std::string text =
+        fmt::format("PEER_INDEX_TABLE collector {} view \"{}\", {} peers",
+                    IpAddress::V4(p.collector_id).ToString(), p.view_name, p.peers.size());
     for (std::size_t i = 0; i < p.peers.size(); ++i) {
       const auto& peer = p.peers[i];
       list.push_back({{"index", i},
@@ -262,9 +262,9 @@ class MrtDecoder : public capture::MrtVisitor {
 };
 
 Result<std::vector<std::uint8_t>, bgpdemo::Error> FromHex(std::span<const std::uint8_t> text,
-                                                 const std::string& source) {
-  auto bytes = core::ParseHex(
-      std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
+                                                          const std::string& source) {
+  auto bytes =
+      core::ParseHex(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
   if (!bytes) {
     return Fail(bgpdemo::Error::Input(fmt::format(
         "{}: not raw BGP (which starts with the 0xff marker), pcap, pcapng or MRT, nor hex "
@@ -284,14 +284,13 @@ std::optional<InputFormat> Forced(const std::string& f) {
 
 }  // namespace
 
-Result<DecodeInput, bgpdemo::Error> ReadDecodeInput(const std::string& hex,
-                                                    const std::string& file, std::istream& in,
-                                                    const std::string& format) {
+Result<DecodeInput, bgpdemo::Error> ReadDecodeInput(const std::string& hex, const std::string& file,
+                                                    std::istream& in, const std::string& format) {
   DecodeInput input;
   if (!hex.empty()) {
     input.source = "--hex";
-    auto bytes = FromHex({reinterpret_cast<const std::uint8_t*>(hex.data()), hex.size()},
-                         input.source);
+    auto bytes =
+        FromHex({reinterpret_cast<const std::uint8_t*>(hex.data()), hex.size()}, input.source);
     if (!bytes) return Fail(bytes.error());
     input.decoded = std::move(bytes).value();
     input.use_decoded = true;
@@ -340,10 +339,10 @@ Result<DecodeSummary, bgpdemo::Error> DecodeAll(const DecodeInput& input, std::u
 }
 
 Result<DecodeSummary, bgpdemo::Error> DecodePcap(std::span<const std::uint8_t> bytes,
-                                        std::string_view name, std::uint16_t port,
-                                        const DecodeSettings& settings,
-                                        std::optional<DecodeFormat> format,
-                                        const DecodeSink& sink) {
+                                                 std::string_view name, std::uint16_t port,
+                                                 const DecodeSettings& settings,
+                                                 std::optional<DecodeFormat> format,
+                                                 const DecodeSink& sink) {
   Decoder d(settings, format, sink);
   PcapDecoder pcap(d);
   auto stats = capture::ReadPcap(bytes, name, port, [&](const StreamEvent& e) { pcap.Event(e); });

@@ -45,9 +45,8 @@ struct DecodeInput {
 
 // `hex` when not empty, else `file` ("-": `in`). `format` is "auto" or one of bgp, hex,
 // pcap, mrt, applied after inflating. Errors (kInput) name the source.
-Result<DecodeInput, bgpdemo::Error> ReadDecodeInput(const std::string& hex,
-                                                    const std::string& file, std::istream& in,
-                                                    const std::string& format);
+Result<DecodeInput, bgpdemo::Error> ReadDecodeInput(const std::string& hex, const std::string& file,
+                                                    std::istream& in, const std::string& format);
 
 // Decodes the input by its format: DecodeMessages, DecodePcap or DecodeMrt.
 Result<DecodeSummary, bgpdemo::Error> DecodeAll(const DecodeInput& input, std::uint16_t port,
@@ -57,10 +56,10 @@ Result<DecodeSummary, bgpdemo::Error> DecodeAll(const DecodeInput& input, std::u
 
 // Errors (kInput) are captures libpcap cannot read.
 Result<DecodeSummary, bgpdemo::Error> DecodePcap(std::span<const std::uint8_t> bytes,
-                                        std::string_view name, std::uint16_t port,
-                                        const DecodeSettings& settings,
-                                        std::optional<DecodeFormat> format,
-                                        const DecodeSink& sink);
+                                                 std::string_view name, std::uint16_t port,
+                                                 const DecodeSettings& settings,
+                                                 std::optional<DecodeFormat> format,
+                                                 const DecodeSink& sink);
 
 DecodeSummary DecodeMrt(std::span<const std::uint8_t> bytes, const DecodeSettings& settings,
                         std::optional<DecodeFormat> format, const DecodeSink& sink);

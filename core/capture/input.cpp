@@ -26,7 +26,9 @@ std::uint32_t Be32(std::span<const std::uint8_t> b, std::size_t at) {
 }
 
 // RFC 6396 §4: the types a BGP file holds (11 OSPFv2, 32 ISIS and 48 OSPFv3 are not BGP).
-bool IsMrtType(std::uint16_t type) { return type == 12 || type == 13 || type == 16 || type == 17; }
+bool IsMrtType(std::uint16_t type) {
+  return type == 12 || type == 13 || type == 16 || type == 17;
+}
 
 Result<void, Error> ReadAll(int fd, const std::string& name, std::vector<std::uint8_t>& out) {
   for (;;) {
@@ -65,7 +67,9 @@ InputBytes& InputBytes::operator=(InputBytes&& other) noexcept {
   return *this;
 }
 
-InputBytes::~InputBytes() { Release(); }
+InputBytes::~InputBytes() {
+  Release();
+}
 
 void InputBytes::Release() {
   if (map_ != nullptr) ::munmap(map_, map_size_);
@@ -146,9 +150,9 @@ InputFormat DetectFormat(std::span<const std::uint8_t> b) {
   if (b.size() >= 4 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h' && b[3] >= '1' && b[3] <= '9') {
     return InputFormat::kBzip2;
   }
-  // MRT common header: timestamp(4) type(2) subtype(2) length(4).
-  if (b.size() >= 12 && IsMrtType(Be16(b, 4)) && Be16(b, 6) < 256 &&
-      Be32(b, 8) <= b.size() - 12) {
+  // MRT common header: timestamp(4) type(2) subtype(2) length(4). A record cut short is
+  // still MRT (the reader reports it); no record comes near 16 MiB.
+  if (b.size() >= 12 && IsMrtType(Be16(b, 4)) && Be16(b, 6) < 256 && Be32(b, 8) < (1u << 24)) {
     return InputFormat::kMrt;
   }
   if (!b.empty() && b[0] == 0xff) return InputFormat::kBgp;  // a short or broken marker
@@ -189,9 +193,9 @@ Result<std::vector<std::uint8_t>, Error> Gunzip(std::span<const std::uint8_t> in
   const std::size_t consumed = in.size() - z.avail_in;
   inflateEnd(&z);
   if (rc != Z_STREAM_END) {
-    return Fail(Error::Input(fmt::format("{}: gzip data broken or truncated after {} bytes{}", name,
-                                         consumed,
-                                         z.msg != nullptr ? fmt::format(": {}", z.msg) : "")));
+    return Fail(
+        Error::Input(fmt::format("{}: gzip data broken or truncated after {} bytes{}", name,
+                                 consumed, z.msg != nullptr ? fmt::format(": {}", z.msg) : "")));
   }
   return out;
 }

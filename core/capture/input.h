@@ -61,8 +61,8 @@ enum class InputFormat {
 std::string_view ToString(InputFormat f);
 
 // Tells the format from the first bytes. MRT has no magic number: a first record whose type
-// is one of those above, with a zero high byte and a length that fits the input, is MRT
-// (hex text never holds a zero byte, raw BGP starts with 0xff).
+// is one of those above (so its high byte is zero), with a subtype under 256 and a length
+// under 16 MiB, is MRT (hex text never holds a zero byte, raw BGP starts with 0xff).
 InputFormat DetectFormat(std::span<const std::uint8_t> bytes);
 
 // Inflates a gzip (all members, as gzip -d does) or bzip2 (all streams) input. Errors

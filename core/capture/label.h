@@ -27,9 +27,9 @@ struct MessageLabel {
   std::string to;
   std::optional<std::uint32_t> from_as;  // MRT: the peer's and the collector's AS
   std::optional<std::uint32_t> to_as;
-  std::optional<std::uint64_t> frame;   // pcap: the frame (from 1, as tshark counts) that
-                                        // brought the message's last byte
-  std::optional<std::size_t> offset;    // MRT: the record's offset in the file
+  std::optional<std::uint64_t> frame;  // pcap: the frame (from 1, as tshark counts) that
+                                       // brought the message's last byte
+  std::optional<std::size_t> offset;   // MRT: the record's offset in the file
 };
 
 }  // namespace bgpdemo::core::capture

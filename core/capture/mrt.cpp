@@ -139,9 +139,8 @@ void PeerIndexTable(const MrtHeader& h, Reader& r, MrtVisitor& v) {
 void RibRecord(const MrtHeader& h, Reader& r, MrtVisitor& v) {
   MrtRib rib;
   rib.header = h;
-  const Afi afi = h.subtype == kRibIpv4Unicast || h.subtype == kRibIpv4UnicastAddPath
-                      ? Afi::kIpv4
-                      : Afi::kIpv6;
+  const Afi afi =
+      h.subtype == kRibIpv4Unicast || h.subtype == kRibIpv4UnicastAddPath ? Afi::kIpv4 : Afi::kIpv6;
   rib.add_path = h.subtype == kRibIpv4UnicastAddPath || h.subtype == kRibIpv6UnicastAddPath;
   std::uint8_t len = 0;
   std::span<const std::uint8_t> bytes;
@@ -206,8 +205,9 @@ std::size_t ReadMrt(std::span<const std::uint8_t> data, MrtVisitor& v) {
     std::uint32_t length = 0;
     h.offset = offset;
     if (!hr.U32(seconds) || !hr.U16(h.type) || !hr.U16(h.subtype) || !hr.U32(length)) {
-      v.Problem({h, fmt::format("the input ends with {} bytes, too few for a 12-byte MRT header",
-                                data.size() - offset),
+      v.Problem({h,
+                 fmt::format("the input ends with {} bytes, too few for a 12-byte MRT header",
+                             data.size() - offset),
                  false});
       return offset;
     }
@@ -215,9 +215,10 @@ std::size_t ReadMrt(std::span<const std::uint8_t> data, MrtVisitor& v) {
     h.length = kMrtHeader + length;
     Reader r(data.subspan(0, 0));
     if (!hr.Sub(length, r)) {
-      v.Problem({h, fmt::format("record says {} bytes but the input ends after {}", length,
-                                hr.remaining()),
-                 false});
+      v.Problem(
+          {h,
+           fmt::format("record says {} bytes but the input ends after {}", length, hr.remaining()),
+           false});
       return offset;
     }
     offset += h.length;
@@ -239,8 +240,8 @@ std::size_t ReadMrt(std::span<const std::uint8_t> data, MrtVisitor& v) {
                 h.subtype == kRibIpv4UnicastAddPath || h.subtype == kRibIpv6UnicastAddPath)) {
       RibRecord(h, r, v);
     } else {
-      v.Problem({h, fmt::format("MRT type {} subtype {} is not read here", h.type, h.subtype),
-                 true});
+      v.Problem(
+          {h, fmt::format("MRT type {} subtype {} is not read here", h.type, h.subtype), true});
     }
   }
   return offset;

@@ -64,8 +64,8 @@ struct MrtMessage {
   MrtHeader header;
   MrtPeers peers;
   bool as4 = false;
-  bool local = false;     // sent by the local side (the collector), not the peer
-  bool add_path = false;  // RFC 8050: NLRI carry path identifiers
+  bool local = false;                     // sent by the local side (the collector), not the peer
+  bool add_path = false;                  // RFC 8050: NLRI carry path identifiers
   std::span<const std::uint8_t> message;  // one whole BGP message
 };
 

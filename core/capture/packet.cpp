@@ -14,8 +14,8 @@ using Bytes = std::span<const std::uint8_t>;
 
 constexpr std::uint16_t kEtherIpv4 = 0x0800;
 constexpr std::uint16_t kEtherIpv6 = 0x86dd;
-constexpr std::uint16_t kEtherVlan = 0x8100;   // IEEE 802.1Q
-constexpr std::uint16_t kEtherQinQ = 0x88a8;   // IEEE 802.1ad
+constexpr std::uint16_t kEtherVlan = 0x8100;  // IEEE 802.1Q
+constexpr std::uint16_t kEtherQinQ = 0x88a8;  // IEEE 802.1ad
 constexpr std::uint8_t kProtoTcp = 6;
 
 std::uint16_t Be16(Bytes b, std::size_t at) {
@@ -62,8 +62,8 @@ Result<TcpSegment, std::string> Ipv4(Bytes b) {
   // A datagram cut by the capture's snap length would put a hole in the stream: refuse it
   // (the reassembler then reports a gap). Ethernet padding past the datagram is dropped.
   if (total > b.size()) {
-    return Fail(fmt::format("IPv4 datagram of {} bytes cut to {} by the snap length", total,
-                            b.size()));
+    return Fail(
+        fmt::format("IPv4 datagram of {} bytes cut to {} by the snap length", total, b.size()));
   }
   b = b.first(total);
   if ((Be16(b, 6) & 0x3fff) != 0) return Fail(std::string("IPv4 fragment (not reassembled)"));
@@ -81,8 +81,8 @@ Result<TcpSegment, std::string> Ipv6(Bytes b) {
   std::uint8_t next = b[6];
   b = b.subspan(40);
   if (payload > b.size()) {
-    return Fail(fmt::format("IPv6 payload of {} bytes cut to {} by the snap length", payload,
-                            b.size()));
+    return Fail(
+        fmt::format("IPv6 payload of {} bytes cut to {} by the snap length", payload, b.size()));
   }
   b = b.first(payload);
   // RFC 8200 §4: hop-by-hop (0), routing (43) and destination options (60) are skipped;

@@ -44,12 +44,12 @@ struct TcpSegment {
 // Link-layer header types (pcap-linktype(7)) this reader knows, as libpcap's
 // pcap_datalink() reports them.
 enum LinkType : int {
-  kLinkNull = 0,        // BSD loopback, host-order address family
+  kLinkNull = 0,  // BSD loopback, host-order address family
   kLinkEthernet = 1,
-  kLinkRaw = 12,        // DLT_RAW on Linux (LINKTYPE_RAW 101 in the file)
+  kLinkRaw = 12,  // DLT_RAW on Linux (LINKTYPE_RAW 101 in the file)
   kLinkRawOpenBsd = 14,
   kLinkRawFile = 101,
-  kLinkLoop = 108,      // OpenBSD loopback, network-order address family
+  kLinkLoop = 108,  // OpenBSD loopback, network-order address family
   kLinkLinuxSll = 113,
   kLinkIpv4 = 228,
   kLinkIpv6 = 229,

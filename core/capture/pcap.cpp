@@ -55,8 +55,7 @@ Result<PcapStats, Error> ReadPcap(std::span<const std::uint8_t> bytes, std::stri
       continue;
     }
     ++stats.segments;
-    const Timestamp time{header->ts.tv_sec, static_cast<std::uint32_t>(header->ts.tv_usec),
-                         digits};
+    const Timestamp time{header->ts.tv_sec, static_cast<std::uint32_t>(header->ts.tv_usec), digits};
     reassembler.Add(*segment, time, stats.frames);
   }
   stats.streams = reassembler.streams();

@@ -10,7 +10,9 @@ constexpr std::size_t kMarker = 16;
 constexpr std::size_t kHeader = 19;  // RFC 4271 §4.1
 
 // Sequence-number arithmetic modulo 2^32 (RFC 9293 §3.4): how far a is ahead of b.
-std::int32_t SeqDiff(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b); }
+std::int32_t SeqDiff(std::uint32_t a, std::uint32_t b) {
+  return static_cast<std::int32_t>(a - b);
+}
 
 bool MarkerAt(std::span<const std::uint8_t> b, std::size_t at) {
   return std::all_of(b.begin() + static_cast<std::ptrdiff_t>(at),

@@ -1,12 +1,11 @@
 // Tests for `bgpdemo decode` (cli/decode_command.cpp), run in-process through cli::Main.
+#include <doctest/doctest.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <cstdio>
-#include <sstream>
-
-#include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/app.h"
 #include "tests/core/capture/frames.h"
@@ -52,8 +51,8 @@ TEST_CASE("decode: update JSON carries prefixes as strings and attributes by nam
 }
 
 TEST_CASE("decode: several messages from standard input, raw bytes") {
-  auto bytes = bgpdemo::test::Cat({bgpdemo::test::H(kKeepalive), bgpdemo::test::H(kUpdate),
-                                   bgpdemo::test::H(kKeepalive)});
+  auto bytes = bgpdemo::test::Cat(
+      {bgpdemo::test::H(kKeepalive), bgpdemo::test::H(kUpdate), bgpdemo::test::H(kKeepalive)});
   auto r = Bgpdemo({"decode", "-"}, std::string(bytes.begin(), bytes.end()));
   CHECK(r.code == 0);
   auto j = nlohmann::json::parse(r.out);
@@ -93,13 +92,12 @@ TEST_CASE("decode: a treat-as-withdraw UPDATE prints in full with its error") {
 }
 
 TEST_CASE("decode: after a failed message, decoding goes on with the next") {
-  auto r = Bgpdemo({"decode", "--hex",
-                    std::string("ffffffffffffffffffffffffffffffff 0017 05 0001 00 01 ") +
-                        kKeepalive});
+  auto r =
+      Bgpdemo({"decode", "--hex",
+               std::string("ffffffffffffffffffffffffffffffff 0017 05 0001 00 01 ") + kKeepalive});
   // ROUTE-REFRESH is fine; now a bad OPEN version followed by a keepalive.
   CHECK(r.code == 0);
-  auto bad_open =
-      "ffffffffffffffffffffffffffffffff 001d 01 03 fe4c 005a 0a000002 00 ";
+  auto bad_open = "ffffffffffffffffffffffffffffffff 001d 01 03 fe4c 005a 0a000002 00 ";
   r = Bgpdemo({"decode", "--hex", std::string(bad_open) + kKeepalive});
   CHECK(r.code == 1);
   auto j = nlohmann::json::parse(r.out);
@@ -215,11 +213,15 @@ TEST_CASE("decode: a pcap file is told by its magic number and read as TCP strea
   const auto update = bgpdemo::test::H(kUpdate);
   const auto stream = bgpdemo::test::Cat({ka, update});
   const std::string path = TempFile(
-      PcapFile(1, {{1700000000, 0, Ethernet(Ipv4("10.0.0.2", "10.0.0.1", Tcp(50179, 179, 1, kSyn, {})))},
-                   {1700000000, 5, Ethernet(Ipv4("10.0.0.2", "10.0.0.1",
-                                                 Tcp(50179, 179, 2, kAck, Bytes(stream.begin(), stream.begin() + 30))))},
-                   {1700000001, 0, Ethernet(Ipv4("10.0.0.2", "10.0.0.1",
-                                                 Tcp(50179, 179, 32, kAck, Bytes(stream.begin() + 30, stream.end()))))}}),
+      PcapFile(
+          1,
+          {{1700000000, 0, Ethernet(Ipv4("10.0.0.2", "10.0.0.1", Tcp(50179, 179, 1, kSyn, {})))},
+           {1700000000, 5,
+            Ethernet(Ipv4("10.0.0.2", "10.0.0.1",
+                          Tcp(50179, 179, 2, kAck, Bytes(stream.begin(), stream.begin() + 30))))},
+           {1700000001, 0,
+            Ethernet(Ipv4("10.0.0.2", "10.0.0.1",
+                          Tcp(50179, 179, 32, kAck, Bytes(stream.begin() + 30, stream.end()))))}}),
       false);
   auto r = Bgpdemo({"decode", path});
   auto text = Bgpdemo({"decode", "-o", "text", "--summary", path});

@@ -24,12 +24,13 @@ namespace {
 
 const Bytes kKeepalive = H("ffffffffffffffffffffffffffffffff 0013 04");
 // ORIGIN IGP, AS_PATH [65100] with 2-octet ASNs, NEXT_HOP 10.0.0.2, NLRI 10.241.1.0/24.
-const Bytes kUpdate2 = H(
-    "ffffffffffffffffffffffffffffffff 0029 02 0000 0012"
-    " 40 01 01 00  40 02 04 02 01 fe4c  40 03 04 0a000002  18 0af101");
+const Bytes kUpdate2 =
+    H("ffffffffffffffffffffffffffffffff 002d 02 0000 0012"
+      " 40 01 01 00  40 02 04 02 01 fe4c  40 03 04 0a000002  18 0af101");
 // OPEN AS 65100, hold 90, id 10.0.0.2, only the IPv4 unicast capability (no 4-octet AS).
-const Bytes kOpen2 = H("ffffffffffffffffffffffffffffffff 0025 01 04 fe4c 005a 0a000002 08"
-                       " 02 06 01 04 0001 0001");
+const Bytes kOpen2 =
+    H("ffffffffffffffffffffffffffffffff 0025 01 04 fe4c 005a 0a000002 08"
+      " 02 06 01 04 0001 0001");
 
 std::vector<json> Records(const std::vector<std::string>& lines) {
   std::vector<json> out;
@@ -51,8 +52,10 @@ std::vector<Frame> Session() {
       Seg(2, b, 179, a, 50179, 900, kSyn | kAck, {}),
       Seg(3, a, 50179, b, 179, 101, kAck | kPsh, kOpen2),
       Seg(4, b, 179, a, 50179, 901, kAck | kPsh, kOpen2),
-      Seg(5, a, 50179, b, 179, 101 + 37, kAck | kPsh, Bytes(kUpdate2.begin(), kUpdate2.begin() + 20)),
-      Seg(6, a, 50179, b, 179, 101 + 37 + 20, kAck | kPsh, Cat({Bytes(kUpdate2.begin() + 20, kUpdate2.end()), kKeepalive})),
+      Seg(5, a, 50179, b, 179, 101 + 37, kAck | kPsh,
+          Bytes(kUpdate2.begin(), kUpdate2.begin() + 20)),
+      Seg(6, a, 50179, b, 179, 101 + 37 + 20, kAck | kPsh,
+          Cat({Bytes(kUpdate2.begin() + 20, kUpdate2.end()), kKeepalive})),
       {1700000000, 7, Ethernet(Bytes(30, 0), 0x0806)},  // ARP: not TCP
   };
 }
@@ -61,8 +64,9 @@ std::vector<Frame> Session() {
 
 TEST_CASE("decode capture: pcap messages labelled with endpoints, time and frame") {
   std::vector<std::string> lines;
-  auto summary = DecodePcap(PcapFile(1, Session()), "test.pcap", 179, DecodeSettings{},
-                            DecodeFormat::kJson, [&](std::string_view r) { lines.emplace_back(r); });
+  auto summary =
+      DecodePcap(PcapFile(1, Session()), "test.pcap", 179, DecodeSettings{}, DecodeFormat::kJson,
+                 [&](std::string_view r) { lines.emplace_back(r); });
   REQUIRE(summary.has_value());
   const auto records = Records(lines);
   REQUIRE(records.size() == 4);
@@ -85,19 +89,20 @@ TEST_CASE("decode capture: pcap messages labelled with endpoints, time and frame
 
 TEST_CASE("decode capture: pcapng reads the same, text output names both ends") {
   std::vector<std::string> lines;
-  auto summary = DecodePcap(PcapngFile(1, Session()), "test.pcapng", 179, DecodeSettings{},
-                            DecodeFormat::kText, [&](std::string_view r) { lines.emplace_back(r); });
+  auto summary =
+      DecodePcap(PcapngFile(1, Session()), "test.pcapng", 179, DecodeSettings{},
+                 DecodeFormat::kText, [&](std::string_view r) { lines.emplace_back(r); });
   REQUIRE(summary.has_value());
   REQUIRE(lines.size() == 4);
   CHECK(lines[2].rfind("#2 2023-11-14T22:13:20.000006000Z 10.0.0.2:50179 > 10.0.0.1:179 frame 6, "
-                       "41 bytes: UPDATE",
+                       "45 bytes: UPDATE",
                        0) == 0);
 }
 
 TEST_CASE("decode capture: a capture that starts mid-stream says what it skipped") {
   const Bytes stream = Cat({kUpdate2, kKeepalive});
-  std::vector<Frame> frames = {
-      Seg(1, "10.0.0.2", 50179, "10.0.0.1", 179, 5000, kAck, Bytes(stream.begin() + 10, stream.end()))};
+  std::vector<Frame> frames = {Seg(1, "10.0.0.2", 50179, "10.0.0.1", 179, 5000, kAck,
+                                   Bytes(stream.begin() + 10, stream.end()))};
   std::vector<std::string> lines;
   DecodeSettings s;
   auto summary = DecodePcap(PcapFile(1, frames), "t", 179, s, DecodeFormat::kJson,
@@ -106,7 +111,7 @@ TEST_CASE("decode capture: a capture that starts mid-stream says what it skipped
   const auto records = Records(lines);
   REQUIRE(records.size() == 2);
   CHECK(records[0]["note"] == "resync");
-  CHECK(records[0]["bytes"] == 31);
+  CHECK(records[0]["bytes"] == 35);
   CHECK(records[1]["type"] == "keepalive");
   CHECK(summary->skipped.at("resync") == 1);
 }
@@ -140,7 +145,8 @@ TEST_CASE("decode capture: MRT messages, state changes and RIB entries as record
   Put32(table, 0x0a000002);
   PutIp(table, "2001:db8::2");
   Put32(table, 65002);
-  const Bytes attrs = H("40 01 01 00  40 02 06 02 01 0000fdea  80 0e 11 10 20010db8000000000000000000000002");
+  const Bytes attrs =
+      H("40 01 01 00  40 02 06 02 01 0000fdea  80 0e 11 10 20010db8000000000000000000000002");
   Bytes rib;
   Put32(rib, 0);
   rib.insert(rib.end(), {32, 0x20, 0x01, 0x0d, 0xb8});
@@ -150,9 +156,10 @@ TEST_CASE("decode capture: MRT messages, state changes and RIB entries as record
   Put16(rib, static_cast<std::uint32_t>(attrs.size()));
   rib.insert(rib.end(), attrs.begin(), attrs.end());
 
-  const Bytes file = Cat({MrtRecord(1700000000, 16, 1, msg), MrtRecord(1700000001, 13, 1, table),
-                          MrtRecord(1700000001, 13, 4, rib), MrtRecord(1700000002, 12, 2, Bytes(8, 0)),
-                          MrtRecord(1700000002, 12, 2, Bytes(8, 0))});
+  const Bytes file =
+      Cat({MrtRecord(1700000000, 16, 1, msg), MrtRecord(1700000001, 13, 1, table),
+           MrtRecord(1700000001, 13, 4, rib), MrtRecord(1700000002, 12, 2, Bytes(8, 0)),
+           MrtRecord(1700000002, 12, 2, Bytes(8, 0))});
   std::vector<std::string> lines;
   const auto summary = DecodeMrt(file, DecodeSettings{}, DecodeFormat::kJson,
                                  [&](std::string_view r) { lines.emplace_back(r); });

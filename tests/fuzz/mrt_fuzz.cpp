@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace bgpdemo::core;
   std::size_t records = 0;
   const DecodeSink sink = [&](std::string_view) { ++records; };
-  const auto summary = DecodeMrt(std::span(data, size), DecodeSettings{}, DecodeFormat::kJson, sink);
+  const auto summary =
+      DecodeMrt(std::span(data, size), DecodeSettings{}, DecodeFormat::kJson, sink);
   if (summary.bytes > size || records < summary.messages) std::abort();
   const auto quiet = DecodeMrt(std::span(data, size), DecodeSettings{}, std::nullopt, sink);
   // The summary path decodes the same records as the one that prints them.

@@ -21,8 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace bgpdemo::core::capture;
   const std::span<const std::uint8_t> in(data, size);
   if (size == 0) return 0;
-  static constexpr int kTypes[] = {kLinkNull, kLinkEthernet, kLinkRaw, kLinkLoop,
-                                   kLinkLinuxSll, kLinkIpv4, kLinkIpv6, kLinkLinuxSll2};
+  static constexpr int kTypes[] = {kLinkNull,     kLinkEthernet, kLinkRaw,  kLinkLoop,
+                                   kLinkLinuxSll, kLinkIpv4,     kLinkIpv6, kLinkLinuxSll2};
   if (auto s = ParseFrame(kTypes[data[0] % 8], in.subspan(1))) {
     if (s->payload.data() < data || s->payload.data() + s->payload.size() > data + size) {
       std::abort();
@@ -31,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   TcpReassembler r(
       [](const StreamEvent& e) {
         if (e.kind != StreamEvent::Kind::kMessage) return;
-        if (e.bytes.size() < 19 || (static_cast<std::size_t>(e.bytes[16]) << 8 | e.bytes[17]) !=
-                                       e.bytes.size()) {
+        if (e.bytes.size() < 19 ||
+            (static_cast<std::size_t>(e.bytes[16]) << 8 | e.bytes[17]) != e.bytes.size()) {
           std::abort();
         }
         for (int i = 0; i < 16; ++i) {

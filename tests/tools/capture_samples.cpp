@@ -14,6 +14,7 @@
 //
 // tests/tools/capture_crosscheck.sh compares `bgpdemo decode` of the last two with tshark
 // and bgpdump. Exit status 0, 1 when a file cannot be written, 2 on bad arguments.
+#include <fmt/format.h>
 #include <pcap/pcap.h>
 
 #include <algorithm>
@@ -21,8 +22,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "base/check.h"
 #include "bgp/wire/message.h"
@@ -40,8 +39,12 @@ Bytes Encode(const Message& m) {
   return *b;
 }
 
-Prefix P(std::string_view text) { return *Prefix::Parse(text); }
-IpAddress Ip(std::string_view text) { return *IpAddress::Parse(text); }
+Prefix P(std::string_view text) {
+  return *Prefix::Parse(text);
+}
+IpAddress Ip(std::string_view text) {
+  return *IpAddress::Parse(text);
+}
 
 Bytes OpenMsg(std::uint32_t asn, std::string_view id) {
   Open o;
@@ -71,8 +74,8 @@ std::vector<Bytes> Updates() {
   out.push_back(Encode(Message{v4}));
   Update v6;
   v6.attrs = Attrs({65100}, 20);
-  v6.attrs.mp_reach = MpReach{kIpv6Unicast, Ip("fd00::2"), std::nullopt, 0,
-                              {P("fd00:241:1::/48"), P("2001:db8:11::/64")}};
+  v6.attrs.mp_reach = MpReach{
+      kIpv6Unicast, Ip("fd00::2"), std::nullopt, 0, {P("fd00:241:1::/48"), P("2001:db8:11::/64")}};
   out.push_back(Encode(Message{v6}));
   Update withdraw;
   withdraw.withdrawn = {P("10.241.2.0/24")};
@@ -83,7 +86,9 @@ std::vector<Bytes> Updates() {
   return out;
 }
 
-Bytes KeepaliveMsg() { return Encode(Message{Keepalive{}}); }
+Bytes KeepaliveMsg() {
+  return Encode(Message{Keepalive{}});
+}
 
 // --- pcap --------------------------------------------------------------------------------
 
@@ -110,7 +115,8 @@ struct PcapWriter {
     const std::string& src = from_a ? c.a : c.b;
     const std::string& dst = from_a ? c.b : c.a;
     const Bytes tcp = Tcp(from_a ? 50179 : 179, from_a ? 179 : 50179, seq, flags, data);
-    const Bytes frame = c.v6 ? Ethernet(Ipv6(src, dst, tcp), 0x86dd) : Ethernet(Ipv4(src, dst, tcp));
+    const Bytes frame =
+        c.v6 ? Ethernet(Ipv6(src, dst, tcp), 0x86dd) : Ethernet(Ipv4(src, dst, tcp));
     pcap_pkthdr h{};
     usec += 1000;
     h.ts.tv_sec = 1700000000 + usec / 1000000;
@@ -123,8 +129,9 @@ struct PcapWriter {
     std::uint32_t& seq = from_a ? c.seq_a : c.seq_b;
     for (std::size_t at = 0; at < data.size(); at += mss) {
       const std::size_t n = std::min(mss, data.size() - at);
-      Frame(c, from_a, seq, kAck | kPsh, Bytes(data.begin() + static_cast<std::ptrdiff_t>(at),
-                                               data.begin() + static_cast<std::ptrdiff_t>(at + n)));
+      Frame(c, from_a, seq, kAck | kPsh,
+            Bytes(data.begin() + static_cast<std::ptrdiff_t>(at),
+                  data.begin() + static_cast<std::ptrdiff_t>(at + n)));
       seq += static_cast<std::uint32_t>(n);
     }
   }
@@ -209,8 +216,8 @@ int WriteMrt(const std::string& path) {
   };
   for (bool v6 : {false, true}) {
     Bytes state = Bgp4mpHeader(v6);
-    Put16(state, 5);  // OpenConfirm
-    Put16(state, 6);  // Established
+    Put16(state, 5);    // OpenConfirm
+    Put16(state, 6);    // Established
     add(16, 5, state);  // STATE_CHANGE_AS4
   }
   int n = 0;
@@ -250,7 +257,8 @@ int WriteMrt(const std::string& path) {
     Bytes rib;
     Put32(rib, seq++);
     rib.push_back(p.length);
-    rib.insert(rib.end(), p.addr.begin(), p.addr.begin() + static_cast<std::ptrdiff_t>(p.WireBytes()));
+    rib.insert(rib.end(), p.addr.begin(),
+               p.addr.begin() + static_cast<std::ptrdiff_t>(p.WireBytes()));
     Put16(rib, 2);
     const Bytes ea = RibEntry(0, EncodeAttrs(a));
     const Bytes eb = RibEntry(1, EncodeAttrs(b));
@@ -268,7 +276,8 @@ int WriteMrt(const std::string& path) {
     Bytes rib;
     Put32(rib, seq++);
     rib.push_back(p.length);
-    rib.insert(rib.end(), p.addr.begin(), p.addr.begin() + static_cast<std::ptrdiff_t>(p.WireBytes()));
+    rib.insert(rib.end(), p.addr.begin(),
+               p.addr.begin() + static_cast<std::ptrdiff_t>(p.WireBytes()));
     Put16(rib, 1);
     const Bytes e = RibEntry(1, attrs);
     rib.insert(rib.end(), e.begin(), e.end());

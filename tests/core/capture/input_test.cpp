@@ -28,8 +28,9 @@ TEST_CASE("capture input: the format is told by the first bytes") {
   CHECK(DetectFormat(PcapngFile(1, {})) == InputFormat::kPcapng);
   CHECK(DetectFormat(MrtRecord(1700000000, 16, 4, Bytes(20, 0))) == InputFormat::kMrt);
   CHECK(DetectFormat(MrtRecord(1700000000, 13, 1, Bytes(20, 0))) == InputFormat::kMrt);
-  // An MRT length past the end is not MRT; type 11 (OSPFv2) is not BGP.
-  CHECK(DetectFormat(H("65000000 0010 0004 000000ff 00")) == InputFormat::kHex);
+  // A record cut short is still MRT, one of 16 MiB is not; type 11 (OSPFv2) is not BGP.
+  CHECK(DetectFormat(H("65000000 0010 0004 000000ff 00")) == InputFormat::kMrt);
+  CHECK(DetectFormat(H("65000000 0010 0004 01000000 00")) == InputFormat::kHex);
   CHECK(DetectFormat(MrtRecord(1700000000, 11, 0, Bytes(4, 0))) == InputFormat::kHex);
   CHECK(DetectFormat(H("1f8b 0800")) == InputFormat::kGzip);
   const std::string bz = "BZh91AY";
@@ -75,7 +76,8 @@ TEST_CASE("capture input: gzip (two members) and bzip2 inflate, a cut file is an
   auto unbz = Decompress(bz, InputFormat::kBzip2, "f.bz2");
   REQUIRE(unbz.has_value());
   CHECK(*unbz == plain);
-  CHECK_FALSE(Decompress(std::span(bz).first(bz.size() - 10), InputFormat::kBzip2, "f.bz2").has_value());
+  CHECK_FALSE(
+      Decompress(std::span(bz).first(bz.size() - 10), InputFormat::kBzip2, "f.bz2").has_value());
 }
 
 TEST_CASE("capture input: a file is mapped, a stream read whole, a missing file named") {

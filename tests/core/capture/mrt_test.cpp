@@ -66,10 +66,9 @@ TEST_CASE("mrt: BGP4MP messages, 2- and 4-octet, _LOCAL and _ET, and a state cha
   Bytes state = Bgp4mpPeers(true, 4200000001, 65000);
   Put16(state, 1);
   Put16(state, 2);
-  const Bytes file = bgpdemo::test::Cat({MrtRecord(1700000000, 16, 4, as4),
-                                         MrtRecord(1700000001, 16, 1, as2),
-                                         MrtRecord(1700000002, 17, 7, et),
-                                         MrtRecord(1700000003, 16, 5, state)});
+  const Bytes file =
+      bgpdemo::test::Cat({MrtRecord(1700000000, 16, 4, as4), MrtRecord(1700000001, 16, 1, as2),
+                          MrtRecord(1700000002, 17, 7, et), MrtRecord(1700000003, 16, 5, state)});
   Seen seen;
   CHECK(ReadMrt(file, seen) == file.size());
   REQUIRE(seen.messages.size() == 3);
@@ -133,8 +132,9 @@ TEST_CASE("mrt: TABLE_DUMP_V2 peer index and RIB records, ADD-PATH path identifi
 }
 
 TEST_CASE("mrt: other types are skipped by name, a cut record ends the reading") {
-  const Bytes file = bgpdemo::test::Cat(
-      {MrtRecord(1, 12, 1, Bytes(20, 0)), MrtRecord(2, 13, 6, Bytes(4, 0)), H("00000003 0010 0004 00000030 ff")});
+  const Bytes file =
+      bgpdemo::test::Cat({MrtRecord(1, 12, 1, Bytes(20, 0)), MrtRecord(2, 13, 6, Bytes(4, 0)),
+                          H("00000003 0010 0004 00000030 ff")});
   Seen seen;
   CHECK(ReadMrt(file, seen) == file.size() - 13);
   REQUIRE(seen.problems.size() == 3);

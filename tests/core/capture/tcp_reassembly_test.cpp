@@ -24,12 +24,15 @@ namespace {
 const Endpoint kA{*IpAddress::Parse("10.0.0.2"), 50179};
 const Endpoint kB{*IpAddress::Parse("10.0.0.1"), 179};
 
-Bytes Keepalive() { return H("ffffffffffffffffffffffffffffffff 0013 04"); }
+Bytes Keepalive() {
+  return H("ffffffffffffffffffffffffffffffff 0013 04");
+}
 // ORIGIN IGP, AS_PATH [65100], NEXT_HOP 10.0.0.2, NLRI 10.241.1.0/24 and 10.11.0.10/32.
 Bytes Update() {
-  return H("ffffffffffffffffffffffffffffffff 0034 02 0000 0014"
-           " 40 01 01 00  40 02 06 02 01 0000fe4c  40 03 04 0a000002"
-           " 18 0af101  20 0a0b000a");
+  return H(
+      "ffffffffffffffffffffffffffffffff 0034 02 0000 0014"
+      " 40 01 01 00  40 02 06 02 01 0000fe4c  40 03 04 0a000002"
+      " 18 0af101  20 0a0b000a");
 }
 
 // What came out, one string per event: "msg 52 @3", "skip 5", "gap 10", "trunc 4".
@@ -82,8 +85,8 @@ Bytes Slice(const Bytes& b, std::size_t from, std::size_t to) {
 TEST_CASE("tcp reassembly: in order, a message over two segments, two in one segment") {
   Recorder t;
   const Bytes stream = Cat({Update(), Keepalive(), Keepalive()});
-  t.Seg(1000, {}, true);                    // SYN: data starts at 1001
-  t.Seg(1001, Slice(stream, 0, 30));        // first half of the UPDATE
+  t.Seg(1000, {}, true);                          // SYN: data starts at 1001
+  t.Seg(1001, Slice(stream, 0, 30));              // first half of the UPDATE
   t.Seg(1031, Slice(stream, 30, stream.size()));  // its rest and both KEEPALIVEs
   t.r.Finish();
   CHECK(t.events == std::vector<std::string>{"msg 52 @3", "msg 19 @3", "msg 19 @3"});
@@ -95,7 +98,7 @@ TEST_CASE("tcp reassembly: a retransmission and an overlapping segment add nothi
   const Bytes stream = Cat({Keepalive(), Update(), Keepalive()});
   t.Seg(0, {}, true);
   t.Seg(1, Slice(stream, 0, 40));
-  t.Seg(1, Slice(stream, 0, 40));   // the same again
+  t.Seg(1, Slice(stream, 0, 40));    // the same again
   t.Seg(21, Slice(stream, 20, 60));  // overlaps 20 bytes already held
   t.Seg(61, Slice(stream, 60, stream.size()));
   t.r.Finish();
@@ -127,7 +130,7 @@ TEST_CASE("tcp reassembly: a gap is reported and the stream resyncs after it") {
   Recorder t;
   const Bytes stream = Cat({Keepalive(), Update(), Keepalive()});
   t.Seg(0, {}, true);
-  t.Seg(1, Slice(stream, 0, 30));  // KEEPALIVE and 11 bytes of the UPDATE
+  t.Seg(1, Slice(stream, 0, 30));                   // KEEPALIVE and 11 bytes of the UPDATE
   t.Seg(1 + 50, Slice(stream, 50, stream.size()));  // 20 bytes lost before this
   t.r.Finish();
   // The UPDATE's first 11 bytes are dropped with the gap, its tail skipped on resync.
@@ -138,7 +141,7 @@ TEST_CASE("tcp reassembly: too much waiting data declares the gap without waitin
   Recorder t(100);
   const Bytes stream = Cat({Keepalive(), Keepalive(), Update(), Update()});
   t.Seg(0, {}, true);
-  t.Seg(1 + 19, Slice(stream, 19, 71));    // 52 bytes wait
+  t.Seg(1 + 19, Slice(stream, 19, 71));             // 52 bytes wait
   t.Seg(1 + 71, Slice(stream, 71, stream.size()));  // 104 wait: over 100
   CHECK(t.events == std::vector<std::string>{"gap 19", "msg 19 @2", "msg 52 @3", "msg 52 @3"});
 }
