@@ -91,13 +91,13 @@ void TcpReassembler::Add(const TcpSegment& seg, const Timestamp& time, std::uint
       w.time = time;
       w.frame = frame;
     }
-    while (s.waiting_bytes > max_pending_) SkipGap(s);
+    while (s.waiting_bytes > max_pending_) SkipGap(s, &time, frame);
     return;
   }
   const auto old = static_cast<std::size_t>(-static_cast<std::int64_t>(ahead));
   if (seg.payload.size() <= old) return;  // a retransmission: nothing new
   Append(s, seg.payload.subspan(old), time, frame);
-  Drain(s);
+  Drain(s, time, frame);
 }
 
 void TcpReassembler::Append(Stream& s, std::span<const std::uint8_t> data, const Timestamp& time,
@@ -108,7 +108,9 @@ void TcpReassembler::Append(Stream& s, std::span<const std::uint8_t> data, const
 }
 
 // Takes waiting segments that the stream has now reached, trimming what it already holds.
-void TcpReassembler::Drain(Stream& s) {
+// What they complete is labelled with the segment that filled the hole (time, frame): that
+// is when a receiver could read it, and where tshark shows it.
+void TcpReassembler::Drain(Stream& s, const Timestamp& time, std::uint64_t frame) {
   bool progress = true;
   while (progress && !s.waiting.empty()) {
     progress = false;
@@ -120,7 +122,7 @@ void TcpReassembler::Drain(Stream& s) {
       s.waiting.erase(it);
       const auto old = static_cast<std::size_t>(-static_cast<std::int64_t>(ahead));
       if (w.data.size() > old) {
-        Append(s, std::span<const std::uint8_t>(w.data).subspan(old), w.time, w.frame);
+        Append(s, std::span<const std::uint8_t>(w.data).subspan(old), time, frame);
       }
       progress = true;
       break;
@@ -129,16 +131,17 @@ void TcpReassembler::Drain(Stream& s) {
 }
 
 // The bytes up to the nearest waiting segment were never captured: report them, drop the
-// unfinished message they cut, and go on from that segment, resynchronising.
-void TcpReassembler::SkipGap(Stream& s) {
+// unfinished message they cut, and go on from that segment, resynchronising. Labelled with
+// `now` when a segment made the wait too long, else with the nearest segment itself.
+void TcpReassembler::SkipGap(Stream& s, const Timestamp* now, std::uint64_t now_frame) {
   if (s.waiting.empty()) return;
   auto nearest = s.waiting.begin();
   for (auto it = s.waiting.begin(); it != s.waiting.end(); ++it) {
     if (SeqDiff(it->first, s.next_seq) < SeqDiff(nearest->first, s.next_seq)) nearest = it;
   }
   const std::uint32_t gap = nearest->first - s.next_seq;
-  const Timestamp time = nearest->second.time;
-  const std::uint64_t frame = nearest->second.frame;
+  const Timestamp time = now != nullptr ? *now : nearest->second.time;
+  const std::uint64_t frame = now != nullptr ? now_frame : nearest->second.frame;
   if (!s.buf.empty()) {
     s.skipped += s.buf.size();
     s.buf.clear();
@@ -146,7 +149,7 @@ void TcpReassembler::SkipGap(Stream& s) {
   Emit(s, StreamEvent::Kind::kGap, {}, gap, time, frame);
   s.next_seq = nearest->first;
   s.synced = false;
-  Drain(s);
+  Drain(s, time, frame);
 }
 
 void TcpReassembler::Frame(Stream& s, const Timestamp& time, std::uint64_t frame) {
@@ -187,7 +190,7 @@ void TcpReassembler::Frame(Stream& s, const Timestamp& time, std::uint64_t frame
 
 // Reports what a stream holds that will never complete, and empties it.
 void TcpReassembler::Flush(Stream& s, const Timestamp& time, std::uint64_t frame) {
-  while (!s.waiting.empty()) SkipGap(s);
+  while (!s.waiting.empty()) SkipGap(s, nullptr, 0);
   if (!s.synced) {
     s.skipped += s.buf.size();
     s.buf.clear();

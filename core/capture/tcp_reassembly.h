@@ -40,7 +40,8 @@ struct StreamEvent {
   const Endpoint& dst;
   std::span<const std::uint8_t> bytes;
   std::size_t count = 0;
-  Timestamp time;           // of the segment that completed the message (or found the gap)
+  Timestamp time;           // of the segment that completed the message, or filled the
+                            // hole before it (or found the gap)
   std::uint64_t frame = 0;  // its frame number
 };
 using StreamSink = std::function<void(const StreamEvent&)>;
@@ -62,7 +63,7 @@ class TcpReassembler {
  private:
   struct Waiting {
     std::vector<std::uint8_t> data;
-    Timestamp time;
+    Timestamp time;  // for a gap declared at the end of the capture
     std::uint64_t frame = 0;
   };
   struct Stream {
@@ -82,8 +83,8 @@ class TcpReassembler {
 
   void Append(Stream& s, std::span<const std::uint8_t> data, const Timestamp& time,
               std::uint64_t frame);
-  void Drain(Stream& s);
-  void SkipGap(Stream& s);
+  void Drain(Stream& s, const Timestamp& time, std::uint64_t frame);
+  void SkipGap(Stream& s, const Timestamp* now, std::uint64_t now_frame);
   void Frame(Stream& s, const Timestamp& time, std::uint64_t frame);
   void Flush(Stream& s, const Timestamp& time, std::uint64_t frame);
   void Emit(const Stream& s, StreamEvent::Kind kind, std::span<const std::uint8_t> bytes,

@@ -39,8 +39,11 @@ if command -v tshark >/dev/null 2>&1 && command -v editcap >/dev/null 2>&1; then
   "$SAMPLES" pcap "$TMP/s.pcap"
   editcap -F pcapng "$TMP/s.pcap" "$TMP/s.pcapng"
   # -d: port 179 as BGP; -o: reassemble BGP messages across segments (the default, said
-  # out loud); one line per frame with the fields compared.
-  tshark -n -r "$TMP/s.pcap" -d tcp.port==179,bgp -o bgp.desegment:TRUE -Y bgp -T fields \
+  # out loud) and out-of-order segments (off by default: tshark 4.0 would dissect the
+  # segment after a hole on its own and never the ones that fill it; with it on, it shows
+  # them all in the frame that fills the hole, as bgpdemo does); one line per frame.
+  tshark -n -r "$TMP/s.pcap" -d tcp.port==179,bgp -o bgp.desegment:TRUE \
+    -o tcp.reassemble_out_of_order:TRUE -Y bgp -T fields \
     -E separator=/t -E aggregator=, -e frame.number -e ip.src -e ipv6.src -e tcp.srcport \
     -e ip.dst -e ipv6.dst -e tcp.dstport -e bgp.type -e bgp.nlri_prefix \
     -e bgp.mp_reach_nlri_ipv6_prefix -e bgp.withdrawn_prefix -e bgp.mp_unreach_nlri_ipv6_prefix \
