@@ -1,5 +1,6 @@
 #include "core/capture/pcap.h"
 
+#include <dlfcn.h>
 #include <pcap/pcap.h>
 
 #include <cstdio>
@@ -11,28 +12,77 @@ namespace bgpdemo::core::capture {
 
 namespace {
 
+// libpcap is opened when a capture is read, not linked: it brings libdbus, libsystemd,
+// libgcrypt, liblzma, libzstd and liblz4 with it, and loading those ten libraries took
+// about 5 ms of every bgpdemo command's start on this machine (and would grow the route
+// server's image), for a feature one command uses.
+struct Libpcap {
+  decltype(&pcap_fopen_offline_with_tstamp_precision) fopen_offline = nullptr;
+  decltype(&pcap_datalink) datalink = nullptr;
+  decltype(&pcap_datalink_val_to_name) datalink_name = nullptr;
+  decltype(&pcap_next_ex) next_ex = nullptr;
+  decltype(&pcap_close) close = nullptr;
+  std::string error;  // why it could not be loaded
+
+  Libpcap() {
+    void* h = ::dlopen("libpcap.so.0.8", RTLD_NOW | RTLD_LOCAL);
+    if (h == nullptr) h = ::dlopen("libpcap.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (h == nullptr) h = ::dlopen("libpcap.so", RTLD_NOW | RTLD_LOCAL);
+    if (h == nullptr) {
+      const char* e = ::dlerror();
+      error = e != nullptr ? e : "dlopen failed";
+      return;
+    }
+    fopen_offline = reinterpret_cast<decltype(fopen_offline)>(
+        ::dlsym(h, "pcap_fopen_offline_with_tstamp_precision"));
+    datalink = reinterpret_cast<decltype(datalink)>(::dlsym(h, "pcap_datalink"));
+    datalink_name =
+        reinterpret_cast<decltype(datalink_name)>(::dlsym(h, "pcap_datalink_val_to_name"));
+    next_ex = reinterpret_cast<decltype(next_ex)>(::dlsym(h, "pcap_next_ex"));
+    close = reinterpret_cast<decltype(close)>(::dlsym(h, "pcap_close"));
+    if (!fopen_offline || !datalink || !datalink_name || !next_ex || !close) {
+      error = "a function is missing from it (libpcap 1.5 or later is needed)";
+      fopen_offline = nullptr;
+    }
+    // The handle stays open for the process's life, as a linked library would.
+  }
+  bool ok() const { return fopen_offline != nullptr; }
+};
+
+const Libpcap& Pcap() {
+  static const Libpcap lib;
+  return lib;
+}
+
 struct PcapCloser {
-  void operator()(pcap_t* p) const { pcap_close(p); }  // also fcloses the FILE it read
+  void operator()(pcap_t* p) const { Pcap().close(p); }  // also fcloses the FILE it read
 };
 
 }  // namespace
 
 Result<PcapStats, Error> ReadPcap(std::span<const std::uint8_t> bytes, std::string_view name,
                                   std::uint16_t port, const StreamSink& sink) {
+  const Libpcap& lib = Pcap();
+  if (!lib.ok()) {
+    return Fail(Error::Environment(
+        fmt::format("{}: reading pcap needs libpcap, which could not be loaded: {} (Debian: "
+                    "apt-get install libpcap0.8)",
+                    name, lib.error)));
+  }
   // fmemopen only reads the buffer in mode "r".
   FILE* f = ::fmemopen(const_cast<std::uint8_t*>(bytes.data()), bytes.size(), "r");
   if (f == nullptr) return Fail(Error::Internal(fmt::format("{}: fmemopen failed", name)));
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   std::unique_ptr<pcap_t, PcapCloser> p(
-      pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf));
+      lib.fopen_offline(f, PCAP_TSTAMP_PRECISION_NANO, errbuf));
   if (!p) {
     std::fclose(f);
     return Fail(Error::Input(fmt::format("{}: libpcap cannot read it: {}", name, errbuf)));
   }
   PcapStats stats;
-  stats.link_type = pcap_datalink(p.get());
+  stats.link_type = lib.datalink(p.get());
   if (!KnownLinkType(stats.link_type)) {
-    const char* dlt = pcap_datalink_val_to_name(stats.link_type);
+    const char* dlt = lib.datalink_name(stats.link_type);
     return Fail(Error::Input(fmt::format(
         "{}: link-layer type {} ({}) is not one bgpdemo reads: Ethernet, Linux cooked (SLL, "
         "SLL2), raw IP or loopback",
@@ -47,7 +97,7 @@ Result<PcapStats, Error> ReadPcap(std::span<const std::uint8_t> bytes, std::stri
   pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
   int rc = 0;
-  while ((rc = pcap_next_ex(p.get(), &header, &data)) == 1) {
+  while ((rc = lib.next_ex(p.get(), &header, &data)) == 1) {
     ++stats.frames;
     auto segment = ParseFrame(stats.link_type, {data, header->caplen});
     if (!segment || (segment->src.port != port && segment->dst.port != port)) {

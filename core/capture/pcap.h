@@ -1,6 +1,6 @@
 // pcap and pcapng captures of BGP sessions, read with libpcap.
 //
-// libpcap's pcap_fopen_offline reads both formats (pcapng since libpcap 1.1, with the
+// libpcap (loaded with dlopen on first use: see pcap.cpp) reads both formats (pcapng since libpcap 1.1, with the
 // restriction that all interfaces of a section share one link-layer type), either byte
 // order, micro- and nanosecond timestamps; the bytes come from memory through fmemopen(3),
 // so a decompressed capture is read the same way as a mapped file. Each frame goes through
@@ -27,7 +27,7 @@ struct PcapStats {
 };
 
 // Reads every frame. Errors (kInput) are a file libpcap refuses (it names why) or a
-// link-layer type not known here; a frame cut short inside the file ends the reading with
+// link-layer type not known here (kEnvironment: libpcap cannot be loaded); a frame cut short inside the file ends the reading with
 // what was read so far, as tshark does, and is no error.
 Result<PcapStats, Error> ReadPcap(std::span<const std::uint8_t> bytes, std::string_view name,
                                   std::uint16_t port, const StreamSink& sink);
