@@ -73,8 +73,7 @@ Result<PcapStats, Error> ReadPcap(std::span<const std::uint8_t> bytes, std::stri
   FILE* f = ::fmemopen(const_cast<std::uint8_t*>(bytes.data()), bytes.size(), "r");
   if (f == nullptr) return Fail(Error::Internal(fmt::format("{}: fmemopen failed", name)));
   char errbuf[PCAP_ERRBUF_SIZE] = {};
-  std::unique_ptr<pcap_t, PcapCloser> p(
-      lib.fopen_offline(f, PCAP_TSTAMP_PRECISION_NANO, errbuf));
+  std::unique_ptr<pcap_t, PcapCloser> p(lib.fopen_offline(f, PCAP_TSTAMP_PRECISION_NANO, errbuf));
   if (!p) {
     std::fclose(f);
     return Fail(Error::Input(fmt::format("{}: libpcap cannot read it: {}", name, errbuf)));

@@ -1,10 +1,10 @@
 // pcap and pcapng captures of BGP sessions, read with libpcap.
 //
-// libpcap (loaded with dlopen on first use: see pcap.cpp) reads both formats (pcapng since libpcap 1.1, with the
-// restriction that all interfaces of a section share one link-layer type), either byte
-// order, micro- and nanosecond timestamps; the bytes come from memory through fmemopen(3),
-// so a decompressed capture is read the same way as a mapped file. Each frame goes through
-// ParseFrame (core/capture/packet.h); TCP segments to or from the BGP port go to a
+// libpcap (loaded with dlopen on first use: see pcap.cpp) reads both formats (pcapng since
+// libpcap 1.1, with the restriction that all interfaces of a section share one link-layer type),
+// either byte order, micro- and nanosecond timestamps; the bytes come from memory through
+// fmemopen(3), so a decompressed capture is read the same way as a mapped file. Each frame goes
+// through ParseFrame (core/capture/packet.h); TCP segments to or from the BGP port go to a
 // TcpReassembler (core/capture/tcp_reassembly.h), whose events reach the caller's sink.
 #pragma once
 
@@ -27,8 +27,8 @@ struct PcapStats {
 };
 
 // Reads every frame. Errors (kInput) are a file libpcap refuses (it names why) or a
-// link-layer type not known here (kEnvironment: libpcap cannot be loaded); a frame cut short inside the file ends the reading with
-// what was read so far, as tshark does, and is no error.
+// link-layer type not known here (kEnvironment: libpcap cannot be loaded); a frame cut short inside
+// the file ends the reading with what was read so far, as tshark does, and is no error.
 Result<PcapStats, Error> ReadPcap(std::span<const std::uint8_t> bytes, std::string_view name,
                                   std::uint16_t port, const StreamSink& sink);
 
