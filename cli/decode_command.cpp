@@ -3,20 +3,17 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string_view>
 
 #include "base/error.h"
 #include "base/result.h"
 #include "cli/exit_codes.h"
 #include "core/decode.h"
-#include "core/hex.h"
+#include "core/decode_capture.h"
 
 namespace bgpdemo::cli {
 
@@ -25,13 +22,17 @@ using nlohmann::json;
 CLI::App* AddDecodeCommand(CLI::App& app, DecodeOptions& o) {
   auto* cmd = app.add_subcommand(
       "decode",
-      "Decode BGP messages (raw bytes, or hex text with any whitespace) and print each one");
+      "Decode BGP messages (raw bytes, hex text, pcap/pcapng captures, MRT dumps) and print "
+      "each one");
   cmd->footer(
-      "Input is raw BGP (it starts with the 0xff marker) or hex text; '#' starts a comment.\n"
+      "Input is told by its first bytes: raw BGP (the 0xff marker), pcap or pcapng (TCP port\n"
+      "179, streams reassembled), MRT (RFC 6396: BGP4MP, TABLE_DUMP_V2), gzip or bzip2 of any\n"
+      "of these, else hex text ('#' starts a comment).\n"
       "Examples:\n"
       "  bgpdemo decode capture.bin\n"
-      "  bgpdemo decode --hex 'ffffffffffffffffffffffffffffffff 0013 04'\n"
-      "  bgpdemo decode --summary -o text table.bin");
+      "  bgpdemo decode -o text session.pcapng\n"
+      "  bgpdemo decode --summary -o text updates.20261203.0000.bz2\n"
+      "  bgpdemo decode --hex 'ffffffffffffffffffffffffffffffff 0013 04'");
   cmd->add_option("file", o.file, "File to read, or - for standard input")->capture_default_str();
   cmd->add_option("--hex", o.hex, "Decode this hex text instead of a file");
   cmd->add_flag("--as4,!--no-as4", o.as4,
@@ -46,41 +47,16 @@ CLI::App* AddDecodeCommand(CLI::App& app, DecodeOptions& o) {
       ->capture_default_str();
   cmd->add_flag("--summary", o.summary,
                 "Print only counts (messages by type, prefixes, errors) and the decode rate");
+  cmd->add_option("--format", o.format, "Input format, instead of telling it by the first bytes")
+      ->check(CLI::IsMember({"auto", "bgp", "hex", "pcap", "mrt"}))
+      ->capture_default_str();
+  cmd->add_option("--port", o.port, "pcap: the TCP port of the BGP sessions")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
   return cmd;
 }
 
 namespace {
-
-// Reads the whole input; raw BGP when it starts with the marker, else hex text.
-Result<std::vector<std::uint8_t>, Error> ReadInput(const DecodeOptions& o, std::istream& in) {
-  std::string text;
-  std::string source;
-  if (!o.hex.empty()) {
-    text = o.hex;
-    source = "--hex";
-  } else if (o.file == "-") {
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    source = "standard input";
-  } else {
-    std::ifstream f(o.file, std::ios::binary);
-    if (!f)
-      return Fail(Error::Input(fmt::format("{}: cannot open: {}", o.file, std::strerror(errno))));
-    text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-    if (f.bad()) return Fail(Error::Input(fmt::format("{}: read error", o.file)));
-    source = o.file;
-  }
-  if (o.hex.empty() && !text.empty() && static_cast<unsigned char>(text[0]) == 0xff) {
-    return std::vector<std::uint8_t>(text.begin(), text.end());
-  }
-  auto bytes = core::ParseHex(text);
-  if (!bytes) {
-    return Fail(Error::Input(
-        fmt::format("{}: neither raw BGP (which starts with the 0xff marker) nor hex text: {}",
-                    source, bytes.error())));
-  }
-  if (bytes->empty()) return Fail(Error::Input(fmt::format("{}: no bytes to decode", source)));
-  return std::move(bytes).value();
-}
 
 core::DecodeSettings SettingsOf(const DecodeOptions& o) {
   core::DecodeSettings s;
@@ -94,7 +70,9 @@ core::DecodeSettings SettingsOf(const DecodeOptions& o) {
 }
 
 void PrintSummary(const DecodeOptions& o, const core::DecodeSummary& totals, double seconds,
-                  std::ostream& out) {
+                  core::InputFormat format, std::ostream& out) {
+  const bool is_capture = format == core::InputFormat::kMrt || format == core::InputFormat::kPcap ||
+                          format == core::InputFormat::kPcapng;
   const double rate_div = seconds > 0 ? seconds : 1e-9;
   if (o.output == "json") {
     json j = {{"messages", totals.messages},
@@ -107,6 +85,13 @@ void PrintSummary(const DecodeOptions& o, const core::DecodeSummary& totals, dou
               {"seconds", seconds},
               {"messages_per_second", totals.messages / rate_div},
               {"prefixes_per_second", (totals.announced + totals.withdrawn) / rate_div}};
+    if (is_capture) {
+      j["format"] = core::ToString(format);
+      j["rib_prefixes"] = totals.rib_prefixes;
+      j["rib_entries"] = totals.rib_entries;
+      j["state_changes"] = totals.state_changes;
+      j["skipped"] = totals.skipped;
+    }
     out << j.dump(2) << '\n';
     return;
   }
@@ -117,6 +102,16 @@ void PrintSummary(const DecodeOptions& o, const core::DecodeSummary& totals, dou
   fmt::print(out, "messages  {} ({})\n", totals.messages, types);
   fmt::print(out, "prefixes  {} announced, {} withdrawn, {} end-of-rib\n", totals.announced,
              totals.withdrawn, totals.end_of_rib);
+  if (is_capture) {
+    std::string skipped;
+    for (const auto& [kind, n] : totals.skipped) {
+      skipped += fmt::format("{}{} {}", skipped.empty() ? "" : ", ", kind, n);
+    }
+    fmt::print(out, "format    {}\n", core::ToString(format));
+    fmt::print(out, "rib       {} prefixes, {} entries\n", totals.rib_prefixes, totals.rib_entries);
+    fmt::print(out, "states    {} changes\n", totals.state_changes);
+    fmt::print(out, "skipped   {}\n", skipped.empty() ? "nothing" : skipped);
+  }
   fmt::print(out, "errors    {}\n", totals.errors);
   fmt::print(out, "decoded   {} bytes in {:.6f} s: {:.1f} M prefixes/s, {:.0f} messages/s\n",
              totals.bytes, seconds, (totals.announced + totals.withdrawn) / rate_div / 1e6,
@@ -126,7 +121,7 @@ void PrintSummary(const DecodeOptions& o, const core::DecodeSummary& totals, dou
 }  // namespace
 
 int RunDecode(const DecodeOptions& o, std::istream& in, std::ostream& out, std::ostream& err) {
-  auto input = ReadInput(o, in);
+  auto input = core::ReadDecodeInput(o.hex, o.file, in, o.format);
   if (!input) {
     fmt::print(err, "bgpdemo decode: {}\n", input.error());
     return ExitCodeFor(input.error());
@@ -147,11 +142,18 @@ int RunDecode(const DecodeOptions& o, std::istream& in, std::ostream& out, std::
 
   if (format && json_output) out << '[';
   const auto start = std::chrono::steady_clock::now();
-  const auto totals = core::DecodeMessages(*input, SettingsOf(o), format, print);
+  auto decoded =
+      core::DecodeAll(*input, static_cast<std::uint16_t>(o.port), SettingsOf(o), format, print);
+  if (!decoded) {
+    if (format && json_output) out << "]\n";
+    fmt::print(err, "bgpdemo decode: {}\n", decoded.error());
+    return ExitCodeFor(decoded.error());
+  }
+  const core::DecodeSummary& totals = *decoded;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (format && json_output) out << (first ? "]\n" : "\n]\n");
-  if (o.summary) PrintSummary(o, totals, seconds, out);
+  if (o.summary) PrintSummary(o, totals, seconds, input->format, out);
   return totals.errors == 0 ? kExitOk : kExitFailed;
 }
 

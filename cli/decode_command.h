@@ -1,11 +1,11 @@
-// `bgpdemo decode`: prints BGP messages from raw bytes or hex text.
+// `bgpdemo decode`: prints BGP messages from raw bytes, hex text, pcap/pcapng captures of
+// TCP port 179 and MRT files (RFC 6396), gzip or bzip2 compressed or not.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <iosfwd>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace bgpdemo::cli {
 
@@ -17,6 +17,8 @@ struct DecodeOptions {
   std::vector<std::string> add_path;  // families with ADD-PATH path identifiers
   std::string output = "json";        // json | text
   bool summary = false;
+  std::string format = "auto";  // auto | bgp | hex | pcap | mrt
+  int port = 179;               // pcap: the BGP port
 };
 
 // Adds the subcommand to app; `run` is set to run it with the parsed options.

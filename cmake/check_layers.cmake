@@ -28,7 +28,8 @@ set(rules
   "bgp/session|base bgp/wire bgp"
   "bgp/server|base bgp/wire bgp/policy bgp/rib bgp/fib bgp bgp/session"
   "bgp/api|base bgp/*"
-  "core|base bgp/* core/lab core/kind core/kube"
+  "core|base bgp/* core/lab core/kind core/kube core/capture"
+  "core/capture|base bgp/wire"   # captures for `bgpdemo decode`: pcap, TCP, MRT
   "core/k8s|base bgp/* core"
   "core/lab|base bgp/* core"
   "core/kind|base bgp/* core core/k8s"

@@ -39,136 +39,221 @@ Context ContextOf(const DecodeSettings& s) {
   return ctx;
 }
 
-void Count(const Update& u, DecodeSummary& summary) {
-  if (u.action != Action::kNone) {
-    ++summary.errors;
-    return;
+bgp::wire::Error LengthError(std::span<const std::uint8_t> rest, std::string message,
+                             bool header_read) {
+  bgp::wire::Error e{NotifyCode::kMessageHeaderError,
+                     static_cast<std::uint8_t>(HeaderSubcode::kBadMessageLength),
+                     {},
+                     Action::kSessionReset,
+                     0,
+                     std::move(message)};
+  if (header_read) {
+    e.data = {rest[16], rest[17]};
+    e.offset = 16;
   }
-  summary.announced += u.AnnouncedCount();
-  summary.withdrawn += u.WithdrawnCount();
-  if (u.EndOfRib()) ++summary.end_of_rib;
+  return e;
 }
-
-// Formats records and hands them to the sink; does nothing without a format.
-class Records {
- public:
-  Records(std::optional<DecodeFormat> format, const DecodeSink& sink)
-      : format_(format), sink_(sink) {}
-
-  bool on() const { return format_.has_value(); }
-
-  void Error(std::size_t index, std::size_t offset, std::optional<std::uint8_t> type,
-             const bgp::wire::Error& e) {
-    if (!on()) return;
-    if (format_ == DecodeFormat::kText) {
-      sink_(fmt::format("#{} {} at byte {}: {}", index,
-                        type ? TypeName(*type) : std::string("message"), offset, ToText(e)));
-      return;
-    }
-    json j = {{"index", index}, {"offset", offset}};
-    if (type) j["type"] = TypeName(*type);
-    j["error"] = ToJson(e);
-    sink_(SafeDump(j));
-  }
-
-  void Message(std::size_t index, std::size_t offset, std::size_t length,
-               const bgp::wire::Message& msg, const Context& ctx) {
-    if (!on()) return;
-    if (format_ == DecodeFormat::kText) {
-      sink_(fmt::format("#{} at byte {}, {} bytes: {}", index, offset, length, ToText(msg, ctx)));
-      return;
-    }
-    json record = {{"index", index}, {"offset", offset}, {"length", length}};
-    record.update(ToJson(msg, ctx));
-    if (const auto* u = std::get_if<Update>(&msg); u && u->action != Action::kNone) {
-      // Still an error for the caller: say which one was strongest.
-      for (const auto& p : u->problems) {
-        if (p.action == u->action) {
-          record["error"] = ToJson(p);
-          break;
-        }
-      }
-    }
-    sink_(SafeDump(record));
-  }
-
- private:
-  std::optional<DecodeFormat> format_;
-  const DecodeSink& sink_;
-};
 
 }  // namespace
 
-DecodeSummary DecodeMessages(std::span<const std::uint8_t> data, const DecodeSettings& settings,
-                             std::optional<DecodeFormat> format, const DecodeSink& sink) {
-  const Context ctx = ContextOf(settings);
-  DecodeSummary summary;
-  Records records(format, sink);
-  auto error = [&](std::size_t index, std::size_t offset, std::optional<std::uint8_t> type,
-                   const bgp::wire::Error& e) {
-    ++summary.errors;
-    records.Error(index, offset, type, e);
-  };
+void AddLabel(const capture::MessageLabel& l, json& j) {
+  if (l.time) j["time"] = l.time->ToString();
+  if (!l.from.empty()) j["from"] = l.from;
+  if (!l.to.empty()) j["to"] = l.to;
+  if (l.from_as) j["from_as"] = *l.from_as;
+  if (l.to_as) j["to_as"] = *l.to_as;
+  if (l.frame) j["frame"] = *l.frame;
+  if (l.offset) j["offset"] = *l.offset;
+}
 
-  Update scratch;  // the summary path decodes every UPDATE into one reused value
+std::string LabelText(const capture::MessageLabel& l) {
+  std::string s;
+  if (l.time) s += l.time->ToString();
+  if (!l.from.empty() || !l.to.empty()) {
+    s += fmt::format("{}{}", s.empty() ? "" : " ", l.from);
+    if (l.from_as) s += fmt::format(" (AS {})", *l.from_as);
+    s += fmt::format(" > {}", l.to);
+    if (l.to_as) s += fmt::format(" (AS {})", *l.to_as);
+  }
+  if (l.frame) s += fmt::format(" frame {}", *l.frame);
+  if (l.offset) s += fmt::format(" at byte {}", *l.offset);
+  return s;
+}
+
+Decoder::Decoder(const DecodeSettings& settings, std::optional<DecodeFormat> format,
+                 const DecodeSink& sink)
+    : ctx_(ContextOf(settings)), format_(format), sink_(sink) {}
+
+DecodeSummary& Decoder::summary() {
+  for (std::size_t t = 0; t < by_type_.size(); ++t) {
+    if (by_type_[t] == 0) continue;
+    summary_.by_type[TypeName(static_cast<std::uint8_t>(t))] += by_type_[t];
+    by_type_[t] = 0;
+  }
+  return summary_;
+}
+
+void Decoder::Count(const Update& u) {
+  if (u.action != Action::kNone) {
+    ++summary_.errors;
+    return;
+  }
+  summary_.announced += u.AnnouncedCount();
+  summary_.withdrawn += u.WithdrawnCount();
+  if (u.EndOfRib()) ++summary_.end_of_rib;
+}
+
+void Decoder::Error(std::size_t offset, std::optional<std::uint8_t> type, const bgp::wire::Error& e,
+                    const capture::MessageLabel* label) {
+  ++summary_.errors;
+  const std::size_t index = index_++;
+  if (!format_) return;
+  if (format_ == DecodeFormat::kText) {
+    const std::string where =
+        label != nullptr ? LabelText(*label) : fmt::format("at byte {}", offset);
+    sink_(fmt::format("#{} {} {}: {}", index, type ? TypeName(*type) : std::string("message"),
+                      where, ToText(e)));
+    return;
+  }
+  json j = {{"index", index}};
+  if (label != nullptr) {
+    AddLabel(*label, j);
+  } else {
+    j["offset"] = offset;
+  }
+  if (type) j["type"] = TypeName(*type);
+  j["error"] = ToJson(e);
+  sink_(SafeDump(j));
+}
+
+void Decoder::One(std::span<const std::uint8_t> bytes, std::uint8_t type, const Context& ctx,
+                  std::size_t offset, const capture::MessageLabel* label) {
+  ++summary_.messages;
+  ++by_type_[type];
+  if (!format_ && type == static_cast<std::uint8_t>(MessageType::kUpdate)) {
+    auto res = DecodeUpdate(bytes.subspan(kHeaderSize), ctx, scratch_);
+    if (!res) {
+      ++summary_.errors;
+    } else {
+      Count(scratch_);
+    }
+    ++index_;
+    return;
+  }
+  auto msg = DecodeMessage(bytes, ctx);
+  if (!msg) {
+    Error(offset, type, msg.error(), label);
+    return;
+  }
+  if (const auto* u = std::get_if<Update>(&*msg)) Count(*u);
+  const std::size_t index = index_++;
+  if (!format_) return;
+  if (format_ == DecodeFormat::kText) {
+    const std::string where =
+        label != nullptr ? LabelText(*label) : fmt::format("at byte {}", offset);
+    sink_(fmt::format("#{} {}, {} bytes: {}", index, where, bytes.size(), ToText(*msg, ctx)));
+    return;
+  }
+  json record = {{"index", index}};
+  if (label != nullptr) {
+    AddLabel(*label, record);
+  } else {
+    record["offset"] = offset;
+  }
+  record["length"] = bytes.size();
+  record.update(ToJson(*msg, ctx));
+  if (const auto* u = std::get_if<Update>(&*msg); u && u->action != Action::kNone) {
+    // Still an error for the caller: say which one was strongest.
+    for (const auto& p : u->problems) {
+      if (p.action == u->action) {
+        record["error"] = ToJson(p);
+        break;
+      }
+    }
+  }
+  sink_(SafeDump(record));
+}
+
+void Decoder::Stream(std::span<const std::uint8_t> data) {
   std::size_t offset = 0;
-  std::size_t index = 0;
   while (offset < data.size()) {
     const auto rest = data.subspan(offset);
     if (rest.size() < kHeaderSize) {
-      error(index, offset, std::nullopt,
-            bgp::wire::Error{NotifyCode::kMessageHeaderError,
-                             static_cast<std::uint8_t>(HeaderSubcode::kBadMessageLength),
-                             {},
-                             Action::kSessionReset,
-                             0,
-                             fmt::format("input ends with {} bytes, too few for a 19-byte header",
-                                         rest.size())});
+      Error(offset, std::nullopt,
+            LengthError(
+                rest,
+                fmt::format("input ends with {} bytes, too few for a 19-byte header", rest.size()),
+                false),
+            nullptr);
       break;
     }
-    auto header = DecodeHeader(rest, ctx);
+    auto header = DecodeHeader(rest, ctx_);
     if (!header) {
       // The stream cannot be resynchronised after a bad header: stop here.
-      error(index, offset, std::nullopt, header.error());
+      Error(offset, std::nullopt, header.error(), nullptr);
       break;
     }
     const std::uint8_t type = static_cast<std::uint8_t>(header->type);
     if (rest.size() < header->length) {
-      error(index, offset, type,
-            bgp::wire::Error{NotifyCode::kMessageHeaderError,
-                             static_cast<std::uint8_t>(HeaderSubcode::kBadMessageLength),
-                             {rest[16], rest[17]},
-                             Action::kSessionReset,
-                             16,
-                             fmt::format("header says {} bytes but the input ends after {}",
-                                         header->length, rest.size())});
+      Error(offset, type,
+            LengthError(rest,
+                        fmt::format("header says {} bytes but the input ends after {}",
+                                    header->length, rest.size()),
+                        true),
+            nullptr);
       break;
     }
-    const auto bytes = rest.first(header->length);
-    ++summary.messages;
-    ++summary.by_type[TypeName(type)];
-
-    if (!records.on() && header->type == MessageType::kUpdate) {
-      auto res = DecodeUpdate(bytes.subspan(kHeaderSize), ctx, scratch);
-      if (!res) {
-        ++summary.errors;
-      } else {
-        Count(scratch, summary);
-      }
-    } else {
-      auto msg = DecodeMessage(bytes, ctx);
-      if (!msg) {
-        error(index, offset, type, msg.error());
-      } else {
-        if (const auto* u = std::get_if<Update>(&*msg)) Count(*u, summary);
-        records.Message(index, offset, header->length, *msg, ctx);
-      }
-    }
+    One(rest.first(header->length), type, ctx_, offset, nullptr);
     offset += header->length;
-    ++index;
   }
-  summary.bytes = offset;
-  return summary;
+  summary_.bytes += offset;
+}
+
+void Decoder::Message(std::span<const std::uint8_t> bytes, const Context& ctx,
+                      const capture::MessageLabel& label) {
+  summary_.bytes += bytes.size();
+  if (bytes.size() < kHeaderSize) {
+    Error(0, std::nullopt,
+          LengthError(bytes, fmt::format("{} bytes, too few for a 19-byte header", bytes.size()),
+                      false),
+          &label);
+    return;
+  }
+  auto header = DecodeHeader(bytes, ctx);
+  if (!header) {
+    Error(0, std::nullopt, header.error(), &label);
+    return;
+  }
+  if (header->length != bytes.size()) {
+    Error(0, static_cast<std::uint8_t>(header->type),
+          LengthError(bytes,
+                      fmt::format("header says {} bytes but the record holds {}", header->length,
+                                  bytes.size()),
+                      true),
+          &label);
+    return;
+  }
+  One(bytes, static_cast<std::uint8_t>(header->type), ctx, 0, &label);
+}
+
+void Decoder::Record(const capture::MessageLabel& label, json j, std::string_view text) {
+  const std::size_t index = index_++;
+  if (!format_) return;
+  if (format_ == DecodeFormat::kText) {
+    sink_(fmt::format("#{} {}: {}", index, LabelText(label), text));
+    return;
+  }
+  json record = {{"index", index}};
+  AddLabel(label, record);
+  record.update(j);
+  sink_(SafeDump(record));
+}
+
+DecodeSummary DecodeMessages(std::span<const std::uint8_t> data, const DecodeSettings& settings,
+                             std::optional<DecodeFormat> format, const DecodeSink& sink) {
+  Decoder d(settings, format, sink);
+  d.Stream(data);
+  return d.summary();
 }
 
 }  // namespace bgpdemo::core

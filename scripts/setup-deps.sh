@@ -20,6 +20,8 @@ demo_packages=(
   # the libraries it compiles against and links
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev libboost-dev
   libkainjow-mustache-dev libmnl-dev
+  # `bgpdemo decode` of pcap/pcapng captures and of gzip/bzip2 compressed MRT files
+  libpcap-dev zlib1g-dev libbz2-dev
   # run the lab provider: namespaces, bridges, veth pairs, routes
   iproute2
 )
@@ -34,6 +36,8 @@ test_packages=(
   doctest-dev libbenchmark-dev libvalijson-dev
   # tests: real peers, captures and the Wireshark cross-check
   gobgpd bird2 frr tshark tcpdump python3
+  # the MRT cross-check of `bgpdemo decode` (tests/tools/capture_crosscheck.sh)
+  bgpdump
   # the static-routes DaemonSet's script run with busybox's sh and ip, as in its default
   # image busybox:1.36 (tests/core/render_routes_root_test.cpp)
   busybox

@@ -1,10 +1,14 @@
 // Tests for `bgpdemo decode` (cli/decode_command.cpp), run in-process through cli::Main.
+#include <doctest/doctest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
-
 #include "cli/app.h"
+#include "tests/core/capture/frames.h"
 #include "tests/test_util.h"
 
 using bgpdemo::test::Bgpdemo;
@@ -47,8 +51,8 @@ TEST_CASE("decode: update JSON carries prefixes as strings and attributes by nam
 }
 
 TEST_CASE("decode: several messages from standard input, raw bytes") {
-  auto bytes = bgpdemo::test::Cat({bgpdemo::test::H(kKeepalive), bgpdemo::test::H(kUpdate),
-                                   bgpdemo::test::H(kKeepalive)});
+  auto bytes = bgpdemo::test::Cat(
+      {bgpdemo::test::H(kKeepalive), bgpdemo::test::H(kUpdate), bgpdemo::test::H(kKeepalive)});
   auto r = Bgpdemo({"decode", "-"}, std::string(bytes.begin(), bytes.end()));
   CHECK(r.code == 0);
   auto j = nlohmann::json::parse(r.out);
@@ -88,13 +92,12 @@ TEST_CASE("decode: a treat-as-withdraw UPDATE prints in full with its error") {
 }
 
 TEST_CASE("decode: after a failed message, decoding goes on with the next") {
-  auto r = Bgpdemo({"decode", "--hex",
-                    std::string("ffffffffffffffffffffffffffffffff 0017 05 0001 00 01 ") +
-                        kKeepalive});
+  auto r =
+      Bgpdemo({"decode", "--hex",
+               std::string("ffffffffffffffffffffffffffffffff 0017 05 0001 00 01 ") + kKeepalive});
   // ROUTE-REFRESH is fine; now a bad OPEN version followed by a keepalive.
   CHECK(r.code == 0);
-  auto bad_open =
-      "ffffffffffffffffffffffffffffffff 001d 01 03 fe4c 005a 0a000002 00 ";
+  auto bad_open = "ffffffffffffffffffffffffffffffff 001d 01 03 fe4c 005a 0a000002 00 ";
   r = Bgpdemo({"decode", "--hex", std::string(bad_open) + kKeepalive});
   CHECK(r.code == 1);
   auto j = nlohmann::json::parse(r.out);
@@ -180,4 +183,88 @@ TEST_CASE("cli: usage errors exit 2, help and version exit 0") {
   auto v = Bgpdemo({"version", "-o", "json"});
   CHECK(v.code == 0);
   CHECK(nlohmann::json::parse(v.out).contains("version"));
+}
+
+namespace {
+
+// Writes bytes to a new temporary file, gzip-compressed when asked; removed by the caller.
+std::string TempFile(const bgpdemo::test::Bytes& bytes, bool gzip) {
+  char path[] = "/tmp/bgpdemo-decode-test-XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  if (gzip) {
+    gzFile gz = gzdopen(fd, "wb");
+    REQUIRE(gz != nullptr);
+    REQUIRE(gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size())) ==
+            static_cast<int>(bytes.size()));
+    gzclose(gz);
+  } else {
+    REQUIRE(write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+    close(fd);
+  }
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("decode: a pcap file is told by its magic number and read as TCP streams") {
+  using namespace bgpdemo::test::capture;
+  const auto ka = bgpdemo::test::H(kKeepalive);
+  const auto update = bgpdemo::test::H(kUpdate);
+  const auto stream = bgpdemo::test::Cat({ka, update});
+  const std::string path = TempFile(
+      PcapFile(
+          1,
+          {{1700000000, 0, Ethernet(Ipv4("10.0.0.2", "10.0.0.1", Tcp(50179, 179, 1, kSyn, {})))},
+           {1700000000, 5,
+            Ethernet(Ipv4("10.0.0.2", "10.0.0.1",
+                          Tcp(50179, 179, 2, kAck, Bytes(stream.begin(), stream.begin() + 30))))},
+           {1700000001, 0,
+            Ethernet(Ipv4("10.0.0.2", "10.0.0.1",
+                          Tcp(50179, 179, 32, kAck, Bytes(stream.begin() + 30, stream.end()))))}}),
+      false);
+  auto r = Bgpdemo({"decode", path});
+  auto text = Bgpdemo({"decode", "-o", "text", "--summary", path});
+  std::remove(path.c_str());
+  CHECK(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j.size() == 2);
+  CHECK(j[1]["type"] == "update");
+  CHECK(j[1]["from"] == "10.0.0.2:50179");
+  CHECK(j[1]["to"] == "10.0.0.1:179");
+  CHECK(j[1]["frame"] == 3);
+  CHECK(j[1]["time"] == "2023-11-14T22:13:21.000000Z");
+  CHECK(text.code == 0);
+  CHECK(text.out.find("format    pcap") != std::string::npos);
+  CHECK(text.out.find("prefixes  2 announced") != std::string::npos);
+}
+
+TEST_CASE("decode: a gzip-compressed MRT file, --format, and a broken one") {
+  using namespace bgpdemo::test::capture;
+  Bytes body;
+  Put32(body, 65001);
+  Put32(body, 65000);
+  Put32(body, 1);  // ifindex 0, AFI 1
+  PutIp(body, "192.0.2.2");
+  PutIp(body, "192.0.2.1");
+  const auto update = bgpdemo::test::H(kUpdate);
+  body.insert(body.end(), update.begin(), update.end());
+  const Bytes mrt = MrtRecord(1700000000, 16, 4, body);
+  const std::string path = TempFile(mrt, true);
+  auto r = Bgpdemo({"decode", "--summary", path});
+  auto as_bgp = Bgpdemo({"decode", "--format", "bgp", path});
+  std::remove(path.c_str());
+  CHECK(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["format"] == "mrt");
+  CHECK(j["prefixes_announced"] == 2);
+  CHECK(j["messages"] == 1);
+  CHECK(as_bgp.code == 1);  // the MRT header read as a BGP header: a bad marker
+
+  const std::string cut = TempFile(Bytes(mrt.begin(), mrt.end() - 5), false);
+  auto broken = Bgpdemo({"decode", cut});
+  std::remove(cut.c_str());
+  CHECK(broken.code == 1);
+  auto b = nlohmann::json::parse(broken.out);
+  CHECK(b[0]["error"]["message"] == "record says 72 bytes but the input ends after 67");
 }
