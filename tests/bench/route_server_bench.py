@@ -369,7 +369,8 @@ def cell(results, timeout):
     r = next(r for r in results if not r["ok"])
     if r.get("timed_out"):
         if r.get("kind") == "churn" and r.get("load_convergence_s") is not None:
-            return "> %g s, %s (%s differ)" % (timeout, mem_s, format(r.get("mismatched") or 0, ","))
+            return "> %g s, %s (%s differ)" % (timeout, mem_s,
+                                                format(r.get("mismatched") or 0, ","))
         return "> %g s, %s (%s held)" % (timeout, mem_s, format(r.get("held") or 0, ","))
     return "failed, %s" % mem_s
 
