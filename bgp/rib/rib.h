@@ -218,6 +218,8 @@ class Rib {
   template <typename Table>
   void Emptied(Table& table, std::size_t index);
 
+  // Starts loading the prefix's index slot (flat_map.h, Prefetch).
+  void Prefetch(const wire::Prefix& p) const;
   void AnnounceAll(PeerId peer, wire::Family family, std::span<const wire::Prefix> prefixes,
                    wire::PathAttributes attrs, ChangeSet& cs);
   void WithdrawAll(PeerId peer, wire::Family family, std::span<const wire::Prefix> prefixes,
@@ -236,7 +238,7 @@ class Rib {
   V4Table v4_;
   V6Table v6_;
   std::array<std::vector<std::uint32_t>, 2> empty_;  // emptied items by family, for Compact
-  std::vector<PeerInfo> peers_;  // by id; id == kNoPeer where free
+  std::vector<PeerInfo> peers_;                      // by id; id == kNoPeer where free
   std::vector<PeerState> state_;
 };
 

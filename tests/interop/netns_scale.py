@@ -80,8 +80,9 @@ def skip_reason():
 class NetnsPair:
     """Server and client namespaces joined by a veth pair; a context manager."""
 
-    def __init__(self, prefix, subnet="10.77.0", server_host=1):
+    def __init__(self, prefix, subnet="10.77.0", server_host=1, prefix_len=24):
         self.prefix = prefix
+        self.prefix_len = prefix_len  # of every address: 16 for more than 254 clients
         self.server_ns = prefix + "s"
         self.client_ns = prefix + "c"
         self.subnet = subnet
@@ -118,13 +119,14 @@ class NetnsPair:
             run(["ip", "-n", ns, "link", "set", "lo", "up"])
         run(["ip", "link", "add", self.server_ns, "netns", self.server_ns, "type", "veth",
              "peer", "name", self.client_ns, "netns", self.client_ns])
-        run(["ip", "-n", self.server_ns, "addr", "add", self.server_addr + "/24", "dev",
-             self.server_ns])
+        run(["ip", "-n", self.server_ns, "addr", "add",
+             "%s/%d" % (self.server_addr, self.prefix_len), "dev", self.server_ns])
         run(["ip", "-n", self.server_ns, "link", "set", self.server_ns, "up"])
         run(["ip", "-n", self.client_ns, "link", "set", self.client_ns, "up"])
 
     def add_client_addresses(self, addresses):
-        batch = "".join("addr add %s/24 dev %s\n" % (a, self.client_ns) for a in addresses)
+        batch = "".join("addr add %s/%d dev %s\n" % (a, self.prefix_len, self.client_ns)
+                        for a in addresses)
         run(["ip", "-n", self.client_ns, "-batch", "-"], input_text=batch)
 
     def wait_link(self, timeout=10):

@@ -1,81 +1,61 @@
 // bgpdemo_blaster: a bgperf-style load generator for a BGP route server.
 //
-// It opens N announcing sessions to one target, each from its own source address (bound
-// before connect) and with its own AS (as_base + i * as_step), plus one "monitor" session
-// that announces nothing and counts what it receives. Once every session is Established,
-// each announcing session writes M unique IPv4 /24 prefixes (session i owns the /24s
-// prefix_base + i*M .. + M-1), packed by UpdatePacker into full 4096-byte UPDATEs with a few
-// attribute sets, then End-of-RIB. The clock starts at the first UPDATE byte written and
-// stops when the monitor holds all N x M prefixes.
+// N announcing sessions to one target, each from its own source address and with its own
+// AS (as_base + i * as_step), plus a "monitor" session that announces nothing and checks
+// what it receives (blaster_session.h). Once every session is Established, each announcing
+// session writes M unique IPv4 /24s, then End-of-RIB (blaster_table.h: what each session
+// announces, what the monitor must hold; all encoded before the first connect). The clock
+// runs from the first UPDATE byte written to the monitor holding all N x M, each from its
+// owner's AS.
 //
 //   bgpdemo_blaster --target 10.0.0.1 --source-base 10.0.0.10 --sessions 10
 //                   --prefixes 100000 --monitor-source 10.0.0.9 --timeout 180
 //
-// It prints one JSON object on stdout (also on failure, with "ok": false and "error"): the
-// time until every session was Established, the convergence time, what the monitor
-// counted (prefixes held, NLRI, withdrawals, duplicates, unexpected, End-of-RIB) and the
-// messages and bytes each session sent and received. Exit status: 0 when the monitor
-// converged, 1 on a timeout or a session error, 2 on bad options. Progress (-v) and errors
-// go to stderr. With --linger S it keeps the sessions up for S seconds after the report
+// With --churn-rounds R, a second phase follows once the load has converged and the target
+// has sent nothing for --settle seconds: each announcing session withdraws a random
+// --churn-fraction of its prefixes and announces them again with a new community, R times,
+// back to back; its clock runs from the first churn byte to the monitor holding exactly the
+// final table. A line {"event":"churn_start"} on stdout marks its start.
+//
+// It prints one JSON object on stdout (also on failure, with "ok": false and "error"):
+// times, what the monitor counted, the churn's figures, and each session's messages and
+// bytes. Exit status: 0 converged, 1 timeout or session error, 2 bad options. Progress (-v)
+// and errors go to stderr. --linger S keeps the sessions up S seconds after the report
 // (until SIGTERM), so that a test can inspect the target while it holds the routes.
-//
-// The monitor decodes every UPDATE (FrameLength + DecodeUpdate into one reused Update) and
-// keeps one bit per expected /24, so duplicates and withdrawals are counted exactly. The
-// announcing sessions read everything the target sends them (the others' routes) but only
-// frame it and count messages and bytes. The blaster answers with KEEPALIVEs at a third of
-// the negotiated hold time but does not enforce the target's hold timer. The OPEN offers
-// 4-octet AS and IPv4 unicast only; all UPDATEs are encoded before the first connect.
-//
-// One thread, non-blocking sockets and poll(2): every read and write copes with partial
-// transfers; a KEEPALIVE is only ever slipped in between two whole UPDATEs.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+// One thread, non-blocking sockets and poll(2).
+#include <fmt/format.h>
 #include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstring>
-#include <optional>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
-#include "bgp/wire/message.h"
-#include "bgp/wire/update_packer.h"
+#include "bgp/wire/update.h"
+#include "tests/tools/blaster_session.h"
+#include "tests/tools/blaster_table.h"
 
 namespace {
 
-namespace wire = bgpdemo::bgp::wire;
-using Clock = std::chrono::steady_clock;
+using namespace bgpdemo::blaster;  // NOLINT(google-build-using-namespace): a tool's main file
 using nlohmann::json;
 
 volatile std::sig_atomic_t g_signal = 0;
-void OnSignal(int sig) { g_signal = sig; }
-
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-std::optional<std::uint32_t> ParseV4(const std::string& text) {
-  in_addr a{};
-  if (::inet_pton(AF_INET, text.c_str(), &a) != 1) return std::nullopt;
-  return ntohl(a.s_addr);
+void OnSignal(int sig) {
+  g_signal = sig;
 }
 
-std::string V4String(std::uint32_t host) {
-  in_addr a{};
-  a.s_addr = htonl(host);
-  char buf[INET_ADDRSTRLEN];
-  ::inet_ntop(AF_INET, &a, buf, sizeof buf);
-  return buf;
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+Clock::duration Span(double seconds) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
 struct Options {
@@ -99,180 +79,63 @@ struct Options {
   bool progress = false;
   double linger = 0;
   bool compact = false;
+  unsigned churn_rounds = 0;
+  double churn_fraction = 0.1;
+  std::uint64_t seed = 1;
+  double settle = 1.0;
+  double open_timeout = 10;
 };
 
-enum class State { kIdle, kConnecting, kOpenSent, kOpenConfirm, kEstablished };
+enum class Phase { kLoad, kSettle, kChurn, kDone };
 
-const char* StateName(State s) {
-  switch (s) {
-    case State::kIdle: return "idle";
-    case State::kConnecting: return "connecting";
-    case State::kOpenSent: return "open_sent";
-    case State::kOpenConfirm: return "open_confirm";
-    case State::kEstablished: return "established";
-  }
-  return "?";
-}
-
-struct Conn {
-  std::string name;
-  bool monitor = false;
-  std::uint32_t src = 0;  // host order
-  std::uint32_t asn = 0;
-  int fd = -1;
-  State state = State::kIdle;
-  Clock::time_point retry_at{};
-  int attempts = 0;
-  std::string last_error;
-
-  wire::Context ctx;
-  unsigned keepalive_s = 60;  // from the negotiated hold time; 0: none
-  Clock::time_point last_write{};
-
-  // Bytes read but not yet framed: [in_start, in_end).
-  std::vector<std::uint8_t> in;
-  std::size_t in_start = 0, in_end = 0;
-  // Control messages (OPEN, KEEPALIVE, NOTIFICATION) waiting to be written.
-  std::vector<std::uint8_t> ctl;
-  std::size_t ctl_off = 0;
-  // The pre-encoded announcements and End-of-RIB; next_msg is the first message start at
-  // or after upd_off, so upd_off == next_msg means we sit between two messages.
-  std::vector<std::uint8_t> upd;
-  std::size_t upd_off = 0, next_msg = 0;
-  bool sending = false;
-
-  std::uint64_t msgs_sent = 0, bytes_sent = 0, msgs_recv = 0, bytes_recv = 0;
-  std::uint64_t updates_recv = 0;
-  std::uint64_t update_msgs_total = 0;  // UPDATE messages in upd
-  Clock::time_point established_at{};
-  Clock::time_point send_done{};
-};
-
-// What the monitor holds: one bit per expected /24.
-struct MonitorView {
-  std::uint32_t base24 = 0;  // first expected /24, as (address >> 8)
-  std::uint64_t expected = 0;
-  std::vector<std::uint64_t> bits;
-  std::uint64_t held = 0;
-  std::uint64_t nlri = 0, withdrawn = 0, duplicates = 0, unexpected = 0, eor = 0;
-  std::uint64_t treat_as_withdraw = 0;
-  wire::Update update;  // reused by every decode
-
-  void Announce(const wire::Prefix& p) {
-    ++nlri;
-    std::uint64_t idx;
-    if (!Index(p, idx)) {
-      ++unexpected;
-      return;
-    }
-    std::uint64_t& w = bits[idx >> 6];
-    const std::uint64_t m = std::uint64_t{1} << (idx & 63);
-    if (w & m) {
-      ++duplicates;
-    } else {
-      w |= m;
-      ++held;
-    }
-  }
-  void Withdraw(const wire::Prefix& p) {
-    ++withdrawn;
-    std::uint64_t idx;
-    if (!Index(p, idx)) return;
-    std::uint64_t& w = bits[idx >> 6];
-    const std::uint64_t m = std::uint64_t{1} << (idx & 63);
-    if (w & m) {
-      w &= ~m;
-      --held;
-    }
-  }
-  bool Index(const wire::Prefix& p, std::uint64_t& idx) const {
-    if (p.afi != wire::Afi::kIpv4 || p.length != 24) return false;
-    const std::uint32_t a = std::uint32_t{p.addr[0]} << 16 | std::uint32_t{p.addr[1]} << 8 |
-                            std::uint32_t{p.addr[2]};
-    if (a < base24 || a - base24 >= expected) return false;
-    idx = a - base24;
-    return true;
-  }
-};
-
-class Blaster {
+class Blaster : public SessionOwner {
  public:
   explicit Blaster(const Options& o) : o_(o) {}
 
   int Run();
 
- private:
-  bool Setup(std::string& err);
-  bool Encode(Conn& c, std::size_t index, std::string& err);
-  void StartConnect(Conn& c, Clock::time_point now);
-  void Fail(Conn& c, const std::string& why, Clock::time_point now);
-  void Close(Conn& c);
-  void OnWritable(Conn& c, Clock::time_point now);
-  void OnReadable(Conn& c, Clock::time_point now);
-  bool HandleFrame(Conn& c, std::span<const std::uint8_t> frame, Clock::time_point now);
-  void QueueControl(Conn& c, const wire::Message& m);
-  void MaybeKeepalive(Conn& c, Clock::time_point now);
-  bool WantsWrite(const Conn& c) const;
-  void Fatal(const std::string& why) {
+  bool OnUpdate(Session& s, std::span<const std::uint8_t> body, Clock::time_point now) override;
+  void OnUpdateWritten(Session& s, Clock::time_point before) override;
+  void OnFailure(Session& s, const std::string& why, bool was_up, Clock::time_point now) override;
+  void OnFatal(const std::string& why) override {
     if (error_.empty()) error_ = why;
   }
+
+ private:
+  bool Setup(std::string& err);
+  // One poll(2) round over every open session.
+  bool PollOnce(int timeout_ms);
+  void StartChurn(Clock::time_point now);
+  std::string DownSessions() const;
   json Report(Clock::time_point now) const;
   void Linger();
   void Goodbye();
 
   Options o_;
-  std::vector<Conn> conns_;  // announcing sessions first, the monitor last
-  MonitorView mon_;
+  Target target_;
+  std::vector<std::unique_ptr<Session>> conns_;  // announcing sessions first, the monitor last
+  std::vector<SessionRoutes> routes_;
+  std::vector<std::vector<std::vector<std::uint32_t>>> plans_;  // per session, per round
+  std::vector<std::vector<std::uint8_t>> churn_bytes_;
+  std::vector<std::uint64_t> churn_msgs_;
+  std::unique_ptr<MonitorTable> mon_;
+  bgpdemo::bgp::wire::Update update_;  // reused by every decode
   std::string error_;
+  Phase phase_ = Phase::kLoad;
   Clock::time_point start_{}, all_established_{}, first_update_{}, converged_{}, all_sent_{};
+  Clock::time_point churn_start_{}, churn_first_{}, churn_converged_{};
   bool established_ = false, started_ = false, converged_flag_ = false, sent_flag_ = false;
-  std::uint64_t prefixes_encoded_ = 0;
+  bool churn_started_ = false, churn_converged_flag_ = false;
+  std::uint64_t prefixes_encoded_ = 0, churn_prefixes_ = 0;
+  std::vector<pollfd> pfds_;
+  std::vector<Session*> owners_;
 };
 
 bool Blaster::Setup(std::string& err) {
   std::vector<std::uint32_t> srcs;
-  if (!o_.sources.empty()) {
-    for (const auto& s : o_.sources) {
-      auto a = ParseV4(s);
-      if (!a) {
-        err = fmt::format("--sources: \"{}\" is not an IPv4 address", s);
-        return false;
-      }
-      srcs.push_back(*a);
-    }
-    if (o_.sessions == 0) o_.sessions = srcs.size();
-    if (srcs.size() != o_.sessions) {
-      err = fmt::format("--sources lists {} addresses but --sessions is {}", srcs.size(),
-                        o_.sessions);
-      return false;
-    }
-  } else if (!o_.source_base.empty()) {
-    auto a = ParseV4(o_.source_base);
-    if (!a) {
-      err = fmt::format("--source-base: \"{}\" is not an IPv4 address", o_.source_base);
-      return false;
-    }
-    if (o_.sessions == 0) {
-      err = "--source-base needs --sessions N";
-      return false;
-    }
-    for (std::size_t i = 0; i < o_.sessions; ++i) srcs.push_back(*a + static_cast<std::uint32_t>(i));
-  } else if (o_.sessions > 0) {
-    err = "give the sessions' source addresses: --sources A,B,... or --source-base A";
-    return false;
-  }
   std::uint32_t mon_src = 0;
-  if (!o_.monitor_source.empty()) {
-    auto a = ParseV4(o_.monitor_source);
-    if (!a) {
-      err = fmt::format("--monitor-source: \"{}\" is not an IPv4 address", o_.monitor_source);
-      return false;
-    }
-    mon_src = *a;
-  } else if (!o_.source_base.empty()) {
-    mon_src = *ParseV4(o_.source_base) + static_cast<std::uint32_t>(o_.sessions);
-  } else {
-    err = "--monitor-source is required with --sources";
+  if (!SourceAddresses(o_.sources, o_.source_base, o_.monitor_source, o_.sessions, srcs, mon_src,
+                       err)) {
     return false;
   }
   if (std::find(srcs.begin(), srcs.end(), mon_src) != srcs.end()) {
@@ -291,368 +154,156 @@ bool Blaster::Setup(std::string& err) {
                       o_.sessions, o_.prefixes, o_.prefix_base);
     return false;
   }
-  if (o_.attr_sets == 0) o_.attr_sets = 1;
-  mon_.base24 = static_cast<std::uint32_t>(base24);
-  mon_.expected = total;
-  mon_.bits.assign((total + 63) / 64, 0);
-
-  conns_.resize(o_.sessions + 1);
-  for (std::size_t i = 0; i <= o_.sessions; ++i) {
-    Conn& c = conns_[i];
-    c.monitor = i == o_.sessions;
-    c.src = c.monitor ? mon_src : srcs[i];
-    c.asn = c.monitor ? o_.monitor_as : o_.as_base + static_cast<std::uint32_t>(i) * o_.as_step;
-    c.name = c.monitor ? "monitor" : fmt::format("peer{}", i);
-    c.in.resize(256 * 1024);
-    c.ctx.extended_message = false;
-    c.ctx.peer_type = wire::PeerType::kExternal;
-    c.ctx.route_refresh = false;
-    if (!c.monitor && !Encode(c, i, err)) return false;
+  if (o_.churn_rounds > 200) {
+    err = "--churn-rounds: at most 200";
+    return false;
   }
-  return true;
-}
+  if (o_.attr_sets == 0) o_.attr_sets = 1;
+  target_.address = *ParseV4(o_.target);
+  target_.port = o_.port;
+  target_.expected_as = o_.target_as;
+  target_.hold_time = o_.hold_time;
+  target_.write_chunk = o_.write_chunk;
 
-// Every announcement of session `index`, with End-of-RIB, in one buffer. The 4-octet AS
-// encoding is assumed (every target here supports it); HandleFrame checks the OPEN for it.
-bool Blaster::Encode(Conn& c, std::size_t index, std::string& err) {
-  const wire::UpdatePacker packer(c.ctx);
-  std::vector<wire::Prefix> batch;
-  const std::uint32_t first24 =
-      mon_.base24 + static_cast<std::uint32_t>(index * o_.prefixes);
-  for (unsigned set = 0; set < o_.attr_sets; ++set) {
-    const std::size_t lo = o_.prefixes * set / o_.attr_sets;
-    const std::size_t hi = o_.prefixes * (set + 1) / o_.attr_sets;
-    if (lo == hi) continue;
-    wire::PathAttributes a;
-    a.origin = wire::Origin::kIgp;
-    a.as_path = wire::AsPath::Sequence({c.asn});
-    a.next_hop = wire::IpAddress::V4(c.src);
-    a.med = set * 10;
-    a.communities = {(std::min<std::uint32_t>(c.asn, 65535) << 16) | (100 + set)};
-    batch.clear();
-    for (std::size_t k = lo; k < hi; ++k) {
-      batch.push_back(wire::Prefix::V4((first24 + static_cast<std::uint32_t>(k)) << 8, 24));
-    }
-    auto n = packer.Announce(a, batch, c.upd);
+  std::vector<std::uint32_t> owner_as;
+  // Many sessions read little each: a smaller read buffer keeps a thousand of them cheap.
+  const std::size_t read_buffer = o_.sessions > 64 ? 64 * 1024 : 256 * 1024;
+  for (std::size_t i = 0; i <= o_.sessions; ++i) {
+    const bool monitor = i == o_.sessions;
+    const std::uint32_t asn =
+        monitor ? o_.monitor_as : o_.as_base + static_cast<std::uint32_t>(i) * o_.as_step;
+    conns_.push_back(std::make_unique<Session>(
+        *this, target_, monitor ? "monitor" : fmt::format("peer{}", i), monitor ? mon_src : srcs[i],
+        asn, monitor, monitor ? 256 * 1024 : read_buffer));
+    if (monitor) break;
+    owner_as.push_back(asn);
+    Session& c = *conns_.back();
+    SessionRoutes r{asn, c.src, static_cast<std::uint32_t>(base24 + i * o_.prefixes), o_.prefixes,
+                    o_.attr_sets};
+    std::vector<std::uint8_t> bytes;
+    auto n = EncodeTable(c.ctx, r, bytes);
     if (!n) {
-      err = fmt::format("{}: packing UPDATEs: {}", c.name, n.error());
+      err = fmt::format("{}: {}", c.name, n.error());
       return false;
     }
-    c.update_msgs_total += *n;
-    prefixes_encoded_ += batch.size();
+    c.Load(std::move(bytes), *n);
+    prefixes_encoded_ += o_.prefixes;
+    if (o_.churn_rounds > 0) {
+      plans_.push_back(ChurnPlan(o_.prefixes, o_.churn_fraction, o_.churn_rounds, o_.seed + i));
+      churn_bytes_.emplace_back();
+      auto m = EncodeChurn(c.ctx, r, plans_.back(), churn_bytes_.back());
+      if (!m) {
+        err = fmt::format("{}: churn: {}", c.name, m.error());
+        return false;
+      }
+      churn_msgs_.push_back(*m);
+      for (const auto& round : plans_.back()) churn_prefixes_ += round.size();
+    }
+    routes_.push_back(r);
   }
-  packer.EndOfRib(wire::kIpv4Unicast, c.upd);
-  c.update_msgs_total += 1;
+  mon_ = std::make_unique<MonitorTable>(static_cast<std::uint32_t>(base24), o_.prefixes,
+                                        std::move(owner_as));
   return true;
 }
 
-void Blaster::Close(Conn& c) {
-  if (c.fd >= 0) ::close(c.fd);
-  c.fd = -1;
-  c.state = State::kIdle;
-  c.in_start = c.in_end = 0;
-  c.ctl.clear();
-  c.ctl_off = 0;
+bool Blaster::OnUpdate(Session& s, std::span<const std::uint8_t> body, Clock::time_point now) {
+  if (!s.monitor) return true;  // the others' routes: only counted as bytes and messages
+  auto r = bgpdemo::bgp::wire::DecodeUpdate(body, s.ctx, update_);
+  if (!r) {
+    s.Fail(fmt::format("bad UPDATE: {}", bgpdemo::bgp::wire::Describe(r.error())), now);
+    return false;
+  }
+  mon_->Apply(update_);
+  return true;
+}
+
+void Blaster::OnUpdateWritten(Session&, Clock::time_point before) {
+  if (phase_ == Phase::kLoad && !started_) {
+    started_ = true;
+    first_update_ = before;
+  } else if (phase_ == Phase::kChurn && !churn_started_) {
+    churn_started_ = true;
+    churn_first_ = before;
+  }
 }
 
 // Before Established a failure is retried (the target may still be starting, or refuse a
 // first connection); after it, the run is over.
-void Blaster::Fail(Conn& c, const std::string& why, Clock::time_point now) {
-  c.last_error = why;
-  const bool was_up = c.state == State::kEstablished;
-  Close(c);
+void Blaster::OnFailure(Session& s, const std::string& why, bool was_up, Clock::time_point now) {
   if (was_up || started_) {
-    Fatal(fmt::format("{} (from {}, AS {}): {}", c.name, V4String(c.src), c.asn, why));
+    OnFatal(fmt::format("{} (from {}, AS {}): {}", s.name, V4String(s.src), s.asn, why));
     return;
   }
-  if (o_.progress) fmt::print(stderr, "blaster: {}: {}; retrying in 1 s\n", c.name, why);
-  c.retry_at = now + std::chrono::seconds(1);
+  if (o_.progress) fmt::print(stderr, "blaster: {}: {}; retrying in 1 s\n", s.name, why);
+  s.retry_at = now + std::chrono::seconds(1);
 }
 
-void Blaster::StartConnect(Conn& c, Clock::time_point now) {
-  ++c.attempts;
-  c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (c.fd < 0) {
-    Fatal(fmt::format("socket: {}", std::strerror(errno)));
-    return;
-  }
-  int one = 1;
-  ::setsockopt(c.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_addr.s_addr = htonl(c.src);
-  if (::bind(c.fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
-    // Not retried: the address is missing on this host, which waiting will not fix.
-    Fatal(fmt::format("{}: bind to {}: {} (is the address configured here?)", c.name,
-                      V4String(c.src), std::strerror(errno)));
-    return;
-  }
-  sockaddr_in remote{};
-  remote.sin_family = AF_INET;
-  remote.sin_port = htons(o_.port);
-  remote.sin_addr.s_addr = htonl(*ParseV4(o_.target));
-  if (::connect(c.fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0 &&
-      errno != EINPROGRESS) {
-    Fail(c, fmt::format("connect to {}:{}: {}", o_.target, o_.port, std::strerror(errno)), now);
-    return;
-  }
-  c.state = State::kConnecting;
-}
-
-void Blaster::QueueControl(Conn& c, const wire::Message& m) {
-  auto bytes = wire::EncodeMessage(m, c.ctx);
-  if (!bytes) {
-    Fatal(fmt::format("{}: encoding a {} message: {}", c.name,
-                      static_cast<int>(wire::TypeOf(m)), bytes.error()));
-    return;
-  }
-  if (c.ctl_off == c.ctl.size()) {
-    c.ctl.clear();
-    c.ctl_off = 0;
-  }
-  c.ctl.insert(c.ctl.end(), bytes->begin(), bytes->end());
-  ++c.msgs_sent;
-}
-
-bool Blaster::WantsWrite(const Conn& c) const {
-  if (c.fd < 0) return false;
-  if (c.state == State::kConnecting) return true;
-  if (c.ctl_off < c.ctl.size()) return true;
-  return c.sending && c.upd_off < c.upd.size();
-}
-
-void Blaster::MaybeKeepalive(Conn& c, Clock::time_point now) {
-  if (c.state != State::kEstablished || c.keepalive_s == 0) return;
-  if (c.ctl_off < c.ctl.size()) return;  // one is already waiting
-  if (now - c.last_write < std::chrono::seconds(c.keepalive_s)) return;
-  QueueControl(c, wire::Keepalive{});
-}
-
-void Blaster::OnWritable(Conn& c, Clock::time_point now) {
-  if (c.state == State::kConnecting) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) {
-      Fail(c, fmt::format("connect to {}:{}: {}", o_.target, o_.port, std::strerror(err)), now);
-      return;
+// The churn phase: the monitor now wants each prefix in the version of the last round
+// that re-announced it, and every announcing session gets its churn UPDATEs.
+void Blaster::StartChurn(Clock::time_point now) {
+  for (std::size_t i = 0; i < plans_.size(); ++i) {
+    for (std::size_t round = 0; round < plans_[i].size(); ++round) {
+      for (const std::uint32_t k : plans_[i][round])
+        mon_->Want(i, k, static_cast<unsigned>(round + 1));
     }
-    wire::Open open;
-    open.my_as = c.asn > 65535 ? wire::kAsTrans : static_cast<std::uint16_t>(c.asn);
-    open.hold_time = static_cast<std::uint16_t>(o_.hold_time);
-    open.bgp_id = c.src;
-    open.capabilities = {wire::MultiprotocolCap{wire::kIpv4Unicast},
-                         wire::FourOctetAsCap{c.asn}};
-    QueueControl(c, open);
-    c.state = State::kOpenSent;
+    conns_[i]->Load(std::move(churn_bytes_[i]), churn_msgs_[i]);
+    conns_[i]->sending = true;
   }
-  // Control bytes go first, but only between two whole UPDATEs.
-  for (int round = 0; round < 64; ++round) {
-    const bool between = c.upd_off == c.next_msg;
-    std::span<const std::uint8_t> chunk;
-    bool is_upd = false;
-    if (c.ctl_off < c.ctl.size() && (between || !c.sending)) {
-      chunk = std::span<const std::uint8_t>(c.ctl).subspan(c.ctl_off);
-    } else if (c.sending && c.upd_off < c.upd.size()) {
-      // With a control message waiting, write only up to the end of the current UPDATE.
-      const std::size_t limit = c.ctl_off < c.ctl.size() ? c.next_msg - c.upd_off : o_.write_chunk;
-      chunk = std::span<const std::uint8_t>(c.upd).subspan(
-          c.upd_off, std::min(c.upd.size() - c.upd_off, limit));
-      is_upd = true;
-    } else {
-      return;
-    }
-    const Clock::time_point before = is_upd && !started_ ? Clock::now() : now;
-    const ssize_t n = ::send(c.fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-      Fail(c, fmt::format("write: {}", std::strerror(errno)), now);
-      return;
-    }
-    c.bytes_sent += static_cast<std::uint64_t>(n);
-    c.last_write = now;
-    if (!is_upd) {
-      c.ctl_off += static_cast<std::size_t>(n);
-    } else {
-      if (!started_) {
-        started_ = true;
-        first_update_ = before;  // the loop's `now` is from before poll()
-      }
-      c.upd_off += static_cast<std::size_t>(n);
-      // Walk the message starts past what was written (whole frames in our own buffer).
-      while (c.next_msg < c.upd_off) {
-        const std::size_t len = std::size_t{c.upd[c.next_msg + 16]} << 8 | c.upd[c.next_msg + 17];
-        c.next_msg += len;
-        ++c.msgs_sent;
-      }
-      if (c.upd_off == c.upd.size()) c.send_done = Clock::now();
-    }
-    if (static_cast<std::size_t>(n) < chunk.size()) return;  // the socket buffer is full
+  phase_ = Phase::kChurn;
+  churn_start_ = now;
+  fmt::print(
+      "{}\n",
+      json{{"event", "churn_start"}, {"since_converged_s", Seconds(now - converged_)}}.dump());
+  std::fflush(stdout);
+  if (o_.progress) {
+    fmt::print(stderr, "blaster: churn: {} rounds, {} prefixes withdrawn and announced again\n",
+               o_.churn_rounds, churn_prefixes_);
   }
 }
 
-void Blaster::OnReadable(Conn& c, Clock::time_point now) {
-  for (int round = 0; round < 16 && c.fd >= 0; ++round) {
-    if (c.in_start == c.in_end) {
-      c.in_start = c.in_end = 0;
-    } else if (c.in.size() - c.in_end < 8192) {
-      std::memmove(c.in.data(), c.in.data() + c.in_start, c.in_end - c.in_start);
-      c.in_end -= c.in_start;
-      c.in_start = 0;
+std::string Blaster::DownSessions() const {
+  std::string down;
+  for (const auto& c : conns_) {
+    if (c->state == State::kEstablished) continue;
+    down += fmt::format("{}{} ({}{}{})", down.empty() ? "" : ", ", c->name, StateName(c->state),
+                        c->last_error.empty() ? "" : ": ", c->last_error);
+    if (down.size() > 600) {
+      down += ", ...";
+      break;
     }
-    const ssize_t n = ::recv(c.fd, c.in.data() + c.in_end, c.in.size() - c.in_end, 0);
-    if (n == 0) {
-      Fail(c, fmt::format("the target closed the connection in state {}", StateName(c.state)),
-           now);
-      return;
-    }
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-      Fail(c, fmt::format("read: {}", std::strerror(errno)), now);
-      return;
-    }
-    c.in_end += static_cast<std::size_t>(n);
-    c.bytes_recv += static_cast<std::uint64_t>(n);
-    for (;;) {
-      const auto avail = std::span<const std::uint8_t>(c.in).subspan(c.in_start, c.in_end - c.in_start);
-      if (avail.size() < wire::kHeaderSize) break;
-      auto len = wire::FrameLength(avail, c.ctx);
-      if (!len) {
-        Fail(c, fmt::format("bad message header: {}", wire::Describe(len.error())), now);
-        return;
-      }
-      if (*len == 0) break;
-      const auto frame = avail.first(*len);
-      c.in_start += *len;
-      ++c.msgs_recv;
-      if (!HandleFrame(c, frame, now)) return;
-    }
-    if (static_cast<std::size_t>(n) < 8192) return;  // probably drained
   }
+  return down;
 }
 
-bool Blaster::HandleFrame(Conn& c, std::span<const std::uint8_t> frame, Clock::time_point now) {
-  const auto type = static_cast<wire::MessageType>(frame[18]);
-  if (type == wire::MessageType::kUpdate) {
-    ++c.updates_recv;
-    if (c.state != State::kEstablished) {
-      Fail(c, "UPDATE before Established", now);
-      return false;
-    }
-    if (!c.monitor) return true;  // the others' routes: only counted as bytes and messages
-    auto r = wire::DecodeUpdate(frame.subspan(wire::kHeaderSize), c.ctx, mon_.update);
-    if (!r) {
-      Fail(c, fmt::format("bad UPDATE: {}", wire::Describe(r.error())), now);
-      return false;
-    }
-    const wire::Update& u = mon_.update;
-    if (u.EndOfRib()) {
-      ++mon_.eor;
-      return true;
-    }
-    for (const auto& p : u.withdrawn) mon_.Withdraw(p);
-    if (u.attrs.mp_unreach) {
-      for (const auto& p : u.attrs.mp_unreach->withdrawn) mon_.Withdraw(p);
-    }
-    const bool as_withdraw = u.action == wire::Action::kTreatAsWithdraw ||
-                             u.action == wire::Action::kAfiSafiDisable;
-    if (as_withdraw) ++mon_.treat_as_withdraw;
-    for (const auto& p : u.nlri) as_withdraw ? mon_.Withdraw(p) : mon_.Announce(p);
-    if (u.attrs.mp_reach) {
-      for (const auto& p : u.attrs.mp_reach->nlri) as_withdraw ? mon_.Withdraw(p) : mon_.Announce(p);
-    }
-    return true;
+bool Blaster::PollOnce(int timeout_ms) {
+  pfds_.clear();
+  owners_.clear();
+  for (auto& c : conns_) {
+    const short ev = c->Events();
+    if (c->fd < 0) continue;
+    pfds_.push_back({c->fd, ev, 0});
+    owners_.push_back(c.get());
   }
-  auto m = wire::DecodeMessage(frame, c.ctx);
-  if (!m) {
-    Fail(c, fmt::format("bad message: {}", wire::Describe(m.error())), now);
+  if (::poll(pfds_.data(), pfds_.size(), timeout_ms) < 0) {
+    if (errno == EINTR) return true;
+    OnFatal(fmt::format("poll: {}", std::strerror(errno)));
     return false;
   }
-  if (const auto* n = std::get_if<wire::Notification>(&*m)) {
-    std::string text;
-    if (n->HasShutdownCommunication()) {
-      if (auto t = n->ShutdownText()) text = fmt::format(" \"{}\"", *t);
+  const auto now = Clock::now();
+  for (std::size_t i = 0; i < pfds_.size(); ++i) {
+    Session& c = *owners_[i];
+    const short re = pfds_[i].revents;
+    if (re == 0 || c.fd != pfds_[i].fd) continue;
+    if (re & (POLLIN | POLLHUP | POLLERR)) {
+      if (c.state == State::kConnecting) {
+        c.OnWritable(now);  // SO_ERROR says why
+      } else {
+        c.OnReadable(now);
+      }
     }
-    Fail(c, fmt::format("NOTIFICATION {}{}", wire::CodeText(n->code, n->subcode), text), now);
-    return false;
+    if (c.fd >= 0 && (re & POLLOUT)) c.OnWritable(now);
   }
-  if (const auto* open = std::get_if<wire::Open>(&*m)) {
-    if (c.state != State::kOpenSent) {
-      Fail(c, fmt::format("OPEN in state {}", StateName(c.state)), now);
-      return false;
-    }
-    if (o_.target_as != 0 && open->Asn() != o_.target_as) {
-      Fatal(fmt::format("{}: the target's OPEN says AS {}, expected {}", c.name, open->Asn(),
-                        o_.target_as));
-      return false;
-    }
-    if (!open->Find<wire::FourOctetAsCap>()) {
-      Fatal(fmt::format("{}: the target does not support 4-octet AS numbers (RFC 6793), which "
-                        "the blaster's encoding assumes",
-                        c.name));
-      return false;
-    }
-    const unsigned hold = std::min<unsigned>(open->hold_time, o_.hold_time);
-    c.keepalive_s = hold / 3;
-    QueueControl(c, wire::Keepalive{});
-    c.state = State::kOpenConfirm;
-    return true;
-  }
-  if (std::holds_alternative<wire::Keepalive>(*m)) {
-    if (c.state == State::kOpenConfirm) {
-      c.state = State::kEstablished;
-      c.established_at = now;
-      if (o_.progress) fmt::print(stderr, "blaster: {} established\n", c.name);
-    }
-    return true;
-  }
-  return true;  // ROUTE-REFRESH: never negotiated, ignored
-}
-
-json Blaster::Report(Clock::time_point now) const {
-  std::uint64_t ms = 0, bs = 0, mr = 0, br = 0, est = 0;
-  for (const auto& c : conns_) {
-    ms += c.msgs_sent;
-    bs += c.bytes_sent;
-    mr += c.msgs_recv;
-    br += c.bytes_recv;
-    est += c.state == State::kEstablished ? 1 : 0;
-  }
-  json j;
-  j["ok"] = error_.empty() && converged_flag_;
-  if (!error_.empty()) j["error"] = error_;
-  j["target"] = fmt::format("{}:{}", o_.target, o_.port);
-  j["sessions"] = o_.sessions;
-  j["prefixes_per_session"] = o_.prefixes;
-  j["expected_prefixes"] = mon_.expected;
-  j["prefixes_prepared"] = prefixes_encoded_;
-  j["established_sessions"] = est;
-  j["established_s"] = established_ ? json(Seconds(all_established_ - start_)) : json(nullptr);
-  j["send_s"] = sent_flag_ ? json(Seconds(all_sent_ - first_update_)) : json(nullptr);
-  j["convergence_s"] = converged_flag_ ? json(Seconds(converged_ - first_update_)) : json(nullptr);
-  j["elapsed_since_first_update_s"] = started_ ? json(Seconds(now - first_update_)) : json(nullptr);
-  j["monitor"] = {{"prefixes_held", mon_.held},       {"nlri_received", mon_.nlri},
-                  {"withdrawn_received", mon_.withdrawn}, {"duplicates", mon_.duplicates},
-                  {"unexpected", mon_.unexpected},     {"treat_as_withdraw", mon_.treat_as_withdraw},
-                  {"end_of_rib", mon_.eor},           {"updates_received", conns_.back().updates_recv}};
-  j["messages_sent"] = ms;
-  j["bytes_sent"] = bs;
-  j["messages_received"] = mr;
-  j["bytes_received"] = br;
-  json per = json::array();
-  for (const auto& c : conns_) {
-    json p = {{"name", c.name},          {"source", V4String(c.src)},   {"asn", c.asn},
-              {"state", StateName(c.state)}, {"messages_sent", c.msgs_sent}, {"bytes_sent", c.bytes_sent},
-              {"messages_received", c.msgs_recv}, {"bytes_received", c.bytes_recv},
-              {"updates_received", c.updates_recv}, {"connect_attempts", c.attempts}};
-    if (!c.monitor) p["update_messages_prepared"] = c.update_msgs_total;
-    if (c.established_at != Clock::time_point{}) p["established_s"] = Seconds(c.established_at - start_);
-    if (!c.last_error.empty()) p["last_error"] = c.last_error;
-    per.push_back(p);
-  }
-  j["per_session"] = per;
-  return j;
+  return true;
 }
 
 int Blaster::Run() {
@@ -662,124 +313,114 @@ int Blaster::Run() {
     return 2;
   }
   start_ = Clock::now();
-  for (auto& c : conns_) c.retry_at = start_;
+  for (auto& c : conns_) c->retry_at = start_;
   Clock::time_point last_progress = start_;
-  std::vector<pollfd> pfds;
-  std::vector<Conn*> owners;
-  while (error_.empty() && !converged_flag_) {
+  while (error_.empty() && phase_ != Phase::kDone) {
     if (g_signal) {
-      Fatal(fmt::format("interrupted by signal {}", static_cast<int>(g_signal)));
+      OnFatal(fmt::format("interrupted by signal {}", static_cast<int>(g_signal)));
       break;
     }
     auto now = Clock::now();
     // Deadlines.
-    if (!established_ && now - start_ > std::chrono::duration<double>(o_.establish_timeout)) {
-      std::string down;
-      for (const auto& c : conns_) {
-        if (c.state != State::kEstablished) {
-          down += fmt::format("{}{} ({}{}{})", down.empty() ? "" : ", ", c.name, StateName(c.state),
-                              c.last_error.empty() ? "" : ": ", c.last_error);
-          if (down.size() > 600) {
-            down += ", ...";
-            break;
-          }
-        }
-      }
-      Fatal(fmt::format("timeout: not every session was Established after {} s: {}",
-                        o_.establish_timeout, down));
+    if (!established_ && now - start_ > Span(o_.establish_timeout)) {
+      OnFatal(fmt::format("timeout: not every session was Established after {} s: {}",
+                          o_.establish_timeout, DownSessions()));
       break;
     }
-    if (started_ && now - first_update_ > std::chrono::duration<double>(o_.timeout)) {
-      Fatal(fmt::format("timeout: the monitor holds {} of {} prefixes {} s after the first UPDATE",
-                        mon_.held, mon_.expected, o_.timeout));
+    if (phase_ == Phase::kLoad && started_ && now - first_update_ > Span(o_.timeout)) {
+      OnFatal(
+          fmt::format("timeout: the monitor holds {} of {} prefixes {} s after the first UPDATE",
+                      mon_->held(), mon_->expected(), o_.timeout));
+      break;
+    }
+    if (phase_ == Phase::kSettle && now - converged_ > Span(o_.timeout)) {
+      OnFatal(
+          fmt::format("timeout: the target was never quiet for {} s in the {} s after the "
+                      "load converged",
+                      o_.settle, o_.timeout));
+      break;
+    }
+    if (phase_ == Phase::kChurn && churn_started_ && now - churn_first_ > Span(o_.timeout)) {
+      OnFatal(
+          fmt::format("timeout: {} s after the first churn UPDATE, {} of {} prefixes are not "
+                      "as the churn left them",
+                      o_.timeout, mon_->mismatched(), mon_->expected()));
       break;
     }
     // Connect, and start announcing once every session is up.
     std::size_t up = 0;
     for (auto& c : conns_) {
-      if (c.state == State::kIdle && now >= c.retry_at && !established_) StartConnect(c, now);
-      if (c.state == State::kEstablished) ++up;
+      // A connection the target accepted but never answered is tried again, as a BGP
+      // speaker's ConnectRetry timer would (RFC 4271 §8.2.2).
+      if (!established_ && c->state != State::kIdle && c->state != State::kEstablished &&
+          now - c->connect_at > Span(o_.open_timeout)) {
+        c->Fail(fmt::format("no OPEN and KEEPALIVE in {} s", o_.open_timeout), now);
+      }
+      if (c->state == State::kIdle && now >= c->retry_at && !established_) c->Connect(now);
+      if (c->state == State::kEstablished) ++up;
     }
     if (!error_.empty()) break;
     if (!established_ && up == conns_.size()) {
       established_ = true;
       all_established_ = now;
-      for (auto& c : conns_) c.sending = !c.monitor;
+      for (auto& c : conns_) c->sending = !c->monitor;
       if (o_.progress) {
         fmt::print(stderr, "blaster: all {} sessions established in {:.2f} s; announcing\n",
                    conns_.size(), Seconds(now - start_));
       }
     }
-    if (established_ && !sent_flag_) {
+    if (established_ && !sent_flag_ && phase_ == Phase::kLoad) {
       bool all = true;
       Clock::time_point last{};
       for (const auto& c : conns_) {
-        if (c.monitor) continue;
-        if (c.upd_off < c.upd.size()) all = false;
-        last = std::max(last, c.send_done);
+        if (c->monitor) continue;
+        if (!c->UpdatesDone()) all = false;
+        last = std::max(last, c->send_done);
       }
       if (all) {
         sent_flag_ = true;
         all_sent_ = conns_.size() > 1 ? last : now;
       }
     }
+    if (phase_ == Phase::kSettle) {
+      Clock::time_point quiet_since = converged_;
+      for (const auto& c : conns_) quiet_since = std::max(quiet_since, c->last_read);
+      if (now - quiet_since >= Span(o_.settle)) StartChurn(now);
+    }
     if (o_.progress && now - last_progress >= std::chrono::seconds(1)) {
       last_progress = now;
       std::uint64_t sent = 0, total = 0;
       for (const auto& c : conns_) {
-        sent += c.upd_off;
-        total += c.upd.size();
+        sent += c->UpdateBytesSent();
+        total += c->UpdateBytes();
       }
-      fmt::print(stderr, "blaster: {:.1f} s: sent {}/{} bytes; monitor holds {}/{}\n",
-                 Seconds(now - start_), sent, total, mon_.held, mon_.expected);
+      fmt::print(stderr, "blaster: {:.1f} s: sent {}/{} bytes; monitor holds {}/{}, {} differ\n",
+                 Seconds(now - start_), sent, total, mon_->held(), mon_->expected(),
+                 mon_->mismatched());
     }
-    for (auto& c : conns_) MaybeKeepalive(c, now);
-
-    pfds.clear();
-    owners.clear();
-    for (auto& c : conns_) {
-      if (c.fd < 0) continue;
-      short ev = c.state == State::kConnecting ? 0 : POLLIN;
-      if (WantsWrite(c)) ev |= POLLOUT;
-      pfds.push_back({c.fd, ev, 0});
-      owners.push_back(&c);
-    }
-    const int rc = ::poll(pfds.data(), pfds.size(), 100);
-    if (rc < 0) {
-      if (errno == EINTR) continue;
-      Fatal(fmt::format("poll: {}", std::strerror(errno)));
-      break;
-    }
+    for (auto& c : conns_) c->MaybeKeepalive(now);
+    if (!PollOnce(100)) break;
     now = Clock::now();
-    for (std::size_t i = 0; i < pfds.size(); ++i) {
-      Conn& c = *owners[i];
-      const short re = pfds[i].revents;
-      if (re == 0 || c.fd != pfds[i].fd) continue;
-      if (re & (POLLIN | POLLHUP | POLLERR)) {
-        if (c.state == State::kConnecting) {
-          OnWritable(c, now);  // SO_ERROR says why
-        } else {
-          OnReadable(c, now);
-        }
-      }
-      if (c.fd >= 0 && (re & POLLOUT)) OnWritable(c, now);
-    }
-    if (started_ && !converged_flag_ && mon_.held == mon_.expected) {
+    if (phase_ == Phase::kLoad && established_ && (started_ || mon_->expected() == 0) &&
+        mon_->Converged()) {
       converged_flag_ = true;
       converged_ = now;
-    }
-    if (!started_ && established_ && mon_.expected == 0) {
-      converged_flag_ = true;  // nothing to announce
+      if (!sent_flag_) {
+        // The monitor can hold everything before the last End-of-RIB left; say so in the
+        // report (before a churn sets send_done again).
+        Clock::time_point last{};
+        for (const auto& c : conns_) last = std::max(last, c->send_done);
+        all_sent_ = last;
+        sent_flag_ = last != Clock::time_point{};
+      }
+      phase_ = o_.churn_rounds > 0 && churn_prefixes_ > 0 ? Phase::kSettle : Phase::kDone;
+    } else if (phase_ == Phase::kChurn && mon_->Converged()) {
+      churn_converged_flag_ = true;
+      churn_converged_ = now;
+      phase_ = Phase::kDone;
     }
   }
   const auto now = Clock::now();
-  if (converged_flag_ && !sent_flag_) {
-    // The monitor can hold everything before the last End-of-RIB left; say so in the report.
-    Clock::time_point last{};
-    for (const auto& c : conns_) last = std::max(last, c.send_done);
-    all_sent_ = last;
-    sent_flag_ = last != Clock::time_point{};
-  }
   const json report = Report(now);
   fmt::print("{}\n", report.dump(o_.compact ? -1 : 2));
   std::fflush(stdout);
@@ -790,55 +431,89 @@ int Blaster::Run() {
   }
   if (o_.progress) {
     fmt::print(stderr, "blaster: converged: {} prefixes in {:.3f} s after the first UPDATE\n",
-               mon_.expected, Seconds(converged_ - first_update_));
+               mon_->expected(), Seconds(converged_ - first_update_));
   }
   if (o_.linger > 0) Linger();
   Goodbye();
   return 0;
 }
 
+json Blaster::Report(Clock::time_point now) const {
+  std::uint64_t ms = 0, bs = 0, mr = 0, br = 0, est = 0;
+  for (const auto& c : conns_) {
+    ms += c->msgs_sent;
+    bs += c->bytes_sent;
+    mr += c->msgs_recv;
+    br += c->bytes_recv;
+    est += c->state == State::kEstablished ? 1 : 0;
+  }
+  const bool done =
+      converged_flag_ && (o_.churn_rounds == 0 || churn_prefixes_ == 0 || churn_converged_flag_);
+  auto when = [](bool set, Clock::duration d) { return set ? json(Seconds(d)) : json(nullptr); };
+  json j;
+  j["ok"] = error_.empty() && done;
+  if (!error_.empty()) j["error"] = error_;
+  j["target"] = fmt::format("{}:{}", o_.target, o_.port);
+  j["sessions"] = o_.sessions;
+  j["prefixes_per_session"] = o_.prefixes;
+  j["expected_prefixes"] = mon_->expected();
+  j["prefixes_prepared"] = prefixes_encoded_;
+  j["established_sessions"] = est;
+  j["established_s"] = when(established_, all_established_ - start_);
+  j["send_s"] = when(sent_flag_, all_sent_ - first_update_);
+  j["convergence_s"] = when(converged_flag_, converged_ - first_update_);
+  // From the blaster's start: connecting, every session Established, and the load converged.
+  j["converged_since_start_s"] = when(converged_flag_, converged_ - start_);
+  j["elapsed_since_first_update_s"] = when(started_, now - first_update_);
+  const MonitorTable& m = *mon_;
+  j["monitor"] = {{"prefixes_held", m.held()},
+                  {"mismatched", m.mismatched()},
+                  {"final_state_exact", done && m.Converged() && m.unexpected == 0},
+                  {"nlri_received", m.nlri},
+                  {"withdrawn_received", m.withdrawn},
+                  {"duplicates", m.duplicates},
+                  {"replaced", m.replaced},
+                  {"unexpected", m.unexpected},
+                  {"wrong_origin", m.wrong_origin},
+                  {"treat_as_withdraw", m.treat_as_withdraw},
+                  {"end_of_rib", m.eor},
+                  {"updates_received", conns_.back()->updates_recv}};
+  if (o_.churn_rounds > 0) {
+    j["churn"] = {
+        {"rounds", o_.churn_rounds},
+        {"fraction", o_.churn_fraction},
+        {"seed", o_.seed},
+        {"prefixes", churn_prefixes_},
+        {"settle_s", when(churn_start_ != Clock::time_point{}, churn_start_ - converged_)},
+        {"convergence_s", when(churn_converged_flag_, churn_converged_ - churn_first_)},
+        {"elapsed_s", when(churn_started_, now - churn_first_)}};
+  }
+  j["messages_sent"] = ms;
+  j["bytes_sent"] = bs;
+  j["messages_received"] = mr;
+  j["bytes_received"] = br;
+  json per = json::array();
+  for (const auto& c : conns_) per.push_back(c->ToJson(start_));
+  j["per_session"] = per;
+  return j;
+}
+
 // Keeps every session up (reading, answering with KEEPALIVEs) after the report, so that a
 // test can look at the target while it still holds the routes; ends on SIGTERM/SIGINT, when
 // --linger runs out, or when a session goes down.
 void Blaster::Linger() {
-  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::duration<double>(o_.linger));
-  std::vector<pollfd> pfds;
-  std::vector<Conn*> owners;
+  const auto until = Clock::now() + Span(o_.linger);
   while (!g_signal && error_.empty() && Clock::now() < until) {
-    auto now = Clock::now();
-    for (auto& c : conns_) MaybeKeepalive(c, now);
-    pfds.clear();
-    owners.clear();
-    for (auto& c : conns_) {
-      if (c.fd < 0) continue;
-      pfds.push_back({c.fd, static_cast<short>(POLLIN | (WantsWrite(c) ? POLLOUT : 0)), 0});
-      owners.push_back(&c);
-    }
-    if (::poll(pfds.data(), pfds.size(), 200) < 0 && errno != EINTR) break;
-    now = Clock::now();
-    for (std::size_t i = 0; i < pfds.size(); ++i) {
-      Conn& c = *owners[i];
-      if (c.fd != pfds[i].fd) continue;
-      if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR)) OnReadable(c, now);
-      if (c.fd >= 0 && (pfds[i].revents & POLLOUT)) OnWritable(c, now);
-    }
+    const auto now = Clock::now();
+    for (auto& c : conns_) c->MaybeKeepalive(now);
+    if (!PollOnce(200)) break;
   }
   if (!error_.empty()) fmt::print(stderr, "bgpdemo_blaster: while lingering: {}\n", error_);
 }
 
 // Says goodbye politely so that the target logs a Cease, not a dropped connection.
 void Blaster::Goodbye() {
-  for (auto& c : conns_) {
-    if (c.fd >= 0 && c.state == State::kEstablished && c.upd_off == c.next_msg) {
-      auto bye = wire::EncodeMessage(
-          wire::Notification::Shutdown(wire::CeaseSubcode::kAdministrativeShutdown,
-                                       "bgpdemo_blaster done"),
-          c.ctx);
-      if (bye) (void)!::send(c.fd, bye->data(), bye->size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    }
-    Close(c);
-  }
+  for (auto& c : conns_) c->Goodbye();
 }
 
 }  // namespace
@@ -847,8 +522,9 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{
       "bgpdemo_blaster: N BGP sessions announce M unique IPv4 /24s each to a route server; a "
-      "monitor session measures the time until it holds all N x M. Prints JSON on stdout; exit "
-      "0 converged, 1 timeout or session error, 2 bad options."};
+      "monitor session measures the time until it holds all N x M (and, with --churn-rounds, "
+      "until it holds the table a churn left). Prints JSON on stdout; exit 0 converged, 1 "
+      "timeout or session error, 2 bad options."};
   app.add_option("--target", o.target, "The route server's IPv4 address")->required();
   app.add_option("--port", o.port, "Its TCP port")->capture_default_str();
   app.add_option("--source-base", o.source_base,
@@ -872,13 +548,29 @@ int main(int argc, char** argv) {
   app.add_option("--hold-time", o.hold_time, "Hold time offered in OPEN (0 or >= 3)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  app.add_option("--timeout", o.timeout, "Seconds from the first UPDATE to give up")
+  app.add_option("--timeout", o.timeout, "Seconds from the first UPDATE (of a phase) to give up")
       ->capture_default_str();
   app.add_option("--establish-timeout", o.establish_timeout,
                  "Seconds for every session to reach Established")
       ->capture_default_str();
   app.add_option("--write-chunk", o.write_chunk, "Bytes per write(2) of UPDATEs")
       ->check(CLI::Range(std::size_t{4096}, std::size_t{64} << 20))
+      ->capture_default_str();
+  app.add_option("--churn-rounds", o.churn_rounds,
+                 "After converging, each session withdraws and announces again a random share "
+                 "of its prefixes this many times (0: no churn)")
+      ->capture_default_str();
+  app.add_option("--churn-fraction", o.churn_fraction,
+                 "The share of a session's prefixes per round")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--seed", o.seed, "Seed of the churn's random choice (session i: seed + i)")
+      ->capture_default_str();
+  app.add_option("--settle", o.settle,
+                 "Seconds the target must have sent nothing before the churn starts")
+      ->capture_default_str();
+  app.add_option("--open-timeout", o.open_timeout,
+                 "Seconds a connection may take to reach Established before it is tried again")
       ->capture_default_str();
   app.add_flag("--progress,-v", o.progress, "Progress lines on stderr");
   app.add_option("--linger", o.linger,
