@@ -20,7 +20,7 @@ const Bytes kPayload = {1, 2, 3, 4, 5};
 
 }  // namespace
 
-TEST_CASE("packet: Ethernet with an 802.1Q tag, IPv4, TCP; padding past the datagram dropped") {
+TEST_CASE("packet: Ethernet with an 802.1Q tag, IPv4, TCP, padding past the datagram dropped") {
   Bytes ip = Ipv4("10.0.0.2", "10.0.0.1", Tcp(50179, 179, 1234, kAck | kPsh, kPayload));
   Bytes frame = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x81, 0x00, 0x00, 0x64, 0x08, 0x00};
   frame.insert(frame.end(), ip.begin(), ip.end());
