@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/check.h"
+#include "base/large_alloc.h"
 
 namespace bgpdemo::bgp::rib {
 
@@ -158,7 +159,7 @@ class FlatMap {
 
   void Grow() {
     const std::size_t n = slots_.empty() ? 16 : slots_.size() * 2;
-    std::vector<Slot> old(n);
+    Vector<Slot> old(n);
     old.swap(slots_);
     mask_ = n - 1;
     for (const Slot& s : old) {
@@ -169,8 +170,11 @@ class FlatMap {
     }
   }
 
-  std::vector<Item> items_;
-  std::vector<Slot> slots_;
+  // Both arrays reach tens of MiB in a full table: on huge pages (base/large_alloc.h).
+  template <typename T>
+  using Vector = std::vector<T, LargeAllocator<T>>;
+  Vector<Item> items_;
+  Vector<Slot> slots_;
   std::size_t mask_ = 0;
 };
 
