@@ -67,16 +67,6 @@ class FlatMap {
     return i == kNone ? nullptr : &items_[i].value;
   }
 
-  // A hint that key is about to be looked up or inserted: starts loading its home slot.
-  // The index of a large table (16 MiB at 1M prefixes) is far beyond the caches and keys
-  // hash to random slots, so every lookup of a batch is a cache miss; a caller walking a
-  // batch (the prefixes of one UPDATE) prefetches a few keys ahead to overlap them.
-  // Changes nothing; any key, present or not, and any table, empty or not, is fine.
-  void Prefetch(const Key& key) const {
-    if (slots_.empty()) return;
-    __builtin_prefetch(&slots_[static_cast<std::uint32_t>(key.Hash()) & mask_]);
-  }
-
   // The index of key's item, inserting one with a default Value when missing; second is
   // true when inserted.
   std::pair<std::size_t, bool> Insert(const Key& key) {
