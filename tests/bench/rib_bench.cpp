@@ -1,14 +1,14 @@
 // Route-server benchmark without sockets: one peer announces a full table of 1,000,000
 // IPv4 prefixes to a route server with a monitor, as route_server_bench.py's 1 x 1,000,000
-// row does over TCP, with the blaster's very UPDATEs (tests/tools/blaster_table.h). Each iteration decodes the UPDATEs (one reused Update, as a session
-// does) and runs what the server runs per UPDATE (bgp/server/server.cpp, Distribute):
-// Rib::Update, AdjRibOut::Apply and Rib::Compact, from an empty RIB. Prints the time and
-// the page faults per iteration (first touches of the growing tables); asserts nothing.
+// row does over TCP, with the blaster's very UPDATEs (tests/tools/blaster_table.h). Each iteration
+// decodes the UPDATEs (one reused Update, as a session does) and runs what the server runs per
+// UPDATE (bgp/server/server.cpp, Distribute): Rib::Update, AdjRibOut::Apply and Rib::Compact, from
+// an empty RIB. Prints the time and the page faults per iteration (first touches of the growing
+// tables); asserts nothing.
 //
 //   build/tests/bgpdemo_bench --benchmark_filter=RouteServer
-#include <sys/resource.h>
-
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <memory>
 
@@ -58,9 +58,9 @@ void RouteServerFullTable(benchmark::State& state) {
     // The source (1) and the monitor (2), both established before the table arrives.
     for (rib::PeerId id = 1; id <= 2; ++id) {
       const std::uint32_t asn = 65100u + id;
-      (void)rib.SetPeer(rib::PeerInfo{id, wire::IpAddress::V4(0x0a000000u + id), asn,
-                                      0x01000000u + id, false},
-                        accept);
+      (void)rib.SetPeer(
+          rib::PeerInfo{id, wire::IpAddress::V4(0x0a000000u + id), asn, 0x01000000u + id, false},
+          accept);
       out.AddPeer(RouteServerClient(id, asn));
       (void)out.FullTable(id);
     }
@@ -76,9 +76,8 @@ void RouteServerFullTable(benchmark::State& state) {
       if (in.type != wire::MessageType::kUpdate) continue;
       const rib::ChangeSet cs = rib.Update(1, in.update);
       for (const auto& o : out.Apply(cs)) out_bytes += o.bytes->size();
-      rib.Compact([&out](wire::Afi afi, std::size_t from, std::size_t to) {
-        out.Move(afi, from, to);
-      });
+      rib.Compact(
+          [&out](wire::Afi afi, std::size_t from, std::size_t to) { out.Move(afi, from, to); });
     }
     if (out.Advertised(2, wire::kIpv4Unicast) != kPrefixes) {
       state.SkipWithError("the monitor does not hold every prefix");
@@ -93,10 +92,10 @@ void RouteServerFullTable(benchmark::State& state) {
   }
   state.counters["prefixes/s"] = benchmark::Counter(
       static_cast<double>(state.iterations() * kPrefixes), benchmark::Counter::kIsRate);
-  state.counters["faults"] = benchmark::Counter(static_cast<double>(faults),
-                                                benchmark::Counter::kAvgIterations);
-  state.counters["out_MB"] = benchmark::Counter(static_cast<double>(out_bytes) / 1e6,
-                                                benchmark::Counter::kAvgIterations);
+  state.counters["faults"] =
+      benchmark::Counter(static_cast<double>(faults), benchmark::Counter::kAvgIterations);
+  state.counters["out_MB"] =
+      benchmark::Counter(static_cast<double>(out_bytes) / 1e6, benchmark::Counter::kAvgIterations);
 }
 
 }  // namespace
