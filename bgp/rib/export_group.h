@@ -44,6 +44,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/large_alloc.h"
 #include "bgp/policy/export.h"
 #include "bgp/policy/policy.h"
 #include "bgp/rib/attr_store.h"
@@ -109,7 +110,9 @@ class ExportGroup {
   };
   template <typename Key>
   struct Tables {
-    std::vector<OutEntry> sent;  // by Rib item index; may be shorter than the Rib's table
+    // By Rib item index; may be shorter than the Rib's table. On huge pages, as the table is
+    // (flat_map.h).
+    std::vector<OutEntry, LargeAllocator<OutEntry>> sent;
     FlatMap<Key, std::vector<Dev>> devs;
     std::size_t advertised = 0;  // entries with attrs set
   };

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/check.h"
+#include "base/large_alloc.h"
 
 namespace bgpdemo::bgp::rib {
 
@@ -64,16 +65,6 @@ class FlatMap {
   const Value* Find(const Key& key) const {
     const std::size_t i = FindIndex(key);
     return i == kNone ? nullptr : &items_[i].value;
-  }
-
-  // A hint that key is about to be looked up or inserted: starts loading its home slot.
-  // The index of a large table (16 MiB at 1M prefixes) is far beyond the caches and keys
-  // hash to random slots, so every lookup of a batch is a cache miss; a caller walking a
-  // batch (the prefixes of one UPDATE) prefetches a few keys ahead to overlap them.
-  // Changes nothing; any key, present or not, and any table, empty or not, is fine.
-  void Prefetch(const Key& key) const {
-    if (slots_.empty()) return;
-    __builtin_prefetch(&slots_[static_cast<std::uint32_t>(key.Hash()) & mask_]);
   }
 
   // The index of key's item, inserting one with a default Value when missing; second is
@@ -158,7 +149,7 @@ class FlatMap {
 
   void Grow() {
     const std::size_t n = slots_.empty() ? 16 : slots_.size() * 2;
-    std::vector<Slot> old(n);
+    Vector<Slot> old(n);
     old.swap(slots_);
     mask_ = n - 1;
     for (const Slot& s : old) {
@@ -169,8 +160,11 @@ class FlatMap {
     }
   }
 
-  std::vector<Item> items_;
-  std::vector<Slot> slots_;
+  // Both arrays reach tens of MiB in a full table: on huge pages (base/large_alloc.h).
+  template <typename T>
+  using Vector = std::vector<T, LargeAllocator<T>>;
+  Vector<Item> items_;
+  Vector<Slot> slots_;
   std::size_t mask_ = 0;
 };
 

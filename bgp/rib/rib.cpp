@@ -34,10 +34,6 @@ void MergeAs4(wire::PathAttributes& a) {
   a.as4_aggregator.reset();
 }
 
-// How far ahead AnnounceAll and WithdrawAll prefetch a prefix's slot of the table's index
-// (flat_map.h, Prefetch): the work on a few prefixes covers one memory latency.
-constexpr std::size_t kPrefetchAhead = 8;
-
 }  // namespace
 
 void ChangeSet::Append(ChangeSet&& other) {
@@ -151,12 +147,13 @@ void Rib::Record(const wire::Prefix& prefix, std::size_t index, const Snapshot& 
 
 template <typename Table>
 void Rib::Announce(Table& table, PeerId peer, wire::Family family, const wire::Prefix& prefix,
-                   const AttrRef& attrs, bool eligible, ChangeSet& cs) {
+                   std::size_t found, const AttrRef& attrs, bool eligible, ChangeSet& cs) {
   PeerState& st = state_[peer];
   FamilyCounts& counts = st.counts[*FamilyIndex(family)];
   const bool accepted = eligible && st.import.filter.Permits(prefix);
   const auto key = Table::key_type::From(prefix);
-  std::size_t index = table.FindIndex(key);
+  // Not found by LookUp: an earlier prefix of the batch may have been the same one.
+  std::size_t index = found != Table::kNone ? found : table.FindIndex(key);
   std::size_t slot = kNoPath;
   if (index != Table::kNone) {
     const PathVec& paths = table.at(index).value;
@@ -177,7 +174,7 @@ void Rib::Announce(Table& table, PeerId peer, wire::Family family, const wire::P
         cs.cease = policy::MaxPrefixNotification(family, st.import.max_prefix->limit);
       }
       // The announcement still replaces what the peer had for the prefix.
-      if (slot != kNoPath) Withdraw(table, peer, prefix, cs);
+      if (slot != kNoPath) Withdraw(table, peer, prefix, index, cs);
       return;
     }
   }
@@ -211,8 +208,8 @@ void Rib::Announce(Table& table, PeerId peer, wire::Family family, const wire::P
 }
 
 template <typename Table>
-void Rib::Withdraw(Table& table, PeerId peer, const wire::Prefix& prefix, ChangeSet& cs) {
-  const std::size_t index = table.FindIndex(Table::key_type::From(prefix));
+void Rib::Withdraw(Table& table, PeerId peer, const wire::Prefix& prefix, std::size_t index,
+                   ChangeSet& cs) {
   if (index == Table::kNone) return;
   PathVec& paths = table.at(index).value;
   for (std::size_t j = 0; j < paths.size(); ++j) {
@@ -335,11 +332,17 @@ wire::Prefix Rib::PrefixAt(wire::Afi afi, std::size_t index) const {
   return afi == wire::Afi::kIpv4 ? v4_.at(index).key.ToPrefix() : v6_.at(index).key.ToPrefix();
 }
 
-void Rib::Prefetch(const wire::Prefix& p) const {
-  if (p.afi == wire::Afi::kIpv4) {
-    v4_.Prefetch(V4Key::From(p));
-  } else {
-    v6_.Prefetch(V6Key::From(p));
+void Rib::LookUp(wire::Family family, std::span<const wire::Prefix> prefixes) {
+  found_.resize(prefixes.size());
+  for (std::size_t i = 0; i < prefixes.size(); ++i) {
+    const wire::Prefix& p = prefixes[i];
+    if (FamilyOf(p) != family) {
+      found_[i] = V4Table::kNone;
+    } else if (p.afi == wire::Afi::kIpv4) {
+      found_[i] = v4_.FindIndex(V4Key::From(p));
+    } else {
+      found_[i] = v6_.FindIndex(V6Key::From(p));
+    }
   }
 }
 
@@ -351,15 +354,14 @@ void Rib::AnnounceAll(PeerId peer, wire::Family family, std::span<const wire::Pr
   const AttrRef ref = store_.Intern(std::move(attrs));
   const bool eligible = Eligible(*ref, peer);
   cs.changes.reserve(cs.changes.size() + prefixes.size());
-  for (std::size_t i = 0; i < std::min(kPrefetchAhead, prefixes.size()); ++i) Prefetch(prefixes[i]);
+  LookUp(family, prefixes);
   for (std::size_t i = 0; i < prefixes.size(); ++i) {
-    if (i + kPrefetchAhead < prefixes.size()) Prefetch(prefixes[i + kPrefetchAhead]);
     const wire::Prefix& p = prefixes[i];
     if (FamilyOf(p) != family) continue;
     if (p.afi == wire::Afi::kIpv4) {
-      Announce(v4_, peer, family, p, ref, eligible, cs);
+      Announce(v4_, peer, family, p, found_[i], ref, eligible, cs);
     } else {
-      Announce(v6_, peer, family, p, ref, eligible, cs);
+      Announce(v6_, peer, family, p, found_[i], ref, eligible, cs);
     }
   }
 }
@@ -367,15 +369,15 @@ void Rib::AnnounceAll(PeerId peer, wire::Family family, std::span<const wire::Pr
 void Rib::WithdrawAll(PeerId peer, wire::Family family, std::span<const wire::Prefix> prefixes,
                       ChangeSet& cs) {
   if (!FamilyIndex(family)) return;  // not a family the RIB holds
-  for (std::size_t i = 0; i < std::min(kPrefetchAhead, prefixes.size()); ++i) Prefetch(prefixes[i]);
+  // Withdrawals insert nothing: what LookUp did not find is not there.
+  LookUp(family, prefixes);
   for (std::size_t i = 0; i < prefixes.size(); ++i) {
-    if (i + kPrefetchAhead < prefixes.size()) Prefetch(prefixes[i + kPrefetchAhead]);
     const wire::Prefix& p = prefixes[i];
     if (FamilyOf(p) != family) continue;
     if (p.afi == wire::Afi::kIpv4) {
-      Withdraw(v4_, peer, p, cs);
+      Withdraw(v4_, peer, p, found_[i], cs);
     } else {
-      Withdraw(v6_, peer, p, cs);
+      Withdraw(v6_, peer, p, found_[i], cs);
     }
   }
 }

@@ -206,9 +206,11 @@ class Rib {
 
   template <typename Table>
   void Announce(Table& table, PeerId peer, wire::Family family, const wire::Prefix& prefix,
-                const AttrRef& attrs, bool eligible, ChangeSet& cs);
+                std::size_t found, const AttrRef& attrs, bool eligible, ChangeSet& cs);
+  // index: of the prefix's item, or kNone when the table has none.
   template <typename Table>
-  void Withdraw(Table& table, PeerId peer, const wire::Prefix& prefix, ChangeSet& cs);
+  void Withdraw(Table& table, PeerId peer, const wire::Prefix& prefix, std::size_t index,
+                ChangeSet& cs);
   // Removes the peer's paths that match pred from every entry of table.
   template <typename Table, typename Pred>
   void RemovePaths(Table& table, PeerId peer, Pred&& pred, ChangeSet& cs);
@@ -218,8 +220,13 @@ class Rib {
   template <typename Table>
   void Emptied(Table& table, std::size_t index);
 
-  // Starts loading the prefix's index slot (flat_map.h, Prefetch).
-  void Prefetch(const wire::Prefix& p) const;
+  // Sets found_[i] to the index of prefixes[i]'s item, or kNone (also for another family's
+  // prefix), before the batch is applied. One tight loop of independent lookups lets the
+  // CPU overlap their cache misses: a large table's index is far beyond the caches and keys
+  // hash to random slots. Measured on the 1 x 1,000,000 route-server load
+  // (tests/bench/rib_bench.cpp): 25-30% less CPU than looking each prefix up as it is
+  // applied, where software prefetching 8 prefixes ahead had not helped on this VM.
+  void LookUp(wire::Family family, std::span<const wire::Prefix> prefixes);
   void AnnounceAll(PeerId peer, wire::Family family, std::span<const wire::Prefix> prefixes,
                    wire::PathAttributes attrs, ChangeSet& cs);
   void WithdrawAll(PeerId peer, wire::Family family, std::span<const wire::Prefix> prefixes,
@@ -238,6 +245,7 @@ class Rib {
   V4Table v4_;
   V6Table v6_;
   std::array<std::vector<std::uint32_t>, 2> empty_;  // emptied items by family, for Compact
+  std::vector<std::size_t> found_;                   // LookUp's, kept to reuse its memory
   std::vector<PeerInfo> peers_;                      // by id; id == kNoPeer where free
   std::vector<PeerState> state_;
 };

@@ -98,19 +98,3 @@ TEST_CASE("rib: flat map matches std::unordered_map over a random walk") {
   }
 }
 
-TEST_CASE("rib: flat map Prefetch is only a hint") {
-  FlatMap<V4Key, int> map;
-  map.Prefetch(V4Key{0x0a000000u, 24});  // an empty table has no index yet
-  CHECK(map.empty());
-  for (std::uint32_t i = 0; i < 1000; ++i)
-    map.at(map.Insert(V4Key{i << 8, 24}).first).value = int(i);
-  // Present and absent keys alike: nothing found, inserted or moved.
-  for (std::uint32_t i = 0; i < 2000; ++i) map.Prefetch(V4Key{i << 8, 24});
-  CHECK(map.size() == 1000);
-  for (std::uint32_t i = 0; i < 1000; ++i) {
-    const int* v = map.Find(V4Key{i << 8, 24});
-    REQUIRE(v != nullptr);
-    CHECK(*v == int(i));
-  }
-  CHECK(map.Find(V4Key{1000u << 8, 24}) == nullptr);
-}

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "base/large_alloc.h"
 #include "bgp/rib/adj_rib_out.h"
 #include "bgp/rib/rib.h"
 #include "tests/bgp/rib/rib_fixtures.h"
@@ -21,11 +22,11 @@ namespace {
 
 const auto kAccept = policy::ImportPolicy{policy::Filter::AcceptAll(), std::nullopt};
 
-// Heap bytes in use (glibc), small and mmapped blocks: unlike RSS, not fooled by memory
-// an earlier test freed.
+// Heap bytes in use (glibc), small and mmapped blocks, and the tables' own huge-page
+// mappings (base/large_alloc.h): unlike RSS, not fooled by memory an earlier test freed.
 std::size_t Heap() {
   const auto m = mallinfo2();
-  return m.uordblks + m.hblkhd;
+  return m.uordblks + m.hblkhd + bgpdemo::LargeBytesMapped();
 }
 
 double Seconds(std::chrono::steady_clock::time_point since) {
