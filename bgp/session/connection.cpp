@@ -102,6 +102,10 @@ void Connection::OnRead(const boost::system::error_code& ec, std::size_t n) {
     off += *len;
   }
   if (closed_) return;
+  if (off > 0 && callbacks_.on_read_done) {
+    callbacks_.on_read_done();
+    if (closed_) return;
+  }
   if (off > 0) {
     std::memmove(in_.data(), in_.data() + off, in_len_ - off);
     in_len_ -= off;
