@@ -321,30 +321,6 @@ Server::Peer* Server::PeerOf(const session::Session& s) {
   return p && p->session.get() == &s ? p : nullptr;
 }
 
-void Server::Flush() {
-  if (pending_.empty()) return;
-  const rib::ChangeSet cs = std::exchange(pending_, {});
-  pending_from_ = rib::kNoPeer;
-  Distribute(cs);
-}
-
-void Server::Distribute(const rib::ChangeSet& cs) {
-  Flush();  // in order: what was read before goes out before
-  if (!cs.changes.empty()) {
-    for (const auto& o : out_->Apply(cs)) {
-      if (o.peer < peers_.size() && peers_[o.peer] && o.bytes) {
-        peers_[o.peer]->session->Send(o.bytes);
-      }
-    }
-    for (auto* obs : route_observers_) obs->OnChanges(*rib_, cs);
-  }
-  // Every RIB change passes here: the item indexes of the next ChangeSet start afresh.
-  rib_->Compact([this](wire::Afi afi, std::size_t from, std::size_t to) {
-    out_->Move(afi, from, to);
-    for (auto* obs : route_observers_) obs->OnMove(afi, from, to);
-  });
-}
-
 void Server::OnEstablished(session::Session& s) {
   Peer* p = PeerOf(s);
   if (!p) return;
@@ -414,8 +390,7 @@ void Server::OnUpdate(session::Session& s, const wire::Update& update) {
     Distribute(cs);
     return;
   }
-  pending_.Append(std::move(cs));
-  pending_from_ = p->id;
+  Hold(p->id, std::move(cs));
 }
 
 void Server::OnRouteRefresh(session::Session& s, wire::Family family) {

@@ -134,7 +134,10 @@ class Server : public session::SessionObserver {
   session::SessionConfig SessionConfigFor(const NeighborConfig& n, const wire::IpAddress& a) const;
   // Exports what is pending (see Batching above), then cs.
   void Distribute(const rib::ChangeSet& cs);
+  // Adds cs from peer `from` to what is pending, after exporting what another peer's is.
+  void Hold(rib::PeerId from, rib::ChangeSet&& cs);
   void Flush();
+  void Export(const rib::ChangeSet& cs);
   void StartAll();
   void SetCongested(Peer& p, bool congested);
 
