@@ -60,6 +60,7 @@ Server::Server(asio::io_context& io, RouterConfig config, Logger& log)
 }
 
 void Server::ResetRib() {
+  pending_ = {};  // its item indexes are the old RIB's
   out_.reset();
   rib_ = std::make_unique<rib::Rib>(rib::RibOptions{config_.local_as, config_.router_id});
   out_ = std::make_unique<rib::AdjRibOut>(*rib_);
@@ -294,6 +295,7 @@ Server::Peer& Server::CreatePeer(const NeighborConfig& n, const wire::IpAddress&
 
 void Server::RemovePeer(rib::PeerId id) {
   if (id >= peers_.size() || !peers_[id]) return;
+  Flush();
   Peer& p = *peers_[id];
   if (p.exporting) out_->RemovePeer(id);
   SetCongested(p, false);
@@ -319,25 +321,10 @@ Server::Peer* Server::PeerOf(const session::Session& s) {
   return p && p->session.get() == &s ? p : nullptr;
 }
 
-void Server::Distribute(const rib::ChangeSet& cs) {
-  if (!cs.changes.empty()) {
-    for (const auto& o : out_->Apply(cs)) {
-      if (o.peer < peers_.size() && peers_[o.peer] && o.bytes) {
-        peers_[o.peer]->session->Send(o.bytes);
-      }
-    }
-    for (auto* obs : route_observers_) obs->OnChanges(*rib_, cs);
-  }
-  // Every RIB change passes here: the item indexes of the next ChangeSet start afresh.
-  rib_->Compact([this](wire::Afi afi, std::size_t from, std::size_t to) {
-    out_->Move(afi, from, to);
-    for (auto* obs : route_observers_) obs->OnMove(afi, from, to);
-  });
-}
-
 void Server::OnEstablished(session::Session& s) {
   Peer* p = PeerOf(s);
   if (!p) return;
+  Flush();  // the Adj-RIB-Out changes below
   const auto& neg = *s.negotiated();
   const NeighborConfig* n = NeighborNamed(p->neighbor);
   const policy::PeerPolicyConfig pol = n ? n->policy : policy::PeerPolicyConfig{};
@@ -389,6 +376,7 @@ void Server::OnEstablished(session::Session& s) {
 void Server::OnUpdate(session::Session& s, const wire::Update& update) {
   Peer* p = PeerOf(s);
   if (!p || !rib_->Peer(p->id)) return;
+  if (pending_from_ != p->id) Flush();  // one peer per batch: see Batching (server.h)
   rib::ChangeSet cs = rib_->Update(p->id, update);
   if (auto eor = update.EndOfRib(); eor && p->stale) {
     // RFC 4724 §4.2: End-of-RIB ends the wait for this family; what is still stale goes.
@@ -399,13 +387,16 @@ void Server::OnUpdate(session::Session& s, const wire::Update& update) {
   if (cs.cease) {
     log_.Warn("max_prefix", {{"peer", p->address.ToString()}});
     s.Reset(*cs.cease);
+    Distribute(cs);
+    return;
   }
-  Distribute(cs);
+  Hold(p->id, std::move(cs));
 }
 
 void Server::OnRouteRefresh(session::Session& s, wire::Family family) {
   Peer* p = PeerOf(s);
   if (!p || !p->exporting) return;
+  Flush();  // the table sent below must include what was read before
   log_.Info("route_refresh", {{"peer", p->address.ToString()}, {"family", wire::ToString(family)}});
   s.Send(std::make_shared<const std::vector<std::uint8_t>>(out_->FullTable(p->id)));
 }
@@ -435,6 +426,7 @@ void Server::SetCongested(Peer& p, bool congested) {
 void Server::OnDown(session::Session& s, bool keep_stale, std::uint16_t restart_time) {
   Peer* p = PeerOf(s);
   if (!p) return;
+  Flush();
   if (p->exporting) {
     out_->RemovePeer(p->id);
     p->exporting = false;

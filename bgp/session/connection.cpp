@@ -10,9 +10,6 @@
 namespace bgpdemo::bgp::session {
 
 namespace {
-// A read syscall still carries four full UPDATEs, and 50 sessions' buffers (the chunk plus
-// at most one partial message each) stay under 2 MiB.
-constexpr std::size_t kReadChunk = 16 * 1024;
 // At most this many chunks per gather write (IOV_MAX is 1024).
 constexpr std::size_t kMaxGather = 256;
 }  // namespace
@@ -68,8 +65,12 @@ void Connection::SetReading(bool on) {
 void Connection::Read() {
   if (closed_ || !reading_ || read_in_flight_) return;
   // After a memmove at most one partial message is left, so the buffer stays under
-  // kReadChunk plus the largest message.
-  if (in_.size() - in_len_ < kReadChunk) in_.resize(in_len_ + kReadChunk);
+  // kMaxReadChunk plus the largest message. Reserving first keeps the capacity at what is
+  // asked: resize alone would double it.
+  if (in_.size() - in_len_ < read_chunk_) {
+    in_.reserve(in_len_ + read_chunk_);
+    in_.resize(in_len_ + read_chunk_);
+  }
   read_in_flight_ = true;
   socket_.async_read_some(
       asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
@@ -85,6 +86,7 @@ void Connection::OnRead(const boost::system::error_code& ec, std::size_t n) {
     Finish(nullptr, ec == asio::error::eof ? "connection closed by peer" : ec.message());
     return;
   }
+  if (n == in_.size() - in_len_) read_chunk_ = std::min(2 * read_chunk_, kMaxReadChunk);
   in_len_ += n;
   std::size_t off = 0;
   while (!closed_) {
@@ -100,6 +102,10 @@ void Connection::OnRead(const boost::system::error_code& ec, std::size_t n) {
     off += *len;
   }
   if (closed_) return;
+  if (off > 0 && callbacks_.on_read_done) {
+    callbacks_.on_read_done();
+    if (closed_) return;
+  }
   if (off > 0) {
     std::memmove(in_.data(), in_.data() + off, in_len_ - off);
     in_len_ -= off;

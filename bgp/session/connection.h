@@ -1,9 +1,12 @@
 // One TCP connection carrying BGP messages: the real Transport under a session
 // (bgp/session/transport.h), and AsioDialer's connections.
 //
-// Reads in 16 KiB chunks into one buffer and hands every whole message to the owner in
-// order (RFC 4271 §4.1 framing via wire::FrameLength), so coalesced and split messages
-// are the same to the session. The owner may pause reading (backpressure, see below).
+// Reads into one buffer and hands every whole message to the owner in order (RFC 4271
+// §4.1 framing via wire::FrameLength), so coalesced and split messages are the same to the
+// session. A read offers 4 KiB at first and twice as much after each read that filled what
+// it was offered, up to 16 KiB: a peer that sends a table soon reads 16 KiB a syscall,
+// while a thousand peers that send little keep 4 KiB each, not 32 (issue #13's dynamic
+// row). The owner may pause reading (backpressure, see below).
 //
 // Writes queue Chunks, immutable buffers of whole messages, by reference: the export
 // encodes a batch of UPDATEs once and every peer of its group queues the same Chunk, so N
@@ -86,6 +89,12 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   bool congested() const { return congested_; }
 
  private:
+  // A read syscall of a busy peer still carries four full UPDATEs, and 50 sessions' buffers
+  // (the chunk plus at most one partial message each) stay under 2 MiB; a peer that sends
+  // little keeps one 4 KiB chunk.
+  static constexpr std::size_t kMinReadChunk = 4 * 1024;
+  static constexpr std::size_t kMaxReadChunk = 16 * 1024;
+
   void Read();
   void OnRead(const boost::system::error_code& ec, std::size_t n);
   void Write();
@@ -97,6 +106,7 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   wire::Context ctx_;
   std::vector<std::uint8_t> in_;  // [0, in_len_) holds unprocessed bytes
   std::size_t in_len_ = 0;
+  std::size_t read_chunk_ = kMinReadChunk;  // what the next read offers at least
   bool reading_ = true;          // the owner wants reads
   bool read_in_flight_ = false;
   bool started_ = false;

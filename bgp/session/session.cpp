@@ -343,6 +343,11 @@ void Session::Adopt(std::shared_ptr<Transport> c, bool outgoing) {
          auto s = self.lock();
          if (!s || s->conn_.get() != raw || s->fsm_.state() != State::kEstablished) return;
          s->observer_.OnCongestion(*s, congested);
+       },
+       [self = weak_from_this(), raw] {
+         auto s = self.lock();
+         if (!s || s->conn_.get() != raw || s->fsm_.state() != State::kEstablished) return;
+         s->observer_.OnReadDone(*s);
        }},
       wire::Context{});
   log_.Debug("connection", {{"peer", config_.peer_address.ToString()},

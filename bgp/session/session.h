@@ -69,6 +69,9 @@ class SessionObserver {
   // The session's send queue crossed the high-water mark (true) or drained under the
   // low-water mark (false): see Connection. Only while Established.
   virtual void OnCongestion(Session& s, bool congested) = 0;
+  // The messages of one read have all been handled (OnUpdate may have been called for
+  // several): a batch boundary. Not called when the session stopped reading mid-batch.
+  virtual void OnReadDone(Session& /*s*/) {}
 };
 
 class Session : public std::enable_shared_from_this<Session> {

@@ -44,6 +44,9 @@ class Transport {
     // The send queue crossed its high-water mark (true), or fell under the low one after
     // that (false).
     std::function<void(bool congested)> on_congestion;
+    // Every whole message of one read has been delivered (optional): the owner may act
+    // once on what several messages changed. Not called when on_message returned false.
+    std::function<void()> on_read_done;
   };
 
   virtual ~Transport() = default;

@@ -21,8 +21,8 @@ Besides the plain N x M rows, two kinds of row (issue #13):
               exactly the final table (every prefix, from its owner, in its last version).
     dynamic   N peers x M, the peers accepted as dynamic neighbors of one range
               (10.78.4.0/22; bgpdemo `range`, BIRD `neighbor range`, FRR `bgp listen
-              range`, GoBGP `dynamic-neighbors`), each with its own AS where the server
-              accepts any AS for a range (bgpdemo `peer_as: any`, BIRD `external`, FRR
+              range`, GoBGP `dynamic-neighbors`), each with its own AS (4-octet private,
+              4200000001 + i, RFC 6996) where the server accepts any AS for a range (bgpdemo `peer_as: any`, BIRD `external`, FRR
               `remote-as external`), else one AS for all (--dynamic-as). The figure is the
               time from the blaster's start to every session Established (shown in
               parentheses) and the monitor holding everything.
@@ -80,6 +80,10 @@ ROUTER_ID = SUBNET + ".1"
 DYN_FIRST = "10.78.4.0"  # dynamic clients: 10.78.4.0 + i, in the range below
 DYN_RANGE = "10.78.4.0/22"
 DYN_MAX = 1024
+# With one AS per dynamic peer, 4-octet private ASes (RFC 6996): 65001 + i would reach 65535
+# (reserved, RFC 7300) at peer 534 of the 1,000, and 65534 just before it, whose community
+# 65534:100 the blaster once read as a churn version (the monitor then never held its table).
+DYN_AS_BASE = 4200000001
 
 # Named rows: (kind, peers, prefixes) at full size and with --quick.
 NAMED = {"wide": (("plain", 50, 100000), ("plain", 50, 5000)),
@@ -104,11 +108,11 @@ def clients(n):
 
 
 def dyn_clients(n, distinct_as):
-    """Dynamic neighbors: addresses DYN_FIRST + i, AS 65001 + i (or 65001 for all)."""
+    """Dynamic neighbors: addresses DYN_FIRST + i, AS 4200000001 + i (or 65001 for all)."""
     first = [int(x) for x in DYN_FIRST.split(".")]
     base = (first[2] << 8) | first[3]
     return [("%s.%d.%d" % (".".join(map(str, first[:2])), (base + i) >> 8, (base + i) & 255),
-             AS_BASE + (i if distinct_as else 0)) for i in range(n)]
+             DYN_AS_BASE + i if distinct_as else AS_BASE) for i in range(n)]
 
 
 def monitor():
@@ -262,12 +266,13 @@ class Workload:
 
 def blaster_argv(w, pair, args, tools):
     if w.dynamic:
-        source, as_step, est = DYN_FIRST, 1 if w.distinct_as else 0, 180
+        source, est = DYN_FIRST, 180
+        as_base, as_step = (DYN_AS_BASE, 1) if w.distinct_as else (AS_BASE, 0)
     else:
-        source, as_step, est = clients(w.n)[0][0], 1, 90
+        source, as_base, as_step, est = clients(w.n)[0][0], AS_BASE, 1, 90
     argv = [tools["blaster"], "--target", pair.server_addr, "--target-as", str(LOCAL_AS),
             "--source-base", source, "--sessions", str(w.n), "--prefixes", str(w.m),
-            "--as-base", str(AS_BASE), "--as-step", str(as_step), "--monitor-source",
+            "--as-base", str(as_base), "--as-step", str(as_step), "--monitor-source",
             monitor()[0], "--monitor-as", str(MONITOR_AS), "--timeout", str(args.timeout),
             "--establish-timeout", str(est), "--linger", "120", "--compact"]
     if w.kind == "churn":

@@ -7,6 +7,7 @@
 #include <random>
 #include <utility>
 
+#include "bgp/wire/constants.h"
 #include "bgp/wire/update_packer.h"
 
 namespace bgpdemo::blaster {
@@ -26,7 +27,12 @@ wire::PathAttributes SessionRoutes::Attributes(unsigned set, unsigned version) c
   a.as_path = wire::AsPath::Sequence({asn});
   a.next_hop = wire::IpAddress::V4(next_hop);
   a.med = set * 10;
-  a.communities = {(std::min<std::uint32_t>(asn, 65535) << 16) | (100 + set)};
+  // The set's community names the AS where a 2-octet community can: AS_TRANS stands in for a
+  // 4-octet AS (RFC 6793), and for 65534 and 65535 too, since 65534 is the churn's version
+  // tag (the monitor would read 65534:100 as version 100) and 65535:x is the well-known
+  // range of RFC 1997.
+  const std::uint32_t high = asn < kVersionTag ? asn : wire::kAsTrans;
+  a.communities = {high << 16 | (100 + set)};
   if (version > 0) a.communities.push_back(kVersionTag << 16 | version);
   return a;
 }

@@ -2,10 +2,11 @@
 // and pausing reads (the server's backpressure). Real TCP on 127.0.0.1, one io_context.
 #include "bgp/session/connection.h"
 
+#include <doctest/doctest.h>
+
+#include <algorithm>
 #include <chrono>
 #include <functional>
-
-#include <doctest/doctest.h>
 
 #include "bgp/wire/message.h"
 
@@ -146,4 +147,27 @@ TEST_CASE("connection: pausing lets the read in flight finish, then reads nothin
   CHECK(p.messages == 11);
   p.remote->SetReading(true);
   REQUIRE(RunUntil(io, [&] { return p.messages == 21; }));
+}
+
+TEST_CASE("connection: on_read_done follows the whole messages of each read") {
+  asio::io_context io;
+  Pair p = Connect(io);
+  p.local->Start({[](auto) { return true; }, [](auto, auto&) {}}, wire::Context{});
+  // What was delivered when each read ended: the owner exports once per batch.
+  std::vector<std::size_t> done_at;
+  p.remote->Start({[&p](std::span<const std::uint8_t>) {
+                     ++p.messages;
+                     return true;
+                   },
+                   [](auto, auto&) {}, nullptr, [&p, &done_at] { done_at.push_back(p.messages); }},
+                  wire::Context{});
+  p.local->Send(Keepalives(3));
+  REQUIRE(RunUntil(io, [&] { return p.messages == 3 && !done_at.empty(); }));
+  CHECK(done_at.back() == 3);  // after the last of the three, never between them
+  // 1,000 KEEPALIVEs take more than one read (the first offers 4 KiB): each read ends with
+  // the messages it completed, and the last with all of them.
+  p.local->Send(Keepalives(1000));
+  REQUIRE(RunUntil(io, [&] { return p.messages == 1003 && done_at.back() == 1003; }));
+  CHECK(done_at.size() > 2);
+  CHECK(std::is_sorted(done_at.begin(), done_at.end()));
 }
