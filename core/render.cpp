@@ -262,21 +262,53 @@ mustache::data CommonView(const Scenario& s, const CiliumVersion& v, BgpApi api)
   d.set("connect_retry", Num(s.bgp.connect_retry));
   d.set("graceful_restart", s.bgp.graceful_restart);
   d.set("graceful_restart_value", s.bgp.graceful_restart ? "true" : "false");
-  d.set("native_routing_cidr", s.NativeRoutingCidr().ToString());
+  d.set("ip_family", std::string(ToString(s.Family())));
+  d.set("ip_family_set", s.Family() != IpFamily::kIpv4);
+  d.set("has_ipv4", s.HasIpv4());
+  d.set("has_ipv4_value", s.HasIpv4() ? "true" : "false");
+  d.set("has_ipv6", s.HasIpv6());
+  d.set("dual", s.Family() == IpFamily::kDual);
+  if (s.HasIpv4()) d.set("native_routing_cidr", s.NativeRoutingCidr().ToString());
+  if (s.HasIpv6()) {
+    d.set("native_routing_cidr_v6", s.NativeRoutingCidr(bgp::wire::Afi::kIpv6).ToString());
+  }
   return d;
+}
+
+// The non-empty ones of an IPv4 and an IPv6 value, IPv4 first (kind's and Kubernetes'
+// order for the primary family of a dual-stack cluster).
+std::vector<std::string> BothFamilies(const std::string& v4, const std::string& v6) {
+  std::vector<std::string> out;
+  for (const auto* v : {&v4, &v6}) {
+    if (!v->empty()) out.push_back(*v);
+  }
+  return out;
 }
 
 mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
                            const std::map<std::string, NetworkValues>& nets, mustache::data d) {
   const auto& net = nets.at(c.network);
+  const auto nets_v6 = [&s](const std::string& name) -> std::string {
+    const auto* n = s.FindNetwork(name);
+    return n ? n->subnet_v6 : std::string();
+  };
   d.set("name", c.name);
   d.set("context", "kind-" + c.name);
   d.set("network", c.network);
   d.set("subnet", net.subnet);
   d.set("subnet_known", net.subnet_known);
+  d.set("subnet_v6", nets_v6(c.network));
+  d.set("subnet_v6_known", !nets_v6(c.network).empty());
   d.set("pod_cidr", c.pod_cidr);
   d.set("service_cidr", c.service_cidr);
   d.set("lb_pool", c.lb_pool);
+  // kind's podSubnet and serviceSubnet take one CIDR per family, comma-separated.
+  d.set("pod_subnets", fmt::format("{}", fmt::join(BothFamilies(c.pod_cidr, c.pod_cidr_v6), ",")));
+  d.set("service_subnets",
+        fmt::format("{}", fmt::join(BothFamilies(c.service_cidr, c.service_cidr_v6), ",")));
+  d.set("service_cidrs", Join(BothFamilies(c.service_cidr, c.service_cidr_v6)));
+  d.set("lb_pools", Strings(BothFamilies(c.lb_pool, c.lb_pool_v6)));
+  d.set("lb_pools_joined", Join(BothFamilies(c.lb_pool, c.lb_pool_v6)));
   d.set("as", Num(c.as));
   d.set("replicas", Num(c.nginx.replicas));
   d.set("labels", Labels(c.nginx.labels));
@@ -469,7 +501,19 @@ std::vector<std::string> TemplateNames() {
   return names;
 }
 
+// Dual-stack clusters peer with the route server over IPv4 and carry IPv6 on those sessions,
+// as Cilium does by default. IPv6-only needs the route server's IPv6 address on each network
+// for the sessions and the node routes, which render does not plan yet (issue #14).
+Result<void, Error> CheckFamily(const Scenario& s) {
+  if (s.Family() != IpFamily::kIpv6) return {};
+  return Fail(Error::Input(fmt::format(
+      "{}: ip_family ipv6: bgpdemo renders IPv4 and dual-stack demos (ip_family: dual); an "
+      "IPv6-only one, with the route server on IPv6 sessions, is not rendered yet",
+      s.positions.Locate(s.source, "ip_family"))));
+}
+
 Result<void, Error> CheckRenderOptions(const Scenario& s, const RenderOptions& options) {
+  if (auto ok = CheckFamily(s); !ok) return Fail(ok.error());
   auto nets = ResolveNetworks(s, options);
   if (!nets) return Fail(nets.error());
   if (options.routes_daemonset) return CheckRoutesDaemonSet(*options.routes_daemonset);
@@ -477,6 +521,7 @@ Result<void, Error> CheckRenderOptions(const Scenario& s, const RenderOptions& o
 }
 
 Result<RenderResult, Error> Render(const Scenario& s, const RenderOptions& options) {
+  if (auto ok = CheckFamily(s); !ok) return Fail(ok.error());
   auto nets = ResolveNetworks(s, options);
   if (!nets) return Fail(nets.error());
   if (options.routes_daemonset) {

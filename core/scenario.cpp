@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -75,6 +76,25 @@ bool IsSupported(const CiliumVersion& v) {
   return v.major == 1 && v.minor >= kMinCiliumMinor && v.minor <= kMaxCiliumMinor;
 }
 
+std::string_view ToString(IpFamily f) {
+  switch (f) {
+    case IpFamily::kIpv4:
+      return "ipv4";
+    case IpFamily::kIpv6:
+      return "ipv6";
+    case IpFamily::kDual:
+      return "dual";
+  }
+  return "ipv4";
+}
+
+std::optional<IpFamily> ParseIpFamily(std::string_view text) {
+  for (auto f : {IpFamily::kIpv4, IpFamily::kIpv6, IpFamily::kDual}) {
+    if (ToString(f) == text) return f;
+  }
+  return std::nullopt;
+}
+
 std::string_view ToString(BgpApi api) {
   return api == BgpApi::kV1 ? "v1" : "v2";
 }
@@ -98,6 +118,12 @@ BgpApi Scenario::Api() const {
   if (bgp.api == "v1") return BgpApi::kV1;
   if (bgp.api == "v2") return BgpApi::kV2;
   return DefaultBgpApi(Version());
+}
+
+IpFamily Scenario::Family() const {
+  auto f = ParseIpFamily(ip_family);
+  BGPDEMO_CHECK(f.has_value());
+  return *f;
 }
 
 const ClusterSpec* Scenario::FindCluster(std::string_view name) const {
@@ -126,21 +152,43 @@ std::optional<bgp::wire::Prefix> ParseIpv4Prefix(std::string_view text) {
   return p;
 }
 
-namespace {
-
-std::uint32_t V4(const bgp::wire::Prefix& p) {
-  return (std::uint32_t{p.addr[0]} << 24) | (std::uint32_t{p.addr[1]} << 16) |
-         (std::uint32_t{p.addr[2]} << 8) | std::uint32_t{p.addr[3]};
+std::optional<bgp::wire::Prefix> ParseIpv6Prefix(std::string_view text) {
+  auto p = bgp::wire::Prefix::Parse(text);
+  if (!p || p->afi != bgp::wire::Afi::kIpv6) return std::nullopt;
+  return p;
 }
 
-std::uint32_t MaskOf(int length) {
-  return length == 0 ? 0 : ~std::uint32_t{0} << (32 - length);
+namespace {
+
+// Whether the first `bits` bits of two addresses are equal.
+bool SameBits(const std::array<std::uint8_t, 16>& a, const std::array<std::uint8_t, 16>& b,
+              int bits) {
+  int i = 0;
+  for (; bits >= 8; bits -= 8, ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  if (bits == 0) return true;
+  const auto mask = static_cast<std::uint8_t>(0xff << (8 - bits));
+  return ((a[i] ^ b[i]) & mask) == 0;
 }
 
 }  // namespace
 
+bgp::wire::Prefix PrefixOf(const bgp::wire::IpAddress& a, int length) {
+  bgp::wire::Prefix out;
+  out.afi = a.afi;
+  out.length = static_cast<std::uint8_t>(length);
+  BGPDEMO_CHECK(length >= 0 && length <= out.MaxLength());
+  for (int bit = 0; bit < length; ++bit) {
+    const auto mask = static_cast<std::uint8_t>(0x80 >> (bit % 8));
+    out.addr[bit / 8] |= static_cast<std::uint8_t>(a.bytes[bit / 8] & mask);
+  }
+  return out;
+}
+
 bool Contains(const bgp::wire::Prefix& outer, const bgp::wire::Prefix& inner) {
-  return inner.length >= outer.length && (V4(inner) & MaskOf(outer.length)) == V4(outer);
+  return inner.afi == outer.afi && inner.length >= outer.length &&
+         SameBits(inner.addr, outer.addr, outer.length);
 }
 
 bool Overlaps(const bgp::wire::Prefix& a, const bgp::wire::Prefix& b) {
@@ -149,20 +197,23 @@ bool Overlaps(const bgp::wire::Prefix& a, const bgp::wire::Prefix& b) {
 
 bgp::wire::Prefix Supernet(const std::vector<bgp::wire::Prefix>& prefixes) {
   BGPDEMO_CHECK(!prefixes.empty());
-  int length = prefixes.front().length;
-  const std::uint32_t first = V4(prefixes.front());
+  const auto& first = prefixes.front();
+  int length = first.length;
   for (const auto& p : prefixes) {
+    BGPDEMO_CHECK(p.afi == first.afi);
     length = std::min<int>(length, p.length);
-    while (length > 0 && ((V4(p) ^ first) & MaskOf(length)) != 0) --length;
+    while (length > 0 && !SameBits(p.addr, first.addr, length)) --length;
   }
-  return bgp::wire::Prefix::V4(first & MaskOf(length), static_cast<std::uint8_t>(length));
+  return PrefixOf(bgp::wire::IpAddress{first.afi, first.addr}, length);
 }
 
-bgp::wire::Prefix Scenario::NativeRoutingCidr() const {
+bgp::wire::Prefix Scenario::NativeRoutingCidr(bgp::wire::Afi afi) const {
+  const bool v6 = afi == bgp::wire::Afi::kIpv6;
   std::vector<bgp::wire::Prefix> all;
   for (const auto& c : clusters) {
-    for (const auto* text : {&c.pod_cidr, &c.service_cidr, &c.lb_pool}) {
-      auto p = ParseIpv4Prefix(*text);
+    for (const auto* text : v6 ? std::array{&c.pod_cidr_v6, &c.service_cidr_v6, &c.lb_pool_v6}
+                               : std::array{&c.pod_cidr, &c.service_cidr, &c.lb_pool}) {
+      auto p = v6 ? ParseIpv6Prefix(*text) : ParseIpv4Prefix(*text);
       BGPDEMO_CHECK(p.has_value());
       all.push_back(*p);
     }
@@ -179,9 +230,11 @@ class ScenarioParser : public YamlReader {
   void Parse(const YAML::Node& root) {
     if (!root || root.IsNull()) throw YamlError{fmt::format("{}: the file is empty", source())};
     CheckKeys(root, "",
-              {"description", "cilium", "bgp", "router", "networks", "clusters", "contexts"});
+              {"description", "ip_family", "cilium", "bgp", "router", "networks", "clusters",
+               "contexts"});
     Mark(root, "");
     if (root["description"]) s_.description = Text(root["description"], "description");
+    if (root["ip_family"]) s_.ip_family = Text(root["ip_family"], "ip_family");
     if (const auto c = root["cilium"]) {
       CheckKeys(c, "cilium", {"version"});
       Mark(c, "cilium");
@@ -266,19 +319,20 @@ class ScenarioParser : public YamlReader {
   }
 
   NetworkSpec ParseNetwork(const YAML::Node& n, const std::string& path) {
-    CheckKeys(n, path, {"name", "subnet"});
+    CheckKeys(n, path, {"name", "subnet", "subnet_v6"});
     Mark(n, path);
     NetworkSpec net;
     if (!n["name"]) Error(n, path, "missing name (the Docker network's name, e.g. kind)");
     net.name = Text(n["name"], path + ".name");
     if (n["subnet"]) net.subnet = Text(n["subnet"], path + ".subnet");
+    if (n["subnet_v6"]) net.subnet_v6 = Text(n["subnet_v6"], path + ".subnet_v6");
     return net;
   }
 
   ClusterSpec ParseCluster(const YAML::Node& n, const std::string& path) {
     CheckKeys(n, path,
-              {"name", "network", "pod_cidr", "service_cidr", "lb_pool", "as", "ibgp", "workers",
-               "nginx"});
+              {"name", "network", "pod_cidr", "service_cidr", "lb_pool", "pod_cidr_v6",
+               "service_cidr_v6", "lb_pool_v6", "as", "ibgp", "workers", "nginx"});
     Mark(n, path);
     ClusterSpec c;
     const auto required = [&](const char* key, const char* example) -> std::string {
@@ -287,9 +341,16 @@ class ScenarioParser : public YamlReader {
     };
     c.name = required("name", "cilium");
     c.network = required("network", "kind");
-    c.pod_cidr = required("pod_cidr", "10.241.0.0/16");
-    c.service_cidr = required("service_cidr", "10.11.0.0/16");
-    c.lb_pool = required("lb_pool", "10.21.0.0/24");
+    // Which CIDRs a cluster needs depends on ip_family: ValidateScenario says what is missing.
+    const auto optional = [&](const char* key) -> std::string {
+      return n[key] ? Text(n[key], fmt::format("{}.{}", path, key)) : std::string();
+    };
+    c.pod_cidr = optional("pod_cidr");
+    c.service_cidr = optional("service_cidr");
+    c.lb_pool = optional("lb_pool");
+    c.pod_cidr_v6 = optional("pod_cidr_v6");
+    c.service_cidr_v6 = optional("service_cidr_v6");
+    c.lb_pool_v6 = optional("lb_pool_v6");
     if (!n["as"]) Error(n, path, "missing as (the cluster's AS number, e.g. 65100)");
     c.as = Count(n["as"], path + ".as");
     if (n["ibgp"]) c.ibgp = Flag(n["ibgp"], path + ".ibgp");

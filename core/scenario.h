@@ -79,9 +79,16 @@ BgpApi DefaultBgpApi(const CiliumVersion& v);
 // Whether `v` serves `api`: v1 to 1.18 (removed in 1.19), v2 from 1.16.
 bool Supports(const CiliumVersion& v, BgpApi api);
 
+// Which address families the clusters run (kind's networking.ipFamily): IPv4 only, IPv6
+// only, or both. The route server carries each family the clusters have.
+enum class IpFamily { kIpv4, kIpv6, kDual };
+std::string_view ToString(IpFamily f);
+std::optional<IpFamily> ParseIpFamily(std::string_view text);
+
 struct NetworkSpec {
   std::string name;
-  std::string subnet;  // IPv4 prefix; empty: Docker chooses (known only at run time)
+  std::string subnet;     // IPv4 prefix; empty: Docker chooses (known only at run time)
+  std::string subnet_v6;  // IPv6 prefix; empty: a ULA chosen as kind chooses it
 };
 
 struct NginxSpec {
@@ -92,9 +99,13 @@ struct NginxSpec {
 struct ClusterSpec {
   std::string name;  // kind cluster name; nodes are <name>-control-plane, <name>-worker...
   std::string network;
+  // IPv4 CIDRs (empty when ip_family is ipv6) and IPv6 ones (empty when it is ipv4).
   std::string pod_cidr;
   std::string service_cidr;
   std::string lb_pool;  // CiliumLoadBalancerIPPool range for LoadBalancer services
+  std::string pod_cidr_v6;
+  std::string service_cidr_v6;
+  std::string lb_pool_v6;
   std::uint64_t as = 0;
   bool ibgp = false;  // allows as == router.as (an iBGP session with the route server)
   std::uint64_t workers = 2;
@@ -121,6 +132,7 @@ struct Scenario {
   std::string source;  // the file, for messages
   std::string description;
   std::string cilium_version = "1.14.0";
+  std::string ip_family = "ipv4";  // ipv4 | ipv6 | dual
   BgpSpec bgp;
   RouterSpec router;
   std::vector<NetworkSpec> networks;
@@ -132,20 +144,29 @@ struct Scenario {
   // REQUIRES: the scenario is valid (ValidateScenario found nothing).
   CiliumVersion Version() const;
   BgpApi Api() const;
+  IpFamily Family() const;
+  bool HasIpv4() const { return Family() != IpFamily::kIpv6; }
+  bool HasIpv6() const { return Family() != IpFamily::kIpv4; }
   const NetworkSpec* FindNetwork(std::string_view name) const;
   const ClusterSpec* FindCluster(std::string_view name) const;
   std::vector<std::string> ClusterNames() const;
-  // Cilium's ipv4NativeRoutingCIDR for every cluster: the smallest prefix that covers the
-  // pod, service and LB CIDRs of all clusters, so that traffic between clusters is routed
-  // as it is, not masqueraded. REQUIRES: the scenario is valid.
-  bgp::wire::Prefix NativeRoutingCidr() const;
+  // Cilium's ipv4NativeRoutingCIDR (ipv6NativeRoutingCIDR for kIpv6) for every cluster: the
+  // smallest prefix that covers the pod, service and LB CIDRs of that family in all
+  // clusters, so that traffic between clusters is routed as it is, not masqueraded.
+  // REQUIRES: the scenario is valid and has that family.
+  bgp::wire::Prefix NativeRoutingCidr(bgp::wire::Afi afi = bgp::wire::Afi::kIpv4) const;
 };
 
 // An IPv4 prefix as a scenario writes it ("10.241.0.0/16"); nullopt otherwise.
 std::optional<bgp::wire::Prefix> ParseIpv4Prefix(std::string_view text);
-// The smallest prefix that covers every one of `prefixes` (IPv4). REQUIRES: non-empty.
+// An IPv6 prefix as a scenario writes it ("fd00:10:241::/56"); nullopt otherwise.
+std::optional<bgp::wire::Prefix> ParseIpv6Prefix(std::string_view text);
+// The prefix of `length` bits that holds `a`, host bits cleared. REQUIRES: length fits a.afi.
+bgp::wire::Prefix PrefixOf(const bgp::wire::IpAddress& a, int length);
+// The smallest prefix that covers every one of `prefixes`. REQUIRES: non-empty, one family.
 bgp::wire::Prefix Supernet(const std::vector<bgp::wire::Prefix>& prefixes);
-// Whether two IPv4 prefixes share an address; whether `inner` lies inside `outer`.
+// Whether two prefixes share an address; whether `inner` lies inside `outer`. Prefixes of
+// different families do neither.
 bool Overlaps(const bgp::wire::Prefix& a, const bgp::wire::Prefix& b);
 bool Contains(const bgp::wire::Prefix& outer, const bgp::wire::Prefix& inner);
 

@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <tuple>
+#include <utility>
 
 #include "bgp/wire/prefix.h"
 
@@ -15,6 +17,7 @@ namespace bgpdemo::core {
 
 namespace {
 
+using bgp::wire::Afi;
 using bgp::wire::Prefix;
 
 bool IsLowerAlnum(char c) {
@@ -98,6 +101,7 @@ class Validator {
   explicit Validator(const Scenario& s) : s_(s) {}
 
   std::vector<ScenarioError> Run() {
+    CheckFamily();
     CheckVersionAndApi();
     CheckTimers();
     CheckRouter();
@@ -125,33 +129,39 @@ class Validator {
                        {s_.positions.Locate(s_.source, where), path, std::move(message)}});
   }
 
-  std::optional<Prefix> Cidr(const std::string& path, const std::string& text) {
-    if (auto p = ParseIpv4Prefix(text)) return p;
-    if (auto any = Prefix::Parse(text); any && any->afi != bgp::wire::Afi::kIpv4) {
-      Err(path, fmt::format("\"{}\" is an IPv6 prefix; scenarios are IPv4 only for now (an IPv4 "
-                            "prefix like 10.241.0.0/16)",
-                            text));
+  // A CIDR of family `afi`; reports what is wrong with it otherwise.
+  std::optional<Prefix> Cidr(const std::string& path, const std::string& text,
+                             Afi afi = Afi::kIpv4) {
+    const bool v6 = afi == Afi::kIpv6;
+    const char* example =
+        v6 ? "an IPv6 prefix like fd00:10:241::/56" : "an IPv4 prefix like 10.241.0.0/16";
+    if (auto p = Prefix::Parse(text); p && p->afi == afi) return p;
+    if (auto p = Prefix::Parse(text)) {
+      const auto key = path.substr(path.rfind('.') + 1);
+      Err(path, fmt::format("\"{}\" is an {} prefix; this field takes {}{}", text,
+                            v6 ? "IPv4" : "IPv6", example,
+                            v6 ? ""
+                               : fmt::format(" (IPv6 ones go in {}_v6, with ip_family dual "
+                                             "or ipv6)",
+                                             key)));
       return std::nullopt;
     }
     // Host bits set: say which prefix was probably meant.
     const auto slash = text.find('/');
     if (slash != std::string::npos) {
-      if (auto addr = bgp::wire::IpAddress::Parse(text.substr(0, slash));
-          addr && addr->afi == bgp::wire::Afi::kIpv4) {
-        unsigned len = 0;
-        const auto digits = text.substr(slash + 1);
-        auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), len);
-        if (ec == std::errc() && end == digits.data() + digits.size() && len <= 32 &&
-            !digits.empty()) {
-          const std::uint32_t mask = len == 0 ? 0 : ~std::uint32_t{0} << (32 - len);
-          const auto fixed = Prefix::V4(addr->v4() & mask, static_cast<std::uint8_t>(len));
-          Err(path,
-              fmt::format("\"{}\" has host bits set; did you mean {}?", text, fixed.ToString()));
-          return std::nullopt;
-        }
+      auto addr = bgp::wire::IpAddress::Parse(text.substr(0, slash));
+      unsigned len = 0;
+      const auto digits = text.substr(slash + 1);
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), len);
+      if (addr && addr->afi == afi && ec == std::errc() && !digits.empty() &&
+          end == digits.data() + digits.size() && len <= (v6 ? 128u : 32u)) {
+        const auto fixed = PrefixOf(*addr, static_cast<int>(len));
+        Err(path,
+            fmt::format("\"{}\" has host bits set; did you mean {}?", text, fixed.ToString()));
+        return std::nullopt;
       }
     }
-    Err(path, fmt::format("\"{}\" is not an IPv4 prefix like 10.241.0.0/16", text));
+    Err(path, fmt::format("\"{}\" is not {}", text, example));
     return std::nullopt;
   }
 
@@ -162,6 +172,14 @@ class Validator {
           "except 23456");
     } else if (v == 0 || v > 4294967295u) {
       Err(path, fmt::format("\"{}\" is not a valid AS number (1..4294967295, except 23456)", v));
+    }
+  }
+
+  void CheckFamily() {
+    family_ = ParseIpFamily(s_.ip_family);
+    if (!family_) {
+      Err("ip_family", fmt::format("\"{}\" is not ipv4, ipv6 or dual (kind's networking.ipFamily)",
+                                   s_.ip_family));
     }
   }
 
@@ -268,6 +286,22 @@ class Validator {
           ranges_.push_back({path + ".subnet", fmt::format("network {}'s subnet", n.name), *p});
         }
       }
+      if (!n.subnet_v6.empty()) {
+        if (family_ == IpFamily::kIpv4) {
+          Err(path + ".subnet_v6",
+              "ip_family is ipv4: the network's IPv6 subnet is used only "
+              "with ip_family dual or ipv6");
+        } else if (auto p = Cidr(path + ".subnet_v6", n.subnet_v6, Afi::kIpv6)) {
+          ranges_.push_back(
+              {path + ".subnet_v6", fmt::format("network {}'s IPv6 subnet", n.name), *p});
+          if (p->length > 120) {
+            Err(path + ".subnet_v6", fmt::format("\"{}\" leaves too few addresses for the nodes "
+                                                 "and the router: use a /120 or shorter (kind "
+                                                 "makes a /64)",
+                                                 n.subnet_v6));
+          }
+        }
+      }
       bool used = false;
       for (const auto& c : s_.clusters) used = used || c.network == n.name;
       if (!used && !s_.clusters.empty()) {
@@ -325,41 +359,8 @@ class Validator {
                         "AS)",
                         c.network, it->second));
       }
-      const auto nodes = c.workers + 1;
-      if (auto p = Cidr(field("pod_cidr"), c.pod_cidr)) {
-        ranges_.push_back({field("pod_cidr"), fmt::format("cluster {}'s pod CIDR", c.name), *p});
-        const std::uint64_t room = p->length > 24 ? 0 : std::uint64_t{1} << (24 - p->length);
-        if (c.workers >= 1 && c.workers <= 100 && room < nodes) {
-          int need = 24;
-          while ((std::uint64_t{1} << (24 - need)) < nodes) --need;
-          Err(field("pod_cidr"),
-              fmt::format("\"{}\" is too small: Kubernetes gives each node a /24 of it and the "
-                          "cluster has {} nodes; use a /{} or shorter",
-                          c.pod_cidr, nodes, need));
-        }
-      }
-      if (auto p = Cidr(field("service_cidr"), c.service_cidr)) {
-        Range r{field("service_cidr"), fmt::format("cluster {}'s service CIDR", c.name), *p};
-        r.is_service = true;
-        ranges_.push_back(r);
-        if (p->length < 12) {
-          Err(field("service_cidr"),
-              fmt::format("\"{}\" is larger than Kubernetes allows for services: use a /12 or "
-                          "longer",
-                          c.service_cidr));
-        }
-      }
-      if (auto p = Cidr(field("lb_pool"), c.lb_pool)) {
-        Range r{field("lb_pool"), fmt::format("cluster {}'s LB pool", c.name), *p};
-        r.is_lb = true;
-        ranges_.push_back(r);
-        if (p->length < 16) {
-          Err(field("lb_pool"),
-              fmt::format("\"{}\" has more than 65536 addresses, the most Cilium takes in one "
-                          "pool CIDR: use a /16 or longer",
-                          c.lb_pool));
-        }
-      }
+      CheckClusterCidrs(c, path, Afi::kIpv4);
+      CheckClusterCidrs(c, path, Afi::kIpv6);
       Asn(field("as"), c.as);
       if (!c.ibgp && c.as == s_.router.as) {
         Err(field("as"), fmt::format("\"{}\" is the route server's AS (router.as), which makes "
@@ -381,6 +382,84 @@ class Validator {
                         c.nginx.replicas));
       }
       CheckLabels(field("nginx.labels"), c.nginx.labels);
+    }
+  }
+
+  // The pod, service and LB CIDRs of one family: required when the scenario runs that
+  // family, refused when it does not, each within the sizes Kubernetes and Cilium take.
+  void CheckClusterCidrs(const ClusterSpec& c, const std::string& path, Afi afi) {
+    const bool v6 = afi == Afi::kIpv6;
+    const auto suffix = v6 ? "_v6" : "";
+    const std::array<std::pair<std::string, const std::string*>, 3> fields{{
+        {fmt::format("{}.pod_cidr{}", path, suffix), v6 ? &c.pod_cidr_v6 : &c.pod_cidr},
+        {fmt::format("{}.service_cidr{}", path, suffix), v6 ? &c.service_cidr_v6 : &c.service_cidr},
+        {fmt::format("{}.lb_pool{}", path, suffix), v6 ? &c.lb_pool_v6 : &c.lb_pool},
+    }};
+    if (!family_) return;  // reported at ip_family
+    const bool wanted = v6 ? *family_ != IpFamily::kIpv4 : *family_ != IpFamily::kIpv6;
+    if (!wanted) {
+      for (const auto& [field, text] : fields) {
+        if (text->empty()) continue;
+        Err(field, fmt::format("ip_family is {}, which has no {} addresses: remove this field, or "
+                               "set ip_family: dual",
+                               s_.ip_family, v6 ? "IPv6" : "IPv4"));
+      }
+      return;
+    }
+    static constexpr std::array<const char*, 3> kV4Examples{"10.241.0.0/16", "10.11.0.0/16",
+                                                            "10.21.0.0/24"};
+    static constexpr std::array<const char*, 3> kV6Examples{"fd00:10:241::/56", "fd00:10:11::/112",
+                                                            "fd00:10:21::/120"};
+    static constexpr std::array<const char*, 3> kWhat{"pod CIDR", "service CIDR", "LB pool"};
+    for (std::size_t k = 0; k < fields.size(); ++k) {
+      const auto& [field, text] = fields[k];
+      if (text->empty()) {
+        Err(field,
+            fmt::format("missing: ip_family {} needs the cluster's {} {} (e.g. {})", s_.ip_family,
+                        v6 ? "IPv6" : "IPv4", kWhat[k], (v6 ? kV6Examples : kV4Examples)[k]),
+            path);
+        continue;
+      }
+      auto p = Cidr(field, *text, afi);
+      if (!p) continue;
+      Range r{field, fmt::format("cluster {}'s {}{}", c.name, v6 ? "IPv6 " : "", kWhat[k]), *p};
+      r.is_service = k == 1;
+      r.is_lb = k == 2;
+      ranges_.push_back(r);
+      CheckCidrSize(c, field, *text, *p, k);
+    }
+  }
+
+  // Kubernetes gives each node a /24 of an IPv4 pod CIDR and a /64 of an IPv6 one, with at
+  // most 16 bits between the two (kube-controller-manager's node-cidr-mask-size); services
+  // take at most a /12 (IPv4) or /108 (IPv6); Cilium takes at most 65,536 addresses in one
+  // pool CIDR.
+  void CheckCidrSize(const ClusterSpec& c, const std::string& field, const std::string& text,
+                     const Prefix& p, std::size_t kind) {
+    const bool v6 = p.afi == Afi::kIpv6;
+    if (kind == 0) {
+      const int node = v6 ? 64 : 24;
+      const auto nodes = c.workers + 1;
+      const std::uint64_t room = p.length > node ? 0 : std::uint64_t{1} << (node - p.length);
+      if (v6 && p.length < node - 16) {
+        Err(field, fmt::format("\"{}\" is larger than Kubernetes takes: it gives each node a "
+                               "/64, at most 16 bits below the pod CIDR; use a /48 or longer",
+                               text));
+      } else if (c.workers >= 1 && c.workers <= 100 && room < nodes) {
+        int need = node;
+        while ((std::uint64_t{1} << (node - need)) < nodes) --need;
+        Err(field, fmt::format("\"{}\" is too small: Kubernetes gives each node a /{} of it and "
+                               "the cluster has {} nodes; use a /{} or shorter",
+                               text, node, nodes, need));
+      }
+    } else if (kind == 1 && p.length < (v6 ? 108 : 12)) {
+      Err(field, fmt::format("\"{}\" is larger than Kubernetes allows for services: use a /{} or "
+                             "longer",
+                             text, v6 ? 108 : 12));
+    } else if (kind == 2 && p.length < (v6 ? 112 : 16)) {
+      Err(field, fmt::format("\"{}\" has more than 65536 addresses, the most Cilium takes in one "
+                             "pool CIDR: use a /{} or longer",
+                             text, v6 ? 112 : 16));
     }
   }
 
@@ -432,25 +511,34 @@ class Validator {
     }
   }
 
+  // One native-routing CIDR per family covers every cluster's CIDRs of that family. It
+  // must not cover the internet: IPv4 within one /8, IPv6 within one /32 unless it is all
+  // unique local (fc00::/7), which is never routed there.
   void CheckNativeRouting() {
-    std::vector<Prefix> all;
-    for (const auto& r : ranges_) {
-      if (r.path.starts_with("clusters")) all.push_back(r.prefix);
-    }
-    if (all.size() != 3 * s_.clusters.size() || all.empty()) return;  // reported already
-    const auto super = Supernet(all);
-    if (super.length < 8) {
+    for (const auto afi : {Afi::kIpv4, Afi::kIpv6}) {
+      std::vector<Prefix> all;
+      for (const auto& r : ranges_) {
+        if (r.path.starts_with("clusters") && r.prefix.afi == afi) all.push_back(r.prefix);
+      }
+      if (all.size() != 3 * s_.clusters.size() || all.empty()) continue;  // reported already
+      const auto super = Supernet(all);
+      const bool v6 = afi == Afi::kIpv6;
+      const auto ula = *Prefix::Parse("fc00::/7");
+      if (v6 ? super.length >= 32 || Contains(ula, super) : super.length >= 8) continue;
       Err("clusters",
-          fmt::format("the pod, service and LB CIDRs of all clusters span {}, wider than a /8: "
-                      "Cilium does not masquerade traffic to one native-routing CIDR that covers "
-                      "them all, and one this wide would cover the internet too; keep them "
-                      "inside one /8 such as 10.0.0.0/8",
-                      super.ToString()));
+          fmt::format(
+              "the {}pod, service and LB CIDRs of all clusters span {}, wider than a {}: "
+              "Cilium does not masquerade traffic to one native-routing CIDR that covers "
+              "them all, and one this wide would cover the internet too; keep them "
+              "inside {}",
+              v6 ? "IPv6 " : "", super.ToString(), v6 ? "/32" : "/8",
+              v6 ? "one /32 or unique local addresses (fd00::/8)" : "one /8 such as 10.0.0.0/8"));
     }
   }
 
   const Scenario& s_;
   std::optional<CiliumVersion> version_;
+  std::optional<IpFamily> family_;
   std::vector<Range> ranges_;
   std::vector<std::pair<SourcePos, ScenarioError>> errors_;
 };
@@ -471,6 +559,17 @@ Result<void, Error> CheckScenario(const Scenario& s) {
   const auto errors = ValidateScenario(s);
   if (!errors.empty()) return Fail(Error::Input(FormatErrors(errors)));
   return {};
+}
+
+Result<void, Error> CheckRunnable(const Scenario& s) {
+  if (s.Family() == IpFamily::kIpv4) return {};
+  return Fail(Error::Input(fmt::format(
+      "{}: ip_family {}: `up` brings up IPv4 demos only so far; `bgpdemo render` writes this "
+      "scenario's cluster files{}",
+      s.positions.Locate(s.source, "ip_family"), s.ip_family,
+      s.Family() == IpFamily::kDual ? " (dual-stack kind configs, Cilium values, LB pools and "
+                                      "BGP resources)"
+                                    : " once IPv6-only sessions are planned")));
 }
 
 }  // namespace bgpdemo::core

@@ -35,4 +35,10 @@ std::string FormatErrors(const std::vector<ScenarioError>& errors);
 // kInput whose message is FormatErrors of every problem.
 Result<void, Error> CheckScenario(const Scenario& s);
 
+// Whether the providers can bring the scenario up: IPv4 demos so far. A dual-stack or
+// IPv6-only scenario is valid and `bgpdemo render` writes its cluster files, but `up` on any
+// provider refuses it (kInput, at ip_family) until the sessions, the route server's FIB and
+// the providers carry IPv6 (issue #14).
+Result<void, Error> CheckRunnable(const Scenario& s);
+
 }  // namespace bgpdemo::core

@@ -161,6 +161,7 @@ Result<KindUpResult, Error> KindUp(const ScenarioText& text, const KindUpOptions
   if (const auto errors = ValidateScenario(*scenario); !errors.empty()) {
     return Fail(Error::Input(FormatErrors(errors)));
   }
+  if (auto runnable = CheckRunnable(*scenario); !runnable) return Fail(runnable.error());
   Scenario& s = *scenario;
   Up up(o, st, s);
   up.sink = on_step;

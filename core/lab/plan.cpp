@@ -217,6 +217,7 @@ Result<LabPlan, Error> PlanFromText(const ScenarioText& text, const PlanOptions&
   auto s = ParseScenario(text.text, text.source, text.name);
   if (!s) return Fail(s.error());
   if (auto valid = CheckScenario(*s); !valid) return Fail(valid.error());
+  if (auto runnable = CheckRunnable(*s); !runnable) return Fail(runnable.error());
   return PlanLab(*s, options);
 }
 

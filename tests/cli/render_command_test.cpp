@@ -30,15 +30,19 @@ TEST_CASE("scenarios: lists the built-in scenarios with a one-line description")
   CHECK(r.code == 0);
   CHECK(r.err == "");
   CHECK(r.out ==
-        "NAME            DESCRIPTION\n"
-        "two-cluster     The original demo: two kind clusters, Cilium 1.14.0, BGPv1 peering "
+        "NAME              DESCRIPTION\n"
+        "two-cluster       The original demo: two kind clusters, Cilium 1.14.0, BGPv1 peering "
         "policies\n"
-        "two-cluster-v2  The same demo on Cilium 1.19.0 with the BGPv2 resources (cilium.io/v2)\n");
+        "two-cluster-dual  Dual-stack (IPv4 and IPv6) clusters on Cilium 1.19.0 with BGPv2; "
+        "render only for now\n"
+        "two-cluster-v2    The same demo on Cilium 1.19.0 with the BGPv2 resources "
+        "(cilium.io/v2)\n");
   auto j = Bgpdemo({"scenarios", "-o", "json"});
   CHECK(j.code == 0);
   const auto list = nlohmann::json::parse(j.out);
-  REQUIRE(list.size() == 2);
-  CHECK(list[1]["name"] == "two-cluster-v2");
+  REQUIRE(list.size() == 3);
+  CHECK(list[1]["name"] == "two-cluster-dual");
+  CHECK(list[2]["name"] == "two-cluster-v2");
 }
 
 TEST_CASE("render: -o DIR writes every file and prints the paths, placeholders on stderr") {
@@ -113,7 +117,7 @@ TEST_CASE("render: --cilium-version renders another release, or says why it cann
   CHECK(bad.code == 3);
   CHECK(bad.out == "");
   CHECK(bad.err ==
-        "scenarios/two-cluster.yaml:68:8: bgp.api: \"v1\" (CiliumBGPPeeringPolicy) was removed "
+        "scenarios/two-cluster.yaml:78:8: bgp.api: \"v1\" (CiliumBGPPeeringPolicy) was removed "
         "in Cilium 1.19 and cilium.version is 1.19.0: use v2, or Cilium 1.14 to 1.18\n"
         "bgpdemo render: 1 problem in scenario two-cluster; nothing was rendered\n");
   auto unsupported = Bgpdemo({"render", "--cilium-version", "1.13.0", "--stdout"});
@@ -209,7 +213,8 @@ TEST_CASE("render: usage errors exit 2, unknown scenarios 3") {
   CHECK(unknown.code == 3);
   CHECK(unknown.err ==
         "bgpdemo render: \"four-cluster\" is not a built-in scenario (two-cluster, "
-        "two-cluster-v2); give a scenario file's path (ending in .yaml or containing a '/') to "
+        "two-cluster-dual, two-cluster-v2); give a scenario file's path (ending in .yaml or "
+        "containing a '/') to "
         "use your own\n");
   auto help = Bgpdemo({"--help"});
   CHECK(help.out.find("render") != std::string::npos);

@@ -376,7 +376,7 @@ const RenderedFile& FileOf(const RenderResult& r, const std::string& path) {
   return r.files.front();
 }
 
-const std::vector<std::string> kScenarios = {"two-cluster", "two-cluster-v2"};
+const std::vector<std::string> kScenarios = {"two-cluster", "two-cluster-dual", "two-cluster-v2"};
 
 }  // namespace
 

@@ -528,7 +528,7 @@ TEST_CASE("render: every compiled-in template is used") {
 
 TEST_CASE("render: golden files for the built-in scenarios") {
   const bool update = std::getenv("BGPDEMO_UPDATE_GOLDEN") != nullptr;
-  for (const char* name : {"two-cluster", "two-cluster-v2"}) {
+  for (const char* name : {"two-cluster", "two-cluster-dual", "two-cluster-v2"}) {
     CAPTURE(name);
     const auto dir = fs::path(BGPDEMO_TEST_DATA) / "render" / name;
     const auto r = RenderOk(Builtin(name));

@@ -32,12 +32,15 @@ clusters:
 
 TEST_CASE("scenario: the built-in scenarios parse, validate and describe themselves") {
   const auto all = BuiltinScenarios();
-  REQUIRE(all.size() == 2);
+  REQUIRE(all.size() == 3);
   CHECK(all[0].name == "two-cluster");
   CHECK(all[0].description ==
         "The original demo: two kind clusters, Cilium 1.14.0, BGPv1 peering policies");
-  CHECK(all[1].name == "two-cluster-v2");
+  CHECK(all[1].name == "two-cluster-dual");
   CHECK(all[1].description ==
+        "Dual-stack (IPv4 and IPv6) clusters on Cilium 1.19.0 with BGPv2; render only for now");
+  CHECK(all[2].name == "two-cluster-v2");
+  CHECK(all[2].description ==
         "The same demo on Cilium 1.19.0 with the BGPv2 resources (cilium.io/v2)");
   for (const auto& b : all) {
     CAPTURE(b.name);
@@ -189,8 +192,8 @@ TEST_CASE("scenario: positions fall back to the nearest enclosing field") {
 TEST_CASE("scenario: structural errors name file, line, column and field") {
   CHECK(ParseError("") == "test.yaml: the file is empty");
   CHECK(ParseError("networks: []\nclusters: []\ncolor: red\n") ==
-        "test.yaml:3:1: color: unknown key; valid keys here: description, cilium, bgp, router, "
-        "networks, clusters, contexts");
+        "test.yaml:3:1: color: unknown key; valid keys here: description, ip_family, cilium, "
+        "bgp, router, networks, clusters, contexts");
   CHECK(ParseError("clusters: []\n") ==
         "test.yaml:1:1: networks: missing (a list of Docker networks, e.g. [{name: kind}])");
   CHECK(ParseError("networks: []\n") ==
@@ -221,7 +224,8 @@ TEST_CASE("scenario: a name that is not built in, and a file that cannot be read
   REQUIRE_FALSE(r);
   CHECK(r.error().kind() == bgpdemo::ErrorKind::kInput);
   CHECK(r.error().message() ==
-        "\"three-cluster\" is not a built-in scenario (two-cluster, two-cluster-v2); give a "
+        "\"three-cluster\" is not a built-in scenario (two-cluster, two-cluster-dual, "
+        "two-cluster-v2); give a "
         "scenario file's path (ending in .yaml or containing a '/') to use your own");
   auto missing = LoadScenario("/nonexistent/demo.yaml");
   REQUIRE_FALSE(missing);

@@ -94,8 +94,9 @@ TEST_CASE("validate: CIDR syntax") {
         "test.yaml:22:15: clusters[0].pod_cidr: \"10.241.0.1/16\" has host bits set; did you "
         "mean 10.241.0.0/16?");
   CHECK(OnlyError(With("service_cidr: 10.12.0.0/16", "service_cidr: fd00::/108")) ==
-        "test.yaml:33:19: clusters[1].service_cidr: \"fd00::/108\" is an IPv6 prefix; scenarios "
-        "are IPv4 only for now (an IPv4 prefix like 10.241.0.0/16)");
+        "test.yaml:33:19: clusters[1].service_cidr: \"fd00::/108\" is an IPv6 prefix; this field "
+        "takes an IPv4 prefix like 10.241.0.0/16 (IPv6 ones go in service_cidr_v6, with "
+        "ip_family dual or ipv6)");
   CHECK(OnlyError(With("subnet: 172.25.0.0/16", "subnet: kind2")) ==
         "test.yaml:18:13: networks[1].subnet: \"kind2\" is not an IPv4 prefix like "
         "10.241.0.0/16");

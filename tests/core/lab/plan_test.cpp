@@ -152,6 +152,18 @@ TEST_CASE("lab plan: more replicas than a node's /24 holds is an error naming th
   CHECK(plan.error().message().find("cluster cilium: 241 nginx replicas") != std::string::npos);
 }
 
+TEST_CASE("lab plan: a dual-stack scenario is refused, at ip_family, until the lab runs IPv6") {
+  auto text = LoadScenarioText("two-cluster-dual");
+  REQUIRE(text);
+  auto plan = PlanFromText(*text, {"t"});
+  REQUIRE_FALSE(plan);
+  CHECK(plan.error().kind() == ErrorKind::kInput);
+  CHECK(plan.error().message() ==
+        "scenarios/two-cluster-dual.yaml:11:12: ip_family dual: `up` brings up IPv4 demos only "
+        "so far; `bgpdemo render` writes this scenario's cluster files (dual-stack kind configs, "
+        "Cilium values, LB pools and BGP resources)");
+}
+
 }  // namespace
 }  // namespace bgpdemo::core::lab
 
