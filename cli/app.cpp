@@ -14,6 +14,7 @@
 #include "cli/render_command.h"
 #include "cli/router_command.h"
 #include "cli/scenarios_command.h"
+#include "cli/verb.h"
 #include "cli/version.h"
 
 namespace bgpdemo::cli {
@@ -43,9 +44,11 @@ int Main(int argc, const char* const* argv, std::istream& in, std::ostream& out,
   app.require_subcommand(1);
 
   std::string version_output = "text";
-  auto* version = app.add_subcommand("version", "Print the version");
-  version->add_option("-o,--output", version_output, "Output format")
-      ->check(CLI::IsMember({"text", "json"}));
+  // Every verb's flags are made only when it is run (cli/verb.h).
+  auto* version = AddVerb(app, "version", "Print the version", [&version_output](CLI::App& cmd) {
+    cmd.add_option("-o,--output", version_output, "Output format")
+        ->check(CLI::IsMember({"text", "json"}));
+  });
 
   DecodeOptions decode_opts;
   auto* decode = AddDecodeCommand(app, decode_opts);

@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/result.h"
 #include "cli/exit_codes.h"
+#include "cli/verb.h"
 #include "core/decode.h"
 #include "core/decode_capture.h"
 
@@ -19,12 +20,10 @@ namespace bgpdemo::cli {
 
 using nlohmann::json;
 
-CLI::App* AddDecodeCommand(CLI::App& app, DecodeOptions& o) {
-  auto* cmd = app.add_subcommand(
-      "decode",
-      "Decode BGP messages (raw bytes, hex text, pcap/pcapng captures, MRT dumps) and print "
-      "each one");
-  cmd->footer(
+namespace {
+
+void AddDecodeFlags(CLI::App& cmd, DecodeOptions& o) {
+  cmd.footer(
       "Input is told by its first bytes: raw BGP (the 0xff marker), pcap or pcapng (TCP port\n"
       "179, streams reassembled), MRT (RFC 6396: BGP4MP, TABLE_DUMP_V2), gzip or bzip2 of any\n"
       "of these, else hex text ('#' starts a comment).\n"
@@ -33,30 +32,27 @@ CLI::App* AddDecodeCommand(CLI::App& app, DecodeOptions& o) {
       "  bgpdemo decode -o text session.pcapng\n"
       "  bgpdemo decode --summary -o text updates.20261203.0000.bz2\n"
       "  bgpdemo decode --hex 'ffffffffffffffffffffffffffffffff 0013 04'");
-  cmd->add_option("file", o.file, "File to read, or - for standard input")->capture_default_str();
-  cmd->add_option("--hex", o.hex, "Decode this hex text instead of a file");
-  cmd->add_flag("--as4,!--no-as4", o.as4,
-                "The session negotiated 4-octet AS numbers (default), or did not");
-  cmd->add_flag("--extended-message", o.extended_message,
-                "Allow messages up to 65535 bytes (RFC 8654)");
-  cmd->add_option("--add-path", o.add_path,
-                  "Family whose NLRI carry ADD-PATH path identifiers: ipv4 or ipv6 (repeatable)")
+  cmd.add_option("file", o.file, "File to read, or - for standard input")->capture_default_str();
+  cmd.add_option("--hex", o.hex, "Decode this hex text instead of a file");
+  cmd.add_flag("--as4,!--no-as4", o.as4,
+               "The session negotiated 4-octet AS numbers (default), or did not");
+  cmd.add_flag("--extended-message", o.extended_message,
+               "Allow messages up to 65535 bytes (RFC 8654)");
+  cmd.add_option("--add-path", o.add_path,
+                 "Family whose NLRI carry ADD-PATH path identifiers: ipv4 or ipv6 (repeatable)")
       ->check(CLI::IsMember({"ipv4", "ipv6", "ipv4-unicast", "ipv6-unicast"}));
-  cmd->add_option("-o,--output", o.output, "Output format")
+  cmd.add_option("-o,--output", o.output, "Output format")
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();
-  cmd->add_flag("--summary", o.summary,
-                "Print only counts (messages by type, prefixes, errors) and the decode rate");
-  cmd->add_option("--format", o.format, "Input format, instead of telling it by the first bytes")
+  cmd.add_flag("--summary", o.summary,
+               "Print only counts (messages by type, prefixes, errors) and the decode rate");
+  cmd.add_option("--format", o.format, "Input format, instead of telling it by the first bytes")
       ->check(CLI::IsMember({"auto", "bgp", "hex", "pcap", "mrt"}))
       ->capture_default_str();
-  cmd->add_option("--port", o.port, "pcap: the TCP port of the BGP sessions")
+  cmd.add_option("--port", o.port, "pcap: the TCP port of the BGP sessions")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
-  return cmd;
 }
-
-namespace {
 
 core::DecodeSettings SettingsOf(const DecodeOptions& o) {
   core::DecodeSettings s;
@@ -119,6 +115,13 @@ void PrintSummary(const DecodeOptions& o, const core::DecodeSummary& totals, dou
 }
 
 }  // namespace
+
+CLI::App* AddDecodeCommand(CLI::App& app, DecodeOptions& o) {
+  return AddVerb(app, "decode",
+                 "Decode BGP messages (raw bytes, hex text, pcap/pcapng captures, MRT dumps) and "
+                 "print each one",
+                 [&o](CLI::App& cmd) { AddDecodeFlags(cmd, o); });
+}
 
 int RunDecode(const DecodeOptions& o, std::istream& in, std::ostream& out, std::ostream& err) {
   auto input = core::ReadDecodeInput(o.hex, o.file, in, o.format);

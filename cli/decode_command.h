@@ -21,7 +21,7 @@ struct DecodeOptions {
   int port = 179;               // pcap: the BGP port
 };
 
-// Adds the subcommand to app; `run` is set to run it with the parsed options.
+// Adds the verb to app, its flags made when it is run (cli/verb.h); returns it.
 CLI::App* AddDecodeCommand(CLI::App& app, DecodeOptions& opts);
 
 int RunDecode(const DecodeOptions& opts, std::istream& in, std::ostream& out, std::ostream& err);

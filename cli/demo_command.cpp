@@ -8,6 +8,7 @@
 
 #include "cli/demo_verbs.h"
 #include "cli/exit_codes.h"
+#include "cli/verb.h"
 #include "core/providers.h"
 
 namespace bgpdemo::cli {
@@ -73,17 +74,25 @@ void Print(const DemoOptions& o, std::ostream& out, const core::Report& r, bool 
 
 namespace {
 
-void AddStateDir(CLI::App* cmd, DemoOptions& o) {
-  cmd->add_option("--state-dir", o.state_dir,
-                  "Where the demo keeps its state (default: $BGPDEMO_STATE_DIR or "
-                  "/run/bgpdemo/demo)");
+void AddStateDir(CLI::App& cmd, DemoOptions& o) {
+  cmd.add_option("--state-dir", o.state_dir,
+                 "Where the demo keeps its state (default: $BGPDEMO_STATE_DIR or "
+                 "/run/bgpdemo/demo)");
 }
 
-}  // namespace
+// -o for the verbs that print steps or a report, and for those that print tables.
+void AddTextOutput(CLI::App& cmd, DemoOptions& o) {
+  cmd.add_option("-o,--output", o.output, "text or json (one JSON object per line)")
+      ->check(CLI::IsMember({"text", "json"}));
+}
 
-void AddDemoCommands(CLI::App& app, DemoOptions& o) {
-  o.up = app.add_subcommand("up", "Bring the two-cluster demo up and wait for every BGP session");
-  o.up->footer(
+void AddTableOutput(CLI::App& cmd, DemoOptions& o) {
+  cmd.add_option("-o,--output", o.output, "table or json")
+      ->check(CLI::IsMember({"table", "text", "json"}));
+}
+
+void AddUpFlags(CLI::App& up, DemoOptions& o) {
+  up.footer(
       "Providers: lab builds the demo from Linux network namespaces on this machine (root,\n"
       "no Docker or Kubernetes needed); kind makes kind clusters on Docker; kube uses clusters\n"
       "you have (--context, --router; docs/kube.md). auto picks kind where Docker and kind are\n"
@@ -93,29 +102,29 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
       "  sudo bgpdemo up --scenario two-cluster-v2 --node-speaker gobgpd -o json\n"
       "  bgpdemo up --provider kube --context cilium=prod-a --context cilium2=prod-b \\\n"
       "      --router host:192.0.2.10");
-  o.up->add_option("--scenario", o.scenario, "A built-in scenario (bgpdemo scenarios) or a file")
+  up.add_option("--scenario", o.scenario, "A built-in scenario (bgpdemo scenarios) or a file")
       ->capture_default_str();
   auto providers = core::ProviderNames();
   providers.insert(providers.begin(), "auto");
-  o.up->add_option("--provider", o.provider, "Where the topology lives")
+  up.add_option("--provider", o.provider, "Where the topology lives")
       ->check(CLI::IsMember(providers))
       ->capture_default_str();
-  o.up->add_option("--node-speaker", o.node_speaker,
-                   "The lab's node BGP speakers: bgpdemo's engine, or real gobgpd (Cilium's GoBGP)")
+  up.add_option("--node-speaker", o.node_speaker,
+                "The lab's node BGP speakers: bgpdemo's engine, or real gobgpd (Cilium's GoBGP)")
       ->check(CLI::IsMember({"engine", "gobgpd"}))
       ->capture_default_str();
-  o.up->add_option("--lab-prefix", o.lab_prefix, "Prefix of the lab's namespace names")
+  up.add_option("--lab-prefix", o.lab_prefix, "Prefix of the lab's namespace names")
       ->capture_default_str();
-  o.up->add_option("--router-image", o.router_image,
-                   "kind: the route server's image (default: bgpdemo-router:<version>, made from "
-                   "this executable when missing)");
-  o.up->add_option("--base-image", o.base_image,
-                   "kind: the base of the router image made here (default: none, FROM scratch)");
-  o.up->add_option("--node-image", o.node_image,
-                   "kind: the kindest/node image of every node (default: pinned per Cilium "
-                   "version, `bgpdemo doctor` shows it)");
-  o.up->add_option("--timeout", o.timeout_seconds,
-                   "Seconds to wait for every session (kind: and for the LB IPs)")
+  up.add_option("--router-image", o.router_image,
+                "kind: the route server's image (default: bgpdemo-router:<version>, made from "
+                "this executable when missing)");
+  up.add_option("--base-image", o.base_image,
+                "kind: the base of the router image made here (default: none, FROM scratch)");
+  up.add_option("--node-image", o.node_image,
+                "kind: the kindest/node image of every node (default: pinned per Cilium "
+                "version, `bgpdemo doctor` shows it)");
+  up.add_option("--timeout", o.timeout_seconds,
+                "Seconds to wait for every session (kind: and for the LB IPs)")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   const struct {
@@ -130,70 +139,95 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
        "Cilium's CRDs to be Established before the pools and BGP resources"},
   };
   for (const auto& w : waits) {
-    o.up->add_option(w.flag, *w.seconds, fmt::format("kind: seconds for {}", w.what))
+    up.add_option(w.flag, *w.seconds, fmt::format("kind: seconds for {}", w.what))
         ->check(CLI::Range(1, 7200))
         ->capture_default_str();
   }
-  o.up->add_option("--context", o.contexts,
-                   "kube: the kubeconfig context of a scenario cluster, CLUSTER=CONTEXT (once per "
-                   "cluster; or `contexts:` in the scenario)")
+  up.add_option("--context", o.contexts,
+                "kube: the kubeconfig context of a scenario cluster, CLUSTER=CONTEXT (once per "
+                "cluster; or `contexts:` in the scenario)")
       ->type_name("CLUSTER=CONTEXT");
-  o.up->add_option("--router", o.router,
-                   "kube: where the route server runs: host:ADDR[,ADDR...] (bgpdemo router on "
-                   "this machine, bound to its addresses), container:DOCKER_HOST[,ADDR], or "
-                   "external:ADDR,AS (your own router)");
-  o.up->add_flag("--manage-cilium", o.manage_cilium,
-                 "kube: install or reconfigure the Cilium that runs in a cluster with the "
-                 "demo's Helm values (default: a running Cilium is only checked)");
-  o.up->add_flag("--static-routes,!--no-static-routes", o.static_routes,
-                 "kube: keep the routes to the other clusters on every node with a DaemonSet "
-                 "(default: on; --no-static-routes: your network routes between the clusters)");
-  o.up->add_option("--routes-image", o.routes_image,
-                   "kube: the image of the static-routes DaemonSet (default: busybox:1.36)");
-  o.up->add_flag("--preload,!--no-preload", o.preload,
-                 "kind: load the Cilium and nginx images the local Docker has into the nodes "
-                 "(kind load docker-image) instead of pulling them on every node (default: on; "
-                 "--no-preload: every node pulls)");
+  up.add_option("--router", o.router,
+                "kube: where the route server runs: host:ADDR[,ADDR...] (bgpdemo router on "
+                "this machine, bound to its addresses), container:DOCKER_HOST[,ADDR], or "
+                "external:ADDR,AS (your own router)");
+  up.add_flag("--manage-cilium", o.manage_cilium,
+              "kube: install or reconfigure the Cilium that runs in a cluster with the "
+              "demo's Helm values (default: a running Cilium is only checked)");
+  up.add_flag("--static-routes,!--no-static-routes", o.static_routes,
+              "kube: keep the routes to the other clusters on every node with a DaemonSet "
+              "(default: on; --no-static-routes: your network routes between the clusters)");
+  up.add_option("--routes-image", o.routes_image,
+                "kube: the image of the static-routes DaemonSet (default: busybox:1.36)");
+  up.add_flag("--preload,!--no-preload", o.preload,
+              "kind: load the Cilium and nginx images the local Docker has into the nodes "
+              "(kind load docker-image) instead of pulling them on every node (default: on; "
+              "--no-preload: every node pulls)");
+}
 
-  o.down = app.add_subcommand("down", "Stop the demo and remove everything it created");
-  o.down
-      ->add_option("--lab-prefix", o.lab_prefix,
-                   "Without a state: remove the lab namespaces with this prefix")
-      ->capture_default_str();
-  o.status =
-      app.add_subcommand("status", "What is up, since when, with which scenario and provider");
-  o.status->footer("Exit code 0 when the demo is up, 1 when it is not (or its daemon is gone).");
-  o.peers = app.add_subcommand("peers", "BGP sessions from the nodes' side and the router's");
-  o.routes = app.add_subcommand("routes", "The router's RIB and its kernel routing table");
+}  // namespace
+
+void AddDemoCommands(CLI::App& app, DemoOptions& o) {
+  // Each verb's flags in the order its help has always listed them: its own, -o, --state-dir.
+  o.up = AddVerb(app, "up", "Bring the two-cluster demo up and wait for every BGP session",
+                 [&o](CLI::App& cmd) {
+                   AddUpFlags(cmd, o);
+                   AddTextOutput(cmd, o);
+                   AddStateDir(cmd, o);
+                 });
+  o.down =
+      AddVerb(app, "down", "Stop the demo and remove everything it created", [&o](CLI::App& cmd) {
+        cmd.add_option("--lab-prefix", o.lab_prefix,
+                       "Without a state: remove the lab namespaces with this prefix")
+            ->capture_default_str();
+        AddTextOutput(cmd, o);
+        AddStateDir(cmd, o);
+      });
+  o.status = AddVerb(app, "status", "What is up, since when, with which scenario and provider",
+                     [&o](CLI::App& cmd) {
+                       cmd.footer(
+                           "Exit code 0 when the demo is up, 1 when it is not (or its daemon is "
+                           "gone).");
+                       AddTextOutput(cmd, o);
+                       AddStateDir(cmd, o);
+                     });
+  o.peers = AddVerb(app, "peers", "BGP sessions from the nodes' side and the router's",
+                    [&o](CLI::App& cmd) {
+                      AddTableOutput(cmd, o);
+                      AddStateDir(cmd, o);
+                    });
+  o.routes =
+      AddVerb(app, "routes", "The router's RIB and its kernel routing table", [&o](CLI::App& cmd) {
+        AddTableOutput(cmd, o);
+        AddStateDir(cmd, o);
+      });
   o.verify =
-      app.add_subcommand("verify", "Check sessions, routes and traffic; exit 1 if any check fails");
-  o.verify->add_option("--junit", o.junit, "Also write the checks as a JUnit XML report");
-  o.doctor = app.add_subcommand("doctor", "Check the tools each provider needs, with versions");
-  o.doctor
-      ->add_option("--scenario", o.scenario,
-                   "The scenario whose needs to check (kind: its Cilium's node image pin, its "
-                   "nodes' memory and disk)")
-      ->capture_default_str();
-  o.speaker = app.add_subcommand("speaker", "Stop or start one node's BGP speaker (lab)");
-  o.speaker->add_option("action", o.speaker_action, "stop | start")
-      ->required()
-      ->check(CLI::IsMember({"stop", "start"}));
-  o.speaker->add_option("node", o.speaker_node, "The node, e.g. cilium-worker")->required();
-  for (auto* cmd : {o.up, o.down, o.status, o.speaker, o.doctor}) {
-    cmd->add_option("-o,--output", o.output, "text or json (one JSON object per line)")
-        ->check(CLI::IsMember({"text", "json"}));
-  }
-  for (auto* cmd : {o.peers, o.routes, o.verify}) {
-    cmd->add_option("-o,--output", o.output, "table or json")
-        ->check(CLI::IsMember({"table", "text", "json"}));
-  }
-  for (auto* cmd : {o.up, o.down, o.status, o.peers, o.routes, o.verify, o.speaker}) {
-    AddStateDir(cmd, o);
-  }
+      AddVerb(app, "verify", "Check sessions, routes and traffic; exit 1 if any check fails",
+              [&o](CLI::App& cmd) {
+                cmd.add_option("--junit", o.junit, "Also write the checks as a JUnit XML report");
+                AddTableOutput(cmd, o);
+                AddStateDir(cmd, o);
+              });
+  o.doctor = AddVerb(app, "doctor", "Check the tools each provider needs, with versions",
+                     [&o](CLI::App& cmd) {
+                       cmd.add_option("--scenario", o.scenario,
+                                      "The scenario whose needs to check (kind: its Cilium's node "
+                                      "image pin, its nodes' memory and disk)")
+                           ->capture_default_str();
+                       AddTextOutput(cmd, o);
+                     });
+  o.speaker =
+      AddVerb(app, "speaker", "Stop or start one node's BGP speaker (lab)", [&o](CLI::App& cmd) {
+        cmd.add_option("action", o.speaker_action, "stop | start")
+            ->required()
+            ->check(CLI::IsMember({"stop", "start"}));
+        cmd.add_option("node", o.speaker_node, "The node, e.g. cilium-worker")->required();
+        AddTextOutput(cmd, o);
+        AddStateDir(cmd, o);
+      });
   // Started by `up --provider lab`; not for people.
-  o.daemon = app.add_subcommand("lab-daemon", "");
+  o.daemon = AddVerb(app, "lab-daemon", "", [&o](CLI::App& cmd) { AddStateDir(cmd, o); });
   o.daemon->group("");
-  AddStateDir(o.daemon, o);
 }
 
 bool DemoCommandParsed(const DemoOptions& o) {

@@ -11,16 +11,18 @@
 
 #include "cli/exit_codes.h"
 #include "cli/self_path.h"
+#include "cli/verb.h"
 #include "cli/version.h"
 #include "core/http_probe.h"
 #include "core/router_image.h"
 
 namespace bgpdemo::cli {
 
-void AddImageCommand(CLI::App& app, ImageOptions& o) {
-  auto* image = app.add_subcommand("image", "The route server's container image");
-  image->require_subcommand(1);
-  o.build = image->add_subcommand(
+namespace {
+
+void AddImageFlags(CLI::App& image, ImageOptions& o) {
+  image.require_subcommand(1);
+  o.build = image.add_subcommand(
       "build", "Make the route server's image from this executable and its libraries");
   o.build->footer(
       "Needs Docker and ldd, nothing else: no source tree, no compiler, nothing to pull (FROM\n"
@@ -41,18 +43,29 @@ void AddImageCommand(CLI::App& app, ImageOptions& o) {
       ->default_str("a temporary folder, removed");
 }
 
-void AddProbeCommand(CLI::App& app, ProbeOptions& o) {
-  o.probe = app.add_subcommand("probe", "One HTTP GET, as verify runs it from the route server");
-  o.probe->footer(
+void AddProbeFlags(CLI::App& probe, ProbeOptions& o) {
+  probe.footer(
       "Prints the status line and the body (-o json: status, body, seconds); exit code 0 for\n"
       "any HTTP reply, 1 when none came. Example: bgpdemo probe http://10.12.0.10/");
-  o.probe->add_option("url", o.url, "http://IP[:PORT]/")->required();
-  o.probe->add_option("--timeout", o.timeout_seconds, "Seconds for the whole exchange")
+  probe.add_option("url", o.url, "http://IP[:PORT]/")->required();
+  probe.add_option("--timeout", o.timeout_seconds, "Seconds for the whole exchange")
       ->check(CLI::Range(0.1, 600.0))
       ->capture_default_str();
-  o.probe->add_option("-o,--output", o.output, "Output format")
+  probe.add_option("-o,--output", o.output, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+}
+
+}  // namespace
+
+void AddImageCommand(CLI::App& app, ImageOptions& o) {
+  AddVerb(app, "image", "The route server's container image",
+          [&o](CLI::App& image) { AddImageFlags(image, o); });
+}
+
+void AddProbeCommand(CLI::App& app, ProbeOptions& o) {
+  o.probe = AddVerb(app, "probe", "One HTTP GET, as verify runs it from the route server",
+                    [&o](CLI::App& probe) { AddProbeFlags(probe, o); });
 }
 
 bool ImageCommandParsed(const ImageOptions& o) {

@@ -11,6 +11,7 @@
 #include <ostream>
 
 #include "cli/exit_codes.h"
+#include "cli/verb.h"
 #include "core/docker_subnets.h"
 #include "core/render.h"
 #include "core/scenario.h"
@@ -18,10 +19,10 @@
 
 namespace bgpdemo::cli {
 
-CLI::App* AddRenderCommand(CLI::App& app, RenderOptions& o) {
-  auto* cmd = app.add_subcommand(
-      "render", "Write every file a scenario's demo applies or runs (kind, Helm, Cilium, router)");
-  cmd->footer(
+namespace {
+
+void AddRenderFlags(CLI::App& cmd, RenderOptions& o) {
+  cmd.footer(
       "Writes one folder per cluster (kind.yaml, cilium-values.yaml, nginx.yaml,\n"
       "lb-ippool.yaml, the BGP resources, node-routes.yaml) and router/router.yaml, and\n"
       "prints their paths. The router's address on each network is known only once it runs:\n"
@@ -35,27 +36,34 @@ CLI::App* AddRenderCommand(CLI::App& app, RenderOptions& o) {
       "  bgpdemo render --scenario two-cluster-v2 --router-address kind=172.18.0.254 \\\n"
       "      --router-address kind2=172.19.0.254 -o demo\n"
       "  bgpdemo render --scenario my-demo.yaml --cilium-version 1.17.0 --stdout");
-  cmd->add_option("--scenario", o.scenario,
-                  "A built-in scenario's name (bgpdemo scenarios) or a scenario file")
+  cmd.add_option("--scenario", o.scenario,
+                 "A built-in scenario's name (bgpdemo scenarios) or a scenario file")
       ->capture_default_str();
-  cmd->add_option("--cilium-version", o.cilium_version,
-                  "Cilium release to render for, instead of the scenario's (1.14.0 to 1.20.x)");
-  cmd->add_option("--router-address", o.router_addresses,
-                  "NETWORK=IP: the route server's address on a Docker network (repeatable)")
+  cmd.add_option("--cilium-version", o.cilium_version,
+                 "Cilium release to render for, instead of the scenario's (1.14.0 to 1.20.x)");
+  cmd.add_option("--router-address", o.router_addresses,
+                 "NETWORK=IP: the route server's address on a Docker network (repeatable)")
       ->take_all();
-  cmd->add_option("--network-subnet", o.network_subnets,
-                  "NETWORK=CIDR: a network's subnet, for one the scenario leaves to Docker "
-                  "(repeatable; default: Docker's first free 172.18.0.0/16, 172.19.0.0/16 ... "
-                  "in the scenario's order, said on stderr)")
+  cmd.add_option("--network-subnet", o.network_subnets,
+                 "NETWORK=CIDR: a network's subnet, for one the scenario leaves to Docker "
+                 "(repeatable; default: Docker's first free 172.18.0.0/16, 172.19.0.0/16 ... "
+                 "in the scenario's order, said on stderr)")
       ->take_all();
-  cmd->add_option("--templates", o.templates_dir,
-                  "A folder of *.mustache templates that replace the compiled-in ones by name")
+  cmd.add_option("--templates", o.templates_dir,
+                 "A folder of *.mustache templates that replace the compiled-in ones by name")
       ->check(CLI::ExistingDirectory);
-  auto* dir = cmd->add_option("-o,--out", o.out_dir, "Folder to write the files into");
+  auto* dir = cmd.add_option("-o,--out", o.out_dir, "Folder to write the files into");
   auto* std_out =
-      cmd->add_flag("--stdout", o.to_stdout, "Print every file as one multi-document YAML instead");
+      cmd.add_flag("--stdout", o.to_stdout, "Print every file as one multi-document YAML instead");
   dir->excludes(std_out);
-  return cmd;
+}
+
+}  // namespace
+
+CLI::App* AddRenderCommand(CLI::App& app, RenderOptions& o) {
+  return AddVerb(app, "render",
+                 "Write every file a scenario's demo applies or runs (kind, Helm, Cilium, router)",
+                 [&o](CLI::App& cmd) { AddRenderFlags(cmd, o); });
 }
 
 namespace {

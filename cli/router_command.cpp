@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/exit_codes.h"
+#include "cli/verb.h"
 #include "core/kernel_routes.h"
 #include "core/router_service.h"
 #include "core/table.h"
@@ -15,10 +16,10 @@ namespace bgpdemo::cli {
 
 using nlohmann::json;
 
-CLI::App* AddRouterCommand(CLI::App& app, RouterOptions& o) {
-  auto* cmd = app.add_subcommand(
-      "router", "Run the BGP route server in the foreground, or query a running one");
-  cmd->footer(
+namespace {
+
+void AddRouterFlags(CLI::App& cmd, RouterOptions& o) {
+  cmd.footer(
       "Examples:\n"
       "  bgpdemo router --config examples/router/demo.yaml\n"
       "  bgpdemo router peers\n"
@@ -27,16 +28,15 @@ CLI::App* AddRouterCommand(CLI::App& app, RouterOptions& o) {
       "Signals: SIGTERM/SIGINT send Cease to every peer and exit; SIGHUP reloads the config\n"
       "without dropping sessions whose neighbor did not change. Logs go to stderr, one\n"
       "key=value event per line.");
-  cmd->add_option("--config", o.config, "Router configuration (YAML) to run with");
-  cmd->add_option("--socket", o.socket, "Control socket path")
+  cmd.add_option("--config", o.config, "Router configuration (YAML) to run with");
+  cmd.add_option("--socket", o.socket, "Control socket path")
       ->default_str(core::DefaultRouterSocket());
-  cmd->add_option("--log-level", o.log_level, "Least severe log level printed")
+  cmd.add_option("--log-level", o.log_level, "Least severe log level printed")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
-  o.run = cmd;
-  o.peers = cmd->add_subcommand("peers", "Sessions of a running router: state, uptime, routes");
-  o.routes = cmd->add_subcommand("routes", "The running router's RIB: best path and why");
-  o.kernel_routes = cmd->add_subcommand(
+  o.peers = cmd.add_subcommand("peers", "Sessions of a running router: state, uptime, routes");
+  o.routes = cmd.add_subcommand("routes", "The running router's RIB: best path and why");
+  o.kernel_routes = cmd.add_subcommand(
       "kernel-routes",
       "The routes the router installed in this network namespace's kernel table (proto 197), "
       "read over rtnetlink; -o json has the shape of `ip -j route`");
@@ -50,7 +50,15 @@ CLI::App* AddRouterCommand(CLI::App& app, RouterOptions& o) {
         ->check(CLI::IsMember({"table", "json"}))
         ->capture_default_str();
   }
-  return cmd;
+}
+
+}  // namespace
+
+CLI::App* AddRouterCommand(CLI::App& app, RouterOptions& o) {
+  o.run =
+      AddVerb(app, "router", "Run the BGP route server in the foreground, or query a running one",
+              [&o](CLI::App& cmd) { AddRouterFlags(cmd, o); });
+  return o.run;
 }
 
 namespace {

@@ -4,21 +4,29 @@
 #include <ostream>
 
 #include "cli/exit_codes.h"
+#include "cli/verb.h"
 #include "core/scenario.h"
 #include "core/table.h"
 
 namespace bgpdemo::cli {
 
-CLI::App* AddScenariosCommand(CLI::App& app, ScenariosOptions& o) {
-  auto* cmd = app.add_subcommand("scenarios", "List the built-in scenarios");
-  cmd->footer(
+namespace {
+
+void AddScenariosFlags(CLI::App& cmd, ScenariosOptions& o) {
+  cmd.footer(
       "Each is a name for `bgpdemo render --scenario NAME`; a scenario file of your own is\n"
       "given by its path instead. Example:\n"
       "  bgpdemo scenarios");
-  cmd->add_option("-o,--output", o.output, "Output format")
+  cmd.add_option("-o,--output", o.output, "Output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  return cmd;
+}
+
+}  // namespace
+
+CLI::App* AddScenariosCommand(CLI::App& app, ScenariosOptions& o) {
+  return AddVerb(app, "scenarios", "List the built-in scenarios",
+                 [&o](CLI::App& cmd) { AddScenariosFlags(cmd, o); });
 }
 
 int RunScenarios(const ScenariosOptions& o, std::ostream& out) {
