@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -15,6 +16,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <sstream>
+#include <string>
 #include <thread>
 
 using namespace bgpdemo::bgp;
@@ -51,6 +55,7 @@ class RootTestsLock {
 class TestNamespace {
  public:
   TestNamespace() : name_(fmt::format("bgpf{}", ::getpid())) {
+    RemoveStale();
     ok_ = std::system(
               fmt::format("ip netns add {0} && ip -n {0} link add d0 type veth peer name d1 && "
                           "ip -n {0} link set d1 up && "
@@ -61,21 +66,45 @@ class TestNamespace {
   }
   ~TestNamespace() { (void)std::system(fmt::format("ip netns del {} 2>/dev/null", name_).c_str()); }
   bool ok() const { return ok_; }
+  // Namespaces of this test whose process is gone (killed, or from before failures were
+  // carried back to the test's thread).
+  static void RemoveStale() {
+    std::istringstream names(Run("ip netns list"));
+    for (std::string line; std::getline(names, line);) {
+      const auto name = line.substr(0, line.find(' '));
+      if (!name.starts_with("bgpf") || name.size() == 4 ||
+          name.find_first_not_of("0123456789", 4) != std::string::npos) {
+        continue;
+      }
+      const auto pid = name.substr(4);
+      if (::kill(std::stoi(pid), 0) == 0 || errno == EPERM) continue;
+      (void)std::system(fmt::format("ip netns del {} 2>/dev/null", name).c_str());
+    }
+  }
   const std::string& name() const { return name_; }
   std::string Routes(const char* family) const {
     return Run(fmt::format("ip -n {} {} route show proto 197", name_, family));
   }
-  // Runs f on a thread that has entered the namespace (the netlink socket stays there).
+  // Runs f on a thread that has entered the namespace (the netlink socket stays there). A
+  // failed REQUIRE there is an exception on that thread: it is carried back and thrown here,
+  // so that doctest reports it and the destructor removes the namespace, instead of
+  // std::terminate leaving the namespace behind.
   template <typename F>
   void Inside(F&& f) const {
+    std::exception_ptr failure;
     std::thread t([&] {
-      const int fd = ::open(fmt::format("/run/netns/{}", name_).c_str(), O_RDONLY);
-      REQUIRE(fd >= 0);
-      REQUIRE(::setns(fd, CLONE_NEWNET) == 0);
-      ::close(fd);
-      f();
+      try {
+        const int fd = ::open(fmt::format("/run/netns/{}", name_).c_str(), O_RDONLY);
+        REQUIRE(fd >= 0);
+        REQUIRE(::setns(fd, CLONE_NEWNET) == 0);
+        ::close(fd);
+        f();
+      } catch (...) {
+        failure = std::current_exception();
+      }
     });
     t.join();
+    if (failure) std::rethrow_exception(failure);
   }
 
  private:
