@@ -8,7 +8,6 @@
 namespace bgpdemo::bgp::server {
 
 void Server::Hold(rib::PeerId from, rib::ChangeSet&& cs) {
-  if (pending_from_ != from) Flush();
   pending_from_ = from;
   // Appended, not moved in: the pending vector keeps the capacity of the largest batch so
   // far, so a batch of a few thousand changes does not reallocate (and fault in fresh

@@ -134,7 +134,8 @@ class Server : public session::SessionObserver {
   session::SessionConfig SessionConfigFor(const NeighborConfig& n, const wire::IpAddress& a) const;
   // Exports what is pending (see Batching above), then cs.
   void Distribute(const rib::ChangeSet& cs);
-  // Adds cs from peer `from` to what is pending, after exporting what another peer's is.
+  // Adds cs from peer `from` to what is pending. REQUIRES: nothing of another peer is
+  // pending (OnUpdate flushes it before the RIB changes).
   void Hold(rib::PeerId from, rib::ChangeSet&& cs);
   void Flush();
   void Export(const rib::ChangeSet& cs);
