@@ -147,6 +147,7 @@ struct NetworkValues {
   bool router_address_known = false;
   std::string subnet;
   bool subnet_known = false;
+  std::string subnet_v6;  // as the scenario pins it; empty: kind chooses a ULA
   // The router's neighbor range: the subnet, or what covers the given node addresses.
   std::string range;
   bool range_known = false;
@@ -203,6 +204,7 @@ Result<std::map<std::string, NetworkValues>, Error> ResolveNetworks(const Scenar
     v.router_address = RouterAddressPlaceholder(n.name);
     v.subnet = n.subnet.empty() ? SubnetPlaceholder(n.name) : n.subnet;
     v.subnet_known = !n.subnet.empty();
+    v.subnet_v6 = n.subnet_v6;
     v.range = v.subnet;
     v.range_known = v.subnet_known;
     out[n.name] = v;
@@ -288,17 +290,13 @@ std::vector<std::string> BothFamilies(const std::string& v4, const std::string& 
 mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
                            const std::map<std::string, NetworkValues>& nets, mustache::data d) {
   const auto& net = nets.at(c.network);
-  const auto nets_v6 = [&s](const std::string& name) -> std::string {
-    const auto* n = s.FindNetwork(name);
-    return n ? n->subnet_v6 : std::string();
-  };
   d.set("name", c.name);
   d.set("context", "kind-" + c.name);
   d.set("network", c.network);
   d.set("subnet", net.subnet);
   d.set("subnet_known", net.subnet_known);
-  d.set("subnet_v6", nets_v6(c.network));
-  d.set("subnet_v6_known", !nets_v6(c.network).empty());
+  d.set("subnet_v6", net.subnet_v6);
+  d.set("subnet_v6_known", !net.subnet_v6.empty());
   d.set("pod_cidr", c.pod_cidr);
   d.set("service_cidr", c.service_cidr);
   d.set("lb_pool", c.lb_pool);

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <cstdint>
 #include <map>
@@ -86,6 +85,26 @@ bool IsLabelKey(std::string_view s) {
   if (slash == std::string_view::npos) return IsLabelName(s, false);
   return IsDnsSubdomain(s.substr(0, slash)) && IsLabelName(s.substr(slash + 1), false);
 }
+
+// A cluster's CIDR fields: the IPv4 one, and the IPv6 one whose key adds "_v6".
+enum class CidrKind { kPod, kService, kLb };
+struct CidrField {
+  CidrKind kind;
+  const char* key;
+  const char* what;
+  std::string ClusterSpec::*v4;
+  std::string ClusterSpec::*v6;
+  const char* v4_example;
+  const char* v6_example;
+};
+constexpr CidrField kCidrFields[] = {
+    {CidrKind::kPod, "pod_cidr", "pod CIDR", &ClusterSpec::pod_cidr, &ClusterSpec::pod_cidr_v6,
+     "10.241.0.0/16", "fd00:10:241::/56"},
+    {CidrKind::kService, "service_cidr", "service CIDR", &ClusterSpec::service_cidr,
+     &ClusterSpec::service_cidr_v6, "10.11.0.0/16", "fd00:10:11::/112"},
+    {CidrKind::kLb, "lb_pool", "LB pool", &ClusterSpec::lb_pool, &ClusterSpec::lb_pool_v6,
+     "10.21.0.0/24", "fd00:10:21::/120"},
+};
 
 // One CIDR of the scenario, for the overlap checks.
 struct Range {
@@ -388,45 +407,33 @@ class Validator {
   // The pod, service and LB CIDRs of one family: required when the scenario runs that
   // family, refused when it does not, each within the sizes Kubernetes and Cilium take.
   void CheckClusterCidrs(const ClusterSpec& c, const std::string& path, Afi afi) {
-    const bool v6 = afi == Afi::kIpv6;
-    const auto suffix = v6 ? "_v6" : "";
-    const std::array<std::pair<std::string, const std::string*>, 3> fields{{
-        {fmt::format("{}.pod_cidr{}", path, suffix), v6 ? &c.pod_cidr_v6 : &c.pod_cidr},
-        {fmt::format("{}.service_cidr{}", path, suffix), v6 ? &c.service_cidr_v6 : &c.service_cidr},
-        {fmt::format("{}.lb_pool{}", path, suffix), v6 ? &c.lb_pool_v6 : &c.lb_pool},
-    }};
     if (!family_) return;  // reported at ip_family
+    const bool v6 = afi == Afi::kIpv6;
     const bool wanted = v6 ? *family_ != IpFamily::kIpv4 : *family_ != IpFamily::kIpv6;
-    if (!wanted) {
-      for (const auto& [field, text] : fields) {
-        if (text->empty()) continue;
+    for (const auto& f : kCidrFields) {
+      const auto field = fmt::format("{}.{}{}", path, f.key, v6 ? "_v6" : "");
+      const std::string& text = c.*(v6 ? f.v6 : f.v4);
+      if (!wanted) {
+        if (text.empty()) continue;
         Err(field, fmt::format("ip_family is {}, which has no {} addresses: remove this field, or "
                                "set ip_family: dual",
                                s_.ip_family, v6 ? "IPv6" : "IPv4"));
+        continue;
       }
-      return;
-    }
-    static constexpr std::array<const char*, 3> kV4Examples{"10.241.0.0/16", "10.11.0.0/16",
-                                                            "10.21.0.0/24"};
-    static constexpr std::array<const char*, 3> kV6Examples{"fd00:10:241::/56", "fd00:10:11::/112",
-                                                            "fd00:10:21::/120"};
-    static constexpr std::array<const char*, 3> kWhat{"pod CIDR", "service CIDR", "LB pool"};
-    for (std::size_t k = 0; k < fields.size(); ++k) {
-      const auto& [field, text] = fields[k];
-      if (text->empty()) {
+      if (text.empty()) {
         Err(field,
             fmt::format("missing: ip_family {} needs the cluster's {} {} (e.g. {})", s_.ip_family,
-                        v6 ? "IPv6" : "IPv4", kWhat[k], (v6 ? kV6Examples : kV4Examples)[k]),
+                        v6 ? "IPv6" : "IPv4", f.what, v6 ? f.v6_example : f.v4_example),
             path);
         continue;
       }
-      auto p = Cidr(field, *text, afi);
+      auto p = Cidr(field, text, afi);
       if (!p) continue;
-      Range r{field, fmt::format("cluster {}'s {}{}", c.name, v6 ? "IPv6 " : "", kWhat[k]), *p};
-      r.is_service = k == 1;
-      r.is_lb = k == 2;
+      Range r{field, fmt::format("cluster {}'s {}{}", c.name, v6 ? "IPv6 " : "", f.what), *p};
+      r.is_service = f.kind == CidrKind::kService;
+      r.is_lb = f.kind == CidrKind::kLb;
       ranges_.push_back(r);
-      CheckCidrSize(c, field, *text, *p, k);
+      CheckCidrSize(c, field, text, *p, f.kind);
     }
   }
 
@@ -435,9 +442,9 @@ class Validator {
   // take at most a /12 (IPv4) or /108 (IPv6); Cilium takes at most 65,536 addresses in one
   // pool CIDR.
   void CheckCidrSize(const ClusterSpec& c, const std::string& field, const std::string& text,
-                     const Prefix& p, std::size_t kind) {
+                     const Prefix& p, CidrKind kind) {
     const bool v6 = p.afi == Afi::kIpv6;
-    if (kind == 0) {
+    if (kind == CidrKind::kPod) {
       const int node = v6 ? 64 : 24;
       const auto nodes = c.workers + 1;
       const std::uint64_t room = p.length > node ? 0 : std::uint64_t{1} << (node - p.length);
@@ -452,11 +459,11 @@ class Validator {
                                "the cluster has {} nodes; use a /{} or shorter",
                                text, node, nodes, need));
       }
-    } else if (kind == 1 && p.length < (v6 ? 108 : 12)) {
+    } else if (kind == CidrKind::kService && p.length < (v6 ? 108 : 12)) {
       Err(field, fmt::format("\"{}\" is larger than Kubernetes allows for services: use a /{} or "
                              "longer",
                              text, v6 ? 108 : 12));
-    } else if (kind == 2 && p.length < (v6 ? 112 : 16)) {
+    } else if (kind == CidrKind::kLb && p.length < (v6 ? 112 : 16)) {
       Err(field, fmt::format("\"{}\" has more than 65536 addresses, the most Cilium takes in one "
                              "pool CIDR: use a /{} or longer",
                              text, v6 ? 112 : 16));
