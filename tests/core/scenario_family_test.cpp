@@ -6,11 +6,15 @@
 
 #include "core/scenario.h"
 #include "core/scenario_validate.h"
+#include "tests/core/scenario_checks.h"
 
 using namespace bgpdemo::core;
 using bgpdemo::bgp::wire::Afi;
 using bgpdemo::bgp::wire::IpAddress;
 using bgpdemo::bgp::wire::Prefix;
+using bgpdemo::test::OnlyScenarioError;
+using bgpdemo::test::ReplaceNth;
+using bgpdemo::test::ScenarioErrors;
 
 namespace {
 
@@ -45,18 +49,14 @@ clusters:
 )";
 
 // kDual with the `nth` (0-based) occurrence of `from` replaced by `to`; `to` empty removes
-// the whole line.
+// the whole line of the first one.
 std::string With(std::string_view from, std::string_view to, int nth = 0) {
+  if (!to.empty()) return ReplaceNth(kDual, from, to, nth);
   std::string s = kDual;
-  std::size_t at = s.find(from);
-  for (int i = 0; i < nth && at != std::string::npos; ++i) at = s.find(from, at + 1);
+  const auto at = s.find(from);
   REQUIRE(at != std::string::npos);
-  if (to.empty()) {
-    const auto begin = s.rfind('\n', at) + 1;
-    s.erase(begin, s.find('\n', at) + 1 - begin);
-  } else {
-    s.replace(at, from.size(), to);
-  }
+  const auto begin = s.rfind('\n', at) + 1;
+  s.erase(begin, s.find('\n', at) + 1 - begin);
   return s;
 }
 
@@ -74,26 +74,12 @@ std::string Ipv4Only(std::string_view family) {
   return fmt::format("ip_family: {}{}", family, out.substr(out.find('\n')));
 }
 
-std::vector<std::string> Errors(const std::string& yaml) {
-  auto s = ParseScenario(yaml, "test.yaml", "test");
-  REQUIRE_MESSAGE(s, (s ? "" : s.error().message()));
-  std::vector<std::string> out;
-  for (const auto& e : ValidateScenario(*s)) out.push_back(e.ToString());
-  return out;
-}
-
-std::string OnlyError(const std::string& yaml) {
-  const auto all = Errors(yaml);
-  REQUIRE_MESSAGE(all.size() == 1, fmt::format("{}", fmt::join(all, "\n")));
-  return all[0];
-}
-
 using Lines = std::vector<std::string>;
 
 }  // namespace
 
 TEST_CASE("ip_family: a dual scenario is valid and routes both families natively") {
-  REQUIRE(Errors(kDual).empty());
+  REQUIRE(ScenarioErrors(kDual).empty());
   auto s = ParseScenario(kDual, "test.yaml", "test");
   REQUIRE(s);
   CHECK(s->Family() == IpFamily::kDual);
@@ -111,13 +97,13 @@ TEST_CASE("ip_family: ipv4 by default, and only the three names") {
   CHECK(s->ip_family == "ipv4");
   CHECK(ValidateScenario(*s).empty());
   CHECK_FALSE(s->HasIpv6());
-  CHECK(OnlyError(With("ip_family: dual", "ip_family: both")) ==
+  CHECK(OnlyScenarioError(With("ip_family: dual", "ip_family: both")) ==
         "test.yaml:1:12: ip_family: \"both\" is not ipv4, ipv6 or dual (kind's "
         "networking.ipFamily)");
 }
 
 TEST_CASE("ip_family: each family needs its CIDRs and refuses the other's") {
-  CHECK(Errors(With("ip_family: dual", "ip_family: ipv4")) ==
+  CHECK(ScenarioErrors(With("ip_family: dual", "ip_family: ipv4")) ==
         Lines{"test.yaml:6:16: networks[0].subnet_v6: ip_family is ipv4: the network's IPv6 subnet "
               "is used only with ip_family dual or ipv6",
               "test.yaml:14:18: clusters[0].pod_cidr_v6: ip_family is ipv4, which has no IPv6 "
@@ -132,65 +118,68 @@ TEST_CASE("ip_family: each family needs its CIDRs and refuses the other's") {
               "addresses: remove this field, or set ip_family: dual",
               "test.yaml:25:17: clusters[1].lb_pool_v6: ip_family is ipv4, which has no IPv6 "
               "addresses: remove this field, or set ip_family: dual"});
-  CHECK(OnlyError(With("    pod_cidr: 10.242.0.0/16", "")) ==
+  CHECK(OnlyScenarioError(With("    pod_cidr: 10.242.0.0/16", "")) ==
         "test.yaml:18:5: clusters[1].pod_cidr: missing: ip_family dual needs the cluster's IPv4 "
         "pod CIDR (e.g. 10.241.0.0/16)");
-  CHECK(OnlyError(With("    lb_pool_v6: fd00:10:21::/120", "")) ==
+  CHECK(OnlyScenarioError(With("    lb_pool_v6: fd00:10:21::/120", "")) ==
         "test.yaml:9:5: clusters[0].lb_pool_v6: missing: ip_family dual needs the cluster's IPv6 "
         "LB pool (e.g. fd00:10:21::/120)");
   const auto v6_only = With("ip_family: dual", "ip_family: ipv6");
-  const auto errors = Errors(v6_only);
+  const auto errors = ScenarioErrors(v6_only);
   REQUIRE(errors.size() == 6);
   CHECK(errors[0] ==
         "test.yaml:11:15: clusters[0].pod_cidr: ip_family is ipv6, which has no IPv4 addresses: "
         "remove this field, or set ip_family: dual");
   // IPv4-only and dual scenarios without IPv6 lines are what every older scenario is.
-  CHECK(Errors(Ipv4Only("ipv4")).empty());
-  CHECK(Errors(Ipv4Only("dual")).size() == 6);
+  CHECK(ScenarioErrors(Ipv4Only("ipv4")).empty());
+  CHECK(ScenarioErrors(Ipv4Only("dual")).size() == 6);
 }
 
 TEST_CASE("ip_family: IPv6 CIDRs: syntax, family and host bits") {
-  CHECK(OnlyError(With("pod_cidr_v6: fd00:10:241::/56", "pod_cidr_v6: 10.241.0.0/16")) ==
+  CHECK(OnlyScenarioError(With("pod_cidr_v6: fd00:10:241::/56", "pod_cidr_v6: 10.241.0.0/16")) ==
         "test.yaml:14:18: clusters[0].pod_cidr_v6: \"10.241.0.0/16\" is an IPv4 prefix; this "
         "field takes an IPv6 prefix like fd00:10:241::/56");
-  CHECK(OnlyError(With("pod_cidr_v6: fd00:10:241::/56", "pod_cidr_v6: fd00:10:241::1/56")) ==
-        "test.yaml:14:18: clusters[0].pod_cidr_v6: \"fd00:10:241::1/56\" has host bits set; did "
-        "you mean fd00:10:241::/56?");
-  CHECK(OnlyError(With("subnet_v6: fd00:172:22::/64", "subnet_v6: fd00::zz/64")) ==
+  CHECK(
+      OnlyScenarioError(With("pod_cidr_v6: fd00:10:241::/56", "pod_cidr_v6: fd00:10:241::1/56")) ==
+      "test.yaml:14:18: clusters[0].pod_cidr_v6: \"fd00:10:241::1/56\" has host bits set; did "
+      "you mean fd00:10:241::/56?");
+  CHECK(OnlyScenarioError(With("subnet_v6: fd00:172:22::/64", "subnet_v6: fd00::zz/64")) ==
         "test.yaml:6:16: networks[0].subnet_v6: \"fd00::zz/64\" is not an IPv6 prefix like "
         "fd00:10:241::/56");
-  CHECK(OnlyError(With("subnet_v6: fd00:172:22::/64", "subnet_v6: fd00:172:22::/124")) ==
+  CHECK(OnlyScenarioError(With("subnet_v6: fd00:172:22::/64", "subnet_v6: fd00:172:22::/124")) ==
         "test.yaml:6:16: networks[0].subnet_v6: \"fd00:172:22::/124\" leaves too few addresses "
         "for the nodes and the router: use a /120 or shorter (kind makes a /64)");
 }
 
 TEST_CASE("ip_family: IPv6 sizes Kubernetes and Cilium take") {
-  CHECK(OnlyError(With("pod_cidr_v6: fd00:10:241::/56", "pod_cidr_v6: fd00:11::/40")) ==
+  CHECK(OnlyScenarioError(With("pod_cidr_v6: fd00:10:241::/56", "pod_cidr_v6: fd00:11::/40")) ==
         "test.yaml:14:18: clusters[0].pod_cidr_v6: \"fd00:11::/40\" is larger than Kubernetes "
         "takes: it gives each node a /64, at most 16 bits below the pod CIDR; use a /48 or "
         "longer");
-  CHECK(OnlyError(With("pod_cidr_v6: fd00:10:241::/56", "pod_cidr_v6: fd00:10:241::/63")) ==
+  CHECK(OnlyScenarioError(With("pod_cidr_v6: fd00:10:241::/56", "pod_cidr_v6: fd00:10:241::/63")) ==
         "test.yaml:14:18: clusters[0].pod_cidr_v6: \"fd00:10:241::/63\" is too small: Kubernetes "
         "gives each node a /64 of it and the cluster has 3 nodes; use a /62 or shorter");
-  CHECK(OnlyError(With("service_cidr_v6: fd00:10:11::/112", "service_cidr_v6: fd00:10:11::/104")) ==
+  CHECK(OnlyScenarioError(
+            With("service_cidr_v6: fd00:10:11::/112", "service_cidr_v6: fd00:10:11::/104")) ==
         "test.yaml:15:22: clusters[0].service_cidr_v6: \"fd00:10:11::/104\" is larger than "
         "Kubernetes allows for services: use a /108 or longer");
-  CHECK(OnlyError(With("lb_pool_v6: fd00:10:21::/120", "lb_pool_v6: fd00:10:21::/104")) ==
+  CHECK(OnlyScenarioError(With("lb_pool_v6: fd00:10:21::/120", "lb_pool_v6: fd00:10:21::/104")) ==
         "test.yaml:16:17: clusters[0].lb_pool_v6: \"fd00:10:21::/104\" has more than 65536 "
         "addresses, the most Cilium takes in one pool CIDR: use a /112 or longer");
 }
 
 TEST_CASE("ip_family: IPv6 CIDRs overlap nowhere, and never an IPv4 one") {
-  CHECK(OnlyError(With("lb_pool_v6: fd00:10:22::/120", "lb_pool_v6: fd00:10:241:1::/120")) ==
-        "test.yaml:25:17: clusters[1].lb_pool_v6: fd00:10:241:1::/120 overlaps "
-        "clusters[0].pod_cidr_v6 fd00:10:241::/56 (cluster cilium's IPv6 pod CIDR); pod, "
-        "service, LB pool and network CIDRs must all be disjoint");
-  CHECK(OnlyError(With("lb_pool_v6: fd00:10:21::/120", "lb_pool_v6: fd00:10:11::/120")) ==
+  CHECK(
+      OnlyScenarioError(With("lb_pool_v6: fd00:10:22::/120", "lb_pool_v6: fd00:10:241:1::/120")) ==
+      "test.yaml:25:17: clusters[1].lb_pool_v6: fd00:10:241:1::/120 overlaps "
+      "clusters[0].pod_cidr_v6 fd00:10:241::/56 (cluster cilium's IPv6 pod CIDR); pod, "
+      "service, LB pool and network CIDRs must all be disjoint");
+  CHECK(OnlyScenarioError(With("lb_pool_v6: fd00:10:21::/120", "lb_pool_v6: fd00:10:11::/120")) ==
         "test.yaml:16:17: clusters[0].lb_pool_v6: fd00:10:11::/120 is inside "
         "clusters[0].service_cidr_v6 fd00:10:11::/112 (cluster cilium's IPv6 service CIDR): "
         "Cilium would hand out addresses that Kubernetes also gives as ClusterIPs; use a range "
         "outside every service CIDR");
-  CHECK(OnlyError(With("subnet_v6: fd00:172:22::/64", "subnet_v6: fd00:10:242::/64")) ==
+  CHECK(OnlyScenarioError(With("subnet_v6: fd00:172:22::/64", "subnet_v6: fd00:10:242::/64")) ==
         "test.yaml:23:18: clusters[1].pod_cidr_v6: fd00:10:242::/56 overlaps "
         "networks[0].subnet_v6 fd00:10:242::/64 (network kind's IPv6 subnet); pod, service, LB "
         "pool and network CIDRs must all be disjoint");
@@ -198,12 +187,14 @@ TEST_CASE("ip_family: IPv6 CIDRs overlap nowhere, and never an IPv4 one") {
 
 TEST_CASE("ip_family: the IPv6 native-routing CIDR stays off the internet") {
   // Unique local addresses are never routed on the internet: any span of them will do.
-  CHECK(Errors(With("pod_cidr_v6: fd00:10:242::/56", "pod_cidr_v6: fdff:10:242::/56")).empty());
-  CHECK(OnlyError(With("pod_cidr_v6: fd00:10:242::/56", "pod_cidr_v6: 2001:db8:242::/56")) ==
-        "test.yaml:9:3: clusters: the IPv6 pod, service and LB CIDRs of all clusters span ::/0, "
-        "wider than a /32: Cilium does not masquerade traffic to one native-routing CIDR that "
-        "covers them all, and one this wide would cover the internet too; keep them inside one "
-        "/32 or unique local addresses (fd00::/8)");
+  CHECK(ScenarioErrors(With("pod_cidr_v6: fd00:10:242::/56", "pod_cidr_v6: fdff:10:242::/56"))
+            .empty());
+  CHECK(
+      OnlyScenarioError(With("pod_cidr_v6: fd00:10:242::/56", "pod_cidr_v6: 2001:db8:242::/56")) ==
+      "test.yaml:9:3: clusters: the IPv6 pod, service and LB CIDRs of all clusters span ::/0, "
+      "wider than a /32: Cilium does not masquerade traffic to one native-routing CIDR that "
+      "covers them all, and one this wide would cover the internet too; keep them inside one "
+      "/32 or unique local addresses (fd00::/8)");
 }
 
 TEST_CASE("prefixes of both families: contains, overlaps, supernet, prefix of an address") {
