@@ -1,7 +1,9 @@
 #include "core/decode_capture.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -296,8 +298,11 @@ Result<DecodeInput, bgpdemo::Error> ReadDecodeInput(const std::string& hex, cons
     input.use_decoded = true;
   } else {
     input.source = file == "-" ? "standard input" : file;
-    auto raw = file == "-" ? capture::InputBytes::ReadStream(in, input.source)
-                           : capture::InputBytes::ReadFile(file);
+    // The process's own standard input is read by its descriptor (a file redirected with
+    // `<` is mapped like a named one); another stream, as tests pass, through the stream.
+    auto raw = file != "-"        ? capture::InputBytes::ReadFile(file)
+               : &in == &std::cin ? capture::InputBytes::ReadFd(STDIN_FILENO, input.source)
+                                  : capture::InputBytes::ReadStream(in, input.source);
     if (!raw) return Fail(raw.error());
     input.raw = std::move(raw).value();
     input.format = capture::DetectFormat(input.raw.bytes());

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <istream>
@@ -30,20 +31,23 @@ bool IsMrtType(std::uint16_t type) {
   return type == 12 || type == 13 || type == 16 || type == 17;
 }
 
+// Reads into the free space of out, growing it (and zero-filling) only when less than a
+// block is free: a pipe's reads return 64 KiB at a time.
 Result<void, Error> ReadAll(int fd, const std::string& name, std::vector<std::uint8_t>& out) {
+  std::size_t used = out.size();
   for (;;) {
-    const std::size_t at = out.size();
-    out.resize(at + kBlock);
-    const ssize_t n = ::read(fd, out.data() + at, kBlock);
+    if (out.size() - used < kBlock) out.resize(std::max(out.size() * 2, used + kBlock));
+    const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
     if (n < 0) {
-      if (errno == EINTR) {
-        out.resize(at);
-        continue;
-      }
+      if (errno == EINTR) continue;
+      out.resize(used);
       return Fail(Error::Input(fmt::format("{}: read error: {}", name, std::strerror(errno))));
     }
-    out.resize(at + static_cast<std::size_t>(n));
-    if (n == 0) return {};
+    used += static_cast<std::size_t>(n);
+    if (n == 0) {
+      out.resize(used);
+      return {};
+    }
   }
 }
 
@@ -82,9 +86,14 @@ Result<InputBytes, Error> InputBytes::ReadFile(const std::string& path) {
   if (fd < 0) {
     return Fail(Error::Input(fmt::format("{}: cannot open: {}", path, std::strerror(errno))));
   }
+  auto in = ReadFd(fd, path);
+  ::close(fd);
+  return in;
+}
+
+Result<InputBytes, Error> InputBytes::ReadFd(int fd, const std::string& name) {
   InputBytes in;
   struct stat st {};
-  Result<void, Error> read_result{};
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
     // MAP_POPULATE faults the whole file in with one call instead of one fault per page.
     void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ,
@@ -95,9 +104,9 @@ Result<InputBytes, Error> InputBytes::ReadFile(const std::string& path) {
       ::madvise(p, in.map_size_, MADV_SEQUENTIAL);
     }
   }
-  if (in.map_ == nullptr) read_result = ReadAll(fd, path, in.owned_);
-  ::close(fd);
-  if (!read_result) return Fail(read_result.error());
+  if (in.map_ == nullptr) {
+    if (auto read = ReadAll(fd, name, in.owned_); !read) return Fail(read.error());
+  }
   return in;
 }
 

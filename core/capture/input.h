@@ -39,7 +39,10 @@ class InputBytes {
   // A regular file is mapped; anything else (a FIFO, /dev/stdin) is read. Errors (kInput)
   // name the file and the system's reason.
   static Result<InputBytes, Error> ReadFile(const std::string& path);
-  // Reads a stream to its end in big blocks (standard input).
+  // The same for an open descriptor (the process's standard input: a file redirected with
+  // `<` is mapped, a pipe read). name is for errors; fd stays open.
+  static Result<InputBytes, Error> ReadFd(int fd, const std::string& name);
+  // Reads a stream to its end in big blocks (an in-memory stream, as tests pass).
   static Result<InputBytes, Error> ReadStream(std::istream& in, std::string_view name);
 
  private:

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/app.h"
+#include "core/process.h"
 #include "tests/core/capture/frames.h"
 #include "tests/test_util.h"
 
@@ -267,4 +268,35 @@ TEST_CASE("decode: a gzip-compressed MRT file, --format, and a broken one") {
   CHECK(broken.code == 1);
   auto b = nlohmann::json::parse(broken.out);
   CHECK(b[0]["error"]["message"] == "record says 72 bytes but the input ends after 67");
+}
+
+TEST_CASE(
+    "decode: the process's standard input, a redirected file or a pipe, decodes like "
+    "the file named") {
+  bgpdemo::test::Bytes many;
+  const auto update = bgpdemo::test::H(kUpdate);
+  for (int i = 0; i < 40'000; ++i) many.insert(many.end(), update.begin(), update.end());
+  const std::string path = TempFile(many, false);  // 2 MB: more than one read block
+  const std::vector<std::string> argv = {BGPDEMO_BINARY, "decode", "--summary", "-o", "json"};
+  auto with = [&](std::vector<std::string> tail) {
+    auto a = argv;
+    a.insert(a.end(), tail.begin(), tail.end());
+    return a;
+  };
+  auto named = bgpdemo::core::RunProcess(with({path}));
+  auto redirected =
+      bgpdemo::core::RunProcess({"sh", "-c", "exec \"$@\" - < " + path, "sh", BGPDEMO_BINARY,
+                                 "decode", "--summary", "-o", "json"});
+  auto piped = bgpdemo::core::RunProcess(with({"-"}), {.stdin_text = {many.begin(), many.end()}});
+  std::remove(path.c_str());
+  for (const auto* r : {&named, &redirected, &piped}) {
+    REQUIRE(r->has_value());
+    INFO((*r)->err);
+    CHECK((*r)->exit_code == 0);
+    auto j = nlohmann::json::parse((*r)->out);
+    CHECK(j["messages"] == 40'000);
+    CHECK(j["prefixes_announced"] == 80'000);
+    CHECK(j["bytes"] == many.size());
+    CHECK(j["errors"] == 0);
+  }
 }

@@ -4,12 +4,15 @@
 
 #include <bzlib.h>
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "tests/core/capture/frames.h"
 #include "tests/test_util.h"
@@ -102,4 +105,48 @@ TEST_CASE("capture input: a file is mapped, a stream read whole, a missing file 
   auto missing = InputBytes::ReadFile("/nonexistent/x.mrt");
   REQUIRE_FALSE(missing.has_value());
   CHECK(missing.error().message() == "/nonexistent/x.mrt: cannot open: No such file or directory");
+}
+
+TEST_CASE(
+    "capture input: a descriptor: a regular file is mapped, a pipe read whole, a "
+    "directory's read error named") {
+  char path[] = "/tmp/bgpdemo-input-test-XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  Bytes data(3 << 20);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 7);
+  REQUIRE(write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+  REQUIRE(lseek(fd, 0, SEEK_SET) == 0);
+  auto mapped = InputBytes::ReadFd(fd, "standard input");
+  close(fd);
+  std::remove(path);
+  REQUIRE(mapped.has_value());
+  CHECK(mapped->mapped());
+  CHECK(Bytes(mapped->bytes().begin(), mapped->bytes().end()) == data);
+
+  // A pipe gives at most its buffer (64 KiB) per read: 3 MiB arrive in many short reads.
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  std::thread writer([&] {
+    for (std::size_t at = 0; at < data.size();) {
+      const ssize_t n =
+          write(fds[1], data.data() + at, std::min<std::size_t>(100'000, data.size() - at));
+      if (n <= 0) break;
+      at += static_cast<std::size_t>(n);
+    }
+    close(fds[1]);
+  });
+  auto piped = InputBytes::ReadFd(fds[0], "standard input");
+  writer.join();
+  close(fds[0]);
+  REQUIRE(piped.has_value());
+  CHECK_FALSE(piped->mapped());
+  CHECK(Bytes(piped->bytes().begin(), piped->bytes().end()) == data);
+
+  const int dir = open("/tmp", O_RDONLY | O_DIRECTORY);
+  REQUIRE(dir >= 0);
+  auto refused = InputBytes::ReadFd(dir, "standard input");
+  close(dir);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message() == "standard input: read error: Is a directory");
 }
