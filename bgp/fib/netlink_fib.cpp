@@ -124,16 +124,23 @@ std::size_t MaxMessageBytes(const Batch::Op& op) {
          static_cast<std::size_t>(op.hop_count) * (MNL_ALIGN(sizeof(rtnexthop)) + 20);
 }
 
-// Encodes op at buf with sequence number seq; returns the message's length.
+// Encodes op at buf with sequence number seq; returns the message's length. link gives the
+// link-local gateway and interface for an IPv4-mapped next hop (resolved before).
+template <typename Link>
 std::size_t EncodeOp(char* buf, const Batch& batch, const Batch::Op& op, std::uint32_t seq,
-                     std::uint32_t table) {
+                     std::uint32_t table, const Link& link) {
   if (op.remove()) return RouteHeader(buf, RTM_DELROUTE, 0, seq, op.prefix, table)->nlmsg_len;
   nlmsghdr* nlh =
       RouteHeader(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, seq, op.prefix, table);
   const std::size_t alen = AddrLen(op.prefix.afi);
   const auto hops = batch.NextHops(op);
   if (hops.size() == 1) {
-    mnl_attr_put(nlh, RTA_GATEWAY, alen, hops[0].bytes.data());
+    if (const LinkGateway* gw = hops[0].IsV4Mapped() ? &link(hops[0]) : nullptr) {
+      mnl_attr_put(nlh, RTA_GATEWAY, alen, gw->address.bytes.data());
+      mnl_attr_put_u32(nlh, RTA_OIF, gw->ifindex);
+    } else {
+      mnl_attr_put(nlh, RTA_GATEWAY, alen, hops[0].bytes.data());
+    }
     return nlh->nlmsg_len;
   }
   nlattr* nest = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
@@ -141,7 +148,12 @@ std::size_t EncodeOp(char* buf, const Batch& batch, const Batch::Op& op, std::ui
     auto* rtnh = static_cast<rtnexthop*>(mnl_nlmsg_get_payload_tail(nlh));
     nlh->nlmsg_len += MNL_ALIGN(sizeof(rtnexthop));
     std::memset(rtnh, 0, sizeof *rtnh);
-    mnl_attr_put(nlh, RTA_GATEWAY, alen, nh.bytes.data());
+    if (const LinkGateway* gw = nh.IsV4Mapped() ? &link(nh) : nullptr) {
+      rtnh->rtnh_ifindex = static_cast<int>(gw->ifindex);
+      mnl_attr_put(nlh, RTA_GATEWAY, alen, gw->address.bytes.data());
+    } else {
+      mnl_attr_put(nlh, RTA_GATEWAY, alen, nh.bytes.data());
+    }
     rtnh->rtnh_len = static_cast<unsigned short>(
         static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh)) - reinterpret_cast<char*>(rtnh));
   }
@@ -213,8 +225,31 @@ NetlinkFib::~NetlinkFib() {
   mnl_socket_close(nl_);
 }
 
+const Result<LinkGateway, std::string>& NetlinkFib::Link(const wire::IpAddress& mapped) {
+  for (const auto& [address, link] : links_) {
+    if (address == mapped) return link;
+  }
+  return links_.emplace_back(mapped, ResolveMapped(nl_, ask_seq_, recv_, mapped)).second;
+}
+
+// The first of op's next hops that cannot be installed, and why; empty when none.
+std::string NetlinkFib::Unusable(const Batch::Op& op, std::span<const wire::IpAddress> hops) {
+  for (const auto& nh : hops) {
+    if (nh.afi != op.prefix.afi) {
+      return fmt::format("next hop {} is of another family", nh.ToString());
+    }
+    if (!nh.IsV4Mapped()) continue;
+    if (const auto& link = Link(nh); !link) {
+      return fmt::format("next hop {}: {}", nh.ToString(), link.error());
+    }
+  }
+  return {};
+}
+
 Result<void, std::string> NetlinkFib::Apply(const Batch& batch, std::vector<ItemError>& errors) {
   const auto& ops = batch.ops();
+  links_.clear();  // resolved again for every batch: a node's MAC may change
+  auto link = [this](const wire::IpAddress& mapped) -> const LinkGateway& { return *Link(mapped); };
   std::size_t i = 0;
   while (i < ops.size()) {
     const std::size_t errors_before = errors.size();
@@ -228,14 +263,11 @@ Result<void, std::string> NetlinkFib::Apply(const Batch& batch, std::vector<Item
       if (send_.size() < used + need + MNL_ALIGN(sizeof(nlmsghdr))) {
         send_.resize(used + need + MNL_ALIGN(sizeof(nlmsghdr)));
       }
-      const auto hops = batch.NextHops(op);
-      const auto foreign = std::find_if(hops.begin(), hops.end(),
-                                        [&](const auto& nh) { return nh.afi != op.prefix.afi; });
-      if (foreign != hops.end()) {
-        errors.push_back({j, fmt::format("next hop {} is of another family", foreign->ToString())});
+      if (auto why = Unusable(op, batch.NextHops(op)); !why.empty()) {
+        errors.push_back({j, std::move(why)});
       } else {
         used += EncodeOp(send_.data() + used, batch, op, base + static_cast<std::uint32_t>(j - i),
-                         table_);
+                         table_, link);
       }
       ++j;
     }

@@ -18,15 +18,20 @@
 // nl_batch functions: one buffer of requests per sendmsg, acknowledgements read in bulk).
 //
 // Next hops of the prefix's own family only (an RFC 8950 IPv6 next hop for an IPv4 route
-// would need RTA_VIA; not used by the demo). Calls block for the kernel's answer (the
-// kernel's work for the whole chunk: about a microsecond a route); not thread-safe.
+// would need RTA_VIA; not used by the demo). An IPv4-mapped next hop of an IPv6 route (what
+// Cilium sends over an IPv4 session) is installed as the node's link-local address on the
+// interface toward it (mapped_gateway.h), resolved once per batch. Calls block for the kernel's
+// answer (the kernel's work for the whole chunk: about a microsecond a route); not thread-safe.
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bgp/fib/fib.h"
+#include "bgp/fib/mapped_gateway.h"
 
 struct mnl_socket;
 
@@ -58,9 +63,18 @@ class NetlinkFib : public Fib {
                                      std::uint32_t fence, std::size_t offset,
                                      std::vector<ItemError>& errors);
 
+  // The gateway for an IPv4-mapped next hop, resolved at its first use in a batch.
+  const Result<LinkGateway, std::string>& Link(const wire::IpAddress& mapped);
+  // Why op cannot be installed (a next hop of another family, a mapped one unresolved).
+  std::string Unusable(const Batch::Op& op, std::span<const wire::IpAddress> hops);
+
   mnl_socket* nl_;
   std::uint32_t portid_;
   std::uint32_t seq_ = 1;
+  // Sequence numbers of the resolver's requests: far from the batches' (Exchange reads
+  // answers by their range).
+  std::uint32_t ask_seq_ = 0x80000000u;
+  std::vector<std::pair<wire::IpAddress, Result<LinkGateway, std::string>>> links_;
   std::uint32_t table_;
   std::size_t max_messages_ = 16;  // per chunk, so that every answer fits the receive buffer
   std::vector<char> send_;         // reused across batches

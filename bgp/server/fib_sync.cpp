@@ -132,9 +132,11 @@ void FibSync::Want(wire::Afi afi, std::size_t index, fib::Batch& batch) {
   auto consider = [&](rib::PeerId peer, const rib::AttrRef& attrs) {
     if (peer == Server::kLocalPeer || !attrs) return;
     const auto& nh = attrs->next_hop();
-    // Cilium sends IPv6 routes over IPv4 sessions with ::ffff:a.b.c.d (bgp-interop.md):
-    // no IPv6 gateway the kernel could use, so such routes are left out (and counted).
-    if (nh.afi != afi || nh.IsV4Mapped()) {
+    // Cilium sends IPv6 routes over IPv4 sessions with ::ffff:a.b.c.d (bgp-interop.md): the
+    // FIB installs them through the node's link-local address (fib/mapped_gateway.h). A
+    // next hop of the other family (or an IPv4-mapped one for an IPv4 route) is left out,
+    // and counted.
+    if (nh.afi != afi || (afi == wire::Afi::kIpv4 && nh.IsV4Mapped())) {
       ++unusable_;
       log_.Debug("fib_skip", {{"prefix", prefix.ToString()},
                               {"next_hop", nh.ToString()},

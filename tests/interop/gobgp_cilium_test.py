@@ -8,14 +8,18 @@ Topology (all in network namespaces of this test; `P` is the lab prefix bgpi<pid
          dynamic neighbors 172.22.0.0/16 as AS 65100 and 172.25.0.0/16 as AS 65200
   P-cXnY gobgpd, node Y of cluster X: 172.22.0.(Y+1) / 172.25.0.(Y+1), AS 65100 / 65200,
          router-id = node IP, hostname cX-nodeY (own UTS namespace), pod CIDR
-         10.24X.Y.0/24 and service IP 10.25X.0.Y/32 announced with origin igp
+         10.24X.Y.0/24 and service IP 10.25X.0.Y/32 announced with origin igp, and an
+         IPv6 pod CIDR fd00:10:24X:Y::/64 over the same IPv4 session, as a dual-stack
+         Cilium node does (next hop ::ffff:<node IP>); the node holds fd00:10:24X:Y::1
 
 Checks: the six sessions from both sides (state, AS, hostname from the FQDN capability,
 hold time 90, both families), every route in the router's RIB and in every node of the
 other cluster (next hop = the router's address on that network, AS path [65000, origin
 AS]), none of a cluster's routes sent back into that cluster, a withdrawal, a SIGKILLed
 node's routes going away and coming back when it restarts, and the router's SIGTERM
-reaching every node as a Cease with its shutdown text.
+reaching every node as a Cease with its shutdown text. The router installs what it learns
+in its kernel (fib.install): the IPv6 pod CIDRs through each node's link-local address on
+the router's interface to it, which a TCP connection to the node's IPv6 address crosses.
 """
 
 import os
@@ -50,6 +54,8 @@ class Node:
         self.pod_cidr = f"{cluster.pod}.{y}.0/24"
         self.service = f"{cluster.svc}.{y}/32"
         self.prefixes = [self.pod_cidr, self.service]
+        self.pod_cidr_v6 = f"fd00:10:{cluster.pod.split('.')[1]}:{y}::/64"
+        self.pod_ip_v6 = f"fd00:10:{cluster.pod.split('.')[1]}:{y}::1"
         self.ns = None
         self.gobgp = None
 
@@ -70,6 +76,8 @@ def router_config(clusters):
     return f"""router_id: {clusters[0].router_ip}
 local_as: {ROUTER_AS}
 mode: router
+fib:
+  install: true
 listen:
   port: 179
 timers:
@@ -81,8 +89,8 @@ neighbors:
 
 def start_node(lab, node):
     node.gobgp = lab.start_gobgpd(node.name, node.ns, gobgpd_config(node), hostname=node.hostname)
-    for p in node.prefixes:
-        node.gobgp.add_route(p, "origin", "igp")  # as Cilium: next hop 0.0.0.0, origin igp
+    for p in node.prefixes + [node.pod_cidr_v6]:
+        node.gobgp.add_route(p, "origin", "igp")  # as Cilium: next hop 0.0.0.0 / ::, igp
 
 
 @L.requires("gobgpd", "gobgp", "unshare", "nsenter")
@@ -98,11 +106,13 @@ def body(lab):
     sw = lab.netns("sw")
     rns = lab.netns("r")
     bridges = {c.idx: lab.bridge(sw, f"b{c.idx}") for c in clusters}
+    router_if = {}
     for c in clusters:
-        lab.attach(rns, sw, bridges[c.idx], f"{c.router_ip}/16")
+        router_if[c.idx] = lab.attach(rns, sw, bridges[c.idx], f"{c.router_ip}/16")
     for n in nodes:
         n.ns = lab.netns(n.name)
-        lab.attach(n.ns, sw, bridges[n.cluster.idx], f"{n.ip}/16")
+        n.ifname = lab.attach(n.ns, sw, bridges[n.cluster.idx], f"{n.ip}/16")
+        lab.ns_run(n.ns, ["ip", "addr", "add", f"{n.pod_ip_v6}/128", "dev", "lo"])
 
     router = lab.start_router("router", rns, router_config(clusters))
     for n in nodes:
@@ -212,6 +222,40 @@ def body(lab):
         lab.check(v4 and v4[0]["advertised"] == 6 and v4[0]["received"] == 2 and
                   v4[0]["accepted"] == 2,
                   f"router: {n.ip} received 2, accepted 2, advertised 6 (ipv4)", str(v4))
+
+    # --- IPv6 over the IPv4 sessions, into the router's kernel ----------------------------
+    def v6_best():
+        best = router.best_routes()
+        return {n.pod_cidr_v6: best.get(n.pod_cidr_v6, {}).get("next_hop") for n in nodes}
+
+    lab.wait("router RIB: every node's IPv6 pod CIDR, next hop ::ffff:<node IP> (IPv4-mapped, "
+             "as GoBGP sends IPv6 over an IPv4 session)",
+             lambda: v6_best() == {n.pod_cidr_v6: f"::ffff:{n.ip}" for n in nodes}, 15,
+             detail=v6_best)
+
+    def link_local(n):
+        out = lab.ns_run(n.ns, ["ip", "-6", "-o", "addr", "show", "dev", n.ifname, "scope",
+                                "link"]).stdout.split()
+        return out[3].split("/")[0] if len(out) > 3 else None
+
+    def kernel_v6():
+        out = lab.ns_run(rns, ["ip", "-6", "route", "show", "proto", "197"]).stdout
+        return {line.split()[0]: line.strip() for line in out.splitlines() if line.strip()}
+
+    def kernel_v6_ok():
+        k = kernel_v6()
+        return all(f"via {link_local(n)} dev {router_if[n.cluster.idx]}" in k.get(n.pod_cidr_v6, "")
+                   for n in nodes)
+
+    lab.wait("router kernel: each IPv6 pod CIDR via the node's own link-local address (as its "
+             "kernel made it) on the router's interface to that network", kernel_v6_ok, 15,
+             detail=lambda: (kernel_v6(), {n.name: link_local(n) for n in nodes}))
+    for n in (c1.nodes[0], c2.nodes[1]):
+        r = lab.ns_run(rns, ["timeout", "5", "bash", "-c", f"echo > /dev/tcp/{n.pod_ip_v6}/9"],
+                       check=False)
+        lab.check("Connection refused" in r.stderr,
+                  f"router -> [{n.pod_ip_v6}]:9 (closed): {n.name}'s RST comes back over the "
+                  "route", r.stderr.strip())
 
     # --- a withdrawal --------------------------------------------------------------------
     w = c1.nodes[0]

@@ -4,113 +4,24 @@
 #include "bgp/fib/netlink_fib.h"
 
 #include <doctest/doctest.h>
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <exception>
-#include <sstream>
+#include <span>
 #include <string>
-#include <thread>
+#include <vector>
+
+#include "bgp/fib/mapped_gateway.h"
+#include "tests/bgp/fib/netns_fixture.h"
 
 using namespace bgpdemo::bgp;
 
+using namespace bgpdemo::test::netns;
+
 namespace {
-
-std::string Run(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = ::popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    ::pclose(p);
-  }
-  return out;
-}
-
-class RootTestsLock {
- public:
-  RootTestsLock()
-      : fd_(::open("/tmp/bgpdemo-root-tests.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666)) {
-    REQUIRE_MESSAGE(fd_ >= 0, "cannot open /tmp/bgpdemo-root-tests.lock");
-    REQUIRE(::flock(fd_, LOCK_EX) == 0);
-  }
-  ~RootTestsLock() { ::close(fd_); }
-  RootTestsLock(const RootTestsLock&) = delete;
-  RootTestsLock& operator=(const RootTestsLock&) = delete;
-
- private:
-  int fd_;
-};
-
-// A namespace with a veth pair (d0, d1: a dummy link needs a module not everywhere), d0
-// holding 10.9.0.1/24 and fd09::1/64; removed on scope exit.
-class TestNamespace {
- public:
-  TestNamespace() : name_(fmt::format("bgpf{}", ::getpid())) {
-    RemoveStale();
-    ok_ = std::system(
-              fmt::format("ip netns add {0} && ip -n {0} link add d0 type veth peer name d1 && "
-                          "ip -n {0} link set d1 up && "
-                          "ip -n {0} link set d0 up && ip -n {0} addr add 10.9.0.1/24 dev d0 "
-                          "&& ip -n {0} addr add fd09::1/64 dev d0 nodad",
-                          name_)
-                  .c_str()) == 0;
-  }
-  ~TestNamespace() { (void)std::system(fmt::format("ip netns del {} 2>/dev/null", name_).c_str()); }
-  bool ok() const { return ok_; }
-  // Namespaces of this test whose process is gone (killed, or from before failures were
-  // carried back to the test's thread).
-  static void RemoveStale() {
-    std::istringstream names(Run("ip netns list"));
-    for (std::string line; std::getline(names, line);) {
-      const auto name = line.substr(0, line.find(' '));
-      if (!name.starts_with("bgpf") || name.size() == 4 ||
-          name.find_first_not_of("0123456789", 4) != std::string::npos) {
-        continue;
-      }
-      const auto pid = name.substr(4);
-      if (::kill(std::stoi(pid), 0) == 0 || errno == EPERM) continue;
-      (void)std::system(fmt::format("ip netns del {} 2>/dev/null", name).c_str());
-    }
-  }
-  const std::string& name() const { return name_; }
-  std::string Routes(const char* family) const {
-    return Run(fmt::format("ip -n {} {} route show proto 197", name_, family));
-  }
-  // Runs f on a thread that has entered the namespace (the netlink socket stays there). A
-  // failed REQUIRE there is an exception on that thread: it is carried back and thrown here,
-  // so that doctest reports it and the destructor removes the namespace, instead of
-  // std::terminate leaving the namespace behind.
-  template <typename F>
-  void Inside(F&& f) const {
-    std::exception_ptr failure;
-    std::thread t([&] {
-      try {
-        const int fd = ::open(fmt::format("/run/netns/{}", name_).c_str(), O_RDONLY);
-        REQUIRE(fd >= 0);
-        REQUIRE(::setns(fd, CLONE_NEWNET) == 0);
-        ::close(fd);
-        f();
-      } catch (...) {
-        failure = std::current_exception();
-      }
-    });
-    t.join();
-    if (failure) std::rethrow_exception(failure);
-  }
-
- private:
-  std::string name_;
-  bool ok_ = false;
-};
 
 fib::Route R(const char* prefix, std::vector<const char*> hops) {
   fib::Route r{*wire::Prefix::Parse(prefix), {}};
@@ -291,4 +202,81 @@ TEST_CASE("netlink fib (root, netns): 5,000 refused routes in one batch, every o
   CHECK(Run(fmt::format("ip -n {} route show table 100 proto 197", ns.name())) ==
         Nth(5000).ToString() + " via 10.9.0.2 dev d0 \n");
   CHECK(ns.Routes("-4").empty());  // the main table is not ours to touch
+}
+
+TEST_CASE(
+    "netlink fib (root, netns): an IPv6 route with an IPv4-mapped next hop goes through "
+    "the node's link-local address, and traffic gets there; unresolvable ones are named") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root to create a network namespace");
+    return;
+  }
+  RootTestsLock lock;
+  TestNamespace ns;
+  PeerNamespace node(ns);
+  if (!ns.ok() || !node.ok()) {
+    MESSAGE("skipped: `ip netns add` or moving a veth end failed here");
+    return;
+  }
+  // Before the router has talked to the node there is no ARP entry to take the MAC from.
+  ns.Inside([&] {
+    auto r = (**fib::NetlinkFib::Open()).Replace(R("fd00:77::/64", {"::ffff:10.9.0.2"}));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().find("next hop ::ffff:10.9.0.2: no ARP entry for 10.9.0.2") !=
+          std::string::npos);
+  });
+  // A datagram to the node makes the kernel resolve its MAC (no ping on every machine).
+  REQUIRE(Run(fmt::format("ip netns exec {0} bash -c 'echo > /dev/udp/10.9.0.2/9'; "
+                          "for i in $(seq 50); do ip -n {0} neigh show 10.9.0.2 | grep -q lladdr "
+                          "&& echo ok && break; sleep 0.05; done",
+                          ns.name())) == "ok\n");
+  ns.Inside([&] {
+    auto opened = fib::NetlinkFib::Open();
+    REQUIRE(opened);
+    auto& f = **opened;
+    fib::Batch b;
+    const auto mapped = *wire::IpAddress::Parse("::ffff:10.9.0.2");
+    b.Replace(*wire::Prefix::Parse("fd00:77::/64"), std::span(&mapped, 1));
+    b.Replace(*wire::Prefix::Parse("fd00:78::/64"),
+              std::vector{*wire::IpAddress::Parse("fd09::3"), mapped});
+    b.Replace(*wire::Prefix::Parse("fd00:79::/64"),
+              std::vector{*wire::IpAddress::Parse("::ffff:10.9.0.99")});  // on the link, silent
+    b.Replace(*wire::Prefix::Parse("fd00:7a::/64"),
+              std::vector{*wire::IpAddress::Parse("::ffff:10.200.0.1")});  // on no link
+    std::vector<fib::ItemError> errors;
+    REQUIRE(f.Apply(b, errors));
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0].index == 2);
+    CHECK(errors[0].error.find("next hop ::ffff:10.9.0.99: no ARP entry for 10.9.0.99") == 0);
+    CHECK(errors[1].index == 3);
+    CHECK(errors[1].error.find("next hop ::ffff:10.200.0.1: no route to 10.200.0.1") == 0);
+  });
+  // The address the node's kernel made for itself is the one the route goes through.
+  const std::string node_ll = Run(
+      fmt::format("ip -n {} -6 -o addr show dev d1 scope link | awk '{{print $4}}' | cut -d/ -f1",
+                  node.name()));
+  REQUIRE(node_ll.starts_with("fe80::"));
+  const std::string ll = node_ll.substr(0, node_ll.size() - 1);
+  const std::string v6 = ns.Routes("-6");
+  CHECK(v6.find("fd00:77::/64 via " + ll + " dev d0") != std::string::npos);
+  CHECK(v6.find("nexthop via " + ll + " dev d0 weight 1") != std::string::npos);
+  CHECK(v6.find("nexthop via fd09::3 dev d0 weight 1") != std::string::npos);
+  CHECK(v6.find("fd00:79::") == std::string::npos);
+  // A TCP connection to a closed port of the node's address over the route: refused (the
+  // node's RST came back), where a route that led nowhere would time out.
+  CHECK(Run(fmt::format("ip netns exec {} timeout 5 bash -c 'echo > /dev/tcp/fd00:77::1/9' "
+                        "2>&1 | grep -q 'Connection refused' && echo refused",
+                        ns.name())) == "refused\n");
+  ns.Inside([&] {
+    auto n = (**fib::NetlinkFib::Open()).Flush();
+    REQUIRE(n);
+    CHECK(*n == 2);
+  });
+}
+
+TEST_CASE("netlink fib: the link-local address made from a MAC (modified EUI-64)") {
+  CHECK(fib::Eui64LinkLocal({0x02, 0x42, 0xac, 0x12, 0x00, 0x02}).ToString() ==
+        "fe80::42:acff:fe12:2");
+  CHECK(fib::Eui64LinkLocal({0x52, 0x54, 0x00, 0xab, 0xcd, 0xef}).ToString() ==
+        "fe80::5054:ff:feab:cdef");
 }

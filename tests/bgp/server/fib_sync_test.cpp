@@ -121,24 +121,34 @@ TEST_CASE("fib sync: install, ECMP across nodes, withdraw one, peer down") {
   CHECK(f.sync.written() == 0);
 }
 
-TEST_CASE("fib sync: originated routes and foreign-family next hops are not installed") {
+TEST_CASE(
+    "fib sync: originated routes and foreign-family next hops are not installed; an "
+    "IPv4-mapped next hop of an IPv6 route is handed to the FIB") {
   Fixture f;
   f.Apply(f.rib.Update(0, Announce({"192.0.2.0/24"}, "10.0.0.1", {})));
   CHECK(f.fib.routes().empty());
-  wire::Update v6;
-  v6.attrs.origin = wire::Origin::kIgp;
-  v6.attrs.as_path = wire::AsPath::Sequence({65100});
-  v6.attrs.mp_reach = wire::MpReach{wire::kIpv6Unicast,
-                                    *wire::IpAddress::Parse("::ffff:172.22.0.2"),
-                                    {},
-                                    0,
-                                    {P("fd00:10:241:1::/64")}};
-  f.Apply(f.rib.Update(1, v6));
-  CHECK(f.fib.routes().empty());
+  auto v6 = [](const char* next_hop, const char* prefix) {
+    wire::Update u;
+    u.attrs.origin = wire::Origin::kIgp;
+    u.attrs.as_path = wire::AsPath::Sequence({65100});
+    u.attrs.mp_reach =
+        wire::MpReach{wire::kIpv6Unicast, *wire::IpAddress::Parse(next_hop), {}, 0, {P(prefix)}};
+    return u;
+  };
+  // What Cilium sends over an IPv4 session: NetlinkFib resolves it to the node's link-local.
+  f.Apply(f.rib.Update(1, v6("::ffff:172.22.0.2", "fd00:10:241:1::/64")));
+  REQUIRE(f.fib.routes().size() == 1);
+  CHECK(f.fib.routes().begin()->second.next_hops ==
+        std::vector{*wire::IpAddress::Parse("::ffff:172.22.0.2")});
+  CHECK(f.sync.unusable_next_hops() == 0);
+  // A plain IPv4 address as an IPv6 route's next hop: nothing the kernel could use.
+  f.Apply(f.rib.Update(2, v6("172.22.0.3", "fd00:10:242:1::/64")));
+  CHECK(f.fib.routes().size() == 1);
   CHECK(f.sync.unusable_next_hops() == 1);
   // Never written, so its withdrawal sends nothing.
-  f.Apply(f.rib.PeerDown(1));
-  CHECK(f.fib.operations() == 0);
+  const auto ops = f.fib.operations();
+  f.Apply(f.rib.PeerDown(2));
+  CHECK(f.fib.operations() == ops);
 }
 
 TEST_CASE("fib sync: start flushes what a predecessor left, keep on stop, errors counted") {
