@@ -1,8 +1,8 @@
 # bgpdemo: one entry point for people and CI. Every target installs what it needs first.
 #
 #   make test    install the test deps, run `make lint`, build (g++, -Werror) and the
-#                ASan/UBSan + fuzz build (clang), run the unit tests and fuzzers under the
-#                sanitizers, then every test
+#                ASan/UBSan + fuzz build (clang), run the unit tests under the sanitizers,
+#                then every test and the fuzzers
 #   make lint    clang-format and clang-tidy on the C++ changed since the base commit
 #                (scripts/check-format.sh, check-tidy.sh: BGPDEMO_BASE_REF=origin/main to
 #                compare with a branch), no source file over 600 lines (check-size.sh)
@@ -38,9 +38,11 @@ deps-demo:
 	bash scripts/setup-deps.sh demo
 
 # Tests and benchmarks ON explicitly: `make demo` configures the same tree with them OFF.
+# The sanitizer build's fuzzers are run by this build's CTest (tests/CMakeLists.txt).
 configure: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER) \
-	  -DBGPDEMO_TESTS=ON -DBGPDEMO_BENCH=ON
+	  -DBGPDEMO_TESTS=ON -DBGPDEMO_BENCH=ON -DBGPDEMO_FUZZ_BUILD=$(abspath $(ASAN_BUILD)) \
+	  -DBGPDEMO_FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -58,12 +60,14 @@ build-asan: deps
 	  -DBGPDEMO_BENCH=OFF -DBGPDEMO_FUZZ_SECONDS=$(FUZZ_SECONDS) -DCMAKE_CXX_FLAGS_DEBUG=-g1
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# Unit tests and fuzzers under AddressSanitizer and UndefinedBehaviorSanitizer (the tests
-# that drive real daemons as root, labelled interop, tool or docker, run in the main build).
+# Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer. The tests that drive
+# real daemons as root (labelled interop, tool or docker) run in the main build, and so do
+# this build's fuzzers (label fuzz): beside the Docker tests, in a CTest slot that was idle.
 test-asan: build-asan
-	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE 'interop|tool|docker'
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE 'interop|tool|docker|fuzz'
 
-# Every test, in the main build; its summary line is the last thing printed.
+# Every test, in the main build, and the sanitizer build's fuzzers (skipped when that build
+# is not there); the summary line is the last thing printed.
 test-main: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 

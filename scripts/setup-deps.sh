@@ -42,10 +42,11 @@ test_packages=(
   # image busybox:1.36 (tests/core/render_routes_root_test.cpp)
   busybox
   # tests on a real Docker engine (tests/kind/): a private dockerd 20.10 with the vfs
-  # driver, and a debian:bookworm base image made with debootstrap (no registry here).
+  # driver, and a debian:bookworm base image made with mmdebstrap (no registry here;
+  # debootstrap is the fallback).
   # docker.io puts dockerd and its own 20.10 client in /usr/bin; tests/kind/dockerlab.py
   # always runs /usr/bin/docker, whatever newer client is first on PATH.
-  docker.io debootstrap
+  docker.io mmdebstrap debootstrap
 )
 
 case "${1:-test}" in

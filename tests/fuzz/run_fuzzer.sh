@@ -2,7 +2,10 @@
 # Runs one libFuzzer target for a bounded time over a copy of its checked-in seed corpus.
 # CTest runs it as fuzz.<target> (tests/CMakeLists.txt, -DBGPDEMO_FUZZ=ON).
 #
-#   run_fuzzer.sh <fuzzer-binary> <corpus-dir> <seconds>
+#   run_fuzzer.sh [--skip-missing] <fuzzer-binary> <corpus-dir> <seconds>
+#
+# --skip-missing: a fuzzer binary that is not there is a skip (exit 77, CTest's
+# SKIP_RETURN_CODE), not an error: the main build runs the sanitizer build's fuzzers.
 #
 # The corpus is copied into a temporary directory, so the run never writes into the source
 # tree; new inputs the fuzzer finds are thrown away with it. Exits 0 when the fuzzer ran
@@ -10,8 +13,13 @@
 # printing the offending input as hex and how to keep it as a regression input.
 set -u
 
+missing_status=2
+if [ "${1:-}" = "--skip-missing" ]; then
+  missing_status=77
+  shift
+fi
 if [ $# -ne 3 ]; then
-  echo "usage: $0 <fuzzer-binary> <corpus-dir> <seconds>" >&2
+  echo "usage: $0 [--skip-missing] <fuzzer-binary> <corpus-dir> <seconds>" >&2
   exit 2
 fi
 fuzzer=$1
@@ -20,8 +28,9 @@ seconds=$3
 name=$(basename "$fuzzer")
 
 if [ ! -x "$fuzzer" ]; then
-  echo "$name: fuzzer binary $fuzzer is missing or not executable; build it first" >&2
-  exit 2
+  echo "$name: fuzzer binary $fuzzer is missing or not executable; build it first" \
+    "(make build-asan)" >&2
+  exit "$missing_status"
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bgpdemo-$name.XXXXXX") || exit 2

@@ -3,7 +3,8 @@ cached image builds, and the check harness of the Docker tests.
 
 No Docker engine runs on a new machine and no registry can be reached (see
 docs/reference/docker-here.md), but Debian's docker.io 20.10 runs as root with the
-vfs storage driver, and debootstrap makes a debian:bookworm base from Debian's archive.
+vfs storage driver, and mmdebstrap (or debootstrap) makes a debian:bookworm base from
+Debian's archive.
 
 Data flow of a test:
 
@@ -11,7 +12,7 @@ Data flow of a test:
                             containerd namespace and cgroup parent; `env` points clients
                             at it; cleanup() removes every container and network, stops it
                             and removes what it left on the machine
-  ensure_base_image(...)    debian:bookworm: `docker import` of a debootstrap tarball,
+  ensure_base_image(...)    debian:bookworm: `docker import` of an mmdebstrap tarball,
                             cached in the caller's directory (build/docker-cache/)
   ensure_image(...)         `docker build`, skipped when the image exists, and cached with
                             `docker save`/`docker load` under a hash of the Dockerfile,
@@ -75,7 +76,7 @@ FAST_PYTHON = next((p for p in ("/usr/bin/python3", os.path.realpath(sys.executa
                     if os.access(p, os.X_OK)), sys.executable)
 STATE_DIR = "/run/bgpdemo-dockerlab"  # one JSON file per live PrivateDocker: see _reap_stale
 
-# The debootstrap base: what docker-here.md names, plus the suites of a real debian:bookworm.
+# The base image: what docker-here.md names, plus the suites of a real debian:bookworm.
 BASE_IMAGE = "debian:bookworm"
 BASE_SUITE = "bookworm"
 BASE_INCLUDE = "iproute2,curl,ca-certificates"
@@ -241,9 +242,9 @@ def require_docker(need_debootstrap=True):
         raise Skip(f"{DOCKER_CLIENT} is missing (Debian's docker.io installs it)")
     if shutil.which("ip") is None:
         raise Skip("ip (iproute2) is not installed")
-    if need_debootstrap and shutil.which("debootstrap") is None:
-        raise Skip("debootstrap is not installed (apt-get install debootstrap, or "
-                   "scripts/setup-deps.sh)")
+    if need_debootstrap and base_builder() is None:
+        raise Skip("neither mmdebstrap nor debootstrap is installed (apt-get install "
+                   "mmdebstrap, or scripts/setup-deps.sh)")
 
 
 class PrivateDocker:
@@ -592,10 +593,17 @@ def apt_mirror():
     return "http://deb.debian.org/debian"
 
 
+def base_builder():
+    """mmdebstrap when installed (it downloads in parallel and writes the tarball itself:
+    about 50 s here against debootstrap's 65 to 85), else debootstrap, else None."""
+    return next((t for t in ("mmdebstrap", "debootstrap") if shutil.which(t)), None)
+
+
 def ensure_base_image(d, cache_dir, workdir):
     """debian:bookworm in d's daemon: already there, else `docker import` of the cached
-    rootfs tarball, else debootstrap (then cached in cache_dir). Returns the cache key, which
-    image keys include (an image built on another base is another image)."""
+    rootfs tarball, else a new one made by base_builder() (then cached in cache_dir). Returns
+    the cache key, which image keys include (an image built on another base is another
+    image)."""
     mirror = apt_mirror()
     arch = run_cmd(["dpkg", "--print-architecture"]).stdout.strip()
     key = hashlib.sha256(f"{BASE_SUITE} minbase {BASE_INCLUDE} {mirror} {arch} v1"
@@ -604,10 +612,13 @@ def ensure_base_image(d, cache_dir, workdir):
         return key
     os.makedirs(cache_dir, exist_ok=True)
     tarball = os.path.join(cache_dir, f"debian-{BASE_SUITE}-{arch}-{key}.tar")
+    builder = base_builder()
+    if not os.path.exists(tarball) and builder is None:
+        raise Skip("neither mmdebstrap nor debootstrap is installed and no cached base image "
+                   f"is in {cache_dir}")
+    if not os.path.exists(tarball) and builder == "mmdebstrap":
+        _mmdebstrap_tarball(tarball, mirror, arch, d.verbose)
     if not os.path.exists(tarball):
-        if shutil.which("debootstrap") is None:
-            raise Skip("debootstrap is not installed and no cached base image is in "
-                       f"{cache_dir}")
         rootfs = os.path.join(workdir, "rootfs")
         try:
             with timed("debootstrap"):
@@ -643,14 +654,40 @@ def ensure_base_image(d, cache_dir, workdir):
     return key
 
 
+def _sources_list(mirror):
+    """apt's sources as in the public image: the release, its updates and security."""
+    security = re.sub(r"/debian$", "/debian-security", mirror)
+    return (f"deb {mirror} {BASE_SUITE} main\n"
+            f"deb {mirror} {BASE_SUITE}-updates main\n"
+            f"deb {security} {BASE_SUITE}-security main\n")
+
+
+def _mmdebstrap_tarball(tarball, mirror, arch, verbose):
+    """The base rootfs as a tarball straight from mmdebstrap: installed from the release
+    alone, as debootstrap does, then given the public image's sources. mmdebstrap leaves no
+    package lists or caches behind."""
+    tmp = tarball + f".tmp{os.getpid()}"
+    try:
+        with timed("mmdebstrap"):
+            hook = f"printf '%s' '{_sources_list(mirror)}' > \"$1/etc/apt/sources.list\""
+            r = run_cmd(["mmdebstrap", "--variant=minbase", f"--architectures={arch}",
+                         f"--include={BASE_INCLUDE}", "--format=tar",
+                         f"--customize-hook={hook}", BASE_SUITE, tmp, mirror],
+                        check=False, timeout=900, verbose=verbose)
+            if r.returncode != 0:
+                raise DockerError(f"mmdebstrap failed ({r.returncode}):\n"
+                                  f"{_tail(r.stdout + r.stderr)}")
+        os.replace(tmp, tarball)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def _finish_rootfs(rootfs, mirror):
     """apt's sources as in the public image (the release, its updates and security), no
     package lists or caches: the image is small and every build runs apt-get update."""
-    security = re.sub(r"/debian$", "/debian-security", mirror)
     with open(os.path.join(rootfs, "etc/apt/sources.list"), "w") as f:
-        f.write(f"deb {mirror} {BASE_SUITE} main\n"
-                f"deb {mirror} {BASE_SUITE}-updates main\n"
-                f"deb {security} {BASE_SUITE}-security main\n")
+        f.write(_sources_list(mirror))
     for sub in ("var/lib/apt/lists", "var/cache/apt/archives"):
         p = os.path.join(rootfs, sub)
         for f in os.listdir(p) if os.path.isdir(p) else []:
