@@ -27,7 +27,10 @@
 
 namespace bgpdemo::bgp::fib {
 
-inline constexpr std::uint8_t kProtocol = 197;  // not registered in rtnetlink.h or rt_protos
+// Not in rtnetlink.h or iproute2's rt_protos; but FRR's rt_protos.d/frr.conf names 197
+// "openfabric" (FRR's fabricd), so `ip route` shows our routes as "proto openfabric" where
+// FRR is installed, and a router beside a running fabricd would flush its routes.
+inline constexpr std::uint8_t kProtocol = 197;
 
 struct Route {
   wire::Prefix prefix;
