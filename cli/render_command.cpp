@@ -42,7 +42,8 @@ void AddRenderFlags(CLI::App& cmd, RenderOptions& o) {
   cmd.add_option("--cilium-version", o.cilium_version,
                  "Cilium release to render for, instead of the scenario's (1.14.0 to 1.20.x)");
   cmd.add_option("--router-address", o.router_addresses,
-                 "NETWORK=IP: the route server's address on a Docker network (repeatable)")
+                 "NETWORK=IP: the route server's address on a Docker network (repeatable; "
+                 "a dual-stack network takes an IPv4 and an IPv6 one)")
       ->take_all();
   cmd.add_option("--network-subnet", o.network_subnets,
                  "NETWORK=CIDR: a network's subnet, for one the scenario leaves to Docker "
@@ -147,7 +148,9 @@ int RunRender(const RenderOptions& o, std::ostream& out, std::ostream& err) {
                  text);
       return kExitUsage;
     }
-    ro.router_addresses[kv->first] = kv->second;
+    // One flag for both families: a dual-stack network takes an IPv4 and an IPv6 address.
+    const bool v6 = kv->second.find(':') != std::string::npos;
+    (v6 ? ro.router_addresses_v6 : ro.router_addresses)[kv->first] = kv->second;
   }
   if (auto ok = core::CheckRenderOptions(s, ro); !ok) {
     fmt::print(err, "bgpdemo render: {}\n", ok.error());

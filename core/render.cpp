@@ -7,8 +7,10 @@
 #include <fstream>
 #include <iterator>
 #include <kainjow/mustache.hpp>
+#include <tuple>
 
 #include "core/embedded_files.h"
+#include "core/render_networks.h"
 
 namespace bgpdemo::core {
 
@@ -141,105 +143,6 @@ bool HasToken(std::string_view text, std::string_view token) {
   return false;
 }
 
-// A network's router address and subnet, given or placeholders.
-struct NetworkValues {
-  std::string router_address;
-  bool router_address_known = false;
-  std::string subnet;
-  bool subnet_known = false;
-  std::string subnet_v6;  // as the scenario pins it; empty: kind chooses a ULA
-  // The router's neighbor range: the subnet, or what covers the given node addresses.
-  std::string range;
-  bool range_known = false;
-  std::string range_nodes;  // the node addresses it was computed from, joined; else empty
-};
-
-Error OptionError(std::string_view what, std::string_view value, std::string_view why) {
-  return Error::Usage(fmt::format("{} \"{}\": {}", what, value, why));
-}
-
-// The IPv4 address in `text`, or the option's error.
-Result<IpAddress, Error> OptionIpv4(std::string_view what, std::string_view text) {
-  auto ip = IpAddress::Parse(text);
-  if (!ip || ip->afi != bgp::wire::Afi::kIpv4) {
-    return Fail(OptionError(what, text, "not an IPv4 address like 172.18.0.254"));
-  }
-  return *ip;
-}
-
-// Each network's neighbor range: its subnet, else the smallest prefix over its nodes.
-Result<void, Error> ResolveRanges(const Scenario& s, const RenderOptions& o,
-                                  std::map<std::string, NetworkValues>& nets) {
-  for (const auto& [network, addresses] : o.node_addresses) {
-    auto it = nets.find(network);
-    if (it == nets.end()) {
-      return Fail(OptionError("node addresses of network", network,
-                              fmt::format("scenario {} has no such network", s.name)));
-    }
-    if (it->second.subnet_known || addresses.empty()) continue;
-    std::vector<bgp::wire::Prefix> hosts;
-    std::vector<std::string> texts;
-    for (const auto& a : addresses) {
-      auto ip = OptionIpv4(fmt::format("a node address of network {}", network), a);
-      if (!ip) return Fail(ip.error());
-      hosts.push_back(bgp::wire::Prefix::V4(ip->v4(), 32));
-      texts.push_back(ip->ToString());
-    }
-    it->second.range = Supernet(hosts).ToString();
-    it->second.range_known = true;
-    it->second.range_nodes = Join(texts);
-  }
-  for (const auto& a : o.router_listen_addresses) {
-    if (auto ip = OptionIpv4("router listen address", a); !ip) return Fail(ip.error());
-  }
-  return {};
-}
-
-// Errors are the flags' (kUsage).
-Result<std::map<std::string, NetworkValues>, Error> ResolveNetworks(const Scenario& s,
-                                                                    const RenderOptions& o) {
-  std::map<std::string, NetworkValues> out;
-  for (const auto& n : s.networks) {
-    NetworkValues v;
-    v.router_address = RouterAddressPlaceholder(n.name);
-    v.subnet = n.subnet.empty() ? SubnetPlaceholder(n.name) : n.subnet;
-    v.subnet_known = !n.subnet.empty();
-    v.subnet_v6 = n.subnet_v6;
-    v.range = v.subnet;
-    v.range_known = v.subnet_known;
-    out[n.name] = v;
-  }
-  for (const auto& [network, address] : o.router_addresses) {
-    const auto flag = fmt::format("--router-address {}={}", network, address);
-    auto it = out.find(network);
-    if (it == out.end()) {
-      std::string names;
-      for (const auto& n : s.networks) names += (names.empty() ? "" : ", ") + n.name;
-      return Fail(
-          Error::Usage(fmt::format("{}: scenario {} has no network \"{}\" (its "
-                                   "networks: {})",
-                                   flag, s.name, network, names)));
-    }
-    auto ip = IpAddress::Parse(address);
-    if (!ip || ip->afi != bgp::wire::Afi::kIpv4) {
-      return Fail(Error::Usage(
-          fmt::format("{}: \"{}\" is not an IPv4 address like 172.18.0.254", flag, address)));
-    }
-    if (it->second.subnet_known) {
-      const auto subnet = ParseIpv4Prefix(it->second.subnet);
-      const auto host = bgp::wire::Prefix::V4(ip->v4(), 32);
-      if (subnet && !Contains(*subnet, host)) {
-        return Fail(Error::Usage(fmt::format("{}: {} is not inside network {}'s subnet {}", flag,
-                                             address, network, it->second.subnet)));
-      }
-    }
-    it->second.router_address = ip->ToString();
-    it->second.router_address_known = true;
-  }
-  if (auto r = ResolveRanges(s, o, out); !r) return Fail(r.error());
-  return out;
-}
-
 // Values every file can use.
 mustache::data CommonView(const Scenario& s, const CiliumVersion& v, BgpApi api) {
   mustache::data d;
@@ -325,17 +228,24 @@ mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
   d.set("workers", workers);
   d.set("router_address", net.router_address);
   d.set("router_address_placeholder", !net.router_address_known);
+  d.set("router_address_v6", net.router_address_v6);
+  d.set("router_address_v6_placeholder", s.HasIpv6() && !net.router_address_v6_known);
   mustache::list routes;
   for (const auto& other : s.clusters) {
     if (other.name == c.name) continue;
-    const std::pair<const std::string*, const char*> cidrs[] = {
-        {&other.pod_cidr, "pods"},
-        {&other.service_cidr, "services"},
-        {&other.lb_pool, "LoadBalancer IPs"}};
-    for (const auto& [cidr, what] : cidrs) {
+    // IPv4 through the router's IPv4 address, IPv6 (dual stack) through its IPv6 one.
+    const std::tuple<const std::string*, const std::string*, const char*> cidrs[] = {
+        {&other.pod_cidr, &net.router_address, "pods"},
+        {&other.service_cidr, &net.router_address, "services"},
+        {&other.lb_pool, &net.router_address, "LoadBalancer IPs"},
+        {&other.pod_cidr_v6, &net.router_address_v6, "IPv6 pods"},
+        {&other.service_cidr_v6, &net.router_address_v6, "IPv6 services"},
+        {&other.lb_pool_v6, &net.router_address_v6, "IPv6 LoadBalancer IPs"}};
+    for (const auto& [cidr, via, what] : cidrs) {
+      if (cidr->empty()) continue;
       mustache::data r;
       r.set("to", *cidr);
-      r.set("via", net.router_address);
+      r.set("via", *via);
       r.set("what", fmt::format("cluster {}'s {}", other.name, what));
       routes.push_back(r);
     }
@@ -483,14 +393,6 @@ std::string_view ToString(FileKind kind) {
   return "unknown";
 }
 
-std::string RouterAddressPlaceholder(std::string_view network) {
-  return fmt::format("ROUTER_ADDRESS_ON_{}", network);
-}
-
-std::string SubnetPlaceholder(std::string_view network) {
-  return fmt::format("SUBNET_OF_{}", network);
-}
-
 std::vector<std::string> TemplateNames() {
   std::vector<std::string> names;
   for (const auto& f : EmbeddedFiles()) {
@@ -557,6 +459,12 @@ Result<RenderResult, Error> Render(const Scenario& s, const RenderOptions& optio
       wanted.push_back({v.router_address,
                         fmt::format("the route server's address on Docker network {}", n.name),
                         fmt::format("--router-address {}=IP", n.name),
+                        {}});
+    }
+    if (s.HasIpv6() && !v.router_address_v6_known) {
+      wanted.push_back({v.router_address_v6,
+                        fmt::format("the route server's IPv6 address on Docker network {}", n.name),
+                        fmt::format("--router-address {}=IPv6", n.name),
                         {}});
     }
     if (!v.subnet_known) {

@@ -12,7 +12,8 @@
 // scenario has no subnet for it) -> one mustache view per file -> kainjow
 // mustache -> RenderedFile. Which template and which apiVersion a file gets depends on the
 // Cilium release line; the templates themselves hold no version logic. Values not given
-// are left as placeholders (ROUTER_ADDRESS_ON_<network>, SUBNET_OF_<network>) with a
+// are left as placeholders (ROUTER_ADDRESS_ON_<network>, ROUTER_IPV6_ADDRESS_ON_<network>,
+// SUBNET_OF_<network>) with a
 // comment line next to them, and listed in RenderResult::placeholders.
 #pragma once
 
@@ -69,6 +70,8 @@ struct RoutesDaemonSetOptions {
 struct RenderOptions {
   // The route server's IPv4 address on each Docker network, by network name.
   std::map<std::string, std::string> router_addresses;
+  // Its IPv6 address there (dual stack: the next hop of the nodes' IPv6 routes).
+  std::map<std::string, std::string> router_addresses_v6;
   // The IPv4 addresses the route server listens on (router.yaml `listen.addresses`, in this
   // order); empty: every address of its machine, as in kind's container and the lab's
   // namespace. The kube provider's `--router host:ADDR,...` gives them.
@@ -92,7 +95,8 @@ struct RenderResult {
 };
 
 // Checks the run-time values of `options` against the scenario: each router address names
-// one of its networks and is an IPv4 address inside that network's subnet (when known);
+// one of its networks and is an address of its family (IPv6 ones only where the scenario
+// has IPv6) inside that network's subnet (when known);
 // listen addresses are IPv4; node addresses name one of its networks and are IPv4.
 // The message starts with the offending flag ("--router-address kind=...: ..."); kind
 // kUsage.
@@ -104,8 +108,9 @@ Result<void, Error> CheckRenderOptions(const Scenario& s, const RenderOptions& o
 // a template that does not parse or cannot be read (kInput).
 Result<RenderResult, Error> Render(const Scenario& s, const RenderOptions& options);
 
-// The placeholder for the router's address on `network`, and for its subnet.
+// The placeholder for the router's address on `network` (IPv4, IPv6), and for its subnet.
 std::string RouterAddressPlaceholder(std::string_view network);
+std::string RouterAddressV6Placeholder(std::string_view network);
 std::string SubnetPlaceholder(std::string_view network);
 
 // The names of the compiled-in templates ("kind.yaml.mustache", ...).

@@ -189,6 +189,27 @@ TEST_CASE("render: --network-subnet gives a subnet the scenario leaves to Docker
   fs::remove_all(dir);
 }
 
+TEST_CASE(
+    "render: --router-address takes an IPv6 address beside the IPv4 one of a dual-stack "
+    "network") {
+  auto r = Bgpdemo({"render", "--scenario", "two-cluster-dual", "--router-address",
+                    "kind=172.18.0.254", "--router-address", "kind=fd00:18::fe", "--router-address",
+                    "kind2=172.19.0.254", "--stdout"});
+  CHECK(r.code == 0);
+  CHECK(r.err.find("--router-address kind=IPv6") == std::string::npos);
+  CHECK(r.err.find("--router-address kind2=IPv6 (in cilium2/node-routes.yaml)") !=
+        std::string::npos);
+  CHECK(r.out.find("- to: fd00:10:242::/56  # cluster cilium2's IPv6 pods\n  via: fd00:18::fe\n") !=
+        std::string::npos);
+  CHECK(r.out.find("- to: 10.242.0.0/16  # cluster cilium2's pods\n  via: 172.18.0.254\n") !=
+        std::string::npos);
+  auto v4_only = Bgpdemo({"render", "--router-address", "kind=fd00:18::fe", "--stdout"});
+  CHECK(v4_only.code == 2);
+  CHECK(v4_only.err ==
+        "bgpdemo render: --router-address kind=fd00:18::fe: scenario two-cluster "
+        "has no IPv6 (ip_family: ipv4)\n");
+}
+
 TEST_CASE("render: usage errors exit 2, unknown scenarios 3") {
   auto none = Bgpdemo({"render"});
   CHECK(none.code == 2);

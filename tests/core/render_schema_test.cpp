@@ -292,6 +292,7 @@ RenderResult RenderFor(const std::string& scenario, const std::string& version, 
   REQUIRE_MESSAGE(errors.empty(), FormatErrors(errors));
   RenderOptions o;
   o.router_addresses = {{"kind", "172.18.0.254"}, {"kind2", "172.19.0.254"}};
+  if (s->HasIpv6()) o.router_addresses_v6 = {{"kind", "fd00:18::fe"}, {"kind2", "fd00:19::fe"}};
   auto r = Render(*s, o);
   REQUIRE_MESSAGE(r, (r ? "" : r.error().message()));
   REQUIRE(r->placeholders.empty());
