@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 
 #include <fmt/format.h>
 
@@ -12,6 +13,14 @@
 namespace bgpdemo::bgp::server {
 
 namespace {
+
+// ::ffff:a.b.c.d (RFC 4291 §2.5.5.2).
+wire::IpAddress V4Mapped(const wire::IpAddress& v4) {
+  std::array<std::uint8_t, 16> b{};
+  b[10] = b[11] = 0xff;
+  std::copy_n(v4.bytes.begin(), 4, b.begin() + 12);
+  return wire::IpAddress::V6(b);
+}
 
 std::string MachineHostname() {
   char buf[256] = {};
@@ -341,6 +350,9 @@ void Server::OnEstablished(session::Session& s) {
   const wire::IpAddress local = s.local_address();
   if (local.afi == wire::Afi::kIpv4) {
     ep.target.next_hop_self_v4 = local;
+    // IPv6 over an IPv4 session, where negotiated: the IPv4-mapped address, as Cilium's
+    // GoBGP sends it (bgp-interop.md) and as this router's FIB installs it.
+    ep.target.next_hop_self_v6 = V4Mapped(local);
   } else {
     ep.target.next_hop_self_v6 = local;
   }

@@ -257,6 +257,20 @@ def body(lab):
                   f"router -> [{n.pod_ip_v6}]:9 (closed): {n.name}'s RST comes back over the "
                   "route", r.stderr.strip())
 
+    # The router passes IPv6 on to the other cluster's nodes the same way: next hop its own
+    # address on their network, IPv4-mapped, as GoBGP itself sends it (`gobgp global rib -a
+    # ipv6 -j` shows such a next hop as the plain IPv4 address).
+    def node_v6(n):
+        return {p: (x["next_hop"], x["as_path"]) for p, paths in n.gobgp.rib("ipv6").items()
+                for x in paths if not x["local"]}
+
+    for n in (c1.nodes[0], c2.nodes[2]):
+        oc = other[n.cluster.idx]
+        want = {m.pod_cidr_v6: (n.cluster.router_ip, [ROUTER_AS, oc.asn]) for m in oc.nodes}
+        lab.wait(f"{n.name}: cluster {oc.idx}'s 3 IPv6 pod CIDRs via ::ffff:{n.cluster.router_ip}"
+                 f", AS path [65000, {oc.asn}], none of its own cluster's",
+                 lambda n=n, want=want: node_v6(n) == want, 15, detail=lambda n=n: node_v6(n))
+
     # --- a withdrawal --------------------------------------------------------------------
     w = c1.nodes[0]
     L.log(f"{w.name}: gobgp global rib del {w.service}")
