@@ -1,11 +1,10 @@
 #include "bgp/server/server.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-
-#include <fmt/format.h>
 
 #include "bgp/policy/export.h"
 #include "bgp/session/tcp_md5.h"
