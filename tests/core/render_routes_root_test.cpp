@@ -12,10 +12,8 @@
 // Needs root (skips with a printed reason otherwise); holds /tmp/bgpdemo-root-tests.lock;
 // deletes its namespace, and every process in it, also on failure.
 #include <doctest/doctest.h>
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -32,6 +30,7 @@
 #include "core/scenario.h"
 #include "core/scenario_validate.h"
 #include "tests/core/lab/lab_fixture.h"
+#include "tests/root_tests_lock.h"
 
 using namespace bgpdemo;
 using namespace bgpdemo::core;
@@ -40,21 +39,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// flock(1) of the shared lock file: root tests of every worktree take turns.
-class RootTestsLock {
- public:
-  RootTestsLock()
-      : fd_(::open("/tmp/bgpdemo-root-tests.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666)) {
-    REQUIRE_MESSAGE(fd_ >= 0, "cannot open /tmp/bgpdemo-root-tests.lock");
-    REQUIRE(::flock(fd_, LOCK_EX) == 0);
-  }
-  ~RootTestsLock() { ::close(fd_); }
-  RootTestsLock(const RootTestsLock&) = delete;
-  RootTestsLock& operator=(const RootTestsLock&) = delete;
-
- private:
-  int fd_;
-};
+using bgpdemo::test::RootTestsLock;
 
 // The script of cluster cilium's DaemonSet (routes via 172.18.0.254), its ready file moved
 // to `ready_file` so that the test does not touch the host's /tmp/bgpdemo-routes-ready.

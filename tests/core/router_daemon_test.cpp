@@ -6,9 +6,7 @@
 #include "core/router_daemon.h"
 
 #include <doctest/doctest.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +15,7 @@
 #include <map>
 
 #include "core/fake_runner.h"
+#include "tests/root_tests_lock.h"
 
 namespace bgpdemo::core {
 namespace {
@@ -391,18 +390,12 @@ TEST_CASE("router daemon (root, netns): the router listens on 179 in its namespa
     MESSAGE("skipped: needs root to create a network namespace and bind port 179");
     return;
   }
-  const int lock = ::open("/tmp/bgpdemo-root-tests.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0666);
-  REQUIRE(lock >= 0);
-  REQUIRE(::flock(lock, LOCK_EX) == 0);
+  bgpdemo::test::RootTestsLock lock;  // released after netns below is deleted
   const std::string ns = "bgpdt" + std::to_string(::getpid()) + "-rtrd";
   struct Netns {
     std::string name;
-    int lock;
-    ~Netns() {
-      (void)RunProcess({"ip", "netns", "del", name});
-      ::close(lock);
-    }
-  } netns{ns, lock};
+    ~Netns() { (void)RunProcess({"ip", "netns", "del", name}); }
+  } netns{ns};
   (void)RunProcess({"ip", "netns", "del", ns});
   auto add = RunProcess({"ip", "netns", "add", ns});
   if (!add || add->exit_code != 0) {

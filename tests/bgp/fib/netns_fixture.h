@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,6 +17,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
+
+#include "tests/root_tests_lock.h"
 
 namespace bgpdemo::test::netns {
 
@@ -31,20 +32,7 @@ inline std::string Run(const std::string& cmd) {
   return out;
 }
 
-class RootTestsLock {
- public:
-  RootTestsLock()
-      : fd_(::open("/tmp/bgpdemo-root-tests.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666)) {
-    REQUIRE_MESSAGE(fd_ >= 0, "cannot open /tmp/bgpdemo-root-tests.lock");
-    REQUIRE(::flock(fd_, LOCK_EX) == 0);
-  }
-  ~RootTestsLock() { ::close(fd_); }
-  RootTestsLock(const RootTestsLock&) = delete;
-  RootTestsLock& operator=(const RootTestsLock&) = delete;
-
- private:
-  int fd_;
-};
+using bgpdemo::test::RootTestsLock;
 
 // A namespace with a veth pair (d0, d1: a dummy link needs a module not everywhere), d0
 // holding 10.9.0.1/24 and fd09::1/64; removed on scope exit.
