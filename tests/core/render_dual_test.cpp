@@ -9,22 +9,14 @@
 #include <utility>
 #include <vector>
 
-#include "core/docker_subnets.h"
 #include "core/render.h"
 #include "core/scenario.h"
-#include "core/scenario_validate.h"
+#include "tests/core/scenario_checks.h"
 
 using namespace bgpdemo::core;
+using bgpdemo::test::RenderableBuiltin;
 
 namespace {
-
-Scenario Builtin(const std::string& name) {
-  auto s = LoadScenario(name);
-  REQUIRE_MESSAGE(s, (s ? "" : s.error().message()));
-  AssumeDockerSubnets(*s);  // as `bgpdemo render` does
-  REQUIRE(ValidateScenario(*s).empty());
-  return *s;
-}
 
 RenderOptions Ipv4Addresses() {
   RenderOptions o;
@@ -62,7 +54,7 @@ std::string UsageError(const Scenario& s, const RenderOptions& o) {
 TEST_CASE(
     "render dual: each node routes the other cluster's IPv6 ranges through the route "
     "server's IPv6 address, a placeholder until it is given") {
-  const auto s = Builtin("two-cluster-dual");
+  const auto s = RenderableBuiltin("two-cluster-dual");
   auto r = Render(s, Ipv4Addresses());
   REQUIRE(r);
   using Routes_ = std::vector<std::pair<std::string, std::string>>;
@@ -94,7 +86,7 @@ TEST_CASE(
 }
 
 TEST_CASE("render dual: an IPv4-only scenario's routes and placeholders have no IPv6") {
-  const auto r = Render(Builtin("two-cluster"), {});
+  const auto r = Render(RenderableBuiltin("two-cluster"), {});
   REQUIRE(r);
   CHECK(Routes(*r, "cilium/node-routes.yaml").size() == 3);
   for (const auto& p : r->placeholders) CHECK(p.token.find("IPV6") == std::string::npos);
@@ -103,7 +95,7 @@ TEST_CASE("render dual: an IPv4-only scenario's routes and placeholders have no 
 TEST_CASE(
     "render dual: the route server's IPv6 address is an IPv6 address of the network, in "
     "a scenario with IPv6") {
-  auto s = Builtin("two-cluster-dual");
+  auto s = RenderableBuiltin("two-cluster-dual");
   auto o = Ipv4Addresses();
   o.router_addresses_v6 = {{"kind", "::ffff:172.18.0.254"}};
   CHECK(UsageError(s, o) ==
@@ -122,7 +114,7 @@ TEST_CASE(
   CHECK(Render(s, o));
 
   o.router_addresses_v6 = {{"kind", "fd00:18::fe"}};
-  CHECK(UsageError(Builtin("two-cluster"), o) ==
+  CHECK(UsageError(RenderableBuiltin("two-cluster"), o) ==
         "--router-address kind=fd00:18::fe: scenario two-cluster has no IPv6 (ip_family: "
         "ipv4)");
 }

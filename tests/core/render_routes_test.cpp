@@ -18,24 +18,17 @@
 #include <set>
 #include <sstream>
 
-#include "core/docker_subnets.h"
 #include "core/render.h"
 #include "core/scenario.h"
 #include "core/scenario_validate.h"
+#include "tests/core/scenario_checks.h"
 #include "tests/test_util.h"
 
 using namespace bgpdemo::core;
+using bgpdemo::test::RenderableBuiltin;
 namespace fs = std::filesystem;
 
 namespace {
-
-Scenario Builtin(const std::string& name) {
-  auto s = LoadScenario(name);
-  REQUIRE_MESSAGE(s, (s ? "" : s.error().message()));
-  AssumeDockerSubnets(*s);
-  REQUIRE(ValidateScenario(*s).empty());
-  return *s;
-}
 
 RenderOptions WithDaemonSet(RoutesDaemonSetOptions ds = {}) {
   RenderOptions o;
@@ -90,7 +83,7 @@ void KeyPaths(const YAML::Node& n, const std::string& prefix, std::set<std::stri
 TEST_CASE("render routes daemonset: only on request, and the other files stay the same") {
   for (const char* name : {"two-cluster", "two-cluster-v2"}) {
     CAPTURE(name);
-    const auto s = Builtin(name);
+    const auto s = RenderableBuiltin(name);
     RenderOptions plain = WithDaemonSet();
     plain.routes_daemonset.reset();
     const auto without = RenderOk(s, plain);
@@ -122,7 +115,7 @@ TEST_CASE("render routes daemonset: only on request, and the other files stay th
 }
 
 TEST_CASE("render routes daemonset: a well-formed DaemonSet with the fields kube relies on") {
-  const auto r = RenderOk(Builtin("two-cluster"), WithDaemonSet());
+  const auto r = RenderOk(RenderableBuiltin("two-cluster"), WithDaemonSet());
   const auto& file = FileOf(r, "cilium/node-routes-daemonset.yaml");
   CHECK(file.cluster == "cilium");
   CHECK(file.kind == FileKind::kRoutesDaemonSet);
@@ -219,7 +212,7 @@ TEST_CASE("render routes daemonset: a well-formed DaemonSet with the fields kube
 }
 
 TEST_CASE("render routes daemonset: the script holds exactly the routes of node-routes.yaml") {
-  auto s = Builtin("two-cluster");
+  auto s = RenderableBuiltin("two-cluster");
   // A third cluster: six routes per cluster, each via the router on that cluster's network.
   auto third = s.clusters.back();
   third.name = "cilium3";
@@ -253,7 +246,7 @@ TEST_CASE("render routes daemonset: the script holds exactly the routes of node-
 }
 
 TEST_CASE("render routes daemonset: image and interval are the caller's, and checked") {
-  const auto s = Builtin("two-cluster-v2");
+  const auto s = RenderableBuiltin("two-cluster-v2");
   const auto r =
       RenderOk(s, WithDaemonSet({.image = "registry.example:5000/tools/netshoot:v0.13@sha256:0a1b",
                                  .interval_seconds = 7}));
@@ -293,7 +286,7 @@ TEST_CASE("render routes daemonset: image and interval are the caller's, and che
 TEST_CASE("render routes daemonset: a missing router address is a listed placeholder") {
   RenderOptions o;
   o.routes_daemonset.emplace();
-  const auto r = RenderOk(Builtin("two-cluster"), o);
+  const auto r = RenderOk(RenderableBuiltin("two-cluster"), o);
   REQUIRE(r.placeholders.size() == 2);
   CHECK(r.placeholders[0].token == "ROUTER_ADDRESS_ON_kind");
   CHECK(r.placeholders[0].files == std::vector<std::string>{"cilium/bgp-peering-policy.yaml",
@@ -328,7 +321,7 @@ TEST_CASE("render routes daemonset: one cluster alone gets a script with no rout
 TEST_CASE("render: golden files for the routes DaemonSet") {
   const bool update = std::getenv("BGPDEMO_UPDATE_GOLDEN") != nullptr;
   const auto dir = fs::path(BGPDEMO_TEST_DATA) / "render" / "routes-daemonset";
-  const auto r = RenderOk(Builtin("two-cluster"), WithDaemonSet());
+  const auto r = RenderOk(RenderableBuiltin("two-cluster"), WithDaemonSet());
   int n = 0;
   for (const auto& f : r.files) {
     if (f.kind != FileKind::kRoutesDaemonSet) continue;

@@ -16,24 +16,17 @@
 #include <fstream>
 #include <set>
 
-#include "core/docker_subnets.h"
 #include "core/router_config.h"
 #include "core/scenario.h"
 #include "core/scenario_validate.h"
+#include "tests/core/scenario_checks.h"
 #include "tests/test_util.h"
 
 using namespace bgpdemo::core;
+using bgpdemo::test::RenderableBuiltin;
 namespace fs = std::filesystem;
 
 namespace {
-
-Scenario Builtin(const std::string& name) {
-  auto s = LoadScenario(name);
-  REQUIRE_MESSAGE(s, (s ? "" : s.error().message()));
-  AssumeDockerSubnets(*s);  // as `bgpdemo render` does
-  REQUIRE(ValidateScenario(*s).empty());
-  return *s;
-}
 
 RenderOptions WithAddresses() {
   RenderOptions o;
@@ -78,7 +71,7 @@ Scenario ThreeClusters() {
 }  // namespace
 
 TEST_CASE("render: two-cluster gives one folder per cluster and router/, in a stable order") {
-  const auto r = RenderOk(Builtin("two-cluster"));
+  const auto r = RenderOk(RenderableBuiltin("two-cluster"));
   std::vector<std::string> paths;
   for (const auto& f : r.files) paths.push_back(f.path + " " + std::string(ToString(f.kind)));
   CHECK(paths == std::vector<std::string>{
@@ -101,14 +94,14 @@ TEST_CASE("render: two-cluster gives one folder per cluster and router/, in a st
   CHECK(r.files[0].cluster == "cilium");
   CHECK(r.files.back().cluster == "");
   // Twice the same: nothing depends on hash order or time.
-  const auto again = RenderOk(Builtin("two-cluster"));
+  const auto again = RenderOk(RenderableBuiltin("two-cluster"));
   REQUIRE(again.files.size() == r.files.size());
   for (std::size_t i = 0; i < r.files.size(); ++i)
     CHECK(again.files[i].content == r.files[i].content);
 }
 
 TEST_CASE("render: two-cluster-v2 gives the BGPv2 resources instead of policy and annotations") {
-  const auto r = RenderOk(Builtin("two-cluster-v2"));
+  const auto r = RenderOk(RenderableBuiltin("two-cluster-v2"));
   std::vector<std::string> names;
   for (const auto& f : r.files) {
     if (f.cluster == "cilium2") names.push_back(f.path);
@@ -123,7 +116,7 @@ TEST_CASE("render: two-cluster-v2 gives the BGPv2 resources instead of policy an
 TEST_CASE("render: router.yaml loads as the route server's config, one range per network") {
   for (const char* name : {"two-cluster", "two-cluster-v2"}) {
     CAPTURE(name);
-    const auto s = Builtin(name);
+    const auto s = RenderableBuiltin(name);
     const auto r = RenderOk(s);
     const auto& file = FileOf(r, "router/router.yaml");
     auto c = ParseRouterConfig(file.content, "router/router.yaml");
@@ -155,7 +148,7 @@ TEST_CASE("render: router.yaml loads as the route server's config, one range per
 }
 
 TEST_CASE("render: route-server mode and the scenario's timers reach router.yaml") {
-  auto s = Builtin("two-cluster");
+  auto s = RenderableBuiltin("two-cluster");
   s.router.mode = "route-server";
   s.router.as = 64999;
   s.bgp.hold_time = 9;
@@ -181,7 +174,7 @@ TEST_CASE("render: route-server mode and the scenario's timers reach router.yaml
 TEST_CASE(
     "render: static routes send the other clusters' CIDRs via the router on the node's "
     "network") {
-  const auto r = RenderOk(Builtin("two-cluster"), WithAddresses());
+  const auto r = RenderOk(RenderableBuiltin("two-cluster"), WithAddresses());
   const auto c1 = YAML::Load(FileOf(r, "cilium/node-routes.yaml").content);
   CHECK(c1["cluster"].as<std::string>() == "cilium");
   CHECK(c1["context"].as<std::string>() == "kind-cilium");
@@ -250,7 +243,7 @@ TEST_CASE("render: one cluster alone has no static routes") {
 }
 
 TEST_CASE("render: placeholders for the router's address, marked and listed") {
-  const auto r = RenderOk(Builtin("two-cluster"));
+  const auto r = RenderOk(RenderableBuiltin("two-cluster"));
   REQUIRE(r.placeholders.size() == 2);
   const auto& p = r.placeholders[0];
   CHECK(p.token == "ROUTER_ADDRESS_ON_kind");
@@ -265,7 +258,7 @@ TEST_CASE("render: placeholders for the router's address, marked and listed") {
                     "--router-address kind=IP\n"
                     "    - peerAddress: \"ROUTER_ADDRESS_ON_kind/32\"\n") != std::string::npos);
 
-  const auto filled = RenderOk(Builtin("two-cluster"), WithAddresses());
+  const auto filled = RenderOk(RenderableBuiltin("two-cluster"), WithAddresses());
   CHECK(filled.placeholders.empty());
   for (const auto& f : filled.files) {
     CAPTURE(f.path);
@@ -275,7 +268,7 @@ TEST_CASE("render: placeholders for the router's address, marked and listed") {
 }
 
 TEST_CASE("render: peerAddress is a /32 in the v1 policy and a plain IP in BGPv2") {
-  const auto v1 = RenderOk(Builtin("two-cluster"), WithAddresses());
+  const auto v1 = RenderOk(RenderableBuiltin("two-cluster"), WithAddresses());
   const auto policy = YAML::Load(FileOf(v1, "cilium2/bgp-peering-policy.yaml").content);
   const auto router = policy["spec"]["virtualRouters"][0];
   CHECK(router["localASN"].as<int>() == 65200);
@@ -287,7 +280,7 @@ TEST_CASE("render: peerAddress is a /32 in the v1 policy and a plain IP in BGPv2
   CHECK(annotations["metadata"]["annotations"]["cilium.io/bgp-virtual-router.65200"]
             .as<std::string>() == "local-port=179");
 
-  const auto v2 = RenderOk(Builtin("two-cluster-v2"), WithAddresses());
+  const auto v2 = RenderOk(RenderableBuiltin("two-cluster-v2"), WithAddresses());
   const auto cc = YAML::Load(FileOf(v2, "cilium2/bgp-cluster-config.yaml").content);
   CHECK(cc["apiVersion"].as<std::string>() == "cilium.io/v2");
   const auto instance = cc["spec"]["bgpInstances"][0];
@@ -323,7 +316,7 @@ TEST_CASE("render: apiVersions, pool fields and Helm values follow the Cilium li
                         Want{"1.20.0-dev", "v2", "cilium.io/v2", "blocks", "cilium.io/v2"}}) {
     CAPTURE(w.version);
     CAPTURE(w.api);
-    auto s = Builtin("two-cluster");
+    auto s = RenderableBuiltin("two-cluster");
     s.cilium_version = w.version;
     s.bgp.api = w.api;
     REQUIRE(ValidateScenario(s).empty());
@@ -364,7 +357,7 @@ TEST_CASE("render: apiVersions, pool fields and Helm values follow the Cilium li
 }
 
 TEST_CASE("render: the kind config makes the scenario's cluster") {
-  const auto r = RenderOk(Builtin("two-cluster"));
+  const auto r = RenderOk(RenderableBuiltin("two-cluster"));
   const auto kind = YAML::Load(FileOf(r, "cilium2/kind.yaml").content);
   CHECK(kind["name"].as<std::string>() == "cilium2");
   CHECK(kind["networking"]["podSubnet"].as<std::string>() == "10.242.0.0/16");
@@ -387,7 +380,7 @@ TEST_CASE("render: the kind config makes the scenario's cluster") {
 }
 
 TEST_CASE("render: --router-address values are checked against the scenario") {
-  const auto s = Builtin("two-cluster");
+  const auto s = RenderableBuiltin("two-cluster");
   const auto error = [&](const char* network, const char* address) {
     RenderOptions o;
     o.router_addresses[network] = address;
@@ -413,7 +406,7 @@ TEST_CASE("render: --router-address values are checked against the scenario") {
 
 TEST_CASE("render: listen addresses and node ranges for a router on a host (kube)") {
   // Existing clusters: the scenario knows no subnets; the nodes' addresses give the ranges.
-  auto s = Builtin("two-cluster");
+  auto s = RenderableBuiltin("two-cluster");
   for (auto& n : s.networks) n.subnet.clear();
   RenderOptions o;
   o.router_addresses = {{"kind", "172.18.0.250"}, {"kind2", "172.19.0.250"}};
@@ -444,7 +437,7 @@ TEST_CASE("render: listen addresses and node ranges for a router on a host (kube
   CHECK(FileOf(r, "cilium/node-routes.yaml").content.find("172.18.0.250") != std::string::npos);
 
   // A network with a subnet keeps it; one node alone is a /32.
-  auto kept = Builtin("two-cluster");
+  auto kept = RenderableBuiltin("two-cluster");
   kept.networks[1].subnet.clear();
   RenderOptions one;
   one.node_addresses = {{"kind", {"172.18.0.2"}}, {"kind2", {"172.19.0.2"}}};
@@ -456,7 +449,7 @@ TEST_CASE("render: listen addresses and node ranges for a router on a host (kube
 }
 
 TEST_CASE("render: listen and node addresses are checked") {
-  const auto s = Builtin("two-cluster");
+  const auto s = RenderableBuiltin("two-cluster");
   const auto error = [&](const RenderOptions& o) {
     auto r = Render(s, o);
     REQUIRE_FALSE(r);
@@ -492,7 +485,7 @@ TEST_CASE("render: a templates folder replaces compiled-in templates by name") {
   }
   RenderOptions o;
   o.templates_dir = dir.string();
-  const auto r = RenderOk(Builtin("two-cluster"), o);
+  const auto r = RenderOk(RenderableBuiltin("two-cluster"), o);
   CHECK(FileOf(r, "cilium/lb-ippool.yaml").content ==
         "# cilium/lb-ippool.yaml: LoadBalancer IP pool\n"
         "# Rendered by `bgpdemo render` from scenario \"two-cluster\" (Cilium 1.14.0, BGP API "
@@ -501,10 +494,10 @@ TEST_CASE("render: a templates folder replaces compiled-in templates by name") {
         "# custom\nkind: CiliumLoadBalancerIPPool\npool: 10.21.0.0/24\n");
   // The others are the compiled-in ones.
   CHECK(FileOf(r, "cilium/kind.yaml").content ==
-        FileOf(RenderOk(Builtin("two-cluster")), "cilium/kind.yaml").content);
+        FileOf(RenderOk(RenderableBuiltin("two-cluster")), "cilium/kind.yaml").content);
 
   { std::ofstream(dir / "kind.yaml.mustache") << "{{#workers}}unclosed\n"; }
-  auto bad = Render(Builtin("two-cluster"), o);
+  auto bad = Render(RenderableBuiltin("two-cluster"), o);
   REQUIRE_FALSE(bad);
   CHECK(bad.error().kind() == bgpdemo::ErrorKind::kInput);
   CHECK(bad.error().message().starts_with((dir / "kind.yaml.mustache").string() + ": "));
@@ -531,7 +524,7 @@ TEST_CASE("render: golden files for the built-in scenarios") {
   for (const char* name : {"two-cluster", "two-cluster-dual", "two-cluster-v2"}) {
     CAPTURE(name);
     const auto dir = fs::path(BGPDEMO_TEST_DATA) / "render" / name;
-    const auto r = RenderOk(Builtin(name));
+    const auto r = RenderOk(RenderableBuiltin(name));
     std::set<std::string> expected;
     for (const auto& f : r.files) {
       expected.insert(f.path);

@@ -1,5 +1,6 @@
 // Scenario validation as the scenario tests read it: a YAML text parsed as test.yaml, and
-// every problem ValidateScenario finds as "test.yaml:line:col: path: message".
+// every problem ValidateScenario finds as "test.yaml:line:col: path: message"; and a
+// built-in scenario as render takes it.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -9,10 +10,21 @@
 #include <string_view>
 #include <vector>
 
+#include "core/docker_subnets.h"
 #include "core/scenario.h"
 #include "core/scenario_validate.h"
 
 namespace bgpdemo::test {
+
+// Built-in scenario `name` with Docker's subnets assumed where it leaves them out, as
+// `bgpdemo render` does; the test fails unless it loads and validates.
+inline core::Scenario RenderableBuiltin(const std::string& name) {
+  auto s = core::LoadScenario(name);
+  REQUIRE_MESSAGE(s, (s ? "" : s.error().message()));
+  core::AssumeDockerSubnets(*s);
+  REQUIRE(core::ValidateScenario(*s).empty());
+  return *s;
+}
 
 inline std::vector<std::string> ScenarioErrors(const std::string& yaml) {
   auto s = core::ParseScenario(yaml, "test.yaml", "test");
