@@ -74,6 +74,7 @@ if not os.path.exists(os.path.join(ARGS.dockerlab_dir, "dockerlab.py")):
     sys.exit(77)
 sys.path.insert(0, ARGS.dockerlab_dir)
 import dockerlab as D  # noqa: E402
+import docker_images as I  # noqa: E402
 
 
 class Net:
@@ -198,8 +199,8 @@ def body(c):
         with D.PrivateDocker(os.path.join(workdir, "d"), verbose=ARGS.verbose) as d:
             cache = ARGS.cache_dir or os.path.join(workdir, "cache")
             os.makedirs(cache, exist_ok=True)
-            base_key = D.ensure_base_image(d, cache, d.dir)
-            how = D.ensure_image(d, NODE_IMAGE, os.path.join(ARGS.dockerlab_dir, "node"),
+            base_key = I.ensure_base_image(d, cache, d.dir)
+            how = I.ensure_image(d, NODE_IMAGE, os.path.join(ARGS.dockerlab_dir, "node"),
                                  cache_dir=cache, base_key=base_key)
             c.check(d.image_exists(NODE_IMAGE), f"node image {NODE_IMAGE} ({how})")
             run_suite(c, Suite(c, d, workdir))

@@ -37,6 +37,7 @@ DOUBLES = os.path.join(HERE, "doubles")
 NODE_IMAGE = "bgpdemo-kind-node"
 sys.path.insert(0, HERE)
 import dockerlab as D  # noqa: E402
+import docker_images as I  # noqa: E402
 
 ARGS = None
 
@@ -133,8 +134,8 @@ def body(c):
         with D.PrivateDocker(os.path.join(workdir, "d"), verbose=ARGS.verbose) as d:
             cache = ARGS.cache_dir or os.path.join(workdir, "cache")
             os.makedirs(cache, exist_ok=True)
-            base_key = D.ensure_base_image(d, cache, d.dir)
-            how = D.ensure_image(d, NODE_IMAGE, os.path.join(HERE, "node"), cache_dir=cache,
+            base_key = I.ensure_base_image(d, cache, d.dir)
+            how = I.ensure_image(d, NODE_IMAGE, os.path.join(HERE, "node"), cache_dir=cache,
                                  base_key=base_key)
             c.check(d.image_exists(NODE_IMAGE), f"node image {NODE_IMAGE} ({how})")
             version = subprocess.run([ARGS.bgpdemo, "version", "-o", "json"], capture_output=True,

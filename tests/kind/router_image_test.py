@@ -42,6 +42,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import dockerlab as D  # noqa: E402
+import docker_images as I  # noqa: E402
 from cilium_gobgp import cilium_gobgpd_toml  # noqa: E402  (tests/, on the path through dockerlab)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -168,8 +169,8 @@ def scenario(c, d, cache, bgpdemo):
                    "image", r.stdout + r.stderr):
         raise D.Fatal("no router image")
     D.log(r.stdout.strip())
-    base_key = D.ensure_base_image(d, cache or os.path.join(d.dir, "cache"), d.dir)
-    how = D.ensure_image(d, NODE_IMAGE, os.path.join(HERE, "node"), cache_dir=cache,
+    base_key = I.ensure_base_image(d, cache or os.path.join(d.dir, "cache"), d.dir)
+    how = I.ensure_image(d, NODE_IMAGE, os.path.join(HERE, "node"), cache_dir=cache,
                          base_key=base_key, step="node image")
     D.log(f"{NODE_IMAGE}: {how}")
 
