@@ -120,12 +120,6 @@ mustache::data Strings(const std::vector<std::string>& values) {
   return l;
 }
 
-std::string Join(const std::vector<std::string>& values) {
-  std::string out;
-  for (const auto& v : values) out += (out.empty() ? "" : ", ") + v;
-  return out;
-}
-
 std::string Num(std::uint64_t v) {
   return std::to_string(v);
 }
@@ -207,9 +201,9 @@ mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
   d.set("pod_subnets", fmt::format("{}", fmt::join(BothFamilies(c.pod_cidr, c.pod_cidr_v6), ",")));
   d.set("service_subnets",
         fmt::format("{}", fmt::join(BothFamilies(c.service_cidr, c.service_cidr_v6), ",")));
-  d.set("service_cidrs", Join(BothFamilies(c.service_cidr, c.service_cidr_v6)));
+  d.set("service_cidrs", JoinComma(BothFamilies(c.service_cidr, c.service_cidr_v6)));
   d.set("lb_pools", Strings(BothFamilies(c.lb_pool, c.lb_pool_v6)));
-  d.set("lb_pools_joined", Join(BothFamilies(c.lb_pool, c.lb_pool_v6)));
+  d.set("lb_pools_joined", JoinComma(BothFamilies(c.lb_pool, c.lb_pool_v6)));
   d.set("as", Num(c.as));
   d.set("replicas", Num(c.nginx.replicas));
   d.set("labels", Labels(c.nginx.labels));
@@ -224,7 +218,7 @@ mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
     workers.push_back(w);
   }
   d.set("nodes", Strings(nodes));
-  d.set("nodes_joined", Join(nodes));
+  d.set("nodes_joined", JoinComma(nodes));
   d.set("workers", workers);
   d.set("router_address", net.router_address);
   d.set("router_address_placeholder", !net.router_address_known);
@@ -311,11 +305,11 @@ mustache::data RouterView(const Scenario& s, const RenderOptions& o,
   d.set("neighbors", neighbors);
   std::vector<std::string> names;
   for (const auto& n : s.networks) names.push_back(n.name);
-  d.set("networks_joined", Join(names));
+  d.set("networks_joined", JoinComma(names));
   std::vector<std::string> listen;
   for (const auto& a : o.router_listen_addresses) listen.push_back(IpAddress::Parse(a)->ToString());
   d.set("has_listen_addresses", !listen.empty());
-  d.set("listen_addresses_joined", Join(listen));
+  d.set("listen_addresses_joined", JoinComma(listen));
   return d;
 }
 

@@ -24,12 +24,6 @@ Result<IpAddress, Error> OptionIpv4(std::string_view what, std::string_view text
   return *ip;
 }
 
-std::string Join(const std::vector<std::string>& values) {
-  std::string out;
-  for (const auto& v : values) out += (out.empty() ? "" : ", ") + v;
-  return out;
-}
-
 // Each network's neighbor range: its subnet, else the smallest prefix over its nodes.
 Result<void, Error> ResolveRanges(const Scenario& s, const RenderOptions& o,
                                   std::map<std::string, NetworkValues>& nets) {
@@ -50,7 +44,7 @@ Result<void, Error> ResolveRanges(const Scenario& s, const RenderOptions& o,
     }
     it->second.range = Supernet(hosts).ToString();
     it->second.range_known = true;
-    it->second.range_nodes = Join(texts);
+    it->second.range_nodes = JoinComma(texts);
   }
   for (const auto& a : o.router_listen_addresses) {
     if (auto ip = OptionIpv4("router listen address", a); !ip) return Fail(ip.error());
@@ -100,6 +94,12 @@ Result<void, Error> SetRouterAddress(const Scenario& s, const std::string& netwo
 }
 
 }  // namespace
+
+std::string JoinComma(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& v : values) out += (out.empty() ? "" : ", ") + v;
+  return out;
+}
 
 std::string RouterAddressPlaceholder(std::string_view network) {
   return fmt::format("ROUTER_ADDRESS_ON_{}", network);

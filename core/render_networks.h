@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "base/result.h"
@@ -34,5 +35,8 @@ struct NetworkValues {
 // are not IPv4.
 Result<std::map<std::string, NetworkValues>, Error> ResolveNetworks(const Scenario& s,
                                                                     const RenderOptions& o);
+
+// "a, b, c": the lists render's files and messages show.
+std::string JoinComma(const std::vector<std::string>& values);
 
 }  // namespace bgpdemo::core
