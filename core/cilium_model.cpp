@@ -56,17 +56,31 @@ T NumberAt(const json& obj, const char* key, T fallback) {
   return it != obj.end() && it->is_number_integer() ? it->template get<T>() : fallback;
 }
 
-// The first usable address of an LB pool block, as Cilium's LB IPAM assigns it (network
-// and broadcast addresses are skipped for blocks larger than /31).
-Result<std::string, Error> FirstPoolAddress(const std::string& cidr, const std::string& file) {
-  const auto p = ParseIpv4Prefix(cidr);
-  if (!p) {
-    return Fail(Error::Input(fmt::format("{}: pool block {:?} is not an IPv4 prefix", file, cidr)));
+// The first usable address of an LB pool block, as Cilium's LB IPAM assigns it (the
+// network address is skipped for blocks larger than /31 or /127), `n` addresses on.
+Result<std::string, Error> PoolAddress(const std::string& cidr, const std::string& file,
+                                       std::uint64_t n) {
+  const auto p = bgp::wire::Prefix::Parse(cidr);
+  if (!p) return Fail(Error::Input(fmt::format("{}: pool block {:?} is not a prefix", file, cidr)));
+  const bool small = p->length + 1 >= p->MaxLength();
+  return AddressIn(*p, (small ? 0 : 1) + n).ToString();
+}
+
+// The families a LoadBalancer Service asks LB IPAM for: "ipv4", "ipv6" or both.
+std::vector<std::string> ServiceFamilies(const json& spec, bool pool_has_v4) {
+  std::vector<std::string> asked;
+  for (const auto& f : spec.value("ipFamilies", json::array())) {
+    if (f == "IPv4") asked.push_back("ipv4");
+    if (f == "IPv6") asked.push_back("ipv6");
   }
-  std::uint32_t base = 0;
-  for (int i = 0; i < 4; ++i) base = base << 8 | p->addr[static_cast<std::size_t>(i)];
-  const std::uint32_t first = p->length < 31 ? base + 1 : base;
-  return bgp::wire::IpAddress::V4(first).ToString();
+  if (asked.empty()) asked.push_back(pool_has_v4 ? "ipv4" : "ipv6");
+  const auto policy = spec.value("ipFamilyPolicy", "SingleStack");
+  if (policy == "SingleStack") {
+    asked.resize(1);
+  } else if (asked.size() == 1) {
+    asked.push_back(asked.front() == "ipv4" ? "ipv6" : "ipv4");
+  }
+  return asked;
 }
 
 }  // namespace
@@ -82,8 +96,9 @@ bool Matches(const Labels& selector, const Labels& labels) {
 Result<void, Error> ApplyManifests(Cluster& c, const std::vector<RenderedFile>& files) {
   auto manifests = Objects(files, FileKind::kManifest);
   if (!manifests) return Fail(manifests.error());
-  std::vector<std::string> pool_blocks;
+  std::vector<std::string> pool_v4, pool_v6;  // blocks, in the pool's order
   std::string pool_file;
+  std::vector<json> service_specs;
   for (const auto& [doc, file] : *manifests) {
     const auto kind = KindOf(doc);
     if (kind == "Deployment") {
@@ -96,30 +111,36 @@ Result<void, Error> ApplyManifests(Cluster& c, const std::vector<RenderedFile>& 
       s.labels = LabelsAt(doc, "/metadata/labels"_json_pointer);
       s.selector = LabelsAt(doc, "/spec/selector"_json_pointer);
       c.services.push_back(std::move(s));
+      service_specs.push_back(doc.value("spec", json::object()));
     } else if (kind == "CiliumLoadBalancerIPPool") {
       const auto spec = doc.value("spec", json::object());
       // cilium.io/v2alpha1 in 1.14 names them cidrs; later releases, blocks.
       for (const char* key : {"blocks", "cidrs"}) {
         for (const auto& b : spec.value(key, json::array())) {
-          pool_blocks.push_back(b.value("cidr", ""));
+          const auto cidr = b.value("cidr", "");
+          (cidr.find(':') == std::string::npos ? pool_v4 : pool_v6).push_back(cidr);
         }
       }
       pool_file = file;
     }
   }
-  if (!c.services.empty() && pool_blocks.empty()) {
+  if (!c.services.empty() && pool_v4.empty() && pool_v6.empty()) {
     return Fail(Error::Input(
         fmt::format("cluster {}: a LoadBalancer Service but no CiliumLoadBalancerIPPool block "
                     "to take its address from",
                     c.name)));
   }
-  // Each service takes the next address; the demo has one service per cluster.
+  // Each service takes the next address of each family; the demo has one per cluster.
+  std::uint64_t taken_v4 = 0, taken_v6 = 0;
   for (std::size_t i = 0; i < c.services.size(); ++i) {
-    auto first = FirstPoolAddress(pool_blocks.front(), pool_file);
-    if (!first) return Fail(first.error());
-    auto addr = bgp::wire::IpAddress::Parse(*first);
-    c.services[i].lb_ip =
-        bgp::wire::IpAddress::V4(addr->v4() + static_cast<std::uint32_t>(i)).ToString();
+    for (const auto& family : ServiceFamilies(service_specs[i], !pool_v4.empty())) {
+      const bool v6 = family == "ipv6";
+      const auto& blocks = v6 ? pool_v6 : pool_v4;
+      if (blocks.empty()) continue;  // PreferDualStack without that family: one address
+      auto ip = PoolAddress(blocks.front(), pool_file, v6 ? taken_v6++ : taken_v4++);
+      if (!ip) return Fail(ip.error());
+      (v6 ? c.services[i].lb_ip_v6 : c.services[i].lb_ip) = std::move(*ip);
+    }
   }
 
   auto patches = Objects(files, FileKind::kNodeAnnotations);
@@ -150,11 +171,25 @@ std::string StripHostLength(std::string address) {
   return address;
 }
 
-void AddServicePrefixes(const Cluster& c, const Labels& selector, SpeakerConfig& s) {
+// The families a speaker advertises: "ipv4", "ipv6".
+using Families = std::vector<std::string>;
+
+bool Has(const Families& families, std::string_view f) {
+  return std::find(families.begin(), families.end(), f) != families.end();
+}
+
+void AddServicePrefixes(const Cluster& c, const Labels& selector, const Families& families,
+                        std::vector<std::string>& prefixes) {
   for (const auto& svc : c.services) {
-    if (!svc.lb_ip.empty() && Matches(selector, svc.labels))
-      s.prefixes.push_back(svc.lb_ip + "/32");
+    if (!Matches(selector, svc.labels)) continue;
+    if (!svc.lb_ip.empty() && Has(families, "ipv4")) prefixes.push_back(svc.lb_ip + "/32");
+    if (!svc.lb_ip_v6.empty() && Has(families, "ipv6")) prefixes.push_back(svc.lb_ip_v6 + "/128");
   }
+}
+
+void AddPodCidrs(const Node& n, const Families& families, std::vector<std::string>& prefixes) {
+  if (!n.pod_cidr.empty() && Has(families, "ipv4")) prefixes.push_back(n.pod_cidr);
+  if (!n.pod_cidr_v6.empty() && Has(families, "ipv6")) prefixes.push_back(n.pod_cidr_v6);
 }
 
 SpeakerConfig SpeakerFor(const Node& n, std::uint32_t asn) {
@@ -197,9 +232,11 @@ Result<std::vector<SpeakerConfig>, Error> V1Speakers(const Cluster& c,
           }
           s.neighbors.push_back(sn);
         }
-        if (vr.value("exportPodCIDR", false)) s.prefixes.push_back(n.pod_cidr);
+        // A v1 neighbor carries IPv4 and IPv6 unicast unless its families say otherwise.
+        const Families both{"ipv4", "ipv6"};
+        if (vr.value("exportPodCIDR", false)) AddPodCidrs(n, both, s.prefixes);
         const auto svc_selector = LabelsAt(vr, "/serviceSelector/matchLabels"_json_pointer);
-        if (vr.contains("serviceSelector")) AddServicePrefixes(c, svc_selector, s);
+        if (vr.contains("serviceSelector")) AddServicePrefixes(c, svc_selector, both, s.prefixes);
         out.push_back(std::move(s));
       }
     }
@@ -257,7 +294,9 @@ Result<std::vector<SpeakerConfig>, Error> V2Speakers(const Cluster& c,
           sn.restart_time = NumberAt<std::uint16_t>(gr, "restartTimeSeconds", 120);
           s.neighbors.push_back(sn);
           for (const auto& fam : spec.value("families", json::array())) {
-            if (fam.value("afi", "") != "ipv4" || fam.value("safi", "") != "unicast") continue;
+            const auto afi = fam.value("afi", "");
+            if ((afi != "ipv4" && afi != "ipv6") || fam.value("safi", "") != "unicast") continue;
+            const Families families{afi};
             const auto sel = LabelsAt(fam, "/advertisements/matchLabels"_json_pointer);
             for (const auto* adv : advertisements) {
               if (!Matches(sel, LabelsAt(adv->doc, "/metadata/labels"_json_pointer))) continue;
@@ -265,11 +304,10 @@ Result<std::vector<SpeakerConfig>, Error> V2Speakers(const Cluster& c,
                    adv->doc.value("spec", json::object()).value("advertisements", json::array())) {
                 const auto type = a.value("advertisementType", "");
                 if (type == "PodCIDR") {
-                  prefixes.push_back(n.pod_cidr);
+                  AddPodCidrs(n, families, prefixes);
                 } else if (type == "Service") {
-                  SpeakerConfig tmp;
-                  AddServicePrefixes(c, LabelsAt(a, "/selector/matchLabels"_json_pointer), tmp);
-                  prefixes.insert(prefixes.end(), tmp.prefixes.begin(), tmp.prefixes.end());
+                  AddServicePrefixes(c, LabelsAt(a, "/selector/matchLabels"_json_pointer), families,
+                                     prefixes);
                 }
               }
             }

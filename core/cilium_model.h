@@ -52,7 +52,9 @@ struct SpeakerConfig {
   // (cilium.io/bgp-virtual-router.<asn>="local-port=179") and dials out as well.
   std::uint16_t listen_port = 179;
   std::vector<SpeakerNeighbor> neighbors;
-  std::vector<std::string> prefixes;  // "10.241.1.0/24", "10.21.0.1/32"
+  // "10.241.1.0/24", "10.21.0.1/32", "fd00:10:241:1::/64", "fd00:10:21::1/128": the IPv6
+  // ones go over the same IPv4 sessions (MP-BGP), as Cilium sends them.
+  std::vector<std::string> prefixes;
   friend bool operator==(const SpeakerConfig&, const SpeakerConfig&) = default;
 };
 
@@ -62,10 +64,12 @@ using Labels = std::map<std::string, std::string>;
 struct Node {
   std::string name;
   std::string netns;     // the lab: the node's network namespace; empty on kind
-  std::string address;   // InternalIP
-  std::string pod_cidr;  // spec.podCIDR, a /24
+  std::string address;   // InternalIP (IPv4; empty on an IPv6-only cluster)
+  std::string pod_cidr;  // spec.podCIDR, a /24 (IPv4)
   Labels labels;
   Labels annotations;
+  std::string address_v6;   // the IPv6 InternalIP of a dual-stack or IPv6 node; else empty
+  std::string pod_cidr_v6;  // its IPv6 entry of spec.podCIDRs, a /64; else empty
 };
 
 // A LoadBalancer Service.
@@ -73,8 +77,10 @@ struct Service {
   std::string name;
   Labels labels;      // what a BGP service selector matches
   Labels selector;    // which pods back it
-  std::string lb_ip;  // status.loadBalancer.ingress[0].ip; empty until a pool assigns one
+  // status.loadBalancer.ingress: its IPv4 address, empty until a pool assigns one.
+  std::string lb_ip;
   std::uint16_t port = 80;
+  std::string lb_ip_v6;  // likewise its IPv6 one: a single-stack Service has one family
 };
 
 // One cluster's objects that the BGP control plane reads.
@@ -90,14 +96,19 @@ struct Cluster {
 // RenderedFiles of this cluster) into `c`: the Deployment's replicas and pod labels, each
 // LoadBalancer Service with the first free address of the pool (as Cilium's LB IPAM
 // hands them out: the first usable address of the first block), and the annotations on
-// every node. Errors (kInput) name the file and what is wrong.
+// every node. A Service gets the families its spec asks for (ipFamilyPolicy and
+// ipFamilies: SingleStack takes the first family, IPv4 when unsaid and the pool has an IPv4
+// block; RequireDualStack and PreferDualStack both, from the pool's first block of each).
+// Errors (kInput) name the file and what is wrong.
 Result<void, Error> ApplyManifests(Cluster& c, const std::vector<RenderedFile>& files);
 
 // What Cilium's BGP control plane would run on each node the BGP resources select: the
 // local AS, the node's address as router id, each neighbor with its timers and graceful
 // restart, the listen port from the node annotation (BGPv1; 179 under BGPv2), and the
-// prefixes: the node's pod CIDR when exported, and the LB IP of every Service the
-// selector matches. Nodes that no resource selects get no speaker. Errors: kInput.
+// prefixes: the node's pod CIDRs when exported, and the LB IPs of every Service the
+// selector matches, of both families under BGPv1 (whose neighbors carry IPv4 and IPv6
+// unicast) and of the families a BGPv2 peer config lists. Nodes that no resource selects
+// get no speaker. Errors: kInput.
 Result<std::vector<SpeakerConfig>, Error> CiliumBgpSpeakers(const Cluster& c,
                                                             const std::vector<RenderedFile>& files);
 

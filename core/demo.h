@@ -25,7 +25,10 @@ struct Topology {
     std::string address;
     std::string pod_cidr;
     bool speaker = true;  // the BGP resources select it
+    // Dual stack: its IPv6 pod CIDR, advertised over the same (IPv4) session; else empty.
+    std::string pod_cidr_v6;
   };
+  // One per address: a dual-stack Service has an IPv4 and an IPv6 entry.
   struct LoadBalancer {
     std::string cluster;
     std::string service;
@@ -37,6 +40,7 @@ struct Topology {
     std::string name;
     std::string node;
     std::string address;
+    std::string address_v6;  // dual stack; else empty
   };
   std::string router;  // its name, as the peers table shows it
   std::vector<Node> nodes;
@@ -44,11 +48,16 @@ struct Topology {
   std::vector<Pod> pods;
 };
 
-// One route of the router's kernel table (ours: protocol 197).
+// One route of the router's kernel table (ours: protocol 197), IPv4 or IPv6.
 struct KernelRoute {
   std::string prefix;
   std::vector<std::string> next_hops;  // sorted; several: ECMP
 };
+
+// The routes' ends of a dual-stack demo: an IPv6 route learned over an IPv4 session goes
+// via the node's link-local address (fe80::EUI-64 of its MAC, bgp/fib/mapped_gateway.h).
+// By link-local address: the IPv4 address of the neighbour whose MAC it comes from.
+using LinkLocalOwners = std::map<std::string, std::string>;
 
 // What the speakers and the kernel say now. A source that could not be read holds the
 // reason, for people: the checks that need it fail with it as their detail, and nothing
@@ -59,6 +68,8 @@ struct Observed {
   Result<std::vector<KernelRoute>, std::string> kernel = Fail(std::string("not read"));
   // By node name: that node's speaker's peers, in the router's peer JSON shape.
   std::map<std::string, Result<nlohmann::json, std::string>> node_peers;
+  // The router's IPv4 neighbours' link-local addresses (empty where nothing is IPv6).
+  LinkLocalOwners link_local_owners;
   // False when the router is not bgpdemo's to read (kube's --router external): the
   // sessions are judged by the nodes' side, and the router's RIB, kernel and probes are not
   // checked.
@@ -137,8 +148,12 @@ auto TimedStep(const StepSink& sink, std::string name, F&& body) -> decltype(bod
   return r;
 }
 
-// `ip -j route show` output -> routes (a multipath route's "nexthops" are its next hops).
-// The error is a reason for Observed::kernel.
-Result<std::vector<KernelRoute>, std::string> ParseIpRouteJson(const std::string& text);
+// `ip -j route show` output (`ipv6`: of `ip -6`) -> routes (a multipath route's "nexthops"
+// are its next hops). The error is a reason for Observed::kernel.
+// `ip -j neigh show` output -> the link-local address each IPv4 neighbour's MAC makes
+// (LinkLocalOwners); entries without a MAC are left out.
+Result<std::vector<KernelRoute>, std::string> ParseIpRouteJson(const std::string& text,
+                                                               bool ipv6 = false);
+LinkLocalOwners ParseNeighbourLinkLocals(const std::string& text);
 
 }  // namespace bgpdemo::core

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/uuid/detail/sha1.hpp>
 
 namespace bgpdemo::core {
 
@@ -41,6 +42,20 @@ std::vector<std::string> AssumeDockerSubnets(Scenario& s) {
     assumed.push_back(fmt::format("{}={}", n.name, n.subnet));
   }
   return assumed;
+}
+
+std::string KindUlaSubnet(std::string_view network) {
+  boost::uuids::detail::sha1 h;
+  h.process_bytes(network.data(), network.size());
+  const unsigned char attempt[4] = {0, 0, 0, 0};
+  h.process_bytes(attempt, sizeof attempt);
+  boost::uuids::detail::sha1::digest_type digest;
+  h.get_digest(digest);
+  std::array<std::uint8_t, 16> ip{0xfc, 0x00};
+  for (std::size_t i = 2; i < 8; ++i) {
+    ip[i] = static_cast<std::uint8_t>(digest[i / 4] >> (24 - 8 * (i % 4)));
+  }
+  return PrefixOf(bgp::wire::IpAddress::V6(ip), 64).ToString();
 }
 
 }  // namespace bgpdemo::core

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/scenario.h"
@@ -18,5 +19,10 @@ namespace bgpdemo::core {
 // first of 172.18.0.0/16, 172.19.0.0/16 ... 172.31.0.0/16 that overlaps nothing of the
 // scenario (networks, pod, service and LB CIDRs); returns "NETWORK=CIDR" for each.
 std::vector<std::string> AssumeDockerSubnets(Scenario& s);
+
+// The IPv6 subnet kind gives a Docker network it creates (kind's docker/network.go
+// generateULASubnetFromName, first attempt): fc00::/16 and bytes 2..7 of SHA-1(name, then
+// the attempt number 0 as a little-endian int32), a /64. "kind" -> fc00:f853:ccd:e793::/64.
+std::string KindUlaSubnet(std::string_view network);
 
 }  // namespace bgpdemo::core

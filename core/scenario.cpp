@@ -186,6 +186,61 @@ bgp::wire::Prefix PrefixOf(const bgp::wire::IpAddress& a, int length) {
   return out;
 }
 
+namespace {
+
+// bytes (big-endian, 4 or 16 of them) += value << shift; the carry goes up, never out.
+void AddShifted(std::array<std::uint8_t, 16>& bytes, std::size_t width, std::uint64_t value,
+                int shift) {
+  unsigned carry = 0;
+  for (std::size_t i = width; i-- > 0;) {
+    const int bit = static_cast<int>(width - 1 - i) * 8 - shift;  // of value, at this byte
+    unsigned add = 0;
+    if (bit > -8 && bit < 64) {
+      add = bit >= 0 ? static_cast<unsigned>((value >> bit) & 0xff)
+                     : static_cast<unsigned>((value << -bit) & 0xff);
+    }
+    const unsigned sum = bytes[i] + add + carry;
+    bytes[i] = static_cast<std::uint8_t>(sum);
+    carry = sum >> 8;
+  }
+}
+
+std::size_t Width(bgp::wire::Afi afi) {
+  return afi == bgp::wire::Afi::kIpv4 ? 4 : 16;
+}
+
+}  // namespace
+
+bgp::wire::IpAddress AddressIn(const bgp::wire::Prefix& p, std::uint64_t n) {
+  bgp::wire::IpAddress a{p.afi, p.addr};
+  AddShifted(a.bytes, Width(p.afi), n, 0);
+  return a;
+}
+
+bgp::wire::IpAddress AddressFromEnd(const bgp::wire::Prefix& p, std::uint64_t n) {
+  bgp::wire::IpAddress a{p.afi, p.addr};
+  const auto width = Width(p.afi);
+  for (std::size_t bit = p.length; bit < width * 8; ++bit) {
+    a.bytes[bit / 8] |= static_cast<std::uint8_t>(0x80 >> (bit % 8));
+  }
+  int borrow = 0;
+  for (std::size_t i = width, k = 0; i-- > 0; ++k) {
+    const int sub = k < 8 ? static_cast<int>((n >> (k * 8)) & 0xff) : 0;
+    int diff = a.bytes[i] - sub - borrow;
+    borrow = diff < 0 ? 1 : 0;
+    a.bytes[i] = static_cast<std::uint8_t>(diff + borrow * 256);
+  }
+  return a;
+}
+
+bgp::wire::Prefix Subprefix(const bgp::wire::Prefix& p, int length, std::uint64_t index) {
+  BGPDEMO_CHECK(length >= p.length && length <= p.MaxLength());
+  bgp::wire::Prefix out = p;
+  out.length = static_cast<std::uint8_t>(length);
+  AddShifted(out.addr, Width(p.afi), index, p.MaxLength() - length);
+  return out;
+}
+
 bool Contains(const bgp::wire::Prefix& outer, const bgp::wire::Prefix& inner) {
   return inner.afi == outer.afi && inner.length >= outer.length &&
          SameBits(inner.addr, outer.addr, outer.length);

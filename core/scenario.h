@@ -163,6 +163,13 @@ std::optional<bgp::wire::Prefix> ParseIpv4Prefix(std::string_view text);
 std::optional<bgp::wire::Prefix> ParseIpv6Prefix(std::string_view text);
 // The prefix of `length` bits that holds `a`, host bits cleared. REQUIRES: length fits a.afi.
 bgp::wire::Prefix PrefixOf(const bgp::wire::IpAddress& a, int length);
+// Address arithmetic inside a prefix, for both families: the address `n` after its first
+// (`n` 0: the network address), the address `n` before its last (0: the last), and its
+// `index`-th sub-prefix of `length` bits (the 2nd /64 of fd00:10:241::/56 is
+// fd00:10:241:1::/64). REQUIRES: the result lies inside `p` (length >= p.length).
+bgp::wire::IpAddress AddressIn(const bgp::wire::Prefix& p, std::uint64_t n);
+bgp::wire::IpAddress AddressFromEnd(const bgp::wire::Prefix& p, std::uint64_t n);
+bgp::wire::Prefix Subprefix(const bgp::wire::Prefix& p, int length, std::uint64_t index);
 // The smallest prefix that covers every one of `prefixes`. REQUIRES: non-empty, one family.
 bgp::wire::Prefix Supernet(const std::vector<bgp::wire::Prefix>& prefixes);
 // Whether two prefixes share an address; whether `inner` lies inside `outer`. Prefixes of

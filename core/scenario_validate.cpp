@@ -568,15 +568,16 @@ Result<void, Error> CheckScenario(const Scenario& s) {
   return {};
 }
 
-Result<void, Error> CheckRunnable(const Scenario& s) {
-  if (s.Family() == IpFamily::kIpv4) return {};
+Result<void, Error> CheckRunnable(const Scenario& s, std::string_view provider,
+                                  std::initializer_list<IpFamily> runs) {
+  if (std::find(runs.begin(), runs.end(), s.Family()) != runs.end()) return {};
+  std::vector<std::string> names;
+  for (const auto f : runs) names.emplace_back(ToString(f));
   return Fail(Error::Input(fmt::format(
-      "{}: ip_family {}: `up` brings up IPv4 demos only so far; `bgpdemo render` writes this "
-      "scenario's cluster files{}",
-      s.positions.Locate(s.source, "ip_family"), s.ip_family,
-      s.Family() == IpFamily::kDual ? " (dual-stack kind configs, Cilium values, LB pools and "
-                                      "BGP resources)"
-                                    : " once IPv6-only sessions are planned")));
+      "{}: ip_family {}: the {} provider brings up {} demos so far; `bgpdemo render` writes "
+      "this scenario's cluster files",
+      s.positions.Locate(s.source, "ip_family"), s.ip_family, provider,
+      fmt::join(names, " and "))));
 }
 
 }  // namespace bgpdemo::core

@@ -8,7 +8,9 @@
 //   two-cluster.yaml:31:15: clusters[1].as: "23456" is AS_TRANS (RFC 6793), not a real AS; ...
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.h"
@@ -35,10 +37,11 @@ std::string FormatErrors(const std::vector<ScenarioError>& errors);
 // kInput whose message is FormatErrors of every problem.
 Result<void, Error> CheckScenario(const Scenario& s);
 
-// Whether the providers can bring the scenario up: IPv4 demos so far. A dual-stack or
-// IPv6-only scenario is valid and `bgpdemo render` writes its cluster files, but `up` on any
-// provider refuses it (kInput, at ip_family) until the sessions, the route server's FIB and
-// the providers carry IPv6 (issue #14).
-Result<void, Error> CheckRunnable(const Scenario& s);
+// Whether `provider` can bring the scenario up: the families it runs (`runs`: the lab
+// IPv4 and dual stack, kind and kube IPv4 so far). A scenario of another family is valid and
+// `bgpdemo render` writes its cluster files, but `up` refuses it (kInput, at ip_family,
+// naming what runs where) until that provider carries it (issue #14).
+Result<void, Error> CheckRunnable(const Scenario& s, std::string_view provider,
+                                  std::initializer_list<IpFamily> runs);
 
 }  // namespace bgpdemo::core

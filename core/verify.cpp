@@ -3,9 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <future>
+#include <optional>
 #include <set>
 
+#include "bgp/fib/mapped_gateway.h"
 #include "core/table.h"
 
 namespace bgpdemo::core {
@@ -25,11 +29,12 @@ std::string SessionDetail(const json& p) {
   std::string d = fmt::format("{}, AS {} -> AS {}", p.value("state", "?"), p.value("local_asn", 0),
                               p.value("peer_asn", 0));
   if (p.value("state", "") == "established") {
-    for (const auto& f : p.value("families", json::array())) {
-      if (f.value("family", "").starts_with("ipv4")) {
-        d += fmt::format(", {} received, {} advertised", f.value("received", 0),
-                         f.value("advertised", 0));
-      }
+    // One family: "3 received, 5 advertised"; several: "ipv4-unicast 3 received, ...".
+    const auto families = p.value("families", json::array());
+    for (const auto& f : families) {
+      d += fmt::format(", {}{} received, {} advertised",
+                       families.size() > 1 ? f.value("family", "?") + " " : "",
+                       f.value("received", 0), f.value("advertised", 0));
     }
   } else if (!p.value("last_error", "").empty()) {
     d += ", last error: " + p.value("last_error", "");
@@ -87,11 +92,14 @@ std::vector<std::pair<std::string, std::vector<std::string>>> Expected(const Top
   for (const auto& n : t.nodes) {
     if (n.speaker) out.push_back({n.pod_cidr, {n.address}});
   }
+  for (const auto& n : t.nodes) {
+    if (n.speaker && !n.pod_cidr_v6.empty()) out.push_back({n.pod_cidr_v6, {n.address}});
+  }
   for (const auto& lb : t.load_balancers) {
     std::vector<std::string> hops;
     for (const auto& n : lb.nodes) hops.push_back(address_of(n));
     std::sort(hops.begin(), hops.end());
-    out.push_back({lb.ip + "/32", hops});
+    out.push_back({lb.ip + (lb.ip.find(':') == std::string::npos ? "/32" : "/128"), hops});
   }
   return out;
 }
@@ -140,8 +148,22 @@ void RouteChecks(const Topology& t, const Observed& o, std::vector<Check>& out) 
       if (it == o.kernel->end()) {
         kernel.detail = "not in the router's kernel table";
       } else {
-        kernel.ok = it->next_hops == owners;
-        kernel.detail = fmt::format("via {}{}", fmt::join(it->next_hops, ", "),
+        // A link-local next hop counts as the node whose MAC it comes from.
+        std::vector<std::string> nodes, shown;
+        for (const auto& hop : it->next_hops) {
+          const auto owner = o.link_local_owners.find(hop);
+          if (owner == o.link_local_owners.end()) {
+            nodes.push_back(hop);
+            shown.push_back(hop);
+          } else {
+            nodes.push_back(owner->second);
+            shown.push_back(fmt::format("{} ({})", owner->second, hop));
+          }
+        }
+        std::sort(nodes.begin(), nodes.end());
+        std::sort(shown.begin(), shown.end());
+        kernel.ok = nodes == owners;
+        kernel.detail = fmt::format("via {}{}", fmt::join(shown, ", "),
                                     it->next_hops.size() > 1 ? " (ECMP)" : "");
         if (!kernel.ok) kernel.detail += fmt::format("; expected via {}", fmt::join(owners, ", "));
       }
@@ -190,8 +212,11 @@ std::vector<Probe> Probes(const Topology& t) {
       }
     }
     if (to != nullptr) {
-      out.push_back({fmt::format("{}/{} -> {}/{} ({})", c, from.name, c, to->name, to->address),
-                     c + "/" + from.name, to->address, to->name});
+      for (const auto* address : {&to->address, &to->address_v6}) {
+        if (address->empty()) continue;
+        out.push_back({fmt::format("{}/{} -> {}/{} ({})", c, from.name, c, to->name, *address),
+                       c + "/" + from.name, *address, to->name});
+      }
     }
   }
   return out;
@@ -226,6 +251,21 @@ void HttpChecks(const Topology& t, bool from_router, const Prober& prober,
     }
     out.push_back(std::move(c));
   }
+}
+
+// "aa:bb:cc:dd:ee:ff" -> its six bytes.
+std::optional<std::array<std::uint8_t, 6>> ParseMac(std::string_view text) {
+  std::array<std::uint8_t, 6> out{};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (text.size() < 2 || (i + 1 < out.size() && (text.size() < 3 || text[2] != ':'))) {
+      return std::nullopt;
+    }
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + 2, out[i], 16);
+    if (ec != std::errc() || end != text.data() + 2) return std::nullopt;
+    text.remove_prefix(i + 1 < out.size() ? 3 : 2);
+  }
+  if (!text.empty()) return std::nullopt;
+  return out;
 }
 
 std::string XmlEscape(std::string_view s) {
@@ -340,7 +380,7 @@ std::string ChecksJunit(const std::vector<Check>& checks, double seconds) {
   return x;
 }
 
-Result<std::vector<KernelRoute>, std::string> ParseIpRouteJson(const std::string& text) {
+Result<std::vector<KernelRoute>, std::string> ParseIpRouteJson(const std::string& text, bool ipv6) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_array()) {
     return Fail(fmt::format("`ip -j route` printed no JSON list: {:?}", text.substr(0, 80)));
@@ -349,14 +389,27 @@ Result<std::vector<KernelRoute>, std::string> ParseIpRouteJson(const std::string
   for (const auto& r : j) {
     KernelRoute k;
     k.prefix = r.value("dst", "");
-    if (k.prefix == "default") k.prefix = "0.0.0.0/0";
-    if (k.prefix.find('/') == std::string::npos) k.prefix += "/32";
+    if (k.prefix == "default") k.prefix = ipv6 ? "::/0" : "0.0.0.0/0";
+    if (k.prefix.find('/') == std::string::npos) k.prefix += ipv6 ? "/128" : "/32";
     if (r.contains("gateway")) k.next_hops.push_back(r.value("gateway", ""));
     for (const auto& nh : r.value("nexthops", json::array())) {
       if (nh.contains("gateway")) k.next_hops.push_back(nh.value("gateway", ""));
     }
     std::sort(k.next_hops.begin(), k.next_hops.end());
     out.push_back(std::move(k));
+  }
+  return out;
+}
+
+LinkLocalOwners ParseNeighbourLinkLocals(const std::string& text) {
+  LinkLocalOwners out;
+  const json j = json::parse(text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& n : j) {
+    const auto dst = bgp::wire::IpAddress::Parse(n.value("dst", ""));
+    const auto mac = ParseMac(n.value("lladdr", ""));
+    if (!dst || dst->afi != bgp::wire::Afi::kIpv4 || !mac) continue;
+    out[bgp::fib::Eui64LinkLocal(*mac).ToString()] = dst->ToString();
   }
   return out;
 }

@@ -124,7 +124,8 @@ Result<std::string, Error> KindProvider::Plan(const ScenarioText& text, const Up
   auto s = ParseScenario(text.text, text.source, text.name);
   if (!s) return Fail(s.error());
   if (auto valid = CheckScenario(*s); !valid) return Fail(valid.error());
-  if (auto runnable = CheckRunnable(*s); !runnable) return Fail(runnable.error());
+  if (auto runnable = CheckRunnable(*s, "kind", {IpFamily::kIpv4}); !runnable)
+    return Fail(runnable.error());
   auto files = Render(*s, {});
   if (!files) return Fail(files.error());
   std::vector<std::string> clusters;

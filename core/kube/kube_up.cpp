@@ -388,7 +388,8 @@ Result<KubeUpResult, Error> KubeUp(const ScenarioText& text, const KubeUpOptions
   if (const auto errors = ValidateScenario(*scenario); !errors.empty()) {
     return Fail(Error::Input(FormatErrors(errors)));
   }
-  if (auto runnable = CheckRunnable(*scenario); !runnable) return Fail(runnable.error());
+  if (auto runnable = CheckRunnable(*scenario, "kube", {IpFamily::kIpv4}); !runnable)
+    return Fail(runnable.error());
   Scenario& s = *scenario;
   // The contexts: the flags, else the scenario's; every cluster needs one.
   if (fresh) {

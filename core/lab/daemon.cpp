@@ -118,17 +118,22 @@ class DataPlane {
       auto t = NetnsThread::Start(pod.netns);
       if (!t) return Fail(t.error());
       auto& thread = **t;
-      auto r = thread.Run([&] { return HttpResponder::Start(thread.io(), "0.0.0.0", 80, pod.name); });
+      // "::" takes IPv4 too (as IPv4-mapped addresses): one listener for a dual-stack pod.
+      const char* any = pod.address_v6.empty() ? "0.0.0.0" : "::";
+      auto r = thread.Run([&] { return HttpResponder::Start(thread.io(), any, 80, pod.name); });
       if (!r) return Fail(fmt::format("pod {}/{}: {}", pod.cluster, pod.name, r.error()));
       responders_.push_back({std::move(*t), std::move(*r)});
     }
     for (const auto& node : plan.nodes) {
       const auto lbs = LbAddresses(plan, node.name);
       if (lbs.empty()) continue;
-      std::vector<TcpProxy::Endpoint> backends;
+      // Each family's LoadBalancer IP goes to the pods' addresses of that family.
+      std::vector<TcpProxy::Endpoint> backends, backends_v6;
       for (const auto& pod : plan.pods) {
-        if (pod.cluster == node.cluster) {
-          backends.emplace_back(asio::ip::make_address_v4(pod.address), 80);
+        if (pod.cluster != node.cluster) continue;
+        backends.emplace_back(asio::ip::make_address_v4(pod.address), 80);
+        if (!pod.address_v6.empty()) {
+          backends_v6.emplace_back(asio::ip::make_address_v6(pod.address_v6), 80);
         }
       }
       if (backends.empty()) continue;
@@ -136,7 +141,8 @@ class DataPlane {
       if (!t) return Fail(t.error());
       auto& thread = **t;
       for (const auto& lb : lbs) {
-        auto p = thread.Run([&] { return TcpProxy::Start(thread.io(), lb, 80, backends); });
+        const auto& to = lb.find(':') == std::string::npos ? backends : backends_v6;
+        auto p = thread.Run([&] { return TcpProxy::Start(thread.io(), lb, 80, to); });
         if (!p) return Fail(fmt::format("node {}: LoadBalancer {}: {}", node.name, lb, p.error()));
         proxies_.push_back({nullptr, std::move(*p)});
         proxies_.back().thread = t->get();

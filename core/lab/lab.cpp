@@ -294,21 +294,26 @@ Topology LabDemo::Plan() const {
   for (const auto& n : plan_.nodes) {
     const bool speaker = std::any_of(plan_.speakers.begin(), plan_.speakers.end(),
                                      [&](const SpeakerConfig& s) { return s.node == n.name; });
-    t.nodes.push_back({n.name, n.cluster, n.address, n.pod_cidr, speaker});
+    t.nodes.push_back({n.name, n.cluster, n.address, n.pod_cidr, speaker, n.pod_cidr_v6});
   }
   for (const auto& c : plan_.clusters) {
     for (const auto& svc : c.k8s.services) {
-      Topology::LoadBalancer lb{c.k8s.name, svc.name, svc.lb_ip, {}};
-      for (const auto& s : plan_.speakers) {
-        const auto host = svc.lb_ip + "/32";
-        if (std::find(s.prefixes.begin(), s.prefixes.end(), host) != s.prefixes.end()) {
-          lb.nodes.push_back(s.node);
+      for (const auto& [ip, host] : {std::pair{svc.lb_ip, svc.lb_ip + "/32"},
+                                     std::pair{svc.lb_ip_v6, svc.lb_ip_v6 + "/128"}}) {
+        if (ip.empty()) continue;
+        Topology::LoadBalancer lb{c.k8s.name, svc.name, ip, {}};
+        for (const auto& s : plan_.speakers) {
+          if (std::find(s.prefixes.begin(), s.prefixes.end(), host) != s.prefixes.end()) {
+            lb.nodes.push_back(s.node);
+          }
         }
+        t.load_balancers.push_back(std::move(lb));
       }
-      t.load_balancers.push_back(std::move(lb));
     }
   }
-  for (const auto& p : plan_.pods) t.pods.push_back({p.cluster, p.name, p.node, p.address});
+  for (const auto& p : plan_.pods) {
+    t.pods.push_back({p.cluster, p.name, p.node, p.address, p.address_v6});
+  }
   return t;
 }
 
@@ -321,13 +326,33 @@ Observed LabDemo::Observe() const {
   auto routes = std::async(std::launch::async, [&] {
     return bgp::api::Request(ws.RouterSocket(), {{"command", "routes"}}, timeout);
   });
-  auto kernel = std::async(std::launch::async, [&]() -> Result<std::vector<KernelRoute>, std::string> {
-    const std::vector<std::string> argv{"ip", "-n", plan_.router_netns, "-j", "route", "show",
-                                        "proto", "197"};
+  const bool v6 = !plan_.networks.empty() && !plan_.networks.front().subnet_v6.empty();
+  // `ip` in the router's namespace; its output, or why there is none.
+  auto ip = [this, timeout](std::vector<std::string> args) -> Result<std::string, std::string> {
+    std::vector<std::string> argv{"ip", "-n", plan_.router_netns};
+    argv.insert(argv.end(), args.begin(), args.end());
     auto r = RunProcess(argv, {.timeout = timeout});
     if (!r) return Fail(r.error());
     if (r->exit_code != 0) return Fail(FormatFailure(argv, *r, 3));
-    return ParseIpRouteJson(r->out.empty() ? "[]" : r->out);
+    return r->out.empty() ? std::string("[]") : r->out;
+  };
+  auto kernel =
+      std::async(std::launch::async, [&]() -> Result<std::vector<KernelRoute>, std::string> {
+        auto out = ip({"-j", "route", "show", "proto", "197"});
+        if (!out) return Fail(out.error());
+        auto routes = ParseIpRouteJson(*out);
+        if (!routes || !v6) return routes;
+        auto out6 = ip({"-6", "-j", "route", "show", "proto", "197"});
+        if (!out6) return Fail(out6.error());
+        auto routes6 = ParseIpRouteJson(*out6, /*ipv6=*/true);
+        if (!routes6) return routes6;
+        routes->insert(routes->end(), routes6->begin(), routes6->end());
+        return routes;
+      });
+  auto neighbours = std::async(std::launch::async, [&]() -> LinkLocalOwners {
+    if (!v6) return {};
+    auto out = ip({"-4", "-j", "neigh", "show"});
+    return out ? ParseNeighbourLinkLocals(*out) : LinkLocalOwners{};
   });
   std::vector<std::pair<std::string, std::future<Result<json, std::string>>>> nodes;
   for (const auto& s : plan_.speakers) {
@@ -340,6 +365,7 @@ Observed LabDemo::Observe() const {
   o.router_peers = peers.get();
   o.router_routes = routes.get();
   o.kernel = kernel.get();
+  o.link_local_owners = neighbours.get();
   for (auto& [node, f] : nodes) o.node_peers.insert_or_assign(node, f.get());
   return o;
 }

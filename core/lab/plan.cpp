@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "core/docker_subnets.h"
 #include "core/scenario_validate.h"
@@ -70,8 +71,11 @@ std::vector<std::string> LbAddresses(const LabPlan& plan, std::string_view node)
   for (const auto& sp : plan.speakers) {
     if (sp.node != node) continue;
     for (const auto& prefix : sp.prefixes) {
-      if (!prefix.ends_with("/32")) continue;
-      auto addr = prefix.substr(0, prefix.size() - 3);
+      const auto slash = prefix.find('/');
+      if (prefix.substr(slash) != (prefix.find(':') == std::string::npos ? "/32" : "/128")) {
+        continue;
+      }
+      auto addr = prefix.substr(0, slash);
       if (std::find(out.begin(), out.end(), addr) == out.end()) out.push_back(std::move(addr));
     }
   }
@@ -113,6 +117,16 @@ Result<LabPlan, Error> PlanLab(const Scenario& scenario, const PlanOptions& opti
     n.router_address = Address(Base(subnet) + static_cast<std::uint32_t>(Size(subnet) - 2));
     n.router_ifname = fmt::format("eth{}", i);
     ro.router_addresses[n.name] = n.router_address;
+    if (s.HasIpv6()) {
+      // Pinned in the scenario that render sees, so that the router's address checks out.
+      auto& subnet_v6 = s.networks[i].subnet_v6;
+      if (subnet_v6.empty()) subnet_v6 = KindUlaSubnet(n.name);
+      const auto p6 = *ParseIpv6Prefix(subnet_v6);
+      n.subnet_v6 = subnet_v6;
+      n.prefix_length_v6 = p6.length;
+      n.router_address_v6 = AddressFromEnd(p6, 1).ToString();
+      ro.router_addresses_v6[n.name] = n.router_address_v6;
+    }
     plan.networks.push_back(std::move(n));
   }
 
@@ -125,6 +139,17 @@ Result<LabPlan, Error> PlanLab(const Scenario& scenario, const PlanOptions& opti
       return Fail(
           Error::Input(fmt::format("cluster {}: pod CIDR {} has no /24 for each of its {} nodes",
                                    c.name, c.pod_cidr, count)));
+    }
+    std::optional<Prefix> subnet_v6, pods_v6;
+    if (s.HasIpv6()) {
+      subnet_v6 = ParseIpv6Prefix(s.FindNetwork(c.network)->subnet_v6);
+      pods_v6 = ParseIpv6Prefix(c.pod_cidr_v6);
+      if (pods_v6->length > 64 ||
+          (64 - pods_v6->length < 32 && count > (1ull << (64 - pods_v6->length)))) {
+        return Fail(Error::Input(
+            fmt::format("cluster {}: IPv6 pod CIDR {} has no /64 for each of its {} nodes", c.name,
+                        c.pod_cidr_v6, count)));
+      }
     }
     for (std::uint64_t i = 0; i < count; ++i) {
       auto& host = next_host.try_emplace(c.network, 2).first->second;
@@ -139,6 +164,12 @@ Result<LabPlan, Error> PlanLab(const Scenario& scenario, const PlanOptions& opti
       n.network = c.network;
       n.netns = fmt::format("{}-node-{}", options.prefix, n.name);
       n.address = Address(Base(subnet) + host);
+      if (subnet_v6) {
+        n.address_v6 = AddressIn(*subnet_v6, host).ToString();
+        const auto pod_v6 = Subprefix(*pods_v6, 64, i);
+        n.pod_cidr_v6 = pod_v6.ToString();
+        n.pod_gateway_v6 = AddressIn(pod_v6, 1).ToString();
+      }
       n.port = fmt::format("node{}", host - 2);
       ++host;
       const auto pod_base = Base(pods) + static_cast<std::uint32_t>(i) * 256;
@@ -175,6 +206,11 @@ Result<LabPlan, Error> PlanLab(const Scenario& scenario, const PlanOptions& opti
       p.netns = fmt::format("{}-pod-{}-{}", options.prefix, c.name, p.name);
       p.address = Address(Base(*ParseIpv4Prefix(node.pod_cidr)) + 10 + static_cast<std::uint32_t>(k));
       p.node_ifname = fmt::format("lxc{}", k);
+      if (!node.pod_cidr_v6.empty()) {
+        p.address_v6 =
+            AddressIn(*ParseIpv6Prefix(node.pod_cidr_v6), 10 + static_cast<std::uint64_t>(k))
+                .ToString();
+      }
       plan.pods.push_back(std::move(p));
     }
 
@@ -187,6 +223,8 @@ Result<LabPlan, Error> PlanLab(const Scenario& scenario, const PlanOptions& opti
       k.netns = n.netns;
       k.address = n.address;
       k.pod_cidr = n.pod_cidr;
+      k.address_v6 = n.address_v6;
+      k.pod_cidr_v6 = n.pod_cidr_v6;
       k.labels = {{"kubernetes.io/os", "linux"}, {"kubernetes.io/hostname", n.name}};
       if (n.control_plane) k.labels["node-role.kubernetes.io/control-plane"] = "";
       lc.k8s.nodes.push_back(std::move(k));
@@ -217,31 +255,53 @@ Result<LabPlan, Error> PlanFromText(const ScenarioText& text, const PlanOptions&
   auto s = ParseScenario(text.text, text.source, text.name);
   if (!s) return Fail(s.error());
   if (auto valid = CheckScenario(*s); !valid) return Fail(valid.error());
-  if (auto runnable = CheckRunnable(*s); !runnable) return Fail(runnable.error());
+  if (auto runnable = CheckRunnable(*s, "lab", {IpFamily::kIpv4, IpFamily::kDual}); !runnable)
+    return Fail(runnable.error());
   return PlanLab(*s, options);
 }
 
 std::vector<NetnsScript> BuildScripts(const LabPlan& plan) {
+  const bool v6 = !plan.networks.empty() && !plan.networks.front().subnet_v6.empty();
+  // Set before the namespace's links exist (a veth's far end is made in the far namespace,
+  // whose script ran earlier), so that no IPv6 address of the lab, link-local ones
+  // included, waits out duplicate address detection.
+  std::vector<std::pair<std::string, std::string>> base;
+  if (v6) {
+    base = {{"net.ipv6.conf.all.accept_dad", "0"}, {"net.ipv6.conf.default.accept_dad", "0"}};
+  }
+  auto forwarding = base;
+  forwarding.emplace_back("net.ipv4.ip_forward", "1");
+  if (v6) forwarding.emplace_back("net.ipv6.conf.all.forwarding", "1");
+
   std::vector<NetnsScript> out;
-  const std::pair<std::string, std::string> forwarding{"net.ipv4.ip_forward", "1"};
   for (const auto& n : plan.networks) {
-    out.push_back({n.netns, {}, {"link set lo up", "link add br0 type bridge", "link set br0 up"}});
+    out.push_back(
+        {n.netns, base, {"link set lo up", "link add br0 type bridge", "link set br0 up"}});
   }
   for (const auto& n : plan.nodes) {
     const auto* net = plan.FindNetwork(n.network);
-    out.push_back({n.netns,
-                   {forwarding},
-                   {"link set lo up",
-                    fmt::format("link add eth0 type veth peer name {} netns {}", n.port, net->netns),
-                    fmt::format("addr add {}/{} dev eth0", n.address, net->prefix_length),
-                    "link set eth0 up"}});
+    NetnsScript s{n.netns,
+                  forwarding,
+                  {"link set lo up",
+                   fmt::format("link add eth0 type veth peer name {} netns {}", n.port, net->netns),
+                   fmt::format("addr add {}/{} dev eth0", n.address, net->prefix_length)}};
+    if (!n.address_v6.empty()) {
+      s.ip_commands.push_back(
+          fmt::format("addr add {}/{} dev eth0 nodad", n.address_v6, net->prefix_length_v6));
+    }
+    s.ip_commands.push_back("link set eth0 up");
+    out.push_back(std::move(s));
   }
-  NetnsScript router{plan.router_netns, {forwarding}, {"link set lo up"}};
+  NetnsScript router{plan.router_netns, forwarding, {"link set lo up"}};
   for (const auto& n : plan.networks) {
     router.ip_commands.push_back(fmt::format("link add {} type veth peer name router netns {}",
                                              n.router_ifname, n.netns));
     router.ip_commands.push_back(
         fmt::format("addr add {}/{} dev {}", n.router_address, n.prefix_length, n.router_ifname));
+    if (!n.router_address_v6.empty()) {
+      router.ip_commands.push_back(fmt::format("addr add {}/{} dev {} nodad", n.router_address_v6,
+                                               n.prefix_length_v6, n.router_ifname));
+    }
     router.ip_commands.push_back(fmt::format("link set {} up", n.router_ifname));
   }
   out.push_back(std::move(router));
@@ -259,30 +319,52 @@ std::vector<NetnsScript> BuildScripts(const LabPlan& plan) {
   }
   for (const auto& p : plan.pods) {
     const auto* node = plan.FindNode(p.node);
-    out.push_back({p.netns,
-                   {},
-                   {"link set lo up",
-                    fmt::format("link add eth0 type veth peer name {} netns {}", p.node_ifname,
-                                node->netns),
-                    fmt::format("addr add {}/32 dev eth0", p.address), "link set eth0 up",
-                    fmt::format("route add {} dev eth0 scope link", node->pod_gateway),
-                    fmt::format("route add default via {} dev eth0", node->pod_gateway)}});
+    NetnsScript s{
+        p.netns,
+        base,
+        {"link set lo up",
+         fmt::format("link add eth0 type veth peer name {} netns {}", p.node_ifname, node->netns),
+         fmt::format("addr add {}/32 dev eth0", p.address)}};
+    if (!p.address_v6.empty()) {
+      s.ip_commands.push_back(fmt::format("addr add {}/128 dev eth0 nodad", p.address_v6));
+    }
+    s.ip_commands.push_back("link set eth0 up");
+    s.ip_commands.push_back(fmt::format("route add {} dev eth0 scope link", node->pod_gateway));
+    s.ip_commands.push_back(fmt::format("route add default via {} dev eth0", node->pod_gateway));
+    if (!p.address_v6.empty()) {
+      s.ip_commands.push_back(fmt::format("route add {} dev eth0", node->pod_gateway_v6));
+      s.ip_commands.push_back(fmt::format("route add ::/0 via {} dev eth0", node->pod_gateway_v6));
+    }
+    out.push_back(std::move(s));
   }
   for (const auto& n : plan.nodes) {
     NetnsScript s{n.netns, {}, {}};
     for (const auto& p : plan.pods) {
       if (p.node != n.name) continue;
       s.ip_commands.push_back(fmt::format("addr add {}/32 dev {}", n.pod_gateway, p.node_ifname));
+      if (!p.address_v6.empty()) {
+        s.ip_commands.push_back(
+            fmt::format("addr add {}/128 dev {} nodad", n.pod_gateway_v6, p.node_ifname));
+      }
       s.ip_commands.push_back(fmt::format("link set {} up", p.node_ifname));
       s.ip_commands.push_back(fmt::format("route add {}/32 dev {}", p.address, p.node_ifname));
+      if (!p.address_v6.empty()) {
+        s.ip_commands.push_back(
+            fmt::format("route add {}/128 dev {}", p.address_v6, p.node_ifname));
+      }
     }
     // The LoadBalancer IPs this node advertises, answered here (Cilium's LB on the node).
     for (const auto& lb : LbAddresses(plan, n.name)) {
-      s.ip_commands.push_back(fmt::format("addr add {}/32 dev lo", lb));
+      const bool lb_v6 = lb.find(':') != std::string::npos;
+      s.ip_commands.push_back(fmt::format("addr add {}/{} dev lo", lb, lb_v6 ? 128 : 32));
     }
     for (const auto& other : plan.nodes) {
       if (other.cluster == n.cluster && other.name != n.name) {
         s.ip_commands.push_back(fmt::format("route add {} via {}", other.pod_cidr, other.address));
+        if (!other.pod_cidr_v6.empty()) {
+          s.ip_commands.push_back(
+              fmt::format("route add {} via {}", other.pod_cidr_v6, other.address_v6));
+        }
       }
     }
     for (const auto& c : plan.clusters) {

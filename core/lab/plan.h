@@ -11,11 +11,15 @@
 //
 // Addresses are handed out as Docker and Kubernetes would: nodes take the network's
 // addresses from .2 in kind's order (control plane, then workers), the router the last
-// address of each network; each node a /24 of its cluster's pod CIDR in the same order
+// usable one of each network; each node a /24 of its cluster's pod CIDR in the same order
 // (Kubernetes' node IPAM); each pod an address of its node's /24 from .10, placed round
-// robin on the workers (the control plane is tainted). Inside a cluster the nodes route
-// each other's pod CIDRs directly (Cilium's autoDirectNodeRoutes); towards the other
-// clusters they use the static routes of the rendered node-routes.yaml.
+// robin on the workers (the control plane is tainted). IPv6 likewise where the scenario
+// has it: the network's IPv6 subnet (the ULA kind gives it unless pinned) from ::2 for the
+// nodes and its last usable address for the router, a /64 of the IPv6 pod CIDR per node,
+// pods from ::a; IPv6 addresses skip duplicate address detection (nodad, accept_dad 0), so
+// that `up` never waits for it. Inside a cluster the nodes route each other's pod CIDRs
+// directly (Cilium's autoDirectNodeRoutes); towards the other clusters they use the static
+// routes of the rendered node-routes.yaml.
 #pragma once
 
 #include <string>
@@ -44,6 +48,11 @@ struct LabNetwork {
   std::string netns;
   std::string router_address;
   std::string router_ifname;  // in the router's namespace
+  // Scenarios with IPv6: the network's IPv6 subnet (the scenario's, else the ULA kind
+  // gives it) and the router's address in it, its last but one as in IPv4. Else empty.
+  std::string subnet_v6;
+  int prefix_length_v6 = 64;
+  std::string router_address_v6;
 };
 
 struct LabNode {
@@ -56,6 +65,11 @@ struct LabNode {
   std::string pod_gateway;  // the node's side of every pod link (.1 of the pod CIDR)
   std::string port;         // the name of its link in the network's namespace
   bool control_plane = false;
+  // Scenarios with IPv6: its address in the network's IPv6 subnet (from ::2, as Docker
+  // hands them out), a /64 of the cluster's IPv6 pod CIDR and its ::1. Else empty.
+  std::string address_v6;
+  std::string pod_cidr_v6;
+  std::string pod_gateway_v6;
 };
 
 struct LabPod {
@@ -65,6 +79,7 @@ struct LabPod {
   std::string netns;
   std::string address;
   std::string node_ifname;  // lxcN in the node's namespace
+  std::string address_v6;   // scenarios with IPv6: from its node's IPv6 /64; else empty
 };
 
 struct StaticRoute {
@@ -96,7 +111,8 @@ struct LabPlan {
   std::vector<std::string> Namespaces() const;
 };
 
-// The LoadBalancer IPs `node` advertises and so answers (Cilium's LB on the node).
+// The LoadBalancer IPs `node` advertises and so answers (Cilium's LB on the node), IPv4
+// and IPv6.
 std::vector<std::string> LbAddresses(const LabPlan& plan, std::string_view node);
 
 // REQUIRES: ValidateScenario(s) is empty. Errors: a prefix that is not allowed (kUsage),

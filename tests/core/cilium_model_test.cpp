@@ -129,5 +129,79 @@ TEST_CASE("cilium model: BGPv2 peers take timers and advertisements from their p
         Error::Input("c/bgp.yaml: peerConfigRef \"nope\" names no CiliumBGPPeerConfig"));
 }
 
+Service ServiceFrom(const std::string& spec, const std::string& blocks) {
+  Cluster c;
+  c.name = "c";
+  const auto svc = Manifest("c/nginx.yaml",
+                            "kind: Service\nmetadata: {name: web, labels: {app: web}}\n"
+                            "spec: {type: LoadBalancer, selector: {app: web}" +
+                                spec + "}\n");
+  const auto pool = Manifest("c/lb-ippool.yaml",
+                             "kind: CiliumLoadBalancerIPPool\nspec: {blocks: " + blocks + "}\n");
+  auto r = ApplyManifests(c, {svc, pool});
+  REQUIRE_MESSAGE(r, (r ? "" : r.error().message()));
+  REQUIRE(c.services.size() == 1);
+  return c.services[0];
+}
+
+TEST_CASE("cilium model: LB IPAM gives a Service the families its ipFamilyPolicy asks for") {
+  const std::string both = "[{cidr: 10.9.0.0/24}, {cidr: \"fd00:9::/120\"}]";
+  // Unsaid: SingleStack, IPv4 when the pool has it (Cilium's LB IPAM documentation).
+  auto s = ServiceFrom("", both);
+  CHECK(s.lb_ip == "10.9.0.1");
+  CHECK(s.lb_ip_v6 == "");
+  s = ServiceFrom(", ipFamilyPolicy: RequireDualStack, ipFamilies: [IPv4, IPv6]", both);
+  CHECK(s.lb_ip == "10.9.0.1");
+  CHECK(s.lb_ip_v6 == "fd00:9::1");  // the network address skipped, as in IPv4
+  s = ServiceFrom(", ipFamilyPolicy: PreferDualStack", both);
+  CHECK((s.lb_ip == "10.9.0.1" && s.lb_ip_v6 == "fd00:9::1"));
+  s = ServiceFrom(", ipFamilies: [IPv6]", both);
+  CHECK((s.lb_ip == "" && s.lb_ip_v6 == "fd00:9::1"));
+  // PreferDualStack where the pool has one family: that one, still satisfied.
+  s = ServiceFrom(", ipFamilyPolicy: PreferDualStack", "[{cidr: \"fd00:9::/127\"}]");
+  CHECK((s.lb_ip == "" && s.lb_ip_v6 == "fd00:9::"));  // a /127 has nothing to skip
+}
+
+TEST_CASE("cilium model: dual-stack nodes advertise each family the resources select") {
+  Cluster c = TwoNodes();
+  c.nodes[1].address_v6 = "fc00:1::3";
+  c.nodes[1].pod_cidr_v6 = "fd00:1:0:1::/64";
+  const auto svc = Manifest("c/nginx.yaml",
+                            "kind: Service\nmetadata: {name: web, labels: {app: web}}\n"
+                            "spec: {type: LoadBalancer, selector: {app: web}, "
+                            "ipFamilyPolicy: RequireDualStack}\n");
+  const auto pool = Manifest("c/lb-ippool.yaml",
+                             "kind: CiliumLoadBalancerIPPool\nspec: {blocks: [{cidr: 10.9.0.0/24}, "
+                             "{cidr: \"fd00:9::/120\"}]}\n");
+  // BGPv1: a neighbor carries both families, so both are advertised.
+  const auto v1 = Manifest(
+      "c/bgp-peering-policy.yaml",
+      "kind: CiliumBGPPeeringPolicy\nspec:\n  nodeSelector: {matchLabels: {role: worker}}\n"
+      "  virtualRouters:\n  - localASN: 65100\n    exportPodCIDR: true\n"
+      "    serviceSelector: {matchLabels: {app: web}}\n"
+      "    neighbors: [{peerAddress: 172.22.255.254/32, peerASN: 65000}]\n");
+  REQUIRE(ApplyManifests(c, {svc, pool}));
+  auto speakers = CiliumBgpSpeakers(c, {svc, pool, v1});
+  REQUIRE(speakers);
+  REQUIRE(speakers->size() == 1);
+  CHECK(speakers->front().prefixes ==
+        std::vector<std::string>{"10.1.1.0/24", "fd00:1:0:1::/64", "10.9.0.1/32", "fd00:9::1/128"});
+  // BGPv2: only the families the peer config lists.
+  const auto v2 = Manifest(
+      "c/bgp.yaml",
+      "kind: CiliumBGPClusterConfig\nspec:\n  nodeSelector: {matchLabels: {role: worker}}\n"
+      "  bgpInstances:\n  - localASN: 65100\n"
+      "    peers: [{peerAddress: 172.22.255.254, peerASN: 65000, peerConfigRef: {name: rs}}]\n"
+      "---\nkind: CiliumBGPPeerConfig\nmetadata: {name: rs}\n"
+      "spec:\n  families: [{afi: ipv6, safi: unicast, advertisements: {matchLabels: {adv: x}}}]\n"
+      "---\nkind: CiliumBGPAdvertisement\nmetadata: {name: a, labels: {adv: x}}\n"
+      "spec: {advertisements: [{advertisementType: PodCIDR}, {advertisementType: Service, "
+      "service: {addresses: [LoadBalancerIP]}, selector: {matchLabels: {app: web}}}]}\n");
+  speakers = CiliumBgpSpeakers(c, {svc, pool, v2});
+  REQUIRE(speakers);
+  REQUIRE(speakers->size() == 1);
+  CHECK(speakers->front().prefixes == std::vector<std::string>{"fd00:1:0:1::/64", "fd00:9::1/128"});
+}
+
 }  // namespace
 }  // namespace bgpdemo::core

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <sstream>
 
+#include "tests/core/verify_checks.h"
+
 namespace bgpdemo::core {
 namespace {
 
@@ -85,13 +87,7 @@ struct FakeProber {
   }
 };
 
-const Check& Find(const std::vector<Check>& checks, const std::string& group,
-                  const std::string& name) {
-  const auto it = std::find_if(checks.begin(), checks.end(),
-                               [&](const Check& c) { return c.group == group && c.name == name; });
-  REQUIRE_MESSAGE(it != checks.end(), group << " " << name);
-  return *it;
-}
+using test::FindCheck;
 
 Prober Wrap(FakeProber& p) {
   return [&p](const std::string& f, const std::string& ip, std::uint16_t port) {
@@ -102,17 +98,13 @@ Prober Wrap(FakeProber& p) {
 TEST_CASE("verify: a healthy demo passes every check, and every expected check is there") {
   FakeProber prober;
   const auto checks = Verify(Demo(), Healthy(), Wrap(prober));
-  for (const auto& c : checks) {
-    CAPTURE(c.name);
-    CAPTURE(c.detail);
-    CHECK(c.ok);
-  }
+  test::CheckAllPass(checks);
   // 3 nodes x 2 views, 5 prefixes x (rib, kernel), 2 router probes, 2 cross-cluster, 1 pod-pod.
   CHECK(checks.size() == 6 + 10 + 5);
-  CHECK(Find(checks, "kernel", "10.21.0.1/32").detail == "via 172.22.0.3, 172.22.0.4 (ECMP)");
-  CHECK(Find(checks, "http", "a/nginx-1 -> a/nginx-2 (10.241.2.10)").ok);
-  CHECK(Find(checks, "http", "b/nginx-1 -> 10.21.0.1 (a nginx)").ok);
-  CHECK(Find(checks, "http", "router -> 10.22.0.1 (b nginx)").ok);
+  CHECK(FindCheck(checks, "kernel", "10.21.0.1/32").detail == "via 172.22.0.3, 172.22.0.4 (ECMP)");
+  CHECK(FindCheck(checks, "http", "a/nginx-1 -> a/nginx-2 (10.241.2.10)").ok);
+  CHECK(FindCheck(checks, "http", "b/nginx-1 -> 10.21.0.1 (a nginx)").ok);
+  CHECK(FindCheck(checks, "http", "router -> 10.22.0.1 (b nginx)").ok);
   std::sort(prober.asked.begin(), prober.asked.end());
   CHECK(prober.asked == std::vector<std::string>{"a/nginx-1 10.22.0.1", "a/nginx-1 10.241.2.10",
                                                  "b/nginx-1 10.21.0.1", "router 10.21.0.1",
@@ -134,25 +126,25 @@ TEST_CASE("verify: a stopped node speaker fails its sessions, routes and the pro
   FakeProber prober;
   prober.refuse = "10.22.0.1";
   const auto checks = Verify(Demo(), o, Wrap(prober));
-  const auto& router_view = Find(checks, "sessions", "b-worker: router's view");
+  const auto& router_view = FindCheck(checks, "sessions", "b-worker: router's view");
   CHECK_FALSE(router_view.ok);
   CHECK(router_view.detail ==
         "active, AS 65000 -> AS 65100, last error: connection closed by the peer");
-  const auto& node_view = Find(checks, "sessions", "b-worker: node's view");
+  const auto& node_view = FindCheck(checks, "sessions", "b-worker: node's view");
   CHECK_FALSE(node_view.ok);
   CHECK(node_view.detail ==
         "cannot read the node's peers: connect /run/x.sock: connection refused");
-  CHECK(Find(checks, "rib", "10.242.1.0/24").detail ==
+  CHECK(FindCheck(checks, "rib", "10.242.1.0/24").detail ==
         "not in the router's RIB (expected from 172.25.0.3)");
-  const auto& lb_rib = Find(checks, "rib", "10.21.0.1/32");
+  const auto& lb_rib = FindCheck(checks, "rib", "10.21.0.1/32");
   CHECK_FALSE(lb_rib.ok);
   CHECK(lb_rib.detail.find("no path from 172.22.0.4") != std::string::npos);
-  CHECK(Find(checks, "kernel", "10.242.1.0/24").detail == "not in the router's kernel table");
-  CHECK(Find(checks, "kernel", "10.21.0.1/32").detail ==
+  CHECK(FindCheck(checks, "kernel", "10.242.1.0/24").detail == "not in the router's kernel table");
+  CHECK(FindCheck(checks, "kernel", "10.21.0.1/32").detail ==
         "via 172.22.0.3; expected via 172.22.0.3, 172.22.0.4");
-  CHECK(Find(checks, "http", "router -> 10.22.0.1 (b nginx)").detail ==
+  CHECK(FindCheck(checks, "http", "router -> 10.22.0.1 (b nginx)").detail ==
         "connect 10.22.0.1:80: connection refused");
-  CHECK(Find(checks, "sessions", "a-worker: router's view").ok);
+  CHECK(FindCheck(checks, "sessions", "a-worker: router's view").ok);
 
   const auto j = ChecksJson(checks);
   CHECK(j["failed"].get<int>() > 0);
@@ -174,9 +166,9 @@ TEST_CASE("verify: sources that cannot be read fail with their error, nothing cr
   const auto checks = Verify(Demo(), o, Wrap(prober));
   CHECK(std::none_of(checks.begin(), checks.end(),
                      [](const Check& c) { return c.ok && c.group != "http"; }));
-  CHECK(Find(checks, "sessions", "a-worker: router's view").detail ==
+  CHECK(FindCheck(checks, "sessions", "a-worker: router's view").detail ==
         "cannot read the router's peers: not read");
-  CHECK(Find(checks, "sessions", "a-worker: node's view").detail ==
+  CHECK(FindCheck(checks, "sessions", "a-worker: node's view").detail ==
         "the node's speaker was not asked");
 }
 
@@ -210,7 +202,7 @@ TEST_CASE("verify: a router bgpdemo cannot read is judged by the nodes' side alo
     CHECK(c.group != "rib");
     CHECK(c.group != "kernel");
   }
-  CHECK(Find(checks, "sessions", "a-worker: router's view").detail ==
+  CHECK(FindCheck(checks, "sessions", "a-worker: router's view").detail ==
         "not checked: the router is not bgpdemo's to read");
   CHECK(std::none_of(prober.asked.begin(), prober.asked.end(),
                      [](const std::string& a) { return a.starts_with("router "); }));

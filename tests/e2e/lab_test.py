@@ -12,18 +12,16 @@ skips with 77 and the reason otherwise. Everything runs in namespaces named afte
 test's own prefix and a state folder of its own, so it never touches a demo of the user's.
 """
 
-import argparse
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
 import lab as labmod  # noqa: E402
-
-SPEAKER = "engine"
+import demo_cli  # noqa: E402
+from demo_cli import DemoCli  # noqa: E402
 
 # What depends on cilium2-worker's speaker: its two session views, its pod CIDR, its
 # path to cilium2's LoadBalancer IP, and the cross-cluster probe from the pod it hosts
@@ -40,65 +38,20 @@ FAILS_WITHOUT_IT = {
 }
 
 
-def body(lab):
-    prefix = lab.prefix
-    state = os.path.join(lab.workdir, "state")
-    env = dict(os.environ, BGPDEMO_STATE_DIR=state)
-
-    def bd(*args, timeout=180):
-        t = time.monotonic()
-        r = subprocess.run([lab.bgpdemo, *args], env=env, capture_output=True, text=True,
-                           timeout=timeout)
-        if lab.verbose:
-            labmod.log(f"$ bgpdemo {' '.join(args)} -> {r.returncode} in "
-                       f"{time.monotonic() - t:.2f}s\n{r.stdout}{r.stderr}")
-        return r
-
-    def verify():
-        r = bd("verify", "-o", "json")
-        try:
-            return r.returncode, json.loads(r.stdout)
-        except json.JSONDecodeError:
-            return r.returncode, {"checks": [], "error": r.stdout + r.stderr}
-
-    def failing(report):
-        return {f"{c['group']} {c['name']}" for c in report["checks"] if not c["ok"]}
-
-    def leftovers():
-        """Namespaces, processes and files of this test's demo that still exist."""
-        left = []
-        r = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
-        left += [l.split()[0] for l in r.stdout.splitlines() if l.startswith(prefix + "-")]
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit() or int(pid) == os.getpid():
-                continue
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-                with open(f"/proc/{pid}/stat") as f:
-                    zombie = f.read().rsplit(")", 1)[1].split()[0] == "Z"
-            except OSError:
-                continue
-            if state in cmd and not zombie:
-                left.append(f"process {pid}: {cmd.strip()}")
-        r = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True)
-        left += [l for l in r.stdout.splitlines() if prefix in l]
-        if os.path.isdir(state):
-            left += [f"file {os.path.join(state, f)}" for f in os.listdir(state)]
-        return left
+def body(lab, speaker):
+    cli = DemoCli(lab)
+    prefix = cli.prefix
+    bd, verify, failing, leftovers = cli.run, cli.verify, cli.failing, cli.leftovers
 
     try:
         t = time.monotonic()
-        r = bd("up", "--provider", "lab", "--lab-prefix", prefix, "--node-speaker", SPEAKER,
+        r = bd("up", "--provider", "lab", "--lab-prefix", prefix, "--node-speaker", speaker,
                "-o", "json", "--timeout", "120")
         took = time.monotonic() - t
         lab.check(r.returncode == 0, f"up returns 0 once every session is Established "
                   f"({took:.2f} s)", r.stdout + r.stderr)
         if r.returncode != 0:
-            for f in ("daemon.log", "router.log"):
-                p = os.path.join(state, f)
-                if os.path.exists(p):
-                    labmod.log(f"--- {p}\n" + open(p).read()[-3000:])
+            cli.dump_logs()
             raise labmod.Fatal("the demo did not come up")
         events = [json.loads(l) for l in r.stdout.splitlines()]
         steps = [e["step"] for e in events if e["event"] == "step"]
@@ -114,7 +67,7 @@ def body(lab):
         r = bd("status", "-o", "json")
         st = json.loads(r.stdout) if r.returncode == 0 else {}
         lab.check(st.get("up") is True and st.get("provider") == "lab" and
-                  st.get("scenario") == "two-cluster" and st.get("node_speaker") == SPEAKER,
+                  st.get("scenario") == "two-cluster" and st.get("node_speaker") == speaker,
                   "status: up, lab, two-cluster", r.stdout + r.stderr)
         daemon_pid = st.get("daemon", {}).get("pid", 0)
 
@@ -187,18 +140,5 @@ def body(lab):
         bd("down", "--lab-prefix", prefix, timeout=60)
 
 
-def main():
-    global SPEAKER
-    # lab.run parses --bgpdemo/--keep/-v; take --node-speaker off argv first.
-    p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--node-speaker", default="engine", choices=["engine", "gobgpd"])
-    known, rest = p.parse_known_args()
-    SPEAKER = known.node_speaker
-    sys.argv = [sys.argv[0]] + rest
-    test = body if SPEAKER == "engine" else labmod.requires("gobgpd", "gobgp")(body)
-    return labmod.run(f"e2e_lab_{SPEAKER}",
-                      f"the demo on the lab provider, node speakers: {SPEAKER}", test)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(demo_cli.run("e2e_lab", "the demo on the lab provider", body))

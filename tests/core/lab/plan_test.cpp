@@ -9,6 +9,7 @@
 #include "core/lab/engine_speaker.h"
 #include "core/router_config.h"
 #include "core/scenario_validate.h"
+#include "tests/core/lab/plan_fixture.h"
 
 namespace bgpdemo::core::lab {
 namespace {
@@ -21,17 +22,10 @@ Scenario Load(const std::string& name) {
 }
 
 LabPlan Plan(const std::string& name, const std::string& prefix = "t") {
-  auto plan = PlanLab(Load(name), {prefix});
-  REQUIRE_MESSAGE(plan, (plan ? "" : plan.error().message()));
-  return *plan;
+  return test::BuiltinPlan(name, prefix);
 }
 
-const SpeakerConfig& SpeakerOf(const LabPlan& plan, const std::string& node) {
-  const auto it = std::find_if(plan.speakers.begin(), plan.speakers.end(),
-                               [&](const SpeakerConfig& s) { return s.node == node; });
-  REQUIRE(it != plan.speakers.end());
-  return *it;
-}
+using test::SpeakerOf;
 
 TEST_CASE("lab plan: nodes, addresses and pods of two-cluster as kind and Kubernetes give them") {
   const auto plan = Plan("two-cluster");
@@ -152,16 +146,28 @@ TEST_CASE("lab plan: more replicas than a node's /24 holds is an error naming th
   CHECK(plan.error().message().find("cluster cilium: 241 nginx replicas") != std::string::npos);
 }
 
-TEST_CASE("lab plan: a dual-stack scenario is refused, at ip_family, until the lab runs IPv6") {
+TEST_CASE("lab plan: dual stack is planned from up's text, a family a provider lacks is refused") {
   auto text = LoadScenarioText("two-cluster-dual");
   REQUIRE(text);
   auto plan = PlanFromText(*text, {"t"});
-  REQUIRE_FALSE(plan);
-  CHECK(plan.error().kind() == ErrorKind::kInput);
-  CHECK(plan.error().message() ==
-        "scenarios/two-cluster-dual.yaml:11:12: ip_family dual: `up` brings up IPv4 demos only "
-        "so far; `bgpdemo render` writes this scenario's cluster files (dual-stack kind configs, "
-        "Cilium values, LB pools and BGP resources)");
+  REQUIRE_MESSAGE(plan, (plan ? "" : plan.error().message()));
+  CHECK(plan->nodes[0].address_v6 == "fc00:f853:ccd:e793::2");
+
+  // CheckRunnable names the provider and what it runs, at the scenario's ip_family line.
+  auto s = ParseScenario(text->text, text->source, text->name);
+  REQUIRE(s);
+  CHECK(CheckRunnable(*s, "lab", {IpFamily::kIpv4, IpFamily::kDual}));
+  auto refused = CheckRunnable(*s, "kind", {IpFamily::kIpv4});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().kind() == ErrorKind::kInput);
+  CHECK(refused.error().message() ==
+        "scenarios/two-cluster-dual.yaml:12:12: ip_family dual: the kind provider brings up ipv4 "
+        "demos so far; `bgpdemo render` writes this scenario's cluster files");
+  s->ip_family = "ipv6";
+  refused = CheckRunnable(*s, "lab", {IpFamily::kIpv4, IpFamily::kDual});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message().find("ip_family ipv6: the lab provider brings up ipv4 and dual "
+                                       "demos so far") != std::string::npos);
 }
 
 }  // namespace

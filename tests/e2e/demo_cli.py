@@ -1,0 +1,95 @@
+"""The real `bgpdemo` binary run as a user runs it, against one lab demo of a test's own.
+
+DemoCli runs verbs with the test's state folder (BGPDEMO_STATE_DIR) and lab prefix, reads
+`verify -o json`, and lists what of the demo is still there after `down` (namespaces,
+processes, links, files). Shared by the lab end-to-end tests (lab_test.py, lab_dual_test.py),
+which run() starts with the node speakers of --node-speaker.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
+import lab as labmod  # noqa: E402
+
+
+class DemoCli:
+    def __init__(self, lab):
+        self.lab = lab
+        self.prefix = lab.prefix
+        self.state = os.path.join(lab.workdir, "state")
+        self.env = dict(os.environ, BGPDEMO_STATE_DIR=self.state)
+
+    def run(self, *args, timeout=180):
+        """`bgpdemo ARGS`: the CompletedProcess (logged with its time under -v)."""
+        t = time.monotonic()
+        r = subprocess.run([self.lab.bgpdemo, *args], env=self.env, capture_output=True,
+                           text=True, timeout=timeout)
+        if self.lab.verbose:
+            labmod.log(f"$ bgpdemo {' '.join(args)} -> {r.returncode} in "
+                       f"{time.monotonic() - t:.2f}s\n{r.stdout}{r.stderr}")
+        return r
+
+    def verify(self):
+        """(exit code, the JSON report); a report with no checks when there is no JSON."""
+        r = self.run("verify", "-o", "json")
+        try:
+            return r.returncode, json.loads(r.stdout)
+        except json.JSONDecodeError:
+            return r.returncode, {"checks": [], "error": r.stdout + r.stderr}
+
+    @staticmethod
+    def failing(report):
+        return {f"{c['group']} {c['name']}" for c in report["checks"] if not c["ok"]}
+
+    def dump_logs(self):
+        """The ends of the daemon's and router's logs, for a demo that did not come up."""
+        for f in ("daemon.log", "router.log"):
+            p = os.path.join(self.state, f)
+            if os.path.exists(p):
+                labmod.log(f"--- {p}\n" + open(p).read()[-3000:])
+
+    def leftovers(self):
+        """Namespaces, processes, links and files of this test's demo that still exist."""
+        left = []
+        r = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+        left += [l.split()[0] for l in r.stdout.splitlines() if l.startswith(self.prefix + "-")]
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+                with open(f"/proc/{pid}/stat") as f:
+                    zombie = f.read().rsplit(")", 1)[1].split()[0] == "Z"
+            except OSError:
+                continue
+            if self.state in cmd and not zombie:
+                left.append(f"process {pid}: {cmd.strip()}")
+        r = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True)
+        left += [l for l in r.stdout.splitlines() if self.prefix in l]
+        if os.path.isdir(self.state):
+            left += [f"file {os.path.join(self.state, f)}" for f in os.listdir(self.state)]
+        return left
+
+
+def run(test_name, description, body):
+    """Runs body(lab, speaker) in a fresh lab (interop/lab.py's run), the node speakers
+    named by --node-speaker engine|gobgpd (taken off argv first: lab.run parses the rest);
+    gobgpd speakers need gobgpd and gobgp, else the test skips. Returns the exit code."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--node-speaker", default="engine", choices=["engine", "gobgpd"])
+    known, rest = p.parse_known_args()
+    speaker = known.node_speaker
+    sys.argv = [sys.argv[0]] + rest
+
+    def test(lab):
+        body(lab, speaker)
+
+    if speaker == "gobgpd":
+        test = labmod.requires("gobgpd", "gobgp")(test)
+    return labmod.run(f"{test_name}_{speaker}", f"{description}, node speakers: {speaker}", test)

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""End to end on the lab provider with dual-stack clusters (scenario two-cluster-dual).
+
+The nodes peer with the route server over IPv4 and send their IPv6 pod CIDRs and IPv6
+LoadBalancer IPs on the same sessions, as Cilium does; the route server installs those
+through each node's link-local address (made from the MAC its IPv4 neighbour entry has)
+and carries HTTP between the clusters over both families.
+
+  up -> verify: 56 checks pass (sessions, both families' RIB and kernel routes, HTTP over
+  IPv4 and IPv6 from the router and from pods) -> peers: both families counted on every
+  session -> routes: each IPv6 route via the link-local address of the node that sent it,
+  the LoadBalancer IPs ECMP over three -> a node speaker stopped: exactly the checks of both
+  families that depend on it fail -> started again: verify passes -> down leaves nothing.
+
+Run with --node-speaker gobgpd to have real gobgpd processes as the node speakers. Needs
+root and iproute2 (and gobgpd for that variant); skips with 77 and the reason otherwise.
+Prints how long up and verify took (a figure, never a pass condition).
+"""
+
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
+import lab as labmod  # noqa: E402
+import demo_cli  # noqa: E402
+from demo_cli import DemoCli  # noqa: E402
+
+STOPPED_NODE = "cilium2-worker"
+FAILS_WITHOUT_IT = {
+    "sessions cilium2-worker: router's view",
+    "sessions cilium2-worker: node's view",
+    "rib 10.242.1.0/24",
+    "kernel 10.242.1.0/24",
+    "rib fd00:10:242:1::/64",
+    "kernel fd00:10:242:1::/64",
+    "rib 10.22.0.1/32",
+    "kernel 10.22.0.1/32",
+    "rib fd00:10:22::1/128",
+    "kernel fd00:10:22::1/128",
+    "http cilium2/nginx-1 -> 10.21.0.1 (cilium nginx)",
+    "http cilium2/nginx-1 -> fd00:10:21::1 (cilium nginx)",
+}
+
+
+def eui64_link_local(mac):
+    """fe80:: and the MAC with its universal/local bit flipped and ff:fe in the middle."""
+    b = [int(x, 16) for x in mac.split(":")]
+    b[0] ^= 0x02
+    iid = b[:3] + [0xFF, 0xFE] + b[3:]
+    groups = [f"{iid[i] << 8 | iid[i + 1]:x}" for i in range(0, 8, 2)]
+    return str(ipaddress.IPv6Address("fe80::" + ":".join(groups)))
+
+
+def body(lab, speaker):
+    cli = DemoCli(lab)
+    prefix = cli.prefix
+    bd, verify, failing = cli.run, cli.verify, cli.failing
+
+    try:
+        t = time.monotonic()
+        r = bd("up", "--provider", "lab", "--scenario", "two-cluster-dual", "--lab-prefix",
+               prefix, "--node-speaker", speaker, "-o", "json", "--timeout", "120")
+        up_seconds = time.monotonic() - t
+        lab.check(r.returncode == 0, f"up returns 0 once every session is Established "
+                  f"({up_seconds:.2f} s)", r.stdout + r.stderr)
+        if r.returncode != 0:
+            cli.dump_logs()
+            raise labmod.Fatal("the demo did not come up")
+
+        t = time.monotonic()
+        code, report = verify()
+        verify_seconds = time.monotonic() - t
+        groups = {}
+        for c in report["checks"]:
+            groups[c["group"]] = groups.get(c["group"], 0) + 1
+        lab.check(code == 0 and report.get("failed") == 0 and report.get("passed") == 56,
+                  "verify: 56 checks pass", sorted(failing(report)) or report)
+        lab.check(groups == {"sessions": 12, "rib": 16, "kernel": 16, "http": 12},
+                  "12 session views, 16 prefixes (6 + 6 pod CIDRs, 2 + 2 LoadBalancer IPs) in "
+                  "the RIB and the kernel, 12 HTTP probes (6 over IPv6)", groups)
+        v6_http = [c["name"] for c in report["checks"]
+                   if c["group"] == "http" and ":" in c["name"]]
+        lab.check(len(v6_http) == 6, "the IPv6 probes: the router to both IPv6 LoadBalancer IPs, "
+                  "pods to the other cluster's and to a pod on another node", v6_http)
+        labmod.log(f"figure: up {up_seconds:.3f} s, verify {verify_seconds:.3f} s, "
+                   f"up->verify {up_seconds + verify_seconds:.3f} s ({speaker} speakers)")
+
+        r = bd("peers", "-o", "json")
+        rows = json.loads(r.stdout) if r.returncode == 0 else []
+        counts = {(x["side"], f["family"], f["received"]) for x in rows for f in x["families"]}
+        lab.check(len(rows) == 12 and all(x["state"] == "established" for x in rows),
+                  "peers: 12 sessions (both sides), all established",
+                  [(x["node"], x["peer_address"], x["state"]) for x in rows])
+        lab.check(counts == {("router", "ipv4-unicast", 2), ("router", "ipv6-unicast", 2),
+                             ("node", "ipv4-unicast", 4), ("node", "ipv6-unicast", 4)},
+                  "every session counts both families: the router receives each node's pod "
+                  "CIDR and LoadBalancer IP per family, each node the other cluster's 4",
+                  sorted(counts))
+
+        r = bd("routes", "-o", "json")
+        routes = json.loads(r.stdout) if r.returncode == 0 else {"rib": [], "kernel": []}
+        kernel = {k["prefix"]: k["next_hops"] for k in routes["kernel"]}
+        lab.check(len(routes["rib"]) == 16 and len(kernel) == 16,
+                  "routes: 16 prefixes in the RIB and in the kernel", routes)
+        # Each node's link-local address, made from the MAC of its eth0.
+        ll = {}
+        for node in ("cilium-control-plane", "cilium-worker", "cilium-worker2"):
+            out = subprocess.run(["ip", "-n", f"{prefix}-node-{node}", "-j", "link", "show",
+                                  "eth0"], capture_output=True, text=True).stdout
+            mac = json.loads(out)[0]["address"] if out.startswith("[") else "00:00:00:00:00:00"
+            ll[node] = eui64_link_local(mac)
+        lab.check(kernel.get("fd00:10:241:1::/64") == [ll["cilium-worker"]],
+                  "an IPv6 pod CIDR goes via the link-local address of the node that sent it",
+                  {"kernel": kernel.get("fd00:10:241:1::/64"), "node": ll["cilium-worker"]})
+        lab.check(sorted(kernel.get("fd00:10:21::1/128", [])) == sorted(ll.values()),
+                  "the IPv6 LoadBalancer IP is an ECMP route over its cluster's 3 nodes' "
+                  "link-local addresses", {"kernel": kernel.get("fd00:10:21::1/128"), "nodes": ll})
+
+        r = bd("speaker", "stop", STOPPED_NODE)
+        lab.check(r.returncode == 0, f"the speaker of {STOPPED_NODE} stops", r.stdout + r.stderr)
+        got = lab.wait_quiet(lambda: (lambda c, rep: rep if c == 1 and
+                                      failing(rep) == FAILS_WITHOUT_IT else None)(*verify()), 15)
+        code, rep = verify()
+        lab.check(got is not None, "verify fails naming exactly the checks of both families "
+                  f"that depend on {STOPPED_NODE}", {"exit": code, "failing": sorted(failing(rep))})
+
+        r = bd("speaker", "start", STOPPED_NODE)
+        lab.check(r.returncode == 0, f"the speaker of {STOPPED_NODE} starts again",
+                  r.stdout + r.stderr)
+        lab.wait("verify passes again once it is back", lambda: verify()[0] == 0, 30,
+                 interval=0.5, detail=lambda: sorted(failing(verify()[1])))
+
+        r = bd("down")
+        lab.check(r.returncode == 0, "down returns 0", r.stdout + r.stderr)
+        left = lab.wait_quiet(lambda: not cli.leftovers(), 5)
+        lab.check(bool(left), "down leaves no namespace, process, link or file behind",
+                  cli.leftovers())
+    finally:
+        bd("down", "--lab-prefix", prefix, timeout=60)
+
+
+if __name__ == "__main__":
+    sys.exit(demo_cli.run("e2e_lab_dual", "the dual-stack demo on the lab provider", body))
