@@ -126,8 +126,18 @@ int Routes(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   if (o.output == "json") {
     json kernel = json::array();
     if (obs.kernel) {
-      for (const auto& k : *obs.kernel)
-        kernel.push_back({{"prefix", k.prefix}, {"next_hops", k.next_hops}});
+      for (const auto& k : *obs.kernel) {
+        json route{{"prefix", k.prefix}, {"next_hops", k.next_hops}};
+        // A link-local next hop (an IPv6 route learned over an IPv4 session): its node.
+        json nodes = json::object();
+        for (const auto& hop : k.next_hops) {
+          if (const auto it = obs.link_local_owners.find(hop); it != obs.link_local_owners.end()) {
+            nodes[hop] = it->second;
+          }
+        }
+        if (!nodes.empty()) route["link_local_nodes"] = nodes;
+        kernel.push_back(std::move(route));
+      }
     }
     out << json{{"rib", obs.router_routes ? *obs.router_routes
                                           : json{{"error", obs.router_routes.error()}}},
@@ -146,7 +156,11 @@ int Routes(const DemoOptions& o, std::ostream& out, std::ostream& err) {
     std::string kernel = obs.kernel ? "-" : "?";
     if (obs.kernel) {
       for (const auto& k : *obs.kernel) {
-        if (k.prefix == prefix) kernel = fmt::format("via {}", fmt::join(k.next_hops, ", "));
+        if (k.prefix != prefix) continue;
+        std::vector<std::string> hops;
+        for (const auto& hop : k.next_hops)
+          hops.push_back(core::NextHopText(hop, obs.link_local_owners));
+        kernel = fmt::format("via {}", fmt::join(hops, ", "));
       }
     }
     const auto& best = r["best"];

@@ -59,6 +59,10 @@ struct KernelRoute {
 // By link-local address: the IPv4 address of the neighbour whose MAC it comes from.
 using LinkLocalOwners = std::map<std::string, std::string>;
 
+// A kernel next hop for people: "172.18.0.2", or a link-local one with the node it is
+// ("172.18.0.2 (fe80::a8c1:abff:fe11:2233)").
+std::string NextHopText(const std::string& hop, const LinkLocalOwners& owners);
+
 // What the speakers and the kernel say now. A source that could not be read holds the
 // reason, for people: the checks that need it fail with it as their detail, and nothing
 // decides on its text.

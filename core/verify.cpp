@@ -152,13 +152,8 @@ void RouteChecks(const Topology& t, const Observed& o, std::vector<Check>& out) 
         std::vector<std::string> nodes, shown;
         for (const auto& hop : it->next_hops) {
           const auto owner = o.link_local_owners.find(hop);
-          if (owner == o.link_local_owners.end()) {
-            nodes.push_back(hop);
-            shown.push_back(hop);
-          } else {
-            nodes.push_back(owner->second);
-            shown.push_back(fmt::format("{} ({})", owner->second, hop));
-          }
+          nodes.push_back(owner == o.link_local_owners.end() ? hop : owner->second);
+          shown.push_back(NextHopText(hop, o.link_local_owners));
         }
         std::sort(nodes.begin(), nodes.end());
         std::sort(shown.begin(), shown.end());
@@ -399,6 +394,11 @@ Result<std::vector<KernelRoute>, std::string> ParseIpRouteJson(const std::string
     out.push_back(std::move(k));
   }
   return out;
+}
+
+std::string NextHopText(const std::string& hop, const LinkLocalOwners& owners) {
+  const auto owner = owners.find(hop);
+  return owner == owners.end() ? hop : fmt::format("{} ({})", owner->second, hop);
 }
 
 LinkLocalOwners ParseNeighbourLinkLocals(const std::string& text) {

@@ -120,6 +120,17 @@ def body(lab, speaker):
                   "the IPv6 LoadBalancer IP is an ECMP route over its cluster's 3 nodes' "
                   "link-local addresses", {"kernel": kernel.get("fd00:10:21::1/128"), "nodes": ll})
 
+        lab.check(all(k.get("link_local_nodes", {}).get(hop) == "172.18.0.3"
+                      for k in routes["kernel"] if k["prefix"] == "fd00:10:241:1::/64"
+                      for hop in k["next_hops"]),
+                  "routes -o json names the node behind each link-local next hop",
+                  [k for k in routes["kernel"] if k["prefix"] == "fd00:10:241:1::/64"])
+        r = bd("routes")
+        line = next((l for l in r.stdout.splitlines() if l.startswith("fd00:10:241:1::/64")), "")
+        lab.check(f"via 172.18.0.3 ({ll['cilium-worker']})" in line,
+                  "the routes table shows it as the node's IPv4 address and its link-local one",
+                  line)
+
         r = bd("speaker", "stop", STOPPED_NODE)
         lab.check(r.returncode == 0, f"the speaker of {STOPPED_NODE} stops", r.stdout + r.stderr)
         got = lab.wait_quiet(lambda: (lambda c, rep: rep if c == 1 and
