@@ -327,6 +327,25 @@ Result<std::vector<SpeakerConfig>, Error> V2Speakers(const Cluster& c,
 
 }  // namespace
 
+std::vector<AdvertisedAddress> AdvertisedLoadBalancers(const Cluster& c,
+                                                       const std::vector<SpeakerConfig>& speakers) {
+  std::vector<AdvertisedAddress> out;
+  for (const auto& svc : c.services) {
+    for (const auto& [ip, host] : {std::pair{svc.lb_ip, svc.lb_ip + "/32"},
+                                   std::pair{svc.lb_ip_v6, svc.lb_ip_v6 + "/128"}}) {
+      if (ip.empty()) continue;
+      AdvertisedAddress a{svc.name, ip, {}};
+      for (const auto& sp : speakers) {
+        if (std::find(sp.prefixes.begin(), sp.prefixes.end(), host) != sp.prefixes.end()) {
+          a.nodes.push_back(sp.node);
+        }
+      }
+      out.push_back(std::move(a));
+    }
+  }
+  return out;
+}
+
 Result<std::vector<SpeakerConfig>, Error> CiliumBgpSpeakers(
     const Cluster& c, const std::vector<RenderedFile>& files) {
   auto objects = Objects(files, FileKind::kManifest);

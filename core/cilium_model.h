@@ -112,6 +112,16 @@ Result<void, Error> ApplyManifests(Cluster& c, const std::vector<RenderedFile>& 
 Result<std::vector<SpeakerConfig>, Error> CiliumBgpSpeakers(const Cluster& c,
                                                             const std::vector<RenderedFile>& files);
 
+// Each LoadBalancer address of c's Services (IPv4, then IPv6) with the nodes among
+// `speakers` that advertise it (its /32 or /128 among their prefixes).
+struct AdvertisedAddress {
+  std::string service;
+  std::string ip;
+  std::vector<std::string> nodes;
+};
+std::vector<AdvertisedAddress> AdvertisedLoadBalancers(const Cluster& c,
+                                                       const std::vector<SpeakerConfig>& speakers);
+
 // Whether every label of `selector` is in `labels` (matchLabels).
 bool Matches(const Labels& selector, const Labels& labels);
 

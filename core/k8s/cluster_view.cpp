@@ -38,10 +38,13 @@ Result<void, Error> ReadClusterTopology(const Clusters& clusters, const ClusterS
     for (const auto& [key, v] : annotations.items()) {
       n.annotations[key] = v.is_string() ? v.get<std::string>() : v.dump();
     }
-    n.pod_cidr = item.value("spec", json::object()).value("podCIDR", "");
-    for (const auto& a : item.value("status", json::object()).value("addresses", json::array())) {
-      if (a.value("type", "") == "InternalIP") n.address = a.value("address", "");
-    }
+    // A dual-stack node lists an address and a pod CIDR of each family.
+    const auto ips = SplitFamilies(NodeInternalIps(item));
+    const auto cidrs = SplitFamilies(NodePodCidrs(item));
+    n.address = ips.v4;
+    n.address_v6 = ips.v6;
+    n.pod_cidr = cidrs.v4;
+    n.pod_cidr_v6 = cidrs.v6;
     k.nodes.push_back(std::move(n));
   }
   std::vector<RenderedFile> mine;
@@ -54,28 +57,23 @@ Result<void, Error> ReadClusterTopology(const Clusters& clusters, const ClusterS
     auto out =
         RunTool({"kubectl", "--context", ctx, "get", "service", svc.name, "-o", "json"}, run, "");
     svc.lb_ip.clear();
+    svc.lb_ip_v6.clear();
     if (!out) continue;
     auto sj = ParseJson(*out, "kubectl get service");
     if (!sj) continue;
-    svc.lb_ip = ServiceLoadBalancerIp(*sj);
+    const auto ips = SplitFamilies(ServiceLoadBalancerIps(*sj));
+    svc.lb_ip = ips.v4;
+    svc.lb_ip_v6 = ips.v6;
   }
   auto speakers = CiliumBgpSpeakers(k, mine);
   if (!speakers) return Fail(speakers.error());
   for (const auto& n : k.nodes) {
     const bool speaker = std::any_of(speakers->begin(), speakers->end(),
                                      [&](const SpeakerConfig& s) { return s.node == n.name; });
-    t.nodes.push_back({n.name, c.name, n.address, n.pod_cidr, speaker});
+    t.nodes.push_back({n.name, c.name, n.address, n.pod_cidr, speaker, n.pod_cidr_v6});
   }
-  for (const auto& svc : k.services) {
-    if (svc.lb_ip.empty()) continue;
-    Topology::LoadBalancer lb{c.name, svc.name, svc.lb_ip, {}};
-    for (const auto& sp : *speakers) {
-      if (std::find(sp.prefixes.begin(), sp.prefixes.end(), svc.lb_ip + "/32") !=
-          sp.prefixes.end()) {
-        lb.nodes.push_back(sp.node);
-      }
-    }
-    t.load_balancers.push_back(std::move(lb));
+  for (auto& a : AdvertisedLoadBalancers(k, *speakers)) {
+    t.load_balancers.push_back({c.name, std::move(a.service), std::move(a.ip), std::move(a.nodes)});
   }
   std::string selector;
   for (const auto& [key, value] : c.nginx.labels) {
@@ -87,9 +85,9 @@ Result<void, Error> ReadClusterTopology(const Clusters& clusters, const ClusterS
   auto pj = ParseJson(*pods, "kubectl get pods");
   if (!pj) return Fail(pj.error());
   for (const auto& item : pj->value("items", json::array())) {
+    const auto ips = SplitFamilies(PodIps(item));
     t.pods.push_back({c.name, item.value("metadata", json::object()).value("name", ""),
-                      item.value("spec", json::object()).value("nodeName", ""),
-                      item.value("status", json::object()).value("podIP", "")});
+                      item.value("spec", json::object()).value("nodeName", ""), ips.v4, ips.v6});
   }
   return {};
 }

@@ -1,5 +1,6 @@
 #include "core/k8s/output.h"
 
+#include <initializer_list>
 #include <sstream>
 
 #include "base/check.h"
@@ -32,6 +33,69 @@ std::string ServiceLoadBalancerIp(const json& service) {
                            .value("ingress", json::array());
   if (!ingress.is_array() || ingress.empty() || !ingress[0].is_object()) return "";
   return ingress[0].value("ip", "");
+}
+
+namespace {
+
+// obj[a][b]... or null, for objects nested in tool output that may lack any level.
+const json& At(const json& obj, std::initializer_list<const char*> path) {
+  static const json kNull;
+  const json* at = &obj;
+  for (const char* key : path) {
+    if (!at->is_object() || !at->contains(key)) return kNull;
+    at = &(*at)[key];
+  }
+  return *at;
+}
+
+// The strings of `list` (each itself, or its `key` when an object), skipping the rest.
+std::vector<std::string> Strings(const json& list, const char* key = nullptr) {
+  std::vector<std::string> out;
+  if (!list.is_array()) return out;
+  for (const auto& v : list) {
+    const json& s = key != nullptr && v.is_object() && v.contains(key) ? v[key] : v;
+    if (s.is_string() && !s.get<std::string>().empty()) out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> ServiceLoadBalancerIps(const json& service) {
+  return Strings(At(service, {"status", "loadBalancer", "ingress"}), "ip");
+}
+
+std::vector<std::string> NodeInternalIps(const json& node) {
+  std::vector<std::string> out;
+  const auto& addresses = At(node, {"status", "addresses"});
+  if (!addresses.is_array()) return out;
+  for (const auto& a : addresses) {
+    if (a.is_object() && a.value("type", "") == "InternalIP" && a.value("address", "") != "") {
+      out.push_back(a.value("address", ""));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> NodePodCidrs(const json& node) {
+  auto out = Strings(At(node, {"spec", "podCIDRs"}));
+  if (out.empty()) out = Strings(json::array({At(node, {"spec", "podCIDR"})}));
+  return out;
+}
+
+std::vector<std::string> PodIps(const json& pod) {
+  auto out = Strings(At(pod, {"status", "podIPs"}), "ip");
+  if (out.empty()) out = Strings(json::array({At(pod, {"status", "podIP"})}));
+  return out;
+}
+
+ByFamily SplitFamilies(const std::vector<std::string>& values) {
+  ByFamily out;
+  for (const auto& v : values) {
+    auto& slot = v.find(':') == std::string::npos ? out.v4 : out.v6;
+    if (slot.empty()) slot = v;
+  }
+  return out;
 }
 
 std::map<std::string, nlohmann::json> PeersFromCilium(const nlohmann::json& cilium) {

@@ -1,6 +1,7 @@
 // What kubectl, helm and cilium-cli print, read into values where it enters (docs/style.md
 // "Parse once, at the edge"), for both Kubernetes providers. Pure functions;
-// tests/core/k8s/output_test.cpp feeds them the tools' real output.
+// tests/core/kind/tool_output_test.cpp and tests/core/k8s/output_test.cpp feed them the
+// tools' real output.
 #pragma once
 
 #include <fmt/format.h>
@@ -25,6 +26,22 @@ Result<nlohmann::json, Error> ParseJson(const std::string& text, const std::stri
 // status.loadBalancer.ingress[0].ip of a Service (`kubectl get service -o json`); empty
 // while it has none.
 std::string ServiceLoadBalancerIp(const nlohmann::json& service);
+
+// The addresses of a dual-stack object, which Kubernetes lists with the primary family
+// first: every status.loadBalancer.ingress[].ip of a Service; a node's InternalIP
+// addresses (status.addresses) and spec.podCIDRs (spec.podCIDR where there is no list); a
+// pod's status.podIPs[].ip (status.podIP where there is no list). Empty when it has none.
+std::vector<std::string> ServiceLoadBalancerIps(const nlohmann::json& service);
+std::vector<std::string> NodeInternalIps(const nlohmann::json& node);
+std::vector<std::string> NodePodCidrs(const nlohmann::json& node);
+std::vector<std::string> PodIps(const nlohmann::json& pod);
+
+// The first IPv4 and the first IPv6 value of such a list (an IPv6 one has a ':').
+struct ByFamily {
+  std::string v4;
+  std::string v6;
+};
+ByFamily SplitFamilies(const std::vector<std::string>& values);
 
 // `cilium bgp peers -o json` (node -> [peer]) -> node -> peers in the engine's peer JSON
 // shape (address, local_asn, peer_asn, state, uptime_seconds, families, last_error).

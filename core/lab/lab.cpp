@@ -297,18 +297,9 @@ Topology LabDemo::Plan() const {
     t.nodes.push_back({n.name, n.cluster, n.address, n.pod_cidr, speaker, n.pod_cidr_v6});
   }
   for (const auto& c : plan_.clusters) {
-    for (const auto& svc : c.k8s.services) {
-      for (const auto& [ip, host] : {std::pair{svc.lb_ip, svc.lb_ip + "/32"},
-                                     std::pair{svc.lb_ip_v6, svc.lb_ip_v6 + "/128"}}) {
-        if (ip.empty()) continue;
-        Topology::LoadBalancer lb{c.k8s.name, svc.name, ip, {}};
-        for (const auto& s : plan_.speakers) {
-          if (std::find(s.prefixes.begin(), s.prefixes.end(), host) != s.prefixes.end()) {
-            lb.nodes.push_back(s.node);
-          }
-        }
-        t.load_balancers.push_back(std::move(lb));
-      }
+    for (auto& a : AdvertisedLoadBalancers(c.k8s, plan_.speakers)) {
+      t.load_balancers.push_back(
+          {c.k8s.name, std::move(a.service), std::move(a.ip), std::move(a.nodes)});
     }
   }
   for (const auto& p : plan_.pods) {

@@ -186,6 +186,11 @@ TEST_CASE("cilium model: dual-stack nodes advertise each family the resources se
   REQUIRE(speakers->size() == 1);
   CHECK(speakers->front().prefixes ==
         std::vector<std::string>{"10.1.1.0/24", "fd00:1:0:1::/64", "10.9.0.1/32", "fd00:9::1/128"});
+  // One LoadBalancer address per family, each with the node that advertises it.
+  const auto lbs = AdvertisedLoadBalancers(c, *speakers);
+  REQUIRE(lbs.size() == 2);
+  CHECK((lbs[0].ip == "10.9.0.1" && lbs[0].nodes == std::vector<std::string>{"c-worker"}));
+  CHECK((lbs[1].ip == "fd00:9::1" && lbs[1].nodes == std::vector<std::string>{"c-worker"}));
   // BGPv2: only the families the peer config lists.
   const auto v2 = Manifest(
       "c/bgp.yaml",
