@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "core/docker_subnets.h"
 #include "core/kind/internal.h"
 #include "core/kind/kind.h"
 
@@ -122,7 +123,7 @@ Result<std::vector<HostRoute>, Error> ParseIpRoutes(const std::string& json_out)
 }
 
 Result<std::vector<NetworkAction>, Error> PlanNetworks(const std::vector<NetworkSpec>& networks,
-                                                       const NetworkFacts& facts) {
+                                                       const NetworkFacts& facts, bool ipv6) {
   std::vector<NetworkAction> plan;
   std::vector<std::string> problems;
   for (const auto& n : networks) {
@@ -148,12 +149,29 @@ Result<std::vector<NetworkAction>, Error> PlanNetworks(const std::vector<Network
       }
       a.subnet = have->subnet;
       a.gateway = have->gateway;
+      if (ipv6 && have->ipv6_subnets.empty()) {
+        problems.push_back(fmt::format(
+            "Docker network {} exists with no IPv6 subnet: the scenario's clusters are dual "
+            "stack or IPv6 and Docker cannot add IPv6 to a network; remove it (`kind delete "
+            "cluster --name C` for each cluster on it, then docker network rm {}) and up creates "
+            "it with IPv6 ({})",
+            n.name, n.name, n.subnet_v6.empty() ? KindUlaSubnet(n.name) : n.subnet_v6));
+      } else if (ipv6 && !n.subnet_v6.empty() && have->ipv6_subnets.front() != n.subnet_v6) {
+        problems.push_back(fmt::format(
+            "Docker network {} exists with IPv6 subnet {}, the scenario pins {}: leave "
+            "subnet_v6 out of the scenario to use the network as it is, or remove the network "
+            "first (docker network rm {})",
+            n.name, have->ipv6_subnets.front(), n.subnet_v6, n.name));
+      } else if (ipv6) {
+        a.subnet_v6 = have->ipv6_subnets.front();
+      }
     } else {
       auto found = PinnedSubnetProblems(n, facts);
       problems.insert(problems.end(), found.begin(), found.end());
       a.create = true;
       a.subnet = n.subnet;
-      a.argv = NetworkCreateArgv(n, facts.default_mtu);
+      if (ipv6) a.subnet_v6 = n.subnet_v6.empty() ? KindUlaSubnet(n.name) : n.subnet_v6;
+      a.argv = NetworkCreateArgv(n, facts.default_mtu, a.subnet_v6);
     }
     plan.push_back(std::move(a));
   }
@@ -163,9 +181,11 @@ Result<std::vector<NetworkAction>, Error> PlanNetworks(const std::vector<Network
   return plan;
 }
 
-std::vector<std::string> NetworkCreateArgv(const NetworkSpec& network, int mtu) {
+std::vector<std::string> NetworkCreateArgv(const NetworkSpec& network, int mtu,
+                                           const std::string& subnet_v6) {
   std::vector<std::string> argv{"docker", "network", "create", "--driver", "bridge"};
   if (!network.subnet.empty()) argv.insert(argv.end(), {"--subnet", network.subnet});
+  if (!subnet_v6.empty()) argv.insert(argv.end(), {"--ipv6", "--subnet", subnet_v6});
   argv.insert(argv.end(), {"--opt", "com.docker.network.bridge.enable_ip_masquerade=true"});
   // kind passes docker0's MTU to every network it makes; Docker's default needs no option.
   if (mtu > 0 && mtu != kDockerDefaultMtu) {

@@ -3,13 +3,15 @@
 // what it decides from that (docs/kind.md "Networks that exist").
 //
 //   existing network      adopted as it is: its IPv4 subnet and gateway, whatever Docker
-//                         chose (an IPv6 ULA beside it, as kind makes, is ignored); a subnet
-//                         the scenario pins must be that one
+//                         chose; a subnet the scenario pins must be that one. A scenario with
+//                         IPv6 also needs its IPv6 subnet (kind makes its network with one;
+//                         one made without cannot get it later) and adopts it likewise
 //   missing network       created; with the scenario's subnet when it pins one, which must
 //                         overlap no other Docker network and no route of the machine; else
 //                         Docker chooses. It takes docker0's MTU, as kind does
 //                         (kind v0.20.0 pkg/cluster/internal/providers/docker/network.go,
-//                         getDefaultNetworkMTU)
+//                         getDefaultNetworkMTU); with IPv6, `--ipv6 --subnet` the scenario's
+//                         IPv6 subnet or the ULA kind gives that name (KindUlaSubnet)
 //   adopted subnets       must overlap none of the scenario's pod, service and LB CIDRs nor
 //                         each other, since every address of the plan derives from them
 //
@@ -61,18 +63,22 @@ struct NetworkAction {
   std::string subnet;             // existing: Docker's; to create: the scenario's (may be empty)
   std::string gateway;            // existing only
   std::vector<std::string> argv;  // to create: `docker network create ...`
+  std::string subnet_v6;          // with IPv6: the existing network's, or the one to create it with
 };
 
 // The scenario's networks in its order, or an Error of kind kEnvironment naming every
 // conflict (the network or route in the way, both subnets) and how to fix it. Nothing is
-// created when it fails.
+// created when it fails. `ipv6`: the scenario has IPv6 (ip_family dual or ipv6).
 Result<std::vector<NetworkAction>, Error> PlanNetworks(const std::vector<NetworkSpec>& networks,
-                                                       const NetworkFacts& facts);
+                                                       const NetworkFacts& facts,
+                                                       bool ipv6 = false);
 
 // `docker network create` for a scenario network: a bridge with masquerading, attachable,
 // labelled as bgpdemo's, with the scenario's subnet when it gives one, and docker0's MTU
-// when it is not Docker's default 1500.
-std::vector<std::string> NetworkCreateArgv(const NetworkSpec& network, int mtu = 0);
+// when it is not Docker's default 1500; `subnet_v6` non-empty: IPv6 on, with that subnet
+// (Docker 20.10 has no IPv6 pool of its own to choose from).
+std::vector<std::string> NetworkCreateArgv(const NetworkSpec& network, int mtu = 0,
+                                           const std::string& subnet_v6 = "");
 
 // After the subnets are known (adopted or chosen by Docker): an Error of kind kEnvironment
 // when one overlaps a pod, service or LB CIDR of the scenario or another network's subnet,

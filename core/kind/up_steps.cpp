@@ -32,7 +32,7 @@ Result<std::string, Error> UpSteps::Networks() {
   // Everything is checked before anything is made (core/kind/networks.h).
   auto facts = ReadNetworkFacts();
   if (!facts) return Fail(facts.error());
-  auto plan = PlanNetworks(s_.networks, *facts);
+  auto plan = PlanNetworks(s_.networks, *facts, s_.HasIpv6());
   if (!plan) return Fail(plan.error());
   std::vector<std::string> shown;
   for (std::size_t i = 0; i < plan->size(); ++i) {
@@ -60,12 +60,20 @@ Result<std::string, Error> UpSteps::Networks() {
       }
       a.subnet = made->front().subnet;
       a.gateway = made->front().gateway;
+      if (s_.HasIpv6() && made->front().ipv6_subnets.empty()) {
+        return Fail(fmt::format(
+            "Docker network {} was made without its IPv6 subnet {}: is IPv6 on on this machine "
+            "(sysctl net.ipv6.conf.all.disable_ipv6)?",
+            a.name, a.subnet_v6));
+      }
+      if (s_.HasIpv6()) a.subnet_v6 = made->front().ipv6_subnets.front();
     }
     s_.networks[i].subnet = a.subnet;
+    if (!a.subnet_v6.empty()) s_.networks[i].subnet_v6 = a.subnet_v6;
     st_.subnets[a.name] = a.subnet;
-    shown.push_back(fmt::format("{} {}{} ({})", a.name, a.subnet,
-                                a.gateway.empty() ? "" : " gateway " + a.gateway,
-                                a.create ? "created" : "existing"));
+    shown.push_back(fmt::format(
+        "{} {}{}{} ({})", a.name, a.subnet, a.subnet_v6.empty() ? "" : " " + a.subnet_v6,
+        a.gateway.empty() ? "" : " gateway " + a.gateway, a.create ? "created" : "existing"));
   }
   if (auto s = Save(); !s) return Fail(s.error());
   // Every address of the plan derives from these subnets.

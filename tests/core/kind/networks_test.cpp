@@ -5,6 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
+#include "core/docker_subnets.h"
+
 namespace bgpdemo::core::kind {
 namespace {
 
@@ -201,6 +205,56 @@ TEST_CASE("kind networks: adopted subnets must clear the scenario's CIDRs and ea
   CHECK(both.error().message() ==
         "Docker networks kind (172.18.0.0/16) and kind2 (172.18.0.0/24) overlap: the route "
         "server cannot be on both; remove one (docker network rm NAME) and up creates it again");
+}
+
+TEST_CASE("kind networks, dual stack: IPv6 adopted from kind's network, or made as kind makes it") {
+  // "kind" exists with kind's ULA: adopted with it. "kind2" is missing: created with --ipv6
+  // and the ULA kind would give that name, Docker choosing the IPv4 subnet.
+  auto plan = PlanNetworks({{"kind", "", ""}, {"kind2", "", ""}}, Facts(), /*ipv6=*/true);
+  REQUIRE_MESSAGE(plan, (plan ? "" : plan.error().message()));
+  REQUIRE(plan->size() == 2);
+  CHECK((*plan)[0].subnet_v6 == "fc00:f853:ccd:e793::/64");
+  CHECK_FALSE((*plan)[0].create);
+  CHECK((*plan)[1].create);
+  CHECK((*plan)[1].subnet_v6 == "fc00:444c:147a:44ab::/64");
+  CHECK((*plan)[1].argv ==
+        std::vector<std::string>{"docker", "network", "create", "--driver", "bridge", "--ipv6",
+                                 "--subnet", "fc00:444c:147a:44ab::/64", "--opt",
+                                 "com.docker.network.bridge.enable_ip_masquerade=true", "--opt",
+                                 "com.docker.network.driver.mtu=1450", "--attachable", "--label",
+                                 "io.bgpdemo.owner=bgpdemo", "kind2"});
+  // A pinned IPv6 subnet is used as given, beside a pinned IPv4 one.
+  plan = PlanNetworks({{"kind2", "172.30.0.0/24", "fd00:172:30::/64"}}, Facts(), true);
+  REQUIRE(plan);
+  CHECK((*plan)[0].argv[5] == "--subnet");
+  CHECK((*plan)[0].argv[6] == "172.30.0.0/24");
+  CHECK((*plan)[0].argv[8] == "--subnet");
+  CHECK((*plan)[0].argv[9] == "fd00:172:30::/64");
+  // Without IPv6 nothing changes: no --ipv6, no subnet_v6.
+  plan = PlanNetworks({{"kind2", "", ""}}, Facts());
+  REQUIRE(plan);
+  CHECK((*plan)[0].subnet_v6.empty());
+  CHECK(std::count((*plan)[0].argv.begin(), (*plan)[0].argv.end(), "--ipv6") == 0);
+}
+
+TEST_CASE(
+    "kind networks, dual stack: an existing network without IPv6, or another one, is refused") {
+  // "other" has an IPv4 subnet only: Docker cannot add IPv6 to it.
+  auto plan = PlanNetworks({{"other", "", ""}}, Facts(), /*ipv6=*/true);
+  REQUIRE_FALSE(plan);
+  CHECK(plan.error().kind() == ErrorKind::kEnvironment);
+  CHECK(plan.error().message() ==
+        "Docker network other exists with no IPv6 subnet: the scenario's clusters are dual stack "
+        "or IPv6 and Docker cannot add IPv6 to a network; remove it (`kind delete cluster --name "
+        "C` for each cluster on it, then docker network rm other) and up creates it with IPv6 (" +
+            KindUlaSubnet("other") + ")");
+  plan = PlanNetworks({{"kind", "", "fd00:1::/64"}}, Facts(), true);
+  REQUIRE_FALSE(plan);
+  CHECK(plan.error().message().starts_with(
+      "Docker network kind exists with IPv6 subnet fc00:f853:ccd:e793::/64, the scenario pins "
+      "fd00:1::/64"));
+  // The IPv4 demo takes "other" as it is.
+  CHECK(PlanNetworks({{"other", "", ""}}, Facts()));
 }
 
 }  // namespace
