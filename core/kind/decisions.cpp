@@ -31,11 +31,17 @@ std::string RouterImage(const std::string& flag, const std::string& version) {
 }
 
 std::vector<std::string> RouterRunArgv(const std::string& name, const std::string& network,
-                                       const std::string& image, const std::string& config_dir) {
+                                       const std::string& image, const std::string& config_dir,
+                                       bool ipv6) {
   std::vector<std::string> argv{"docker",     "run", "-d",        "--name", name,
                                 "--hostname", name,  "--network", network};
-  argv.insert(argv.end(), {"--cap-add", "NET_ADMIN", "--sysctl", "net.ipv4.ip_forward=1", "--label",
-                           kOwnerLabel});
+  argv.insert(argv.end(), {"--cap-add", "NET_ADMIN", "--sysctl", "net.ipv4.ip_forward=1"});
+  if (ipv6) {
+    // Docker starts a container with IPv6 off on "all" (kind passes these to its nodes).
+    argv.insert(argv.end(), {"--sysctl", "net.ipv6.conf.all.disable_ipv6=0", "--sysctl",
+                             "net.ipv6.conf.all.forwarding=1"});
+  }
+  argv.insert(argv.end(), {"--label", kOwnerLabel});
   argv.insert(argv.end(), {"-v", config_dir + ":/etc/bgpdemo:ro", image, "router", "--config",
                            "/etc/bgpdemo/router.yaml"});
   return argv;
@@ -46,6 +52,23 @@ std::vector<std::string> NetworksToConnect(const std::vector<NetworkSpec>& netwo
   std::vector<std::string> out;
   for (const auto& n : networks) {
     if (!container.addresses.count(n.name)) out.push_back(n.name);
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::string>, Error> RouterAddressesV6(
+    const std::string& name, const std::vector<NetworkSpec>& networks,
+    const ContainerInfo& container) {
+  std::map<std::string, std::string> out;
+  for (const auto& n : networks) {
+    const auto it = container.addresses_v6.find(n.name);
+    if (it == container.addresses_v6.end()) {
+      return Fail(
+          fmt::format("{} has no IPv6 address on network {} (was the network made "
+                      "without IPv6? docker network inspect {})",
+                      name, n.name, n.name));
+    }
+    out[n.name] = it->second;
   }
   return out;
 }

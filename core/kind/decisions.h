@@ -33,9 +33,11 @@ bool RecordCreated(std::vector<std::string>& created, const std::string& name);
 // The route server's image: --router-image when given, else bgpdemo-router:<version>.
 std::string RouterImage(const std::string& flag, const std::string& version);
 
-// `docker run` of the route server on its first network, its config folder mounted.
+// `docker run` of the route server on its first network, its config folder mounted;
+// `ipv6`: with IPv6 on and forwarding (the sysctls kind gives its dual-stack nodes).
 std::vector<std::string> RouterRunArgv(const std::string& name, const std::string& network,
-                                       const std::string& image, const std::string& config_dir);
+                                       const std::string& image, const std::string& config_dir,
+                                       bool ipv6 = false);
 
 // The scenario's networks the container is not on yet, in the scenario's order.
 std::vector<std::string> NetworksToConnect(const std::vector<NetworkSpec>& networks,
@@ -44,6 +46,10 @@ std::vector<std::string> NetworksToConnect(const std::vector<NetworkSpec>& netwo
 // The container's address on each of the scenario's networks; an error naming the first
 // network where it has none.
 Result<std::map<std::string, std::string>, Error> RouterAddresses(
+    const std::string& name, const std::vector<NetworkSpec>& networks,
+    const ContainerInfo& container);
+// The same for its IPv6 addresses (GlobalIPv6Address), for scenarios with IPv6.
+Result<std::map<std::string, std::string>, Error> RouterAddressesV6(
     const std::string& name, const std::vector<NetworkSpec>& networks,
     const ContainerInfo& container);
 

@@ -38,12 +38,16 @@ inline std::string FilesDir(const std::string& dir) {
   return dir + "/files";
 }
 
-// The scenario up started with, with the subnets Docker gave the networks it left open.
+// The scenario up started with, with the subnets (IPv4 and IPv6) Docker gave the networks
+// it left open.
 inline Result<Scenario, Error> ScenarioOf(const KindState& st) {
   auto s = ParseScenario(st.scenario.text, st.scenario.source, st.scenario.name);
   if (!s) return Fail(s.error());
   for (auto& n : s->networks) {
     if (const auto it = st.subnets.find(n.name); it != st.subnets.end()) n.subnet = it->second;
+    if (const auto it = st.subnets_v6.find(n.name); it != st.subnets_v6.end()) {
+      n.subnet_v6 = it->second;
+    }
   }
   return std::move(*s);
 }

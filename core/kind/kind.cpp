@@ -45,6 +45,8 @@ Result<void, Error> WriteKindState(const std::string& dir, const KindState& s) {
         {"image_built", s.image_built}}},
       {"subnets", s.subnets},
       {"router_addresses", s.router_addresses},
+      {"subnets_v6", s.subnets_v6},
+      {"router_addresses_v6", s.router_addresses_v6},
       {"steps_done", s.steps_done}};
   auto written = WriteFileAtomic(dir + "/state.json", j.dump(2) + "\n", 0600);
   if (!written) return Fail(written.error());
@@ -72,6 +74,8 @@ Result<KindState, Error> ReadKindState(const std::string& dir) {
     s.image_built = c.value("image_built", false);
     s.subnets = j.value("subnets", std::map<std::string, std::string>{});
     s.router_addresses = j.value("router_addresses", std::map<std::string, std::string>{});
+    s.subnets_v6 = j.value("subnets_v6", std::map<std::string, std::string>{});
+    s.router_addresses_v6 = j.value("router_addresses_v6", std::map<std::string, std::string>{});
     s.steps_done = j.value("steps_done", std::vector<std::string>{});
     return s;
   } catch (const json::exception& e) {
@@ -105,6 +109,7 @@ Result<KindDemo, Error> KindDemo::Open(const std::string& state_dir,
 Result<Topology, Error> KindDemo::GetTopology() const {
   RenderOptions ro;
   ro.router_addresses = state_.router_addresses;
+  ro.router_addresses_v6 = state_.router_addresses_v6;
   auto files = Render(scenario_, ro);
   if (!files) return Fail(files.error());
   const KindClusters clusters(ToolRun{env_, std::chrono::seconds(30), runner_});

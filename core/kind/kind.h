@@ -77,6 +77,9 @@ struct KindState {
   // Learnt on the way.
   std::map<std::string, std::string> subnets;           // network -> CIDR
   std::map<std::string, std::string> router_addresses;  // network -> IPv4
+  // Scenarios with IPv6: each network's IPv6 subnet and the router's IPv6 address on it.
+  std::map<std::string, std::string> subnets_v6;
+  std::map<std::string, std::string> router_addresses_v6;
   std::vector<std::string> steps_done;
 };
 

@@ -188,6 +188,7 @@ Result<KindUpResult, Error> KindUp(const ScenarioText& text, const KindUpOptions
 
   RenderOptions ro;
   ro.router_addresses = st.router_addresses;
+  ro.router_addresses_v6 = st.router_addresses_v6;
   auto files = Render(s, ro);
   if (!files) return Fail(files.error());
   if (auto r = TimedStep(on_step, "render", [&] { return up.WriteFiles(*files); }); !r)

@@ -27,6 +27,8 @@ Result<ContainerInfo, Error> ParseContainerInspect(const std::string& inspect_ou
   if (networks.is_object()) {
     for (const auto& [name, n] : networks.items()) {
       info.addresses[name] = n.is_object() ? n.value("IPAddress", "") : "";
+      const auto v6 = n.is_object() ? n.value("GlobalIPv6Address", "") : "";
+      if (!v6.empty()) info.addresses_v6[name] = v6;
     }
   }
   return info;

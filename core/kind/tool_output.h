@@ -20,6 +20,8 @@ struct ContainerInfo {
   bool owned = false;    // labelled io.bgpdemo.owner=bgpdemo: bgpdemo made it
   bool running = false;  // State.Running
   std::map<std::string, std::string> addresses;  // network -> IPv4 (empty: none yet)
+  // network -> GlobalIPv6Address, on networks made with IPv6 only.
+  std::map<std::string, std::string> addresses_v6;
 };
 Result<ContainerInfo, Error> ParseContainerInspect(const std::string& inspect_out);
 

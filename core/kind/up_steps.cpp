@@ -71,6 +71,7 @@ Result<std::string, Error> UpSteps::Networks() {
     s_.networks[i].subnet = a.subnet;
     if (!a.subnet_v6.empty()) s_.networks[i].subnet_v6 = a.subnet_v6;
     st_.subnets[a.name] = a.subnet;
+    if (!a.subnet_v6.empty()) st_.subnets_v6[a.name] = a.subnet_v6;
     shown.push_back(fmt::format(
         "{} {}{}{} ({})", a.name, a.subnet, a.subnet_v6.empty() ? "" : " " + a.subnet_v6,
         a.gateway.empty() ? "" : " gateway " + a.gateway, a.create ? "created" : "existing"));
@@ -168,7 +169,9 @@ Result<std::string, Error> UpSteps::Router(const RenderResult& files) {
     const auto config_dir = std::filesystem::absolute(FilesDir(o_.state_dir) + "/router").string();
     st_.router_container = true;
     if (auto s = Save(); !s) return Fail(s.error());
-    auto r = Tool(RouterRunArgv(name, s_.networks.front().name, st_.router_image, config_dir), "");
+    auto r = Tool(
+        RouterRunArgv(name, s_.networks.front().name, st_.router_image, config_dir, s_.HasIpv6()),
+        "");
     if (!r) return Fail(r.error());
   }
   auto read = [&]() -> Result<ContainerInfo, Error> {
@@ -191,6 +194,14 @@ Result<std::string, Error> UpSteps::Router(const RenderResult& files) {
   for (const auto& n : s_.networks) {
     st_.router_addresses[n.name] = addresses->at(n.name);
     shown.push_back(fmt::format("{}={}", n.name, addresses->at(n.name)));
+  }
+  if (s_.HasIpv6()) {
+    auto v6 = RouterAddressesV6(name, s_.networks, *container);
+    if (!v6) return Fail(v6.error());
+    for (const auto& n : s_.networks) {
+      st_.router_addresses_v6[n.name] = v6->at(n.name);
+      shown.push_back(fmt::format("{}={}", n.name, v6->at(n.name)));
+    }
   }
   if (auto s = Save(); !s) return Fail(s.error());
   return fmt::format("{} ({}) on {}", name, st_.router_image, fmt::join(shown, ", "));

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "core/fake_runner.h"
 #include "core/k8s/output.h"
 
@@ -115,6 +117,30 @@ TEST_CASE("kind decisions: the router's image, its docker run, its networks and 
   CHECK(*RouterAddresses("r", nets, c) ==
         std::map<std::string, std::string>{
             {"kind", "172.18.0.2"}, {"kind2", "172.19.0.2"}, {"kind3", "172.20.0.2"}});
+}
+
+TEST_CASE("kind decisions, dual stack: the router runs with IPv6 on and has an IPv6 address") {
+  const auto argv = RouterRunArgv("r", "kind", "img:1", "/s/files/router", /*ipv6=*/true);
+  const auto at = std::find(argv.begin(), argv.end(), "net.ipv4.ip_forward=1");
+  REQUIRE(at != argv.end());
+  CHECK(std::vector<std::string>(at + 1, at + 5) ==
+        std::vector<std::string>{"--sysctl", "net.ipv6.conf.all.disable_ipv6=0", "--sysctl",
+                                 "net.ipv6.conf.all.forwarding=1"});
+  CHECK(argv.size() == RouterRunArgv("r", "kind", "img:1", "/s/files/router").size() + 4);
+
+  const std::vector<NetworkSpec> nets{{"kind", ""}, {"kind2", ""}};
+  ContainerInfo c;
+  c.addresses = {{"kind", "172.18.0.2"}, {"kind2", "172.19.0.2"}};
+  c.addresses_v6 = {{"kind", "fc00:f853:ccd:e793::2"}};
+  auto missing = RouterAddressesV6("r", nets, c);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message() ==
+        "r has no IPv6 address on network kind2 (was the network made without IPv6? docker "
+        "network inspect kind2)");
+  c.addresses_v6["kind2"] = "fc00:444c:147a:44ab::2";
+  CHECK(*RouterAddressesV6("r", nets, c) ==
+        std::map<std::string, std::string>{{"kind", "fc00:f853:ccd:e793::2"},
+                                           {"kind2", "fc00:444c:147a:44ab::2"}});
 }
 
 TEST_CASE(

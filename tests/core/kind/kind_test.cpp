@@ -111,6 +111,8 @@ TEST_CASE("kind state: written, read back, and its provider told apart from the 
   s.router_container = true;
   s.subnets = {{"kind", "172.22.0.0/16"}};
   s.router_addresses = {{"kind", "172.22.0.5"}};
+  s.subnets_v6 = {{"kind", "fc00:f853:ccd:e793::/64"}};
+  s.router_addresses_v6 = {{"kind", "fc00:f853:ccd:e793::5"}};
   REQUIRE(WriteKindState(dir, s));
   CHECK(*ProviderOf(dir) == "kind");
   auto back = ReadKindState(dir);
@@ -119,6 +121,8 @@ TEST_CASE("kind state: written, read back, and its provider told apart from the 
   CHECK(back->clusters == s.clusters);
   CHECK(back->router_container);
   CHECK(back->router_addresses == s.router_addresses);
+  CHECK(back->subnets_v6 == s.subnets_v6);
+  CHECK(back->router_addresses_v6 == s.router_addresses_v6);
   CHECK(back->scenario.name == "two-cluster");
   std::filesystem::remove_all(dir);
 }

@@ -31,8 +31,10 @@ TEST_CASE("kind output: docker container inspect: ours or not, running, address 
         "Config": {"Hostname": "bgpdemo-router", "Labels": {"io.bgpdemo.owner": "bgpdemo"}},
         "NetworkSettings": {
             "Networks": {
-                "kind": {"IPAddress": "172.18.0.5", "Gateway": "172.18.0.1"},
-                "kind2": {"IPAddress": ""}
+                "kind": {"IPAddress": "172.18.0.5", "Gateway": "172.18.0.1",
+                         "GlobalIPv6Address": "fc00:f853:ccd:e793::5",
+                         "IPv6Gateway": "fc00:f853:ccd:e793::1"},
+                "kind2": {"IPAddress": "", "GlobalIPv6Address": ""}
             }
         }
     }
@@ -42,6 +44,8 @@ TEST_CASE("kind output: docker container inspect: ours or not, running, address 
   CHECK(c->owned);
   CHECK(c->running);
   CHECK(c->addresses == std::map<std::string, std::string>{{"kind", "172.18.0.5"}, {"kind2", ""}});
+  // A network made with --ipv6 gives the container an IPv6 address too; others none.
+  CHECK(c->addresses_v6 == std::map<std::string, std::string>{{"kind", "fc00:f853:ccd:e793::5"}});
 
   // A container of someone else's, stopped, without labels or networks.
   auto other = ParseContainerInspect(
