@@ -8,6 +8,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/verb.h"
+#include "core/demo.h"
 #include "core/kernel_routes.h"
 #include "core/router_service.h"
 #include "core/table.h"
@@ -25,6 +26,7 @@ void AddRouterFlags(CLI::App& cmd, RouterOptions& o) {
       "  bgpdemo router peers\n"
       "  bgpdemo router routes -o json\n"
       "  bgpdemo router kernel-routes -o json\n"
+      "  bgpdemo router neighbours -o json\n"
       "Signals: SIGTERM/SIGINT send Cease to every peer and exit; SIGHUP reloads the config\n"
       "without dropping sessions whose neighbor did not change. Logs go to stderr, one\n"
       "key=value event per line.");
@@ -40,9 +42,16 @@ void AddRouterFlags(CLI::App& cmd, RouterOptions& o) {
       "kernel-routes",
       "The routes the router installed in this network namespace's kernel table (proto 197), "
       "read over rtnetlink; -o json has the shape of `ip -j route`");
-  o.kernel_routes->add_option("-o,--output", o.output, "Output format")
-      ->check(CLI::IsMember({"table", "json"}))
-      ->capture_default_str();
+  o.neighbours = cmd.add_subcommand(
+      "neighbours",
+      "This network namespace's IPv4 neighbours and their MACs, read over rtnetlink (an IPv6 "
+      "route learned over an IPv4 session goes via fe80:: made from the MAC); -o json has the "
+      "shape of `ip -j neigh`");
+  for (auto* sub : {o.kernel_routes, o.neighbours}) {
+    sub->add_option("-o,--output", o.output, "Output format")
+        ->check(CLI::IsMember({"table", "json"}))
+        ->capture_default_str();
+  }
   for (auto* sub : {o.peers, o.routes}) {
     sub->add_option("--socket", o.socket, "Control socket path")
         ->default_str(core::DefaultRouterSocket());
@@ -171,12 +180,36 @@ int KernelRoutes(const RouterOptions& o, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
+int Neighbours(const RouterOptions& o, std::ostream& out, std::ostream& err) {
+  auto neighbours = core::KernelNeighboursJson();
+  if (!neighbours) {
+    fmt::print(err, "bgpdemo router neighbours: {}\n", neighbours.error());
+    return ExitCodeFor(neighbours.error());
+  }
+  if (o.output == "json") {
+    out << neighbours->dump(2) << '\n';
+    return kExitOk;
+  }
+  core::Table t({"Address", "MAC", "Link-local"});
+  const auto owners = core::ParseNeighbourLinkLocals(neighbours->dump());
+  for (const auto& n : *neighbours) {
+    std::string ll = "-";
+    for (const auto& [link_local, address] : owners) {
+      if (address == n["dst"].get<std::string>()) ll = link_local;
+    }
+    t.Add({n["dst"].get<std::string>(), n["lladdr"].get<std::string>(), ll});
+  }
+  out << t.Render();
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunRouter(const RouterOptions& o, std::ostream& out, std::ostream& err) {
   if (o.peers && o.peers->parsed()) return Query(o, core::RouterQuery::kPeers, out, err);
   if (o.routes && o.routes->parsed()) return Query(o, core::RouterQuery::kRoutes, out, err);
   if (o.kernel_routes && o.kernel_routes->parsed()) return KernelRoutes(o, out, err);
+  if (o.neighbours && o.neighbours->parsed()) return Neighbours(o, out, err);
   return Serve(o, err);
 }
 

@@ -34,4 +34,23 @@ Result<json, Error> KernelRoutesJson() {
   return KernelRoutesToJson(*routes);
 }
 
+json NeighboursToJson(const std::vector<bgp::fib::Neighbour>& neighbours) {
+  json out = json::array();
+  for (const auto& n : neighbours) {
+    const auto& m = n.mac;
+    out.push_back({{"dst", n.address.ToString()},
+                   {"lladdr", fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1],
+                                          m[2], m[3], m[4], m[5])}});
+  }
+  return out;
+}
+
+Result<json, Error> KernelNeighboursJson() {
+  auto neighbours = bgp::fib::ListNeighbours();
+  if (!neighbours) {
+    return Fail(Error::Environment(fmt::format("rtnetlink: {}", neighbours.error())));
+  }
+  return NeighboursToJson(*neighbours);
+}
+
 }  // namespace bgpdemo::core

@@ -17,6 +17,7 @@
 #include "base/error.h"
 #include "base/result.h"
 #include "bgp/fib/fib.h"
+#include "bgp/fib/mapped_gateway.h"
 
 namespace bgpdemo::core {
 
@@ -24,5 +25,11 @@ nlohmann::json KernelRoutesToJson(const std::vector<bgp::fib::Route>& routes);
 
 // The routes now; kEnvironment when rtnetlink cannot be opened or read.
 Result<nlohmann::json, Error> KernelRoutesJson();
+
+// The IPv4 neighbours with a MAC, as `bgpdemo router neighbours` prints them: the part of
+// `ip -j -4 neigh show` the providers read (core/demo.h ParseNeighbourLinkLocals), a list
+// of {"dst", "lladdr"}. kEnvironment when rtnetlink cannot be read.
+nlohmann::json NeighboursToJson(const std::vector<bgp::fib::Neighbour>& neighbours);
+Result<nlohmann::json, Error> KernelNeighboursJson();
 
 }  // namespace bgpdemo::core

@@ -1,5 +1,6 @@
 #include "bgp/fib/mapped_gateway.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <libmnl/libmnl.h>
 #include <linux/neighbour.h>
@@ -63,6 +64,65 @@ wire::IpAddress Eui64LinkLocal(const std::array<std::uint8_t, 6>& mac) {
   b[14] = mac[4];
   b[15] = mac[5];
   return wire::IpAddress::V6(b);
+}
+
+Result<std::vector<Neighbour>, std::string> ListNeighbours() {
+  mnl_socket* nl = mnl_socket_open(NETLINK_ROUTE);
+  if (nl == nullptr) return Fail(fmt::format("netlink socket: {}", std::strerror(errno)));
+  struct Closer {
+    mnl_socket* nl;
+    ~Closer() { mnl_socket_close(nl); }
+  } closer{nl};
+  if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+    return Fail(fmt::format("netlink bind: {}", std::strerror(errno)));
+  }
+  char req[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* nlh = mnl_nlmsg_put_header(req);
+  nlh->nlmsg_type = RTM_GETNEIGH;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  nlh->nlmsg_seq = 1;
+  auto* ndm = static_cast<ndmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ndmsg)));
+  ndm->ndm_family = AF_INET;
+  if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+    return Fail(fmt::format("sendto: {}", std::strerror(errno)));
+  }
+  std::vector<Neighbour> out;
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
+  while (true) {
+    const ssize_t n = mnl_socket_recvfrom(nl, buf.data(), buf.size());
+    if (n < 0) return Fail(fmt::format("recv: {}", std::strerror(errno)));
+    int left = static_cast<int>(n);
+    for (auto* m = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(m, left);
+         m = mnl_nlmsg_next(m, &left)) {
+      if (m->nlmsg_type == NLMSG_DONE) return out;
+      if (m->nlmsg_type == NLMSG_ERROR) {
+        const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(m));
+        return Fail(std::string(std::strerror(-err->error)));
+      }
+      if (m->nlmsg_type != RTM_NEWNEIGH) continue;
+      const auto* got = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(m));
+      // As `ip neigh show`: no NOARP entries (lo's), no unresolved ones.
+      if (got->ndm_family != AF_INET ||
+          (got->ndm_state & (NUD_FAILED | NUD_INCOMPLETE | NUD_NOARP)) != 0) {
+        continue;
+      }
+      Neighbour nb;
+      bool dst = false, mac = false;
+      ForEachAttr(m, sizeof(ndmsg), [&](const nlattr* a) {
+        if (mnl_attr_get_type(a) == NDA_DST && mnl_attr_get_payload_len(a) == 4) {
+          std::uint32_t v = 0;
+          std::memcpy(&v, mnl_attr_get_payload(a), 4);
+          nb.address = wire::IpAddress::V4(ntohl(v));
+          dst = true;
+        }
+        if (mnl_attr_get_type(a) == NDA_LLADDR && mnl_attr_get_payload_len(a) == nb.mac.size()) {
+          std::memcpy(nb.mac.data(), mnl_attr_get_payload(a), nb.mac.size());
+          mac = true;
+        }
+      });
+      if (dst && mac) out.push_back(nb);
+    }
+  }
 }
 
 Result<LinkGateway, std::string> ResolveMapped(mnl_socket* nl, std::uint32_t& seq,

@@ -33,6 +33,18 @@ struct LinkGateway {
   friend bool operator==(const LinkGateway&, const LinkGateway&) = default;
 };
 
+// An IPv4 neighbour of this network namespace with a MAC the kernel knows.
+struct Neighbour {
+  wire::IpAddress address;
+  std::array<std::uint8_t, 6> mac{};
+  friend bool operator==(const Neighbour&, const Neighbour&) = default;
+};
+
+// Every IPv4 neighbour entry with a MAC (failed and incomplete ones left out), from an
+// rtnetlink dump on a socket of its own: whom the link-local next hops of ResolveMapped
+// belong to, for `bgpdemo router neighbours` in a router image without iproute2.
+Result<std::vector<Neighbour>, std::string> ListNeighbours();
+
 // fe80::, then the MAC with the universal/local bit inverted and ff:fe in its middle.
 wire::IpAddress Eui64LinkLocal(const std::array<std::uint8_t, 6>& mac);
 

@@ -117,7 +117,10 @@ Result<HttpResult, Error> ProbeFromPod(const Clusters& clusters, const std::stri
                                 "exec",
                                 from.substr(slash + 1),
                                 "--"};
-  argv.insert(argv.end(), {"curl", "-s", "-m", "2", "-w", "\n%{http_code}", url});
+  argv.insert(argv.end(), {"curl", "-s", "-m", "2", "-w", "\n%{http_code}"});
+  // An IPv6 URL's brackets are curl's globbing syntax unless -g turns it off.
+  if (url.find('[') != std::string::npos) argv.push_back("-g");
+  argv.push_back(url);
   const auto t0 = clusters.Runner().Now();
   auto r = clusters.Runner().Run(
       argv, {.timeout = std::chrono::seconds(20), .env_add = clusters.Run().env});

@@ -149,6 +149,13 @@ Observed KindDemo::Observe() const {
         if (!out) return Fail(out.error().message());
         return ParseIpRouteJson(out->empty() ? "[]" : *out);
       });
+  // Dual stack: whose MAC each link-local next hop of an IPv6 route comes from.
+  auto neighbours = std::async(std::launch::async, [&]() -> LinkLocalOwners {
+    if (!scenario_.HasIpv6()) return {};
+    auto out = RunTool({"docker", "exec", router, "bgpdemo", "router", "neighbours", "-o", "json"},
+                       run, "");
+    return out ? ParseNeighbourLinkLocals(*out) : LinkLocalOwners{};
+  });
   // Per node: the nodes that answered, and each failing one with its own error
   // (core/k8s/cilium_peers.h).
   const KindClusters clusters(run);
@@ -158,6 +165,7 @@ Observed KindDemo::Observe() const {
   o.router_peers = peers.get();
   o.router_routes = routes.get();
   o.kernel = kernel.get();
+  o.link_local_owners = neighbours.get();
   o.node_peers = nodes.get();
   return o;
 }
@@ -170,7 +178,8 @@ Result<std::vector<std::string>, Error> KindClusters::Nodes(const std::string& c
 
 Result<HttpResult, Error> KindDemo::Probe(const std::string& from, const std::string& ip,
                                           std::uint16_t port) const {
-  const auto url = fmt::format("http://{}:{}/", ip, port);
+  const bool v6 = ip.find(':') != std::string::npos;
+  const auto url = fmt::format("http://{}:{}/", v6 ? "[" + ip + "]" : ip, port);
   // From the router: bgpdemo's own probe (core/http_probe.h), the image has no curl.
   if (from == "router") return ProbeFromRouter(url);
   const KindClusters clusters(ToolRun{env_, std::chrono::seconds(20), runner_});

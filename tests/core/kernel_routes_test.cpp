@@ -41,5 +41,19 @@ TEST_CASE("kernel routes: one next hop is gateway, several are nexthops, as `ip 
   CHECK(KernelRoutesToJson({}).dump() == "[]");
 }
 
+TEST_CASE("kernel neighbours: `ip -j neigh`'s dst and lladdr, read back as link-local owners") {
+  const std::vector<bgp::fib::Neighbour> neighbours{
+      {Ip("172.18.0.3"), {0x02, 0x42, 0xac, 0x12, 0x00, 0x03}},
+      {Ip("172.19.0.4"), {0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0x0f}}};
+  const auto j = NeighboursToJson(neighbours);
+  CHECK(j.dump() == R"([{"dst":"172.18.0.3","lladdr":"02:42:ac:12:00:03"},)"
+                    R"({"dst":"172.19.0.4","lladdr":"aa:bb:cc:dd:ee:0f"}])");
+  // Docker's MAC 02:42:ac:12:00:03 makes fe80::42:acff:fe12:3.
+  CHECK(ParseNeighbourLinkLocals(j.dump()) ==
+        LinkLocalOwners{{"fe80::42:acff:fe12:3", "172.18.0.3"},
+                        {"fe80::a8bb:ccff:fedd:ee0f", "172.19.0.4"}});
+  CHECK(NeighboursToJson({}).dump() == "[]");
+}
+
 }  // namespace
 }  // namespace bgpdemo::core

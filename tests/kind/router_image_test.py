@@ -325,6 +325,15 @@ def scenario(c, d, cache, bgpdemo):
                for x in json.loads(r.stdout or "[]")}
     c.check(ip_said == kernel(), "`ip -j route show proto 197` in the router's network "
             "namespace says the same", f"ip: {ip_said}, bgpdemo: {kernel()}")
+    # Its neighbours (whose MACs make the link-local next hops of a dual-stack demo).
+    r = d.docker("exec", ROUTER, "bgpdemo", "router", "neighbours", "-o", "json", check=False)
+    ours = {x["dst"]: x["lladdr"] for x in json.loads(r.stdout or "[]")} if r.stdout else {}
+    r = subprocess.run(["nsenter", "-t", str(router_pid()), "-n", "ip", "-4", "-j", "neigh",
+                        "show"], capture_output=True, text=True)
+    ip_neigh = {x["dst"]: x["lladdr"] for x in json.loads(r.stdout or "[]") if "lladdr" in x}
+    c.check(ours == ip_neigh and all(n.node_ip in ours for n in nets),
+            "`bgpdemo router neighbours -o json` in the container: each node's MAC, as `ip -j "
+            "neigh` says", f"ip: {ip_neigh}, bgpdemo: {ours}")
 
     def node_rib(n):
         out = {}
