@@ -85,8 +85,9 @@ class LabDemo : public Demo {
   Result<Topology, Error> GetTopology() const override { return Plan(); }
   Topology Plan() const;
   // Reads everything at once (in parallel): the router's peers and RIB over its control
-  // socket, its kernel table (ip -j route show proto 197 in its namespace), and each node
-  // speaker's peers.
+  // socket, its kernel table (ip -j route show proto 197 in its namespace; with IPv6 also
+  // ip -6, and ip -4 neigh for the link-local next hops' nodes), and each node speaker's
+  // peers.
   Observed Observe() const override;
   // GET http://ip:port/ from "router" or "<cluster>/<pod>"'s namespace, 2 s timeout.
   Result<HttpResult, Error> Probe(const std::string& from, const std::string& ip,

@@ -388,6 +388,17 @@ def run_suite(c, s):
                  os.path.join(files[n.cluster], "nginx.yaml"))
         c.check(r.stdout == "deployment.apps/nginx unchanged\nservice/nginx unchanged\n",
                 f"apply nginx.yaml again: unchanged ({n.cluster})", r.stdout)
+    # A dual-stack Service on these IPv4 clusters: refused as the API server refuses it.
+    dual = ("apiVersion: v1\nkind: Service\nmetadata: {name: dual}\nspec:\n  type: "
+            "LoadBalancer\n  ipFamilyPolicy: RequireDualStack\n  ipFamilies: [IPv4, IPv6]\n"
+            "  selector: {app: nginx}\n  ports: [{port: 80}]\n")
+    r = s.tool("kubectl", "--context", "kind-cilium", "apply", "-f", "-", input=dual)
+    c.check(r.returncode == 1 and r.stderr.strip().endswith(
+        'The Service "dual" is invalid: [spec.ipFamilyPolicy: Invalid value: "RequireDualStack": '
+        'this cluster is not configured for dual-stack services, spec.ipFamilies[1]: Invalid '
+        'value: "IPv6": not configured on this cluster]'),
+        "a RequireDualStack Service on an IPv4 cluster is refused (kube-apiserver's words)",
+        r.stderr)
     lb = {}
     for n, want in zip(nets, ("10.21.0.1", "10.22.0.1")):
         svc = s.kjson(n.context, "get", "service", "nginx")

@@ -135,11 +135,37 @@ def _invalid(kind, name, field, value, what):
             f"{field} in body must be of type {what}: {json.dumps(value)}")
 
 
+def _service_families(cluster):
+    """The families the cluster's service CIDRs give it (kube-apiserver
+    --service-cluster-ip-range, from kind's serviceSubnet: one CIDR, or one of each)."""
+    subnets = str(cluster.d["config"]["serviceSubnet"]).split(",")
+    return ["IPv6" if ":" in c else "IPv4" for c in subnets]
+
+
+def _validate_service_families(name, spec, families):
+    """The API server's refusal of families the cluster lacks (pkg/registry/core/service/
+    storage/alloc.go), as kubectl prints an Invalid status: one error, or several in [...]."""
+    errors = []
+    if spec.get("ipFamilyPolicy") == "RequireDualStack" and len(families) < 2:
+        errors.append('spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is '
+                      'not configured for dual-stack services')
+    for i, fam in enumerate(spec.get("ipFamilies") or []):
+        if fam not in families:
+            errors.append(f'spec.ipFamilies[{i}]: Invalid value: "{fam}": not configured on '
+                          f'this cluster')
+    if not errors:
+        return None
+    what = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
+    return (f"The Service \"{name}\" is invalid: {what}", "Invalid")
+
+
 def validate(cluster, obj):
     """None, or the error the API server would give for obj (without kubectl's prefix)."""
     kind, name = obj["kind"], obj["metadata"]["name"]
     spec = obj.get("spec") or {}
     version = obj["apiVersion"].rpartition("/")[2]
+    if kind == "Service":
+        return _validate_service_families(name, spec, _service_families(cluster))
     cv = cilium_version_tuple(cluster.cilium_version() or "0.0.0")
     if kind == "CiliumLoadBalancerIPPool":
         allowed = {"serviceSelector", "disabled"}

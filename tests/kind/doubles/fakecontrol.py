@@ -167,8 +167,20 @@ def _pool_ranges(pool, version):
             out.append((b["cidr"], None, None, skip))
         elif b.get("start"):
             stop = b.get("stop") or b["start"]
-            out.append((f"{b['start']}/32", b["start"], stop, False))
+            out.append((f"{b['start']}/{128 if ':' in b['start'] else 32}", b["start"], stop,
+                        False))
     return out
+
+
+def _requested_families(svc):
+    """The families LB IPAM allocates for a Service (Cilium operator/pkg/lbipam
+    serviceIPFamilyRequest): SingleStack (the default) its first family, IPv4 unless it says
+    otherwise; RequireDualStack and PreferDualStack both."""
+    spec = svc.get("spec") or {}
+    fams = list(spec.get("ipFamilies") or ["IPv4"])
+    if spec.get("ipFamilyPolicy", "SingleStack") == "SingleStack":
+        return fams[:1]
+    return ["IPv4", "IPv6"]
 
 
 def _lb_ipam(cluster):
@@ -192,20 +204,27 @@ def _lb_ipam(cluster):
         matching = [p for p in pools if labels_match((p.get("spec") or {}).get(
             "serviceSelector") or {}, s["metadata"].get("labels"))]
         current = [i.get("ip") for i in lb.get("ingress") or []]
-        if current and any(_in_pool(current[0], p) for p in matching):
+        if current and all(any(_in_pool(ip, p) for p in matching) for ip in current):
             continue
         if current:
-            used.discard(current[0])
+            used.difference_update(current)
             lb.pop("ingress", None)
         for p in matching:
-            ip = None
-            for cidr, start, stop, skip in _pool_ranges(p, version):
-                ip = pick_free(cidr, used, skip, skip, start, stop)
-                if ip:
-                    break
-            if ip:
-                used.add(ip)
-                lb["ingress"] = [{"ip": ip}]
+            # One address of each family asked for, from a range of that family; IPv4 first.
+            ips = []
+            for fam in ("IPv4", "IPv6"):
+                if fam not in _requested_families(s):
+                    continue
+                for cidr, start, stop, skip in _pool_ranges(p, version):
+                    if (":" in cidr) != (fam == "IPv6"):
+                        continue
+                    ip = pick_free(cidr, used, skip, skip, start, stop)
+                    if ip:
+                        ips.append(ip)
+                        break
+            if ips:
+                used.update(ips)
+                lb["ingress"] = [{"ip": ip} for ip in ips]
                 s["metadata"]["resourceVersion"] = cluster.next_rv()
                 break
 
@@ -219,7 +238,7 @@ def _in_pool(ip, pool):
             if b.get("start") and ipaddress.ip_address(b["start"]) <= ipaddress.ip_address(ip) <= \
                     ipaddress.ip_address(b.get("stop") or b["start"]):
                 return True
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: an IPv6 block against an IPv4 address
             pass
     return False
 
@@ -256,7 +275,7 @@ def _service_prefixes(cluster, selector):
         if (s.get("spec") or {}).get("type") != "LoadBalancer":
             continue
         if labels_match(selector, s["metadata"].get("labels")):
-            out += [f"{ip}/32" for ip in lb_ips(s)]
+            out += [f"{ip}/{128 if ':' in ip else 32}" for ip in lb_ips(s)]
     return out
 
 
