@@ -182,8 +182,10 @@ void AddServicePrefixes(const Cluster& c, const Labels& selector, const Families
                         std::vector<std::string>& prefixes) {
   for (const auto& svc : c.services) {
     if (!Matches(selector, svc.labels)) continue;
-    if (!svc.lb_ip.empty() && Has(families, "ipv4")) prefixes.push_back(svc.lb_ip + "/32");
-    if (!svc.lb_ip_v6.empty() && Has(families, "ipv6")) prefixes.push_back(svc.lb_ip_v6 + "/128");
+    if (!svc.lb_ip.empty() && Has(families, "ipv4")) prefixes.push_back(HostPrefix(svc.lb_ip));
+    if (!svc.lb_ip_v6.empty() && Has(families, "ipv6")) {
+      prefixes.push_back(HostPrefix(svc.lb_ip_v6));
+    }
   }
 }
 
@@ -331,10 +333,10 @@ std::vector<AdvertisedAddress> AdvertisedLoadBalancers(const Cluster& c,
                                                        const std::vector<SpeakerConfig>& speakers) {
   std::vector<AdvertisedAddress> out;
   for (const auto& svc : c.services) {
-    for (const auto& [ip, host] : {std::pair{svc.lb_ip, svc.lb_ip + "/32"},
-                                   std::pair{svc.lb_ip_v6, svc.lb_ip_v6 + "/128"}}) {
-      if (ip.empty()) continue;
-      AdvertisedAddress a{svc.name, ip, {}};
+    for (const auto* ip : {&svc.lb_ip, &svc.lb_ip_v6}) {
+      if (ip->empty()) continue;
+      const auto host = HostPrefix(*ip);
+      AdvertisedAddress a{svc.name, *ip, {}};
       for (const auto& sp : speakers) {
         if (std::find(sp.prefixes.begin(), sp.prefixes.end(), host) != sp.prefixes.end()) {
           a.nodes.push_back(sp.node);

@@ -174,16 +174,6 @@ mustache::data CommonView(const Scenario& s, const CiliumVersion& v, BgpApi api)
   return d;
 }
 
-// The non-empty ones of an IPv4 and an IPv6 value, IPv4 first (kind's and Kubernetes'
-// order for the primary family of a dual-stack cluster).
-std::vector<std::string> BothFamilies(const std::string& v4, const std::string& v6) {
-  std::vector<std::string> out;
-  for (const auto* v : {&v4, &v6}) {
-    if (!v->empty()) out.push_back(*v);
-  }
-  return out;
-}
-
 mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
                            const std::map<std::string, NetworkValues>& nets, mustache::data d) {
   const auto& net = nets.at(c.network);
@@ -198,12 +188,11 @@ mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
   d.set("service_cidr", c.service_cidr);
   d.set("lb_pool", c.lb_pool);
   // kind's podSubnet and serviceSubnet take one CIDR per family, comma-separated.
-  d.set("pod_subnets", fmt::format("{}", fmt::join(BothFamilies(c.pod_cidr, c.pod_cidr_v6), ",")));
-  d.set("service_subnets",
-        fmt::format("{}", fmt::join(BothFamilies(c.service_cidr, c.service_cidr_v6), ",")));
-  d.set("service_cidrs", JoinComma(BothFamilies(c.service_cidr, c.service_cidr_v6)));
-  d.set("lb_pools", Strings(BothFamilies(c.lb_pool, c.lb_pool_v6)));
-  d.set("lb_pools_joined", JoinComma(BothFamilies(c.lb_pool, c.lb_pool_v6)));
+  d.set("pod_subnets", fmt::format("{}", fmt::join(c.PodCidrs(), ",")));
+  d.set("service_subnets", fmt::format("{}", fmt::join(c.ServiceCidrs(), ",")));
+  d.set("service_cidrs", JoinComma(c.ServiceCidrs()));
+  d.set("lb_pools", Strings(c.LbPools()));
+  d.set("lb_pools_joined", JoinComma(c.LbPools()));
   d.set("as", Num(c.as));
   d.set("replicas", Num(c.nginx.replicas));
   d.set("labels", Labels(c.nginx.labels));

@@ -233,6 +233,33 @@ bgp::wire::IpAddress AddressFromEnd(const bgp::wire::Prefix& p, std::uint64_t n)
   return a;
 }
 
+namespace {
+
+// The non-empty ones of an IPv4 and an IPv6 value, IPv4 first.
+std::vector<std::string> BothFamilies(const std::string& v4, const std::string& v6) {
+  std::vector<std::string> out;
+  for (const auto* v : {&v4, &v6}) {
+    if (!v->empty()) out.push_back(*v);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> ClusterSpec::PodCidrs() const {
+  return BothFamilies(pod_cidr, pod_cidr_v6);
+}
+std::vector<std::string> ClusterSpec::ServiceCidrs() const {
+  return BothFamilies(service_cidr, service_cidr_v6);
+}
+std::vector<std::string> ClusterSpec::LbPools() const {
+  return BothFamilies(lb_pool, lb_pool_v6);
+}
+
+std::string HostPrefix(std::string_view address) {
+  return fmt::format("{}/{}", address, address.find(':') == std::string_view::npos ? 32 : 128);
+}
+
 bgp::wire::Prefix Subprefix(const bgp::wire::Prefix& p, int length, std::uint64_t index) {
   BGPDEMO_CHECK(length >= p.length && length <= p.MaxLength());
   bgp::wire::Prefix out = p;

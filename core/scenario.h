@@ -110,6 +110,12 @@ struct ClusterSpec {
   bool ibgp = false;  // allows as == router.as (an iBGP session with the route server)
   std::uint64_t workers = 2;
   NginxSpec nginx;
+
+  // The CIDRs of the families the cluster has, IPv4 first (Kubernetes' and kind's order for
+  // the primary family of a dual-stack cluster): one or two entries.
+  std::vector<std::string> PodCidrs() const;
+  std::vector<std::string> ServiceCidrs() const;
+  std::vector<std::string> LbPools() const;
 };
 
 struct RouterSpec {
@@ -170,6 +176,8 @@ bgp::wire::Prefix PrefixOf(const bgp::wire::IpAddress& a, int length);
 bgp::wire::IpAddress AddressIn(const bgp::wire::Prefix& p, std::uint64_t n);
 bgp::wire::IpAddress AddressFromEnd(const bgp::wire::Prefix& p, std::uint64_t n);
 bgp::wire::Prefix Subprefix(const bgp::wire::Prefix& p, int length, std::uint64_t index);
+// The host route of an address: "10.21.0.1/32", "fd00:10:21::1/128".
+std::string HostPrefix(std::string_view address);
 // The smallest prefix that covers every one of `prefixes`. REQUIRES: non-empty, one family.
 bgp::wire::Prefix Supernet(const std::vector<bgp::wire::Prefix>& prefixes);
 // Whether two prefixes share an address; whether `inner` lies inside `outer`. Prefixes of

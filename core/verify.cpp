@@ -10,6 +10,7 @@
 #include <set>
 
 #include "bgp/fib/mapped_gateway.h"
+#include "core/scenario.h"
 #include "core/table.h"
 
 namespace bgpdemo::core {
@@ -99,7 +100,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> Expected(const Top
     std::vector<std::string> hops;
     for (const auto& n : lb.nodes) hops.push_back(address_of(n));
     std::sort(hops.begin(), hops.end());
-    out.push_back({lb.ip + (lb.ip.find(':') == std::string::npos ? "/32" : "/128"), hops});
+    out.push_back({HostPrefix(lb.ip), hops});
   }
   return out;
 }

@@ -64,6 +64,36 @@ Result<std::string, Error> ApplyInClusters(const Clusters& up, const Scenario& s
   return fmt::format("{} applied in {} clusters", name, n);
 }
 
+Result<std::vector<std::string>, Error> AwaitLoadBalancerIps(const Clusters& up,
+                                                             const std::string& cluster,
+                                                             const Scenario& s,
+                                                             std::chrono::seconds timeout) {
+  const auto until = up.Runner().Now() + timeout;
+  const auto context = up.Context(cluster);
+  while (true) {
+    auto r =
+        up.Tool({"kubectl", "--context", context, "get", "service", "nginx", "-o", "json"}, "");
+    if (!r) return Fail(r.error());
+    auto j = ParseJson(*r, "kubectl get service");
+    if (!j) return Fail(j.error());
+    auto got = ServiceLoadBalancerIps(*j);
+    const auto families = SplitFamilies(got);
+    const bool v4 = !s.HasIpv4() || !families.v4.empty();
+    const bool v6 = !s.HasIpv6() || !families.v6.empty();
+    if (v4 && v6) return got;
+    if (up.Runner().Now() > until) {
+      const auto missing = got.empty() ? ""
+                                       : fmt::format(" (it has {} only: no {} address)",
+                                                     fmt::join(got, ", "), v4 ? "IPv6" : "IPv4");
+      return Fail(fmt::format(
+          "the LoadBalancer IP of service nginx in cluster {} never came ({} s){}\n  hint: "
+          "kubectl --context {} get ciliumloadbalancerippools, and check Cilium runs",
+          cluster, timeout.count(), missing, context));
+    }
+    up.Runner().Sleep(std::chrono::milliseconds(500));
+  }
+}
+
 Result<std::string, Error> LoadBalancers(const Clusters& up, const Scenario& s,
                                          const WrittenFiles& written,
                                          std::chrono::seconds crd_timeout,
@@ -72,26 +102,9 @@ Result<std::string, Error> LoadBalancers(const Clusters& up, const Scenario& s,
   if (!a) return a;
   std::vector<std::string> ips;
   for (const auto& c : s.clusters) {
-    const auto until = up.Runner().Now() + timeout;
-    const auto context = up.Context(c.name);
-    std::string ip;
-    while (ip.empty()) {
-      auto r =
-          up.Tool({"kubectl", "--context", context, "get", "service", "nginx", "-o", "json"}, "");
-      if (!r) return Fail(r.error());
-      auto j = ParseJson(*r, "kubectl get service");
-      if (!j) return Fail(j.error());
-      ip = ServiceLoadBalancerIp(*j);
-      if (!ip.empty()) break;
-      if (up.Runner().Now() > until) {
-        return Fail(fmt::format(
-            "the LoadBalancer IP of service nginx in cluster {} never came ({} s)\n  hint: "
-            "kubectl --context {} get ciliumloadbalancerippools, and check Cilium runs",
-            c.name, timeout.count(), context));
-      }
-      up.Runner().Sleep(std::chrono::milliseconds(500));
-    }
-    ips.push_back(fmt::format("{} {}", c.name, ip));
+    auto got = AwaitLoadBalancerIps(up, c.name, s, timeout);
+    if (!got) return Fail(got.error());
+    ips.push_back(fmt::format("{} {}", c.name, fmt::join(*got, " ")));
   }
   return fmt::format("{}", fmt::join(ips, ", "));
 }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "base/result.h"
@@ -34,7 +35,15 @@ Result<std::string, Error> ApplyInClusters(const Clusters& up, const Scenario& s
                                            const WrittenFiles& written, const std::string& name,
                                            std::chrono::seconds crd_timeout, bool optional = false);
 
-// The LB pool applied, then each cluster's nginx service's external IP awaited (`timeout`).
+// The external IPs of the cluster's nginx Service once it has one of each family the
+// scenario has (a dual-stack Service gets one of each, and LB IPAM may give them at
+// different moments), polled twice a second for `timeout`; the error names what is missing.
+Result<std::vector<std::string>, Error> AwaitLoadBalancerIps(const Clusters& up,
+                                                             const std::string& cluster,
+                                                             const Scenario& s,
+                                                             std::chrono::seconds timeout);
+
+// The LB pool applied, then each cluster's nginx service's external IPs awaited (`timeout`).
 Result<std::string, Error> LoadBalancers(const Clusters& up, const Scenario& s,
                                          const WrittenFiles& written,
                                          std::chrono::seconds crd_timeout,

@@ -26,15 +26,6 @@ Result<json, Error> ParseJson(const std::string& text, const std::string& what) 
   return j;
 }
 
-std::string ServiceLoadBalancerIp(const json& service) {
-  if (!service.is_object()) return "";
-  const auto ingress = service.value("status", json::object())
-                           .value("loadBalancer", json::object())
-                           .value("ingress", json::array());
-  if (!ingress.is_array() || ingress.empty() || !ingress[0].is_object()) return "";
-  return ingress[0].value("ip", "");
-}
-
 namespace {
 
 // obj[a][b]... or null, for objects nested in tool output that may lack any level.

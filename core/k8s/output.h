@@ -23,10 +23,6 @@ std::vector<std::string> Lines(const std::string& text);
 // A tool's stdout as JSON; an error (kFailed) quoting its start when it is not JSON.
 Result<nlohmann::json, Error> ParseJson(const std::string& text, const std::string& what);
 
-// status.loadBalancer.ingress[0].ip of a Service (`kubectl get service -o json`); empty
-// while it has none.
-std::string ServiceLoadBalancerIp(const nlohmann::json& service);
-
 // The addresses of a dual-stack object, which Kubernetes lists with the primary family
 // first: every status.loadBalancer.ingress[].ip of a Service; a node's InternalIP
 // addresses (status.addresses) and spec.podCIDRs (spec.podCIDR where there is no list); a

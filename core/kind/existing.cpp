@@ -76,14 +76,17 @@ std::vector<std::string> ClusterDifferences(const ClusterSpec& want, const Exist
         have.networks.empty() ? "(none)" : fmt::format("{}", fmt::join(have.networks, ", ")),
         want.network));
   }
-  if (have.pod_subnet != want.pod_cidr) {
+  // kubeadm keeps kind's podSubnet and serviceSubnet as written: "v4" or "v4,v6".
+  const auto pods = fmt::format("{}", fmt::join(want.PodCidrs(), ","));
+  if (have.pod_subnet != pods) {
     out.push_back(fmt::format("pod CIDR {}, the scenario's {}",
-                              have.pod_subnet.empty() ? "(none)" : have.pod_subnet, want.pod_cidr));
+                              have.pod_subnet.empty() ? "(none)" : have.pod_subnet, pods));
   }
-  if (have.service_subnet != want.service_cidr) {
+  const auto services = fmt::format("{}", fmt::join(want.ServiceCidrs(), ","));
+  if (have.service_subnet != services) {
     out.push_back(fmt::format("service CIDR {}, the scenario's {}",
                               have.service_subnet.empty() ? "(none)" : have.service_subnet,
-                              want.service_cidr));
+                              services));
   }
   if (have.control_planes != 1) {
     out.push_back(fmt::format("{} control-plane nodes, the scenario's 1", have.control_planes));

@@ -20,7 +20,7 @@ using k8s::Lines;
 using k8s::ParseJson;
 using k8s::PreflightVerdict;
 using k8s::RunTool;
-using k8s::ServiceLoadBalancerIp;
+using k8s::ServiceLoadBalancerIps;
 using k8s::ToolError;
 using k8s::ToolRun;
 

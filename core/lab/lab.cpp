@@ -317,7 +317,7 @@ Observed LabDemo::Observe() const {
   auto routes = std::async(std::launch::async, [&] {
     return bgp::api::Request(ws.RouterSocket(), {{"command", "routes"}}, timeout);
   });
-  const bool v6 = !plan_.networks.empty() && !plan_.networks.front().subnet_v6.empty();
+  const bool v6 = plan_.HasIpv6();
   // `ip` in the router's namespace; its output, or why there is none.
   auto ip = [this, timeout](std::vector<std::string> args) -> Result<std::string, std::string> {
     std::vector<std::string> argv{"ip", "-n", plan_.router_netns};

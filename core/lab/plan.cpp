@@ -71,11 +71,8 @@ std::vector<std::string> LbAddresses(const LabPlan& plan, std::string_view node)
   for (const auto& sp : plan.speakers) {
     if (sp.node != node) continue;
     for (const auto& prefix : sp.prefixes) {
-      const auto slash = prefix.find('/');
-      if (prefix.substr(slash) != (prefix.find(':') == std::string::npos ? "/32" : "/128")) {
-        continue;
-      }
-      auto addr = prefix.substr(0, slash);
+      auto addr = prefix.substr(0, prefix.find('/'));
+      if (prefix != HostPrefix(addr)) continue;
       if (std::find(out.begin(), out.end(), addr) == out.end()) out.push_back(std::move(addr));
     }
   }
@@ -261,7 +258,7 @@ Result<LabPlan, Error> PlanFromText(const ScenarioText& text, const PlanOptions&
 }
 
 std::vector<NetnsScript> BuildScripts(const LabPlan& plan) {
-  const bool v6 = !plan.networks.empty() && !plan.networks.front().subnet_v6.empty();
+  const bool v6 = plan.HasIpv6();
   // Set before the namespace's links exist (a veth's far end is made in the far namespace,
   // whose script ran earlier), so that no IPv6 address of the lab, link-local ones
   // included, waits out duplicate address detection.

@@ -107,6 +107,8 @@ struct LabPlan {
 
   const LabNode* FindNode(std::string_view name) const;
   const LabNetwork* FindNetwork(std::string_view name) const;
+  // Whether the scenario has IPv6 (its networks have IPv6 subnets).
+  bool HasIpv6() const { return !networks.empty() && !networks.front().subnet_v6.empty(); }
   // Every namespace of the plan, in creation order.
   std::vector<std::string> Namespaces() const;
 };

@@ -34,7 +34,7 @@ TEST_CASE("scenarios: lists the built-in scenarios with a one-line description")
         "two-cluster       The original demo: two kind clusters, Cilium 1.14.0, BGPv1 peering "
         "policies\n"
         "two-cluster-dual  Dual-stack (IPv4 and IPv6) clusters on Cilium 1.19.0 with BGPv2; "
-        "up on the lab provider\n"
+        "up on lab and kind\n"
         "two-cluster-v2    The same demo on Cilium 1.19.0 with the BGPv2 resources "
         "(cilium.io/v2)\n");
   auto j = Bgpdemo({"scenarios", "-o", "json"});

@@ -38,7 +38,7 @@ TEST_CASE("scenario: the built-in scenarios parse, validate and describe themsel
         "The original demo: two kind clusters, Cilium 1.14.0, BGPv1 peering policies");
   CHECK(all[1].name == "two-cluster-dual");
   CHECK(all[1].description ==
-        "Dual-stack (IPv4 and IPv6) clusters on Cilium 1.19.0 with BGPv2; up on the lab provider");
+        "Dual-stack (IPv4 and IPv6) clusters on Cilium 1.19.0 with BGPv2; up on lab and kind");
   CHECK(all[2].name == "two-cluster-v2");
   CHECK(all[2].description ==
         "The same demo on Cilium 1.19.0 with the BGPv2 resources (cilium.io/v2)");

@@ -611,6 +611,17 @@ def run(test_name, description, body, setup=None):
     return code
 
 
+def up_events(c, r, what):
+    """The JSON events of a `bgpdemo up -o json` run `r`: checks (as `what`) that it
+    completed, and stops the test (Fatal) when it did not."""
+    events = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+    c.check(r.returncode == 0 and events and events[-1].get("ok") is True, what,
+            f"exit {r.returncode}\n{r.stdout[-1500:]}\nstderr:\n{r.stderr[-3000:]}")
+    if r.returncode != 0:
+        raise Fatal("the demo did not come up")
+    return events
+
+
 def make_workdir(prefix):
     """A short temporary directory (containerd's socket paths must fit in 108 bytes)."""
     return tempfile.mkdtemp(prefix=prefix, dir="/tmp")

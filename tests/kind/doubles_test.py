@@ -247,6 +247,32 @@ def run_suite(c, s):
     c.check(not left and "kind-broken" not in _read(s.env["KUBECONFIG"]),
             "a failed create leaves no container and no context")
 
+    # --- dual stack: kind's subnet validation, and a network without IPv6 -------------------
+    dual_cfg = os.path.join(s.dir, "dual.yaml")
+    for pods, problem in (("10.9.0.0/16,10.8.0.0/16", "expected one (IPv4 or IPv6) CIDR or two "
+                           "CIDRs from each family for dual-stack networking"),
+                          ("10.9.0.0/16,fd00::/56,fd01::/56", "expected one (IPv4 or IPv6) CIDR "
+                           "or two CIDRs from each family for dual-stack networking"),
+                          ("10.9.0.0/16,nonsense", 'failed to parse cidr value:"nonsense"')):
+        with open(dual_cfg, "w") as f:
+            f.write("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnetworking:\n"
+                    f"  ipFamily: dual\n  podSubnet: \"{pods}\"\n")
+        r = s.tool("kind", "create", "cluster", "--name", "dual", "--config", dual_cfg)
+        c.check(r.returncode == 1 and r.stderr.startswith(
+            f"ERROR: failed to create cluster: invalid pod subnet {problem}"),
+            f"kind: ipFamily dual with podSubnet {pods}: kind's validation error", r.stderr)
+    with open(dual_cfg, "w") as f:
+        f.write("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnetworking:\n"
+                "  ipFamily: dual\nnodes:\n- role: control-plane\n")
+    r = s.tool("kind", "create", "cluster", "--name", "dual", "--config", dual_cfg,
+               extra={"KIND_EXPERIMENTAL_DOCKER_NETWORK": "kind"})
+    left = s.docker("ps", "-aq", "--filter", "label=io.x-k8s.kind.cluster=dual").stdout.strip()
+    c.check(r.returncode == 1 and "ERROR: failed to create cluster: failed to generate kubeadm "
+            "config content: failed to get IPv6 address for node dual-control-plane; is docker "
+            "configured to use IPv6 correctly?" in r.stderr and not left,
+            "kind: a dual-stack cluster on a network without IPv6 fails as kind does, nothing "
+            "left", r.stderr[-400:])
+
     # --- two clusters in parallel ----------------------------------------------------------
     t = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(2) as ex:

@@ -137,12 +137,7 @@ def run(c, d, workdir):
     with D.timed("up (the router image made from the installed binary)"):
         r = bd("up", "--provider", "kind", "--scenario", scenario, "--timeout", "120",
                "-o", "json")
-    events = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
-    c.check(r.returncode == 0 and events and events[-1].get("ok") is True,
-            "up comes up with the image it made", f"exit {r.returncode}\n{r.stdout[-1500:]}\n"
-            f"stderr:\n{r.stderr[-2000:]}")
-    if r.returncode != 0:
-        raise D.Fatal("the demo did not come up")
+    events = D.up_events(c, r, "up comes up with the image it made")
     step = next((e for e in events if e.get("step") == "image"), {})
     c.check(step.get("detail") == f"{image} built from {exe} (FROM scratch)",
             "the image step made it from the installed executable, FROM scratch", step)

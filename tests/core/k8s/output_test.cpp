@@ -51,7 +51,6 @@ TEST_CASE("k8s output: a RequireDualStack Service's two ingress addresses, a pod
     "status": {"loadBalancer": {"ingress": [{"ip": "10.21.0.1", "ipMode": "VIP"},
                                             {"ip": "fd00:10:21::1", "ipMode": "VIP"}]}}})");
   CHECK(ServiceLoadBalancerIps(svc) == Strings{"10.21.0.1", "fd00:10:21::1"});
-  CHECK(ServiceLoadBalancerIp(svc) == "10.21.0.1");  // the first, as up waits for it
   CHECK(ServiceLoadBalancerIps(json::parse(R"({"status": {"loadBalancer": {}}})")).empty());
   // A hostname-only ingress (cloud load balancers) has no IP to route.
   CHECK(ServiceLoadBalancerIps(

@@ -60,15 +60,16 @@ TEST_CASE("kind output: docker container inspect: ours or not, running, address 
         "docker inspect printed no container: \"[]\"");
 }
 
-TEST_CASE("kind output: a Service's LoadBalancer IP, once it has one") {
-  CHECK(ServiceLoadBalancerIp(json::parse(R"({"kind": "Service", "metadata": {"name": "nginx"},
+TEST_CASE("kind output: a Service's LoadBalancer IPs, once it has them") {
+  using Strings = std::vector<std::string>;
+  CHECK(ServiceLoadBalancerIps(json::parse(R"({"kind": "Service", "metadata": {"name": "nginx"},
       "status": {"loadBalancer": {"ingress": [{"ip": "10.21.0.1", "ipMode": "VIP"}]}}})")) ==
-        "10.21.0.1");
-  CHECK(ServiceLoadBalancerIp(json::parse(R"({"status": {"loadBalancer": {}}})")).empty());
-  CHECK(ServiceLoadBalancerIp(json::parse(R"({"status": {"loadBalancer": {"ingress": []}}})"))
+        Strings{"10.21.0.1"});
+  CHECK(ServiceLoadBalancerIps(json::parse(R"({"status": {"loadBalancer": {}}})")).empty());
+  CHECK(ServiceLoadBalancerIps(json::parse(R"({"status": {"loadBalancer": {"ingress": []}}})"))
             .empty());
-  CHECK(ServiceLoadBalancerIp(json::parse(R"({"kind": "Service"})")).empty());
-  CHECK(ServiceLoadBalancerIp(json::array()).empty());
+  CHECK(ServiceLoadBalancerIps(json::parse(R"({"kind": "Service"})")).empty());
+  CHECK(ServiceLoadBalancerIps(json::array()).empty());
 }
 
 TEST_CASE("kind output: Docker's answer that a container or network is gone already") {

@@ -142,6 +142,14 @@ def _service_families(cluster):
     return ["IPv6" if ":" in c else "IPv4" for c in subnets]
 
 
+def _service_subnet(cluster, family):
+    """The cluster's service CIDR of a family (IPv4 or IPv6)."""
+    for c in str(cluster.d["config"]["serviceSubnet"]).split(","):
+        if (":" in c) == (family == "IPv6"):
+            return c
+    raise ValueError(f"no {family} service subnet")
+
+
 def _validate_service_families(name, spec, families):
     """The API server's refusal of families the cluster lacks (pkg/registry/core/service/
     storage/alloc.go), as kubectl prints an Invalid status: one error, or several in [...]."""
@@ -322,23 +330,39 @@ def _default_service(cluster, obj, old):
     spec.setdefault("type", "ClusterIP")
     spec.setdefault("sessionAffinity", "None")
     old_spec = (old or {}).get("spec", {})
-    if old_spec.get("clusterIP") and spec.get("clusterIP") in (None, old_spec["clusterIP"]):
-        spec["clusterIP"] = old_spec["clusterIP"]
-    if not spec.get("clusterIP"):
-        subnet = cluster.d["config"]["serviceSubnet"]
+    families = _service_families(cluster)
+    spec.setdefault("ipFamilyPolicy", "SingleStack")
+    if not spec.get("ipFamilies"):
+        # The API server's defaulting (pkg/registry/core/service/storage/alloc.go): the
+        # cluster's primary family, both (primary first) for a dual-stack policy it can meet.
+        dual = spec["ipFamilyPolicy"] != "SingleStack" and len(families) > 1
+        spec["ipFamilies"] = families if dual else families[:1]
+    elif spec["ipFamilyPolicy"] != "SingleStack" and len(spec["ipFamilies"]) == 1 and \
+            len(families) > 1:
+        spec["ipFamilies"] = spec["ipFamilies"] + [f for f in families
+                                                   if f not in spec["ipFamilies"]]
+    old_ips = old_spec.get("clusterIPs") or []
+    ips = []
+    for i, fam in enumerate(spec["ipFamilies"]):
+        if i < len(old_ips) and (":" in old_ips[i]) == (fam == "IPv6"):
+            ips.append(old_ips[i])
+            continue
+        if i == 0 and spec.get("clusterIP") and not old_ips:
+            ips.append(spec["clusterIP"])  # as the user gave it
+            continue
+        subnet = _service_subnet(cluster, fam)
         net = ipaddress.ip_network(subnet)
         used = _service_ips_used(cluster)
-        rnd = random.Random(f"{cluster.name}/{obj['metadata']['name']}")
+        rnd = random.Random(f"{cluster.name}/{obj['metadata']['name']}/{fam}")
         ip = None
         for _ in range(50):  # the API server picks at random, upper part of the range
             cand = str(net.network_address + rnd.randrange(16, min(net.num_addresses - 1, 65535)))
             if cand not in used:
                 ip = cand
                 break
-        spec["clusterIP"] = ip or pick_free(subnet, used)
-    spec["clusterIPs"] = [spec["clusterIP"]]
-    spec.setdefault("ipFamilies", ["IPv4"])
-    spec.setdefault("ipFamilyPolicy", "SingleStack")
+        ips.append(ip or pick_free(subnet, used))
+    spec["clusterIPs"] = ips
+    spec["clusterIP"] = ips[0]
     spec.setdefault("internalTrafficPolicy", "Cluster")
     old_ports = {p.get("port"): p for p in old_spec.get("ports") or []}
     used_np = {p.get("nodePort") for o in cluster.objects("Service")
@@ -365,13 +389,14 @@ def _default_service(cluster, obj, old):
 
 def kubernetes_service(cluster):
     """The `kubernetes` Service every cluster has (first address of the service subnet)."""
-    ip = str(ipaddress.ip_network(cluster.d["config"]["serviceSubnet"]).network_address + 1)
+    family = _service_families(cluster)[0]
+    ip = str(ipaddress.ip_network(_service_subnet(cluster, family)).network_address + 1)
     return {"apiVersion": "v1", "kind": "Service",
             "metadata": {"name": "kubernetes", "namespace": "default", "uid": new_uid(),
                          "creationTimestamp": now_rfc3339(), "resourceVersion": "200",
                          "labels": {"component": "apiserver", "provider": "kubernetes"}},
             "spec": {"clusterIP": ip, "clusterIPs": [ip], "internalTrafficPolicy": "Cluster",
-                     "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
+                     "ipFamilies": [family], "ipFamilyPolicy": "SingleStack",
                      "ports": [{"name": "https", "port": 443, "protocol": "TCP",
                                 "targetPort": 6443}],
                      "sessionAffinity": "None", "type": "ClusterIP"},
@@ -399,7 +424,7 @@ def node_json(cluster, n):
                                    "kubelet has no disk pressure"),
                                   ("PIDPressure", "KubeletHasSufficientPID",
                                    "kubelet has sufficient PID available"))] + [cond_ready]
-    spec = {"podCIDR": n["podCIDR"], "podCIDRs": [n["podCIDR"]],
+    spec = {"podCIDR": n["podCIDRs"][0], "podCIDRs": list(n["podCIDRs"]),
             "providerID": f"kind://docker/{cluster.name}/{n['name']}"}
     if n.get("taints"):
         spec["taints"] = n["taints"]
@@ -411,8 +436,10 @@ def node_json(cluster, n):
                          "name": n["name"], "resourceVersion": n.get("rv", "500"),
                          "uid": n["uid"]},
             "spec": spec,
-            "status": {"addresses": [{"address": n["ip"], "type": "InternalIP"},
-                                     {"address": n["name"], "type": "Hostname"}],
+            # kubelet --node-ip "v4,v6" in a dual-stack kind cluster: both, IPv4 first.
+            "status": {"addresses": [{"address": ip, "type": "InternalIP"}
+                                     for ip in (n["ip"], n.get("ip6")) if ip] +
+                       [{"address": n["name"], "type": "Hostname"}],
                        "allocatable": capacity, "capacity": capacity,
                        "conditions": conditions,
                        "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
@@ -451,7 +478,7 @@ def pod_json(cluster, p):
               "containerStatuses": [container_status]}
     if p.get("ip"):
         status["podIP"] = p["ip"]
-        status["podIPs"] = [{"ip": p["ip"]}]
+        status["podIPs"] = [{"ip": ip} for ip in p.get("ips") or [p["ip"]]]
     return {"apiVersion": "v1", "kind": "Pod",
             "metadata": {"creationTimestamp": p["created"], "generateName": p["generateName"],
                          "labels": dict(p["labels"]), "name": p["name"],

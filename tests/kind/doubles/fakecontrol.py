@@ -2,9 +2,10 @@
 touches a cluster (fakek8s.py explains why):
 
   Deployment controller + scheduler  pods `<deploy>-<hash>-<5>` on the workers, round robin
-  CNI (Cilium's kubernetes IPAM)      a pod IP from its node's pod CIDR, once Cilium runs
+  CNI (Cilium's kubernetes IPAM)      a pod IP from each of its node's pod CIDRs, once Cilium runs
   LB IPAM (Cilium)                    the first free address of a matching pool
-  autoDirectNodeRoutes                `ip route replace <podCIDR> via <nodeIP>` on every node
+  autoDirectNodeRoutes                `ip route replace <podCIDR> via <nodeIP>` on every node,
+                                      per family
   BGP Control Plane (Cilium 1.14+)    gobgpd per node, configured as Cilium configures its
                                       GoBGP (v1 CiliumBGPPeeringPolicy or the BGPv2 trio)
 
@@ -122,12 +123,29 @@ def _pod_network(cluster):
         if p["ip"] or not ready or not _image_here(cluster, p):
             continue
         node = cluster.node(p["node"])
-        net = ipaddress.ip_network(node["podCIDR"])
-        used = {q["ip"] for q in cluster.pods() if q["node"] == p["node"] and q["ip"]}
-        p["ip"] = pick_free(node["podCIDR"], used, start=str(net.network_address + 10))
+        # One address from each of the node's pod CIDRs (both families on a dual-stack
+        # node), from .10 / ::a up; `ip` is the first, as status.podIP.
+        used = {ip for q in cluster.pods() if q["node"] == p["node"] for ip in pod_ips(q)}
+        p["ips"] = [pick_free(cidr, used, start=str(ipaddress.ip_network(cidr).network_address + 10))
+                    for cidr in node["podCIDRs"]]
+        p["ip"] = p["ips"][0]
         p["phase"] = "Running"
         p["started"] = now_rfc3339()
         p["rv"] = cluster.next_rv()
+
+
+def pod_ips(pod):
+    """A pod's addresses, one per family its node has; none before it runs."""
+    return pod.get("ips") or ([pod["ip"]] if pod.get("ip") else [])
+
+
+def same_family(a, b):
+    return (":" in a) == (":" in b)
+
+
+def node_address(node, like):
+    """The node's address of the family of `like` (an address or a prefix), or None."""
+    return node.get("ip6") if ":" in like else node["ip"]
 
 
 def pod_port(pod, target):
@@ -267,7 +285,9 @@ def _annotation_config(node, asn):
     return out
 
 
-def _service_prefixes(cluster, selector):
+def _service_prefixes(cluster, selector, afi=None):
+    """The host routes of the LB IPs of the Services `selector` matches, of one family (afi
+    "ipv4"/"ipv6") or of both (None)."""
     if selector is None:
         return []
     out = []
@@ -275,7 +295,8 @@ def _service_prefixes(cluster, selector):
         if (s.get("spec") or {}).get("type") != "LoadBalancer":
             continue
         if labels_match(selector, s["metadata"].get("labels")):
-            out += [f"{ip}/{128 if ':' in ip else 32}" for ip in lb_ips(s)]
+            out += [f"{ip}/{128 if ':' in ip else 32}" for ip in lb_ips(s)
+                    if afi is None or (":" in ip) == (afi == "ipv6")]
     return out
 
 
@@ -298,7 +319,7 @@ def bgp_for_node(cluster, node):
         ann = _annotation_config(node, asn)
         prefixes = []
         if vr.get("exportPodCIDR"):
-            prefixes.append(node["podCIDR"])
+            prefixes += node["podCIDRs"]
         prefixes += _service_prefixes(cluster, vr.get("serviceSelector"))
         neighbors = []
         for n in vr.get("neighbors") or []:
@@ -349,11 +370,13 @@ def bgp_for_node(cluster, node):
                     continue
                 for ad in (a.get("spec") or {}).get("advertisements") or []:
                     t = ad.get("advertisementType")
-                    if t == "PodCIDR" and f.get("afi") == "ipv4":
-                        prefixes.append(node["podCIDR"])
+                    # Each family advertises its own: the pod CIDR and LB IPs of its afi.
+                    if t == "PodCIDR":
+                        prefixes += [c for c in node["podCIDRs"]
+                                     if (":" in c) == (f.get("afi") == "ipv6")]
                     if t == "Service" and "LoadBalancerIP" in (
                             (ad.get("service") or {}).get("addresses") or []):
-                        prefixes += _service_prefixes(cluster, ad.get("selector"))
+                        prefixes += _service_prefixes(cluster, ad.get("selector"), f.get("afi"))
         neighbors.append({
             "address": str(peer.get("peerAddress")), "peer_as": int(peer.get("peerASN", 0)),
             "peer_port": int((pspec.get("transport") or {}).get("peerPort", 179)),
@@ -414,11 +437,13 @@ def node_doc(cluster, node):
     doc = {"node": node["name"], "routes": [], "addresses": [], "pods": [], "lbs": [],
            "bgp": None}
     if installed:
-        doc["routes"] = [{"to": n["podCIDR"], "via": n["ip"]} for n in cluster.nodes
-                         if n["name"] != node["name"]]
+        doc["routes"] = [{"to": cidr, "via": node_address(n, cidr)} for n in cluster.nodes
+                         if n["name"] != node["name"] for cidr in n["podCIDRs"]
+                         if node_address(n, cidr)]
     for p in pods:
-        doc["addresses"].append(p["ip"])
-        doc["pods"].append({"ip": p["ip"], "port": p["port"], "name": p["name"]})
+        for ip in pod_ips(p):
+            doc["addresses"].append(ip)
+            doc["pods"].append({"ip": ip, "port": p["port"], "name": p["name"]})
     if installed:
         for s in cluster.objects("Service"):
             if (s.get("spec") or {}).get("type") != "LoadBalancer":
@@ -427,9 +452,10 @@ def node_doc(cluster, node):
             for ip in lb_ips(s):
                 doc["addresses"].append(ip)
                 for port in s["spec"].get("ports") or []:
+                    # A family's LB IP goes to the backends' addresses of that family.
                     doc["lbs"].append({"ip": ip, "port": int(port["port"]), "backends": [
-                        [p["ip"], pod_port(p, port.get("targetPort", port["port"]))]
-                        for p in backends]})
+                        [b, pod_port(p, port.get("targetPort", port["port"]))]
+                        for p in backends for b in pod_ips(p) if same_family(b, ip)]})
     bgp = bgp_for_node(cluster, node)
     if bgp:
         doc["bgp"] = {"toml": gobgpd_toml(node, bgp), "prefixes": bgp["prefixes"]}

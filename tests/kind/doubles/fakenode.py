@@ -12,9 +12,10 @@ the Cilium agent would act there.
                       /run/fakek8s/http.json whenever it changes
 
 What sync does, idempotently (the last applied document is /run/fakek8s/applied.json):
-  routes     `ip route replace <podCIDR> via <nodeIP>` (autoDirectNodeRoutes); routes it
-             added before and no longer wants are deleted (others are never touched)
-  addresses  pod and LB IPs as /32 on lo
+  routes     `ip route replace <podCIDR> via <nodeIP>` (autoDirectNodeRoutes), of either
+             family; routes it added before and no longer wants are deleted (others are
+             never touched)
+  addresses  pod and LB IPs as /32 (IPv4) or /128 (IPv6) on lo
   bgp        gobgpd with the given TOML (restarted when it changes, as Cilium recreates its
              BgpServer), then `gobgp global rib add|del` for the advertised prefixes
 Python 3 stdlib only (the node image has python3).
@@ -90,6 +91,10 @@ def family(prefix):
     return "ipv6" if ":" in prefix else "ipv4"
 
 
+def host(address):
+    return f"{address}/{128 if ':' in address else 32}"
+
+
 def sync(doc):
     os.makedirs(RUN, exist_ok=True)
     try:
@@ -112,9 +117,10 @@ def sync(doc):
         must(["ip", "route", "replace", to, "via", via])
 
     for a in set(applied.get("addresses", [])) - set(doc["addresses"]):
-        run(["ip", "addr", "del", f"{a}/32", "dev", "lo"])
+        run(["ip", "addr", "del", host(a), "dev", "lo"])
     for a in doc["addresses"]:
-        must(["ip", "addr", "replace", f"{a}/32", "dev", "lo"])
+        # nodad: an IPv6 address is usable at once, as Cilium's are (no DAD on lo anyway).
+        must(["ip", "addr", "replace", host(a), "dev", "lo", *(["nodad"] if ":" in a else [])])
 
     tmp = HTTP_CONF + ".tmp"
     with open(tmp, "w") as f:
@@ -219,7 +225,8 @@ class Listener:
     def __init__(self, key, spec):
         self.key, self.spec = key, spec
         self.rr = 0
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        af = socket.AF_INET6 if ":" in spec["ip"] else socket.AF_INET
+        self.sock = socket.socket(af, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((spec["ip"], spec["port"]))
         self.sock.listen(128)
