@@ -47,8 +47,9 @@ void AddRenderFlags(CLI::App& cmd, RenderOptions& o) {
       ->take_all();
   cmd.add_option("--network-subnet", o.network_subnets,
                  "NETWORK=CIDR: a network's subnet, for one the scenario leaves to Docker "
-                 "(repeatable; default: Docker's first free 172.18.0.0/16, 172.19.0.0/16 ... "
-                 "in the scenario's order, said on stderr)")
+                 "(repeatable; an IPv6 CIDR sets its IPv6 subnet; default: Docker's first "
+                 "free 172.18.0.0/16, 172.19.0.0/16 ... in the scenario's order, said on "
+                 "stderr)")
       ->take_all();
   cmd.add_option("--templates", o.templates_dir,
                  "A folder of *.mustache templates that replace the compiled-in ones by name")
@@ -116,8 +117,10 @@ int RunRender(const RenderOptions& o, std::ostream& out, std::ostream& err) {
     bool found = false;
     for (std::size_t i = 0; kv && i < s.networks.size(); ++i) {
       if (s.networks[i].name != kv->first) continue;
-      s.networks[i].subnet = kv->second;
-      s.positions.Set(fmt::format("networks[{}].subnet", i),
+      // An IPv6 CIDR is the network's IPv6 subnet (the router's range in an IPv6-only demo).
+      const bool v6 = kv->second.find(':') != std::string::npos;
+      (v6 ? s.networks[i].subnet_v6 : s.networks[i].subnet) = kv->second;
+      s.positions.Set(fmt::format("networks[{}].{}", i, v6 ? "subnet_v6" : "subnet"),
                       {0, 0, fmt::format("--network-subnet {}", text)});
       found = true;
     }

@@ -199,8 +199,16 @@ SpeakerConfig SpeakerFor(const Node& n, std::uint32_t asn) {
   s.node = n.name;
   s.netns = n.netns;
   s.address = n.address;
+  s.router_id = n.address;
   s.local_as = asn;
   return s;
+}
+
+// The sessions' source: the node's IPv6 address when its neighbors are IPv6 ones.
+void SetSessionAddress(const Node& n, SpeakerConfig& s) {
+  if (!s.neighbors.empty() && s.neighbors.front().address.find(':') != std::string::npos) {
+    s.address = n.address_v6;
+  }
 }
 
 // BGPv1: every virtual router of every CiliumBGPPeeringPolicy whose nodeSelector matches.
@@ -251,10 +259,14 @@ Result<std::vector<SpeakerConfig>, Error> V1Speakers(const Cluster& c,
 Result<std::vector<SpeakerConfig>, Error> V2Speakers(const Cluster& c,
                                                      const std::vector<Object>& objects) {
   std::map<std::string, json> peer_configs;
+  std::map<std::string, json> overrides;  // CiliumBGPNodeConfigOverride by name = node name
   std::vector<const Object*> advertisements;
   for (const auto& o : objects) {
+    const auto name = o.doc.value("metadata", json::object()).value("name", "");
     if (KindOf(o.doc) == "CiliumBGPPeerConfig") {
-      peer_configs[o.doc.value("metadata", json::object()).value("name", "")] = o.doc;
+      peer_configs[name] = o.doc;
+    } else if (KindOf(o.doc) == "CiliumBGPNodeConfigOverride") {
+      overrides[name] = o.doc;
     } else if (KindOf(o.doc) == "CiliumBGPAdvertisement") {
       advertisements.push_back(&o);
     }
@@ -269,6 +281,15 @@ Result<std::vector<SpeakerConfig>, Error> V2Speakers(const Cluster& c,
            doc.value("spec", json::object()).value("bgpInstances", json::array())) {
         auto s = SpeakerFor(n, NumberAt<std::uint32_t>(inst, "localASN", 0));
         s.listen_port = 179;
+        // The node's override of this instance: its router ID and local port.
+        if (const auto o = overrides.find(n.name); o != overrides.end()) {
+          for (const auto& oi :
+               o->second.value("spec", json::object()).value("bgpInstances", json::array())) {
+            if (oi.value("name", "") != inst.value("name", "")) continue;
+            s.router_id = oi.value("routerID", s.router_id);
+            s.listen_port = NumberAt<std::uint16_t>(oi, "localPort", s.listen_port);
+          }
+        }
         std::vector<std::string> prefixes;
         for (const auto& peer : inst.value("peers", json::array())) {
           SpeakerNeighbor sn;
@@ -294,10 +315,11 @@ Result<std::vector<SpeakerConfig>, Error> V2Speakers(const Cluster& c,
           const auto gr = spec.value("gracefulRestart", json::object());
           sn.graceful_restart = gr.value("enabled", false);
           sn.restart_time = NumberAt<std::uint16_t>(gr, "restartTimeSeconds", 120);
-          s.neighbors.push_back(sn);
+          if (spec.contains("families")) sn.families.clear();
           for (const auto& fam : spec.value("families", json::array())) {
             const auto afi = fam.value("afi", "");
             if ((afi != "ipv4" && afi != "ipv6") || fam.value("safi", "") != "unicast") continue;
+            sn.families.push_back(afi);
             const Families families{afi};
             const auto sel = LabelsAt(fam, "/advertisements/matchLabels"_json_pointer);
             for (const auto* adv : advertisements) {
@@ -314,12 +336,14 @@ Result<std::vector<SpeakerConfig>, Error> V2Speakers(const Cluster& c,
               }
             }
           }
+          s.neighbors.push_back(sn);
         }
         for (auto& p : prefixes) {
           if (std::find(s.prefixes.begin(), s.prefixes.end(), p) == s.prefixes.end()) {
             s.prefixes.push_back(std::move(p));
           }
         }
+        SetSessionAddress(n, s);
         out.push_back(std::move(s));
       }
     }

@@ -33,20 +33,27 @@ namespace bgpdemo::core {
 // lab two implementations run it: the engine itself (core/lab/engine_speaker.h) and a real
 // `gobgpd` (core/lab/gobgpd.h).
 struct SpeakerNeighbor {
-  std::string address;  // IPv4, the route server's address on the node's network
+  // The route server's address on the node's network: IPv4, or IPv6 in an IPv6-only demo.
+  std::string address;
   std::uint32_t peer_as = 0;
   std::uint16_t hold_time = 90;
   std::uint16_t keepalive = 30;
   std::uint16_t connect_retry = 120;
   bool graceful_restart = false;
   std::uint16_t restart_time = 120;  // seconds, when graceful_restart
+  // The families the session negotiates: "ipv4", "ipv6" (v1: both; v2: the peer config's).
+  std::vector<std::string> families{"ipv4", "ipv6"};
   friend bool operator==(const SpeakerNeighbor&, const SpeakerNeighbor&) = default;
 };
 
 struct SpeakerConfig {
   std::string node;     // "cilium-worker"; also the hostname sent in the FQDN capability
   std::string netns;    // the lab: the node's network namespace, where the speaker runs
-  std::string address;  // the node's IPv4 address: router id and source of the sessions
+  // The node's address the sessions come from, of the neighbors' family (IPv4, or IPv6 in an
+  // IPv6-only demo), and its BGP router ID: the IPv4 address, or what a v2
+  // CiliumBGPNodeConfigOverride gives (an IPv6-only node has no IPv4 one).
+  std::string address;
+  std::string router_id;
   std::uint32_t local_as = 0;
   // Cilium's agent listens on the port of the node annotation
   // (cilium.io/bgp-virtual-router.<asn>="local-port=179") and dials out as well.

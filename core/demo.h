@@ -22,10 +22,10 @@ struct Topology {
   struct Node {
     std::string name;
     std::string cluster;
-    std::string address;
-    std::string pod_cidr;
-    bool speaker = true;  // the BGP resources select it
-    // Dual stack: its IPv6 pod CIDR, advertised over the same (IPv4) session; else empty.
+    std::string address;   // its sessions' source: IPv4, or IPv6 in an IPv6-only demo
+    std::string pod_cidr;  // empty in an IPv6-only demo
+    bool speaker = true;   // the BGP resources select it
+    // Its IPv6 pod CIDR (dual stack: advertised over the same IPv4 session); else empty.
     std::string pod_cidr_v6;
   };
   // One per address: a dual-stack Service has an IPv4 and an IPv6 entry.

@@ -32,7 +32,8 @@ struct FileSpec {
 };
 
 // The files of one cluster, in the order the demo uses them.
-std::vector<FileSpec> ClusterFiles(const CiliumVersion& v, BgpApi api, bool routes_daemonset) {
+std::vector<FileSpec> ClusterFiles(const CiliumVersion& v, BgpApi api, bool routes_daemonset,
+                                   bool ipv6_only) {
   std::vector<FileSpec> f{
       {"kind.yaml", "kind.yaml", "kind cluster configuration", FileKind::kKindConfig},
       // 1.14 keeps the original demo's keys (tunnel, kubeProxyReplacement: strict); 1.15
@@ -55,6 +56,10 @@ std::vector<FileSpec> ClusterFiles(const CiliumVersion& v, BgpApi api, bool rout
                  FileKind::kManifest});
     f.push_back({"bgp-advertisement.yaml", "bgp-advertisement.yaml",
                  "what the nodes advertise (BGPv2)", FileKind::kManifest});
+    if (ipv6_only) {
+      f.push_back({"bgp-node-overrides.yaml", "bgp-node-overrides.yaml",
+                   "each node's BGP router ID (BGPv2, IPv6-only nodes)", FileKind::kManifest});
+    }
   }
   f.push_back({"node-routes.yaml", "node-routes.yaml",
                "static routes for every node (Cilium does not install BGP routes)",
@@ -210,7 +215,13 @@ mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
   d.set("nodes_joined", JoinComma(nodes));
   d.set("workers", workers);
   d.set("router_address", net.router_address);
-  d.set("router_address_placeholder", !net.router_address_known);
+  d.set("router_address_placeholder", s.HasIpv4() && !net.router_address_known);
+  // The sessions' address: the route server's IPv4 one, its IPv6 one in an IPv6-only demo.
+  const bool v4 = s.HasIpv4();
+  d.set("peer_address", v4 ? net.router_address : net.router_address_v6);
+  d.set("peer_address_placeholder", !(v4 ? net.router_address_known : net.router_address_v6_known));
+  d.set("peer_address_what", v4 ? "address" : "IPv6 address");
+  d.set("peer_address_flag", v4 ? "IP" : "IPv6");
   d.set("router_address_v6", net.router_address_v6);
   d.set("router_address_v6_placeholder", s.HasIpv6() && !net.router_address_v6_known);
   mustache::list routes;
@@ -233,6 +244,18 @@ mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
       routes.push_back(r);
     }
   }
+  // IPv6-only: no IPv4 address for Cilium's BGP router ID, so one per node (see
+  // bgp-node-overrides.yaml.mustache): 10.255.<cluster's place>.<node's place>.
+  const auto ordinal = static_cast<std::size_t>(&c - s.clusters.data()) + 1;
+  d.set("cluster_ordinal", Num(ordinal));
+  mustache::list overrides;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    mustache::data o;
+    o.set("node", nodes[i]);
+    o.set("router_id", fmt::format("10.255.{}.{}", ordinal, i + 1));
+    overrides.push_back(o);
+  }
+  d.set("node_overrides", overrides);
   d.set("has_routes", !routes.empty());
   d.set("routes_count", Num(routes.size()));
   d.set("routes", routes);
@@ -384,19 +407,7 @@ std::vector<std::string> TemplateNames() {
   return names;
 }
 
-// Dual-stack clusters peer with the route server over IPv4 and carry IPv6 on those sessions,
-// as Cilium does by default. IPv6-only needs the route server's IPv6 address on each network
-// for the sessions and the node routes, which render does not plan yet (issue #14).
-Result<void, Error> CheckFamily(const Scenario& s) {
-  if (s.Family() != IpFamily::kIpv6) return {};
-  return Fail(Error::Input(fmt::format(
-      "{}: ip_family ipv6: bgpdemo renders IPv4 and dual-stack demos (ip_family: dual); an "
-      "IPv6-only one, with the route server on IPv6 sessions, is not rendered yet",
-      s.positions.Locate(s.source, "ip_family"))));
-}
-
 Result<void, Error> CheckRenderOptions(const Scenario& s, const RenderOptions& options) {
-  if (auto ok = CheckFamily(s); !ok) return Fail(ok.error());
   auto nets = ResolveNetworks(s, options);
   if (!nets) return Fail(nets.error());
   if (options.routes_daemonset) return CheckRoutesDaemonSet(*options.routes_daemonset);
@@ -404,7 +415,6 @@ Result<void, Error> CheckRenderOptions(const Scenario& s, const RenderOptions& o
 }
 
 Result<RenderResult, Error> Render(const Scenario& s, const RenderOptions& options) {
-  if (auto ok = CheckFamily(s); !ok) return Fail(ok.error());
   auto nets = ResolveNetworks(s, options);
   if (!nets) return Fail(nets.error());
   if (options.routes_daemonset) {
@@ -420,7 +430,8 @@ Result<RenderResult, Error> Render(const Scenario& s, const RenderOptions& optio
   for (const auto& c : s.clusters) {
     auto view = ClusterView(s, c, *nets, common);
     if (options.routes_daemonset) SetRoutesDaemonSet(view, *options.routes_daemonset);
-    for (const auto& spec : ClusterFiles(version, api, options.routes_daemonset.has_value())) {
+    for (const auto& spec :
+         ClusterFiles(version, api, options.routes_daemonset.has_value(), !s.HasIpv4())) {
       const auto path = fmt::format("{}/{}", c.name, spec.name);
       auto content = renderer.Run(spec.template_name, view, path, spec.title);
       if (!content) return Fail(content.error());
@@ -438,7 +449,7 @@ Result<RenderResult, Error> Render(const Scenario& s, const RenderOptions& optio
   for (const auto& n : s.networks) {
     const auto& v = nets->at(n.name);
     std::vector<Placeholder> wanted;
-    if (!v.router_address_known) {
+    if (s.HasIpv4() && !v.router_address_known) {
       wanted.push_back({v.router_address,
                         fmt::format("the route server's address on Docker network {}", n.name),
                         fmt::format("--router-address {}=IP", n.name),
@@ -450,7 +461,13 @@ Result<RenderResult, Error> Render(const Scenario& s, const RenderOptions& optio
                         fmt::format("--router-address {}=IPv6", n.name),
                         {}});
     }
-    if (!v.subnet_known) {
+    if (!s.HasIpv4() && !v.range_known) {
+      wanted.push_back({v.range,
+                        fmt::format("the IPv6 subnet of Docker network {}", n.name),
+                        fmt::format("--network-subnet {}=CIDR", n.name),
+                        {}});
+    }
+    if (s.HasIpv4() && !v.subnet_known) {
       wanted.push_back({v.subnet,
                         fmt::format("the subnet Docker gave network {}", n.name),
                         fmt::format("--network-subnet {}=CIDR", n.name),

@@ -33,7 +33,7 @@ Result<void, Error> ResolveRanges(const Scenario& s, const RenderOptions& o,
       return Fail(OptionError("node addresses of network", network,
                               fmt::format("scenario {} has no such network", s.name)));
     }
-    if (it->second.subnet_known || addresses.empty()) continue;
+    if (it->second.subnet_known || addresses.empty() || !s.HasIpv4()) continue;
     std::vector<bgp::wire::Prefix> hosts;
     std::vector<std::string> texts;
     for (const auto& a : addresses) {
@@ -113,6 +113,10 @@ std::string SubnetPlaceholder(std::string_view network) {
   return fmt::format("SUBNET_OF_{}", network);
 }
 
+std::string SubnetV6Placeholder(std::string_view network) {
+  return fmt::format("IPV6_SUBNET_OF_{}", network);
+}
+
 Result<std::map<std::string, NetworkValues>, Error> ResolveNetworks(const Scenario& s,
                                                                     const RenderOptions& o) {
   std::map<std::string, NetworkValues> out;
@@ -123,8 +127,12 @@ Result<std::map<std::string, NetworkValues>, Error> ResolveNetworks(const Scenar
     v.subnet = n.subnet.empty() ? SubnetPlaceholder(n.name) : n.subnet;
     v.subnet_known = !n.subnet.empty();
     v.subnet_v6 = n.subnet_v6;
-    v.range = v.subnet;
-    v.range_known = v.subnet_known;
+    // The router's dynamic neighbors come from the sessions' family: IPv6-only, the IPv6
+    // subnet (kind's ULA unless the scenario pins one).
+    const bool v6_sessions = !s.HasIpv4();
+    v.range =
+        v6_sessions ? (n.subnet_v6.empty() ? SubnetV6Placeholder(n.name) : n.subnet_v6) : v.subnet;
+    v.range_known = v6_sessions ? !n.subnet_v6.empty() : v.subnet_known;
     out[n.name] = v;
   }
   for (const auto& [network, address] : o.router_addresses) {

@@ -223,6 +223,17 @@ class Validator {
                                  api));
       return;
     }
+    const auto effective = !version_     ? std::optional<BgpApi>{}
+                           : api.empty() ? DefaultBgpApi(*version_)
+                                         : (api == "v1" ? BgpApi::kV1 : BgpApi::kV2);
+    if (family_ == IpFamily::kIpv6 && effective == BgpApi::kV1) {
+      // A v1 node takes its router ID from its IPv4 address or an annotation bgpdemo does not
+      // write; the v2 CiliumBGPNodeConfigOverride is how render gives IPv6-only nodes one.
+      Err(api.empty() ? "cilium.version" : "bgp.api",
+          fmt::format("ip_family ipv6 needs the BGPv2 resources (bgp.api: v2, Cilium 1.16 or "
+                      "later): an IPv6-only node has no IPv4 address for a BGPv1 router ID"));
+      return;
+    }
     if (!version_ || api.empty()) return;  // the default always suits the version
     const auto chosen = api == "v1" ? BgpApi::kV1 : BgpApi::kV2;
     if (Supports(*version_, chosen)) return;

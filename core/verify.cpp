@@ -91,7 +91,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> Expected(const Top
     return std::string();
   };
   for (const auto& n : t.nodes) {
-    if (n.speaker) out.push_back({n.pod_cidr, {n.address}});
+    if (n.speaker && !n.pod_cidr.empty()) out.push_back({n.pod_cidr, {n.address}});
   }
   for (const auto& n : t.nodes) {
     if (n.speaker && !n.pod_cidr_v6.empty()) out.push_back({n.pod_cidr_v6, {n.address}});

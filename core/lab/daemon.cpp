@@ -131,12 +131,14 @@ class DataPlane {
       std::vector<TcpProxy::Endpoint> backends, backends_v6;
       for (const auto& pod : plan.pods) {
         if (pod.cluster != node.cluster) continue;
-        backends.emplace_back(asio::ip::make_address_v4(pod.address), 80);
+        if (!pod.address.empty()) {  // IPv6-only pods have none
+          backends.emplace_back(asio::ip::make_address_v4(pod.address), 80);
+        }
         if (!pod.address_v6.empty()) {
           backends_v6.emplace_back(asio::ip::make_address_v6(pod.address_v6), 80);
         }
       }
-      if (backends.empty()) continue;
+      if (backends.empty() && backends_v6.empty()) continue;
       auto t = NetnsThread::Start(node.netns);
       if (!t) return Fail(t.error());
       auto& thread = **t;

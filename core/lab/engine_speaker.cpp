@@ -2,7 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
 namespace bgpdemo::core::lab {
+namespace {
+
+bool Has(const std::vector<std::string>& families, std::string_view f) {
+  return std::find(families.begin(), families.end(), f) != families.end();
+}
+
+}  // namespace
 
 std::string EngineSpeakerYaml(const SpeakerConfig& s) {
   std::string y = fmt::format(
@@ -12,7 +23,7 @@ std::string EngineSpeakerYaml(const SpeakerConfig& s) {
       "mode: router\n"
       "hostname: {}\n"
       "extended_next_hop: true\n",
-      s.node, s.address, s.local_as, s.node);
+      s.node, s.router_id, s.local_as, s.node);
   // Port 0 with an address: no listener (Cilium 1.14 without the local-port annotation).
   y += fmt::format("listen: {{addresses: [{}], port: {}}}\n", s.address, s.listen_port);
   if (!s.prefixes.empty()) {
@@ -31,9 +42,11 @@ std::string EngineSpeakerYaml(const SpeakerConfig& s) {
         "    import: all\n"
         "    export: all\n"
         "    graceful_restart: {3}\n"
-        "    timers: {{hold_time: {4}, keepalive: {5}, connect_retry: {6}}}\n",
+        "    timers: {{hold_time: {4}, keepalive: {5}, connect_retry: {6}}}\n"
+        "    ipv4: {7}\n"
+        "    ipv6: {8}\n",
         n.address, n.peer_as, s.address, n.graceful_restart ? "true" : "false", n.hold_time,
-        n.keepalive, n.connect_retry);
+        n.keepalive, n.connect_retry, Has(n.families, "ipv4"), Has(n.families, "ipv6"));
   }
   return y;
 }

@@ -217,7 +217,7 @@ std::string GobgpdConfig(const SpeakerConfig& c) {
       "# gobgpd 3.10 for lab node {node}, as Cilium 1.14's BGP Control Plane sets up its GoBGP.\n"
       "[global.config]\n"
       "  as = {asn}\n"
-      "  router-id = \"{addr}\"\n"
+      "  router-id = \"{id}\"\n"
       "  port = {port}\n"
       "  local-address-list = [\"{addr}\"]\n"
       "# Cilium never uses the routes it receives; GoBGP's global import policy applies to\n"
@@ -234,7 +234,7 @@ std::string GobgpdConfig(const SpeakerConfig& c) {
       "    [policy-definitions.statements.actions]\n"
       "      route-disposition = \"accept-route\"\n",
       fmt::arg("node", c.node), fmt::arg("asn", c.local_as), fmt::arg("addr", c.address),
-      fmt::arg("port", c.listen_port));
+      fmt::arg("id", c.router_id), fmt::arg("port", c.listen_port));
   for (const auto& n : c.neighbors) {
     out += fmt::format(
         "\n[[neighbors]]\n"
@@ -258,7 +258,8 @@ std::string GobgpdConfig(const SpeakerConfig& c) {
           "    notification-enabled = true\n",
           n.restart_time);
     }
-    for (const char* family : {"ipv4-unicast", "ipv6-unicast"}) {
+    for (const auto& afi : n.families) {
+      const auto family = afi + "-unicast";
       out += fmt::format(
           "  [[neighbors.afi-safis]]\n"
           "    [neighbors.afi-safis.config]\n"

@@ -292,9 +292,12 @@ Topology LabDemo::Plan() const {
   Topology t;
   t.router = plan_.router_name;
   for (const auto& n : plan_.nodes) {
-    const bool speaker = std::any_of(plan_.speakers.begin(), plan_.speakers.end(),
-                                     [&](const SpeakerConfig& s) { return s.node == n.name; });
-    t.nodes.push_back({n.name, n.cluster, n.address, n.pod_cidr, speaker, n.pod_cidr_v6});
+    const auto sp = std::find_if(plan_.speakers.begin(), plan_.speakers.end(),
+                                 [&](const SpeakerConfig& s) { return s.node == n.name; });
+    const bool speaker = sp != plan_.speakers.end();
+    // The address its sessions come from: IPv6 in an IPv6-only demo.
+    const auto& address = speaker ? sp->address : n.address;
+    t.nodes.push_back({n.name, n.cluster, address, n.pod_cidr, speaker, n.pod_cidr_v6});
   }
   for (const auto& c : plan_.clusters) {
     for (auto& a : AdvertisedLoadBalancers(c.k8s, plan_.speakers)) {

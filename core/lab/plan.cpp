@@ -130,9 +130,11 @@ Result<LabPlan, Error> PlanLab(const Scenario& scenario, const PlanOptions& opti
   std::map<std::string, std::uint32_t> next_host;  // per network: kind's next node address
   for (const auto& c : s.clusters) {
     const auto subnet = *ParseIpv4Prefix(s.FindNetwork(c.network)->subnet);
-    const auto pods = *ParseIpv4Prefix(c.pod_cidr);
+    // IPv6-only: the nodes keep an IPv4 address on their network (Docker gives every network
+    // IPv4; kind's nodes have one that Kubernetes does not use), the pods have none.
+    const auto pods = s.HasIpv4() ? *ParseIpv4Prefix(c.pod_cidr) : Prefix::V4(0, 8);
     const auto count = c.workers + 1;
-    if (pods.length > 24 || Size(pods) / 256 < count) {
+    if (s.HasIpv4() && (pods.length > 24 || Size(pods) / 256 < count)) {
       return Fail(
           Error::Input(fmt::format("cluster {}: pod CIDR {} has no /24 for each of its {} nodes",
                                    c.name, c.pod_cidr, count)));
@@ -169,9 +171,11 @@ Result<LabPlan, Error> PlanLab(const Scenario& scenario, const PlanOptions& opti
       }
       n.port = fmt::format("node{}", host - 2);
       ++host;
-      const auto pod_base = Base(pods) + static_cast<std::uint32_t>(i) * 256;
-      n.pod_cidr = Prefix::V4(pod_base, 24).ToString();
-      n.pod_gateway = Address(pod_base + 1);
+      if (s.HasIpv4()) {
+        const auto pod_base = Base(pods) + static_cast<std::uint32_t>(i) * 256;
+        n.pod_cidr = Prefix::V4(pod_base, 24).ToString();
+        n.pod_gateway = Address(pod_base + 1);
+      }
       n.control_plane = i == 0;
       plan.nodes.push_back(std::move(n));
     }
@@ -201,7 +205,10 @@ Result<LabPlan, Error> PlanLab(const Scenario& scenario, const PlanOptions& opti
       p.cluster = c.name;
       p.node = node.name;
       p.netns = fmt::format("{}-pod-{}-{}", options.prefix, c.name, p.name);
-      p.address = Address(Base(*ParseIpv4Prefix(node.pod_cidr)) + 10 + static_cast<std::uint32_t>(k));
+      if (!node.pod_cidr.empty()) {
+        p.address =
+            Address(Base(*ParseIpv4Prefix(node.pod_cidr)) + 10 + static_cast<std::uint32_t>(k));
+      }
       p.node_ifname = fmt::format("lxc{}", k);
       if (!node.pod_cidr_v6.empty()) {
         p.address_v6 =
@@ -218,7 +225,8 @@ Result<LabPlan, Error> PlanLab(const Scenario& scenario, const PlanOptions& opti
       Node k;
       k.name = n.name;
       k.netns = n.netns;
-      k.address = n.address;
+      // What Kubernetes knows of the node: no IPv4 address in an IPv6-only cluster.
+      if (s.HasIpv4()) k.address = n.address;
       k.pod_cidr = n.pod_cidr;
       k.address_v6 = n.address_v6;
       k.pod_cidr_v6 = n.pod_cidr_v6;
@@ -252,7 +260,8 @@ Result<LabPlan, Error> PlanFromText(const ScenarioText& text, const PlanOptions&
   auto s = ParseScenario(text.text, text.source, text.name);
   if (!s) return Fail(s.error());
   if (auto valid = CheckScenario(*s); !valid) return Fail(valid.error());
-  if (auto runnable = CheckRunnable(*s, "lab", {IpFamily::kIpv4, IpFamily::kDual}); !runnable)
+  if (auto runnable = CheckRunnable(*s, "lab", {IpFamily::kIpv4, IpFamily::kDual, IpFamily::kIpv6});
+      !runnable)
     return Fail(runnable.error());
   return PlanLab(*s, options);
 }
@@ -316,18 +325,21 @@ std::vector<NetnsScript> BuildScripts(const LabPlan& plan) {
   }
   for (const auto& p : plan.pods) {
     const auto* node = plan.FindNode(p.node);
-    NetnsScript s{
-        p.netns,
-        base,
-        {"link set lo up",
-         fmt::format("link add eth0 type veth peer name {} netns {}", p.node_ifname, node->netns),
-         fmt::format("addr add {}/32 dev eth0", p.address)}};
+    NetnsScript s{p.netns,
+                  base,
+                  {"link set lo up", fmt::format("link add eth0 type veth peer name {} netns {}",
+                                                 p.node_ifname, node->netns)}};
+    // An IPv6-only pod has no IPv4 address.
+    if (!p.address.empty())
+      s.ip_commands.push_back(fmt::format("addr add {}/32 dev eth0", p.address));
     if (!p.address_v6.empty()) {
       s.ip_commands.push_back(fmt::format("addr add {}/128 dev eth0 nodad", p.address_v6));
     }
     s.ip_commands.push_back("link set eth0 up");
-    s.ip_commands.push_back(fmt::format("route add {} dev eth0 scope link", node->pod_gateway));
-    s.ip_commands.push_back(fmt::format("route add default via {} dev eth0", node->pod_gateway));
+    if (!p.address.empty()) {
+      s.ip_commands.push_back(fmt::format("route add {} dev eth0 scope link", node->pod_gateway));
+      s.ip_commands.push_back(fmt::format("route add default via {} dev eth0", node->pod_gateway));
+    }
     if (!p.address_v6.empty()) {
       s.ip_commands.push_back(fmt::format("route add {} dev eth0", node->pod_gateway_v6));
       s.ip_commands.push_back(fmt::format("route add ::/0 via {} dev eth0", node->pod_gateway_v6));
@@ -338,13 +350,17 @@ std::vector<NetnsScript> BuildScripts(const LabPlan& plan) {
     NetnsScript s{n.netns, {}, {}};
     for (const auto& p : plan.pods) {
       if (p.node != n.name) continue;
-      s.ip_commands.push_back(fmt::format("addr add {}/32 dev {}", n.pod_gateway, p.node_ifname));
+      if (!p.address.empty()) {
+        s.ip_commands.push_back(fmt::format("addr add {}/32 dev {}", n.pod_gateway, p.node_ifname));
+      }
       if (!p.address_v6.empty()) {
         s.ip_commands.push_back(
             fmt::format("addr add {}/128 dev {} nodad", n.pod_gateway_v6, p.node_ifname));
       }
       s.ip_commands.push_back(fmt::format("link set {} up", p.node_ifname));
-      s.ip_commands.push_back(fmt::format("route add {}/32 dev {}", p.address, p.node_ifname));
+      if (!p.address.empty()) {
+        s.ip_commands.push_back(fmt::format("route add {}/32 dev {}", p.address, p.node_ifname));
+      }
       if (!p.address_v6.empty()) {
         s.ip_commands.push_back(
             fmt::format("route add {}/128 dev {}", p.address_v6, p.node_ifname));
@@ -357,7 +373,10 @@ std::vector<NetnsScript> BuildScripts(const LabPlan& plan) {
     }
     for (const auto& other : plan.nodes) {
       if (other.cluster == n.cluster && other.name != n.name) {
-        s.ip_commands.push_back(fmt::format("route add {} via {}", other.pod_cidr, other.address));
+        if (!other.pod_cidr.empty()) {
+          s.ip_commands.push_back(
+              fmt::format("route add {} via {}", other.pod_cidr, other.address));
+        }
         if (!other.pod_cidr_v6.empty()) {
           s.ip_commands.push_back(
               fmt::format("route add {} via {}", other.pod_cidr_v6, other.address_v6));

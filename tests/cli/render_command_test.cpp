@@ -35,14 +35,17 @@ TEST_CASE("scenarios: lists the built-in scenarios with a one-line description")
         "policies\n"
         "two-cluster-dual  Dual-stack (IPv4 and IPv6) clusters on Cilium 1.19.0 with BGPv2; "
         "up on lab and kind\n"
+        "two-cluster-ipv6  IPv6-only clusters on Cilium 1.19.0 with BGPv2, native IPv6 "
+        "sessions; up on lab\n"
         "two-cluster-v2    The same demo on Cilium 1.19.0 with the BGPv2 resources "
         "(cilium.io/v2)\n");
   auto j = Bgpdemo({"scenarios", "-o", "json"});
   CHECK(j.code == 0);
   const auto list = nlohmann::json::parse(j.out);
-  REQUIRE(list.size() == 3);
+  REQUIRE(list.size() == 4);
   CHECK(list[1]["name"] == "two-cluster-dual");
-  CHECK(list[2]["name"] == "two-cluster-v2");
+  CHECK(list[2]["name"] == "two-cluster-ipv6");
+  CHECK(list[3]["name"] == "two-cluster-v2");
 }
 
 TEST_CASE("render: -o DIR writes every file and prints the paths, placeholders on stderr") {
@@ -234,7 +237,8 @@ TEST_CASE("render: usage errors exit 2, unknown scenarios 3") {
   CHECK(unknown.code == 3);
   CHECK(unknown.err ==
         "bgpdemo render: \"four-cluster\" is not a built-in scenario (two-cluster, "
-        "two-cluster-dual, two-cluster-v2); give a scenario file's path (ending in .yaml or "
+        "two-cluster-dual, two-cluster-ipv6, two-cluster-v2); give a scenario file's path (ending "
+        "in .yaml or "
         "containing a '/') to "
         "use your own\n");
   auto help = Bgpdemo({"--help"});

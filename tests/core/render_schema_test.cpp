@@ -286,8 +286,13 @@ RenderResult RenderFor(const std::string& scenario, const std::string& version, 
   auto s = LoadScenario(scenario);
   REQUIRE(s);
   s->cilium_version = version;
-  if (!keep_api) s->bgp.api.clear();
+  // IPv6-only needs BGPv2 whatever the version's default.
+  if (!keep_api && s->HasIpv4()) s->bgp.api.clear();
   AssumeDockerSubnets(*s);
+  if (!s->HasIpv4()) {  // the sessions' range: the networks' IPv6 subnets
+    s->networks[0].subnet_v6 = "fd00:18::/64";
+    s->networks[1].subnet_v6 = "fd00:19::/64";
+  }
   const auto errors = ValidateScenario(*s);
   REQUIRE_MESSAGE(errors.empty(), FormatErrors(errors));
   RenderOptions o;
@@ -377,7 +382,8 @@ const RenderedFile& FileOf(const RenderResult& r, const std::string& path) {
   return r.files.front();
 }
 
-const std::vector<std::string> kScenarios = {"two-cluster", "two-cluster-dual", "two-cluster-v2"};
+const std::vector<std::string> kScenarios = {"two-cluster", "two-cluster-dual", "two-cluster-ipv6",
+                                             "two-cluster-v2"};
 
 }  // namespace
 
@@ -414,12 +420,15 @@ TEST_CASE("render schema: every Cilium resource validates against its version's 
           ++checked;
         }
       }
-      const auto api = LoadScenario(scenario)->Api();
-      const std::set<std::string> want =
+      const auto loaded = LoadScenario(scenario);
+      const auto api = loaded->Api();
+      std::set<std::string> want =
           api == BgpApi::kV1
               ? std::set<std::string>{"CiliumBGPPeeringPolicy", "CiliumLoadBalancerIPPool"}
               : std::set<std::string>{"CiliumBGPAdvertisement", "CiliumBGPClusterConfig",
                                       "CiliumBGPPeerConfig", "CiliumLoadBalancerIPPool"};
+      // IPv6-only nodes get their router IDs from CiliumBGPNodeConfigOverrides.
+      if (!loaded->HasIpv4()) want.insert("CiliumBGPNodeConfigOverride");
       CHECK(kinds == want);
       MESSAGE(fmt::format("{} ({}): {}: {} Cilium resources validated", dir.filename().string(),
                           version, scenario, checked));

@@ -508,11 +508,11 @@ TEST_CASE("render: a templates folder replaces compiled-in templates by name") {
 TEST_CASE("render: every compiled-in template is used") {
   std::set<std::string> used;
   // The names render picks, per Cilium line and API, plus the header partial.
-  for (const char* t :
-       {"kind.yaml", "cilium-values-1.14.yaml", "cilium-values.yaml", "nginx.yaml",
-        "lb-ippool.yaml", "bgp-peering-policy.yaml", "node-annotations.yaml",
-        "bgp-cluster-config.yaml", "bgp-peer-config.yaml", "bgp-advertisement.yaml",
-        "node-routes.yaml", "node-routes-daemonset.yaml", "router.yaml", "header"}) {
+  for (const char* t : {"kind.yaml", "cilium-values-1.14.yaml", "cilium-values.yaml", "nginx.yaml",
+                        "lb-ippool.yaml", "bgp-peering-policy.yaml", "node-annotations.yaml",
+                        "bgp-cluster-config.yaml", "bgp-peer-config.yaml", "bgp-advertisement.yaml",
+                        "bgp-node-overrides.yaml", "node-routes.yaml", "node-routes-daemonset.yaml",
+                        "router.yaml", "header"}) {
     used.insert(std::string(t) + ".mustache");
   }
   const auto names = TemplateNames();

@@ -32,15 +32,18 @@ clusters:
 
 TEST_CASE("scenario: the built-in scenarios parse, validate and describe themselves") {
   const auto all = BuiltinScenarios();
-  REQUIRE(all.size() == 3);
+  REQUIRE(all.size() == 4);
   CHECK(all[0].name == "two-cluster");
   CHECK(all[0].description ==
         "The original demo: two kind clusters, Cilium 1.14.0, BGPv1 peering policies");
   CHECK(all[1].name == "two-cluster-dual");
   CHECK(all[1].description ==
         "Dual-stack (IPv4 and IPv6) clusters on Cilium 1.19.0 with BGPv2; up on lab and kind");
-  CHECK(all[2].name == "two-cluster-v2");
+  CHECK(all[2].name == "two-cluster-ipv6");
   CHECK(all[2].description ==
+        "IPv6-only clusters on Cilium 1.19.0 with BGPv2, native IPv6 sessions; up on lab");
+  CHECK(all[3].name == "two-cluster-v2");
+  CHECK(all[3].description ==
         "The same demo on Cilium 1.19.0 with the BGPv2 resources (cilium.io/v2)");
   for (const auto& b : all) {
     CAPTURE(b.name);
@@ -225,7 +228,7 @@ TEST_CASE("scenario: a name that is not built in, and a file that cannot be read
   CHECK(r.error().kind() == bgpdemo::ErrorKind::kInput);
   CHECK(r.error().message() ==
         "\"three-cluster\" is not a built-in scenario (two-cluster, two-cluster-dual, "
-        "two-cluster-v2); give a "
+        "two-cluster-ipv6, two-cluster-v2); give a "
         "scenario file's path (ending in .yaml or containing a '/') to use your own");
   auto missing = LoadScenario("/nonexistent/demo.yaml");
   REQUIRE_FALSE(missing);

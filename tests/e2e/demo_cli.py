@@ -53,6 +53,56 @@ class DemoCli:
             if os.path.exists(p):
                 labmod.log(f"--- {p}\n" + open(p).read()[-3000:])
 
+    def up_and_verify(self, scenario, speaker, passed, groups):
+        """`up` of `scenario` with `speaker` node speakers, then `verify`: checks up returns 0
+        (else stops the test, with the logs) and that exactly `passed` checks pass in the
+        `groups` counts; logs the times as a figure. Returns the report."""
+        lab = self.lab
+        t = time.monotonic()
+        r = self.run("up", "--provider", "lab", "--scenario", scenario, "--lab-prefix",
+                     self.prefix, "--node-speaker", speaker, "-o", "json", "--timeout", "120")
+        up_seconds = time.monotonic() - t
+        lab.check(r.returncode == 0, f"up returns 0 once every session is Established "
+                  f"({up_seconds:.2f} s)", r.stdout + r.stderr)
+        if r.returncode != 0:
+            self.dump_logs()
+            raise labmod.Fatal("the demo did not come up")
+        t = time.monotonic()
+        code, report = self.verify()
+        verify_seconds = time.monotonic() - t
+        got = {}
+        for c in report["checks"]:
+            got[c["group"]] = got.get(c["group"], 0) + 1
+        lab.check(code == 0 and report.get("failed") == 0 and report.get("passed") == passed,
+                  f"verify: {passed} checks pass", sorted(self.failing(report)) or report)
+        lab.check(got == groups, f"verify's checks by group: {groups}", got)
+        labmod.log(f"figure: up {up_seconds:.3f} s, verify {verify_seconds:.3f} s, "
+                   f"up->verify {up_seconds + verify_seconds:.3f} s ({speaker} speakers)")
+        return report
+
+    def speaker_outage(self, node, fails_without_it):
+        """Stops `node`'s speaker: verify must fail naming exactly `fails_without_it`; starts
+        it again: verify must pass."""
+        lab = self.lab
+        r = self.run("speaker", "stop", node)
+        lab.check(r.returncode == 0, f"the speaker of {node} stops", r.stdout + r.stderr)
+        got = lab.wait_quiet(lambda: (lambda c, rep: rep if c == 1 and self.failing(rep) ==
+                                      fails_without_it else None)(*self.verify()), 15)
+        code, rep = self.verify()
+        lab.check(got is not None, f"verify fails naming exactly the checks that depend on {node}",
+                  {"exit": code, "failing": sorted(self.failing(rep))})
+        r = self.run("speaker", "start", node)
+        lab.check(r.returncode == 0, f"the speaker of {node} starts again", r.stdout + r.stderr)
+        lab.wait("verify passes again once it is back", lambda: self.verify()[0] == 0, 30,
+                 interval=0.5, detail=lambda: sorted(self.failing(self.verify()[1])))
+
+    def down_leaves_nothing(self):
+        r = self.run("down")
+        self.lab.check(r.returncode == 0, "down returns 0", r.stdout + r.stderr)
+        left = self.lab.wait_quiet(lambda: not self.leftovers(), 5)
+        self.lab.check(bool(left), "down leaves no namespace, process, link or file behind",
+                       self.leftovers())
+
     def leftovers(self):
         """Namespaces, processes, links and files of this test's demo that still exist."""
         left = []

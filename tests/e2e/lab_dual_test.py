@@ -22,11 +22,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
-import lab as labmod  # noqa: E402
-import demo_cli  # noqa: E402
+import demo_cli  # noqa: E402  (its folder is the script's)
 from demo_cli import DemoCli  # noqa: E402
 
 STOPPED_NODE = "cilium2-worker"
@@ -58,36 +55,15 @@ def eui64_link_local(mac):
 def body(lab, speaker):
     cli = DemoCli(lab)
     prefix = cli.prefix
-    bd, verify, failing = cli.run, cli.verify, cli.failing
+    bd = cli.run
 
     try:
-        t = time.monotonic()
-        r = bd("up", "--provider", "lab", "--scenario", "two-cluster-dual", "--lab-prefix",
-               prefix, "--node-speaker", speaker, "-o", "json", "--timeout", "120")
-        up_seconds = time.monotonic() - t
-        lab.check(r.returncode == 0, f"up returns 0 once every session is Established "
-                  f"({up_seconds:.2f} s)", r.stdout + r.stderr)
-        if r.returncode != 0:
-            cli.dump_logs()
-            raise labmod.Fatal("the demo did not come up")
-
-        t = time.monotonic()
-        code, report = verify()
-        verify_seconds = time.monotonic() - t
-        groups = {}
-        for c in report["checks"]:
-            groups[c["group"]] = groups.get(c["group"], 0) + 1
-        lab.check(code == 0 and report.get("failed") == 0 and report.get("passed") == 56,
-                  "verify: 56 checks pass", sorted(failing(report)) or report)
-        lab.check(groups == {"sessions": 12, "rib": 16, "kernel": 16, "http": 12},
-                  "12 session views, 16 prefixes (6 + 6 pod CIDRs, 2 + 2 LoadBalancer IPs) in "
-                  "the RIB and the kernel, 12 HTTP probes (6 over IPv6)", groups)
+        report = cli.up_and_verify("two-cluster-dual", speaker, 56,
+                                   {"sessions": 12, "rib": 16, "kernel": 16, "http": 12})
         v6_http = [c["name"] for c in report["checks"]
                    if c["group"] == "http" and ":" in c["name"]]
         lab.check(len(v6_http) == 6, "the IPv6 probes: the router to both IPv6 LoadBalancer IPs, "
                   "pods to the other cluster's and to a pod on another node", v6_http)
-        labmod.log(f"figure: up {up_seconds:.3f} s, verify {verify_seconds:.3f} s, "
-                   f"up->verify {up_seconds + verify_seconds:.3f} s ({speaker} speakers)")
 
         r = bd("peers", "-o", "json")
         rows = json.loads(r.stdout) if r.returncode == 0 else []
@@ -131,25 +107,8 @@ def body(lab, speaker):
                   "the routes table shows it as the node's IPv4 address and its link-local one",
                   line)
 
-        r = bd("speaker", "stop", STOPPED_NODE)
-        lab.check(r.returncode == 0, f"the speaker of {STOPPED_NODE} stops", r.stdout + r.stderr)
-        got = lab.wait_quiet(lambda: (lambda c, rep: rep if c == 1 and
-                                      failing(rep) == FAILS_WITHOUT_IT else None)(*verify()), 15)
-        code, rep = verify()
-        lab.check(got is not None, "verify fails naming exactly the checks of both families "
-                  f"that depend on {STOPPED_NODE}", {"exit": code, "failing": sorted(failing(rep))})
-
-        r = bd("speaker", "start", STOPPED_NODE)
-        lab.check(r.returncode == 0, f"the speaker of {STOPPED_NODE} starts again",
-                  r.stdout + r.stderr)
-        lab.wait("verify passes again once it is back", lambda: verify()[0] == 0, 30,
-                 interval=0.5, detail=lambda: sorted(failing(verify()[1])))
-
-        r = bd("down")
-        lab.check(r.returncode == 0, "down returns 0", r.stdout + r.stderr)
-        left = lab.wait_quiet(lambda: not cli.leftovers(), 5)
-        lab.check(bool(left), "down leaves no namespace, process, link or file behind",
-                  cli.leftovers())
+        cli.speaker_outage(STOPPED_NODE, FAILS_WITHOUT_IT)
+        cli.down_leaves_nothing()
     finally:
         bd("down", "--lab-prefix", prefix, timeout=60)
 

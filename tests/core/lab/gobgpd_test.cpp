@@ -31,6 +31,7 @@ SpeakerConfig WorkerSpeaker(bool graceful_restart = false) {
   c.node = "cilium-worker";
   c.netns = "bgpdemo-lab-cilium-worker";
   c.address = "172.22.0.3";
+  c.router_id = "172.22.0.3";
   c.local_as = 65100;
   c.listen_port = 179;
   SpeakerNeighbor n;
@@ -223,6 +224,7 @@ TEST_CASE("gobgpd (root, netns): a GobgpdSpeaker peers with bgpdemo router, Stop
   cfg.node = "c1n1";
   cfg.netns = nns;
   cfg.address = "10.198.3.2";
+  cfg.router_id = "10.198.3.2";
   cfg.local_as = 65100;
   cfg.neighbors.push_back({.address = "10.198.3.1", .peer_as = 65000, .connect_retry = 5});
   cfg.prefixes = {"10.241.1.0/24", "10.21.0.1/32"};
