@@ -68,9 +68,12 @@ Result<void, Error> ReadClusterTopology(const Clusters& clusters, const ClusterS
   auto speakers = CiliumBgpSpeakers(k, mine);
   if (!speakers) return Fail(speakers.error());
   for (const auto& n : k.nodes) {
-    const bool speaker = std::any_of(speakers->begin(), speakers->end(),
-                                     [&](const SpeakerConfig& s) { return s.node == n.name; });
-    t.nodes.push_back({n.name, c.name, n.address, n.pod_cidr, speaker, n.pod_cidr_v6});
+    const auto sp = std::find_if(speakers->begin(), speakers->end(),
+                                 [&](const SpeakerConfig& s) { return s.node == n.name; });
+    const bool speaker = sp != speakers->end();
+    // The address its sessions come from: IPv6 on an IPv6-only node.
+    const auto& address = speaker ? sp->address : n.address;
+    t.nodes.push_back({n.name, c.name, address, n.pod_cidr, speaker, n.pod_cidr_v6});
   }
   for (auto& a : AdvertisedLoadBalancers(k, *speakers)) {
     t.load_balancers.push_back({c.name, std::move(a.service), std::move(a.ip), std::move(a.nodes)});

@@ -124,7 +124,9 @@ Result<std::string, Error> KindProvider::Plan(const ScenarioText& text, const Up
   auto s = ParseScenario(text.text, text.source, text.name);
   if (!s) return Fail(s.error());
   if (auto valid = CheckScenario(*s); !valid) return Fail(valid.error());
-  if (auto runnable = CheckRunnable(*s, "kind", {IpFamily::kIpv4, IpFamily::kDual}); !runnable)
+  if (auto runnable =
+          CheckRunnable(*s, "kind", {IpFamily::kIpv4, IpFamily::kDual, IpFamily::kIpv6});
+      !runnable)
     return Fail(runnable.error());
   auto files = Render(*s, {});
   if (!files) return Fail(files.error());

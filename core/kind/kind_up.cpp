@@ -161,7 +161,8 @@ Result<KindUpResult, Error> KindUp(const ScenarioText& text, const KindUpOptions
   if (const auto errors = ValidateScenario(*scenario); !errors.empty()) {
     return Fail(Error::Input(FormatErrors(errors)));
   }
-  if (auto runnable = CheckRunnable(*scenario, "kind", {IpFamily::kIpv4, IpFamily::kDual});
+  if (auto runnable =
+          CheckRunnable(*scenario, "kind", {IpFamily::kIpv4, IpFamily::kDual, IpFamily::kIpv6});
       !runnable)
     return Fail(runnable.error());
   Scenario& s = *scenario;

@@ -36,7 +36,7 @@ TEST_CASE("scenarios: lists the built-in scenarios with a one-line description")
         "two-cluster-dual  Dual-stack (IPv4 and IPv6) clusters on Cilium 1.19.0 with BGPv2; "
         "up on lab and kind\n"
         "two-cluster-ipv6  IPv6-only clusters on Cilium 1.19.0 with BGPv2, native IPv6 "
-        "sessions; up on lab\n"
+        "sessions; up on lab and kind\n"
         "two-cluster-v2    The same demo on Cilium 1.19.0 with the BGPv2 resources "
         "(cilium.io/v2)\n");
   auto j = Bgpdemo({"scenarios", "-o", "json"});

@@ -41,7 +41,8 @@ TEST_CASE("scenario: the built-in scenarios parse, validate and describe themsel
         "Dual-stack (IPv4 and IPv6) clusters on Cilium 1.19.0 with BGPv2; up on lab and kind");
   CHECK(all[2].name == "two-cluster-ipv6");
   CHECK(all[2].description ==
-        "IPv6-only clusters on Cilium 1.19.0 with BGPv2, native IPv6 sessions; up on lab");
+        "IPv6-only clusters on Cilium 1.19.0 with BGPv2, native IPv6 sessions; up on lab and "
+        "kind");
   CHECK(all[3].name == "two-cluster-v2");
   CHECK(all[3].description ==
         "The same demo on Cilium 1.19.0 with the BGPv2 resources (cilium.io/v2)");

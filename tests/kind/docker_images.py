@@ -16,13 +16,15 @@ import shutil
 import subprocess
 import time
 
-from dockerlab import (DOCKER_CLIENT, DockerError, Skip, _mounts_under, _tail,
-                       base_builder, log, run_cmd, timed)
+from dockerlab import (DOCKER_CLIENT, DockerError, PrivateDocker, Skip, _mounts_under, _tail,
+                       base_builder, log, make_workdir, run_cmd, timed)
 
 # The base image: what docker-here.md names, plus the suites of a real debian:bookworm.
 BASE_IMAGE = "debian:bookworm"
 BASE_SUITE = "bookworm"
 BASE_INCLUDE = "iproute2,curl,ca-certificates"
+# The image of the simulated kind nodes (tests/kind/node/Dockerfile).
+NODE_IMAGE = "bgpdemo-kind-node"
 
 
 def apt_mirror():
@@ -284,3 +286,27 @@ def _stream(argv, env, log_path, timeout, verbose=False):
                 p.wait()
 
 
+
+
+def with_node_engine(c, args, tag, node_context, run):
+    """The frame of the kind tests: a work directory (kept when a check failed or with
+    --keep), a private Docker engine in it, the kind node image from `node_context` (cached
+    in args.cache_dir), then run(d, workdir), then the check that the engine left nothing."""
+    workdir = make_workdir(f"bgpdemo-{tag}-")
+    log(f"work directory {workdir}")
+    failed_before = c.failed
+    try:
+        with PrivateDocker(os.path.join(workdir, "d"), verbose=args.verbose) as d:
+            cache = args.cache_dir or os.path.join(workdir, "cache")
+            os.makedirs(cache, exist_ok=True)
+            base_key = ensure_base_image(d, cache, d.dir)
+            how = ensure_image(d, NODE_IMAGE, node_context, cache_dir=cache, base_key=base_key)
+            c.check(d.image_exists(NODE_IMAGE), f"node image {NODE_IMAGE} ({how})")
+            run(d, workdir)
+            leftovers = d.cleanup()
+            c.check(not leftovers, "the private Docker engine left nothing behind", f"{leftovers}")
+    finally:
+        if c.failed > failed_before or args.keep:
+            log(f"work directory kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)

@@ -192,26 +192,8 @@ def render(s, nets):
 
 
 def body(c):
-    workdir = D.make_workdir("bgpdemo-kd-")
-    D.log(f"work directory {workdir}")
-    failed_before = c.failed
-    try:
-        with D.PrivateDocker(os.path.join(workdir, "d"), verbose=ARGS.verbose) as d:
-            cache = ARGS.cache_dir or os.path.join(workdir, "cache")
-            os.makedirs(cache, exist_ok=True)
-            base_key = I.ensure_base_image(d, cache, d.dir)
-            how = I.ensure_image(d, NODE_IMAGE, os.path.join(ARGS.dockerlab_dir, "node"),
-                                 cache_dir=cache, base_key=base_key)
-            c.check(d.image_exists(NODE_IMAGE), f"node image {NODE_IMAGE} ({how})")
-            run_suite(c, Suite(c, d, workdir))
-            leftovers = d.cleanup()
-            c.check(not leftovers, "the private Docker engine left nothing behind",
-                    f"{leftovers}")
-    finally:
-        if c.failed > failed_before or ARGS.keep:
-            D.log(f"work directory kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    I.with_node_engine(c, ARGS, "kd", os.path.join(ARGS.dockerlab_dir, "node"),
+                       lambda d, workdir: run_suite(c, Suite(c, d, workdir)))
 
 
 def run_suite(c, s):

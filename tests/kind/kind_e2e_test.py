@@ -21,13 +21,10 @@ defaults (pod CIDR, kindnet), each with its message and nothing made. Prints
 """
 
 import argparse
-import hashlib
 import ipaddress
 import json
 import os
 import re
-import shutil
-import struct
 import subprocess
 import sys
 import time
@@ -49,8 +46,6 @@ def parse_args():
     p.add_argument("--bgpdemo", required=True)
     p.add_argument("--cache-dir", default=os.environ.get("BGPDEMO_DOCKER_CACHE"))
     p.add_argument("--keep", action="store_true")
-    p.add_argument("--dual-only", action="store_true",
-                   help="only the dual-stack part (two-cluster-dual)")
     p.add_argument("-v", "--verbose", action="store_true")
     return p.parse_args()
 
@@ -131,31 +126,14 @@ class Env:
 
 
 def body(c):
-    workdir = D.make_workdir("bgpdemo-ke-")
-    D.log(f"work directory {workdir}")
-    failed_before = c.failed
-    try:
-        with D.PrivateDocker(os.path.join(workdir, "d"), verbose=ARGS.verbose) as d:
-            cache = ARGS.cache_dir or os.path.join(workdir, "cache")
-            os.makedirs(cache, exist_ok=True)
-            base_key = I.ensure_base_image(d, cache, d.dir)
-            how = I.ensure_image(d, NODE_IMAGE, os.path.join(HERE, "node"), cache_dir=cache,
-                                 base_key=base_key)
-            c.check(d.image_exists(NODE_IMAGE), f"node image {NODE_IMAGE} ({how})")
-            version = subprocess.run([ARGS.bgpdemo, "version", "-o", "json"], capture_output=True,
-                                     text=True).stdout
-            # The router image is not here: up makes it (FROM scratch, from ARGS.bgpdemo).
-            image = f"bgpdemo-router:{json.loads(version)['version']}"
-            if not ARGS.dual_only:
-                run_suite(c, Env(c, d, workdir), image)
-            run_dual(c, Env(c, d, workdir))
-            leftovers = d.cleanup()
-            c.check(not leftovers, "the private Docker engine left nothing behind", f"{leftovers}")
-    finally:
-        if c.failed > failed_before or ARGS.keep:
-            D.log(f"work directory kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    def run(d, workdir):
+        version = subprocess.run([ARGS.bgpdemo, "version", "-o", "json"], capture_output=True,
+                                 text=True).stdout
+        # The router image is not here: up makes it (FROM scratch, from ARGS.bgpdemo).
+        image = f"bgpdemo-router:{json.loads(version)['version']}"
+        run_suite(c, Env(c, d, workdir), image)
+
+    I.with_node_engine(c, ARGS, "ke", os.path.join(HERE, "node"), run)
 
 
 def contexts(e):
@@ -313,99 +291,6 @@ def run_suite(c, e, image):
     c.check(not os.path.exists(os.path.join(e.env["BGPDEMO_STATE_DIR"], "state.json")),
             "down removes the state", os.listdir(e.dir))
     e.d.docker("network", "rm", "kind")
-
-
-def run_dual(c, e):
-    """two-cluster-dual (issue #14): up makes both networks with IPv6 (kind's ULA), kind
-    clusters with ipFamily dual, a RequireDualStack Service; the nodes' gobgpd carry the
-    IPv6 pod CIDRs and LB IPs over their IPv4 sessions (as Cilium's GoBGP does), the router
-    container installs them via each node's link-local address, and HTTP crosses over both
-    families. Nothing here may fall back to IPv4: a missing IPv6 part fails its check."""
-    up = ["up", "--provider", "kind", "--scenario", "two-cluster-dual", "--timeout", "90"]
-    t = time.monotonic()
-    r = e.bd(*up, "-o", "json")
-    events = D.up_events(c, r, f"dual: up completes ({time.monotonic() - t:.1f} s)")
-    steps = {ev["step"]: ev.get("detail", "") for ev in events if ev.get("event") == "step"}
-    c.check(all(ULA_OF[n] in steps.get("networks", "") for n in ("kind", "kind2")),
-            "dual: up makes both networks with kind's IPv6 ULA", steps.get("networks"))
-    lb = steps.get("lb", "")
-    c.check(re.search(r"cilium 10\.21\.0\.\d+ fd00:10:21::\S+", lb) is not None and
-            re.search(r"cilium2 10\.22\.0\.\d+ fd00:10:22::\S+", lb) is not None,
-            "dual: up waits for both LoadBalancer IPs of each cluster", lb)
-
-    inspect = json.loads(e.d.docker("network", "inspect", "kind", "kind2").stdout)
-    v6 = {n["Name"]: [x["Subnet"] for x in n["IPAM"]["Config"] if ":" in x["Subnet"]]
-          for n in inspect}
-    c.check(v6 == {"kind": [ULA_OF["kind"]], "kind2": [ULA_OF["kind2"]]} and
-            all(n["EnableIPv6"] for n in inspect), "dual: Docker's networks have IPv6", v6)
-
-    nodes = json.loads(subprocess.run(
-        ["kubectl", "--context", "kind-cilium", "get", "nodes", "-o", "json"], env=e.env,
-        capture_output=True, text=True).stdout or '{"items": []}')["items"]
-    c.check(len(nodes) == 3 and all(
-        [a["type"] for a in n["status"]["addresses"]] == ["InternalIP", "InternalIP", "Hostname"]
-        and ":" in n["status"]["addresses"][1]["address"] and len(n["spec"]["podCIDRs"]) == 2
-        and n["spec"]["podCIDRs"][1].startswith("fd00:10:241:") and
-        n["spec"]["podCIDRs"][1].endswith("/64") for n in nodes),
-        "dual: each node has an IPv4 and an IPv6 InternalIP and a /24 + /64 pod CIDR",
-        [(n["status"]["addresses"], n["spec"].get("podCIDRs")) for n in nodes])
-
-    r = e.bd("peers", "-o", "json")
-    rows = json.loads(r.stdout) if r.returncode == 0 else []
-
-    def count(row, family, key):
-        return sum(f.get(key, 0) for f in row.get("families", []) if f.get("family") == family)
-    routers = [x for x in rows if x["side"] == "router"]
-    nodes_side = [x for x in rows if x["side"] == "node"]
-    c.check(len(routers) == 6 and len(nodes_side) == 6 and
-            all(x["state"] == "established" for x in rows) and
-            all(count(x, "ipv6-unicast", "received") == 2 for x in routers) and
-            all(count(x, "ipv6-unicast", "advertised") >= 2 for x in nodes_side),
-            "dual: 6 + 6 sessions established, the router receiving 2 IPv6 routes from each "
-            "node (its pod CIDR, the LB IP)",
-            [(x["side"], x["node"], x["state"], x.get("families")) for x in rows])
-
-    r = e.bd("verify", "-o", "json")
-    rep = json.loads(r.stdout) if r.stdout.startswith("{") else {"checks": []}
-    bad = [f"{x['group']} {x['name']}: {x['detail']}" for x in rep["checks"] if not x["ok"]]
-    c.check(r.returncode == 0 and rep.get("failed") == 0 and rep.get("passed") == 56,
-            "dual: verify: 56 checks pass, HTTP over IPv4 and IPv6 both ways", bad or r.stderr)
-    v6_http = [x["name"] for x in rep["checks"]
-               if x["ok"] and x["group"] == "http" and "fd00:10:2" in x["name"]]
-    c.check(len(v6_http) == 6, "dual: 6 of them HTTP over IPv6 (router to both LB IPs, pods to "
-            "the other cluster's LB IP and to a pod of their own)", v6_http)
-
-    r = e.bd("routes", "-o", "json")
-    routes = json.loads(r.stdout) if r.returncode == 0 else {"rib": [], "kernel": []}
-    kernel_v6 = [x for x in routes["kernel"] if ":" in x.get("prefix", "")]
-    c.check(len(routes["rib"]) == 16 and len(routes["kernel"]) == 16 and len(kernel_v6) == 8,
-            "dual: routes: 16 prefixes (8 IPv6) in the router's RIB and its kernel table",
-            routes)
-    via_ll = all(x.get("next_hops") and all(
-        h.startswith("fe80:") and x.get("link_local_nodes", {}).get(h, "").startswith("172.")
-        for h in x["next_hops"]) for x in kernel_v6)
-    lb_ecmp = [x for x in kernel_v6 if x["prefix"].endswith("/128")]
-    c.check(via_ll and len(lb_ecmp) == 2 and all(len(x["next_hops"]) == 3 for x in lb_ecmp),
-            "dual: each IPv6 route goes via link-local addresses that routes names as nodes; "
-            "each IPv6 LB IP over its cluster's 3 nodes (ECMP)", kernel_v6)
-
-    r = e.bd("down")
-    left = e.d.docker("ps", "-a", "--format", "{{.Names}}").stdout.split()
-    nets_left = e.d.docker("network", "ls", "--format", "{{.Name}}").stdout.split()
-    c.check(r.returncode == 0 and not left and "kind" not in nets_left and
-            "kind2" not in nets_left and not contexts(e),
-            "dual: down removes the containers, both networks it made, the contexts",
-            (r.stderr[-400:], left, nets_left))
-
-
-def kind_ula(name):
-    """kind's IPv6 ULA for a network (v0.20.0 network.go generateULASubnetFromName, first
-    attempt): fc00::/8 with bytes 2..7 of sha1(name, int32 0 little-endian), a /64."""
-    h = hashlib.sha1(name.encode() + struct.pack("<i", 0)).digest()
-    return str(ipaddress.IPv6Network((b"\xfc\x00" + h[2:8] + bytes(8), 64)))
-
-
-ULA_OF = {n: kind_ula(n) for n in ("kind", "kind2")}
 
 
 def main():

@@ -79,28 +79,13 @@ clusters:
 
 
 def body(c):
-    workdir = D.make_workdir("bgpdemo-ki-")
-    D.log(f"work directory {workdir}")
-    failed_before = c.failed
-    try:
-        with D.PrivateDocker(os.path.join(workdir, "d"), verbose=ARGS.verbose) as d:
-            cache = ARGS.cache_dir or os.path.join(workdir, "cache")
-            os.makedirs(cache, exist_ok=True)
-            base_key = I.ensure_base_image(d, cache, d.dir)
-            how = I.ensure_image(d, NODE_IMAGE, os.path.join(HERE, "node"), cache_dir=cache,
-                                 base_key=base_key)
-            c.check(d.image_exists(NODE_IMAGE), f"node image {NODE_IMAGE} ({how})")
-            # Only the node image (for the doubles' nodes) may be there: no router image, and
-            # no base it could be built from.
-            d.docker("rmi", "debian:bookworm", check=False)
-            run(c, d, workdir)
-            leftovers = d.cleanup()
-            c.check(not leftovers, "the private Docker engine left nothing behind", f"{leftovers}")
-    finally:
-        if c.failed > failed_before or ARGS.keep:
-            D.log(f"work directory kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    def run_here(d, workdir):
+        # Only the node image (for the doubles' nodes) may be there: no router image, and no
+        # base it could be built from.
+        d.docker("rmi", "debian:bookworm", check=False)
+        run(c, d, workdir)
+
+    I.with_node_engine(c, ARGS, "ki", os.path.join(HERE, "node"), run_here)
 
 
 def run(c, d, workdir):

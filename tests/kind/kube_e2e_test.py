@@ -25,7 +25,6 @@ import argparse
 import ipaddress
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -392,41 +391,26 @@ def happy_path(c, e, up, before, via):
 
 
 def body(c):
-    workdir = D.make_workdir("bgpdemo-kk-")
-    D.log(f"work directory {workdir}")
-    failed_before = c.failed
-    try:
-        with D.PrivateDocker(os.path.join(workdir, "d"), verbose=ARGS.verbose) as d:
-            cache = ARGS.cache_dir or os.path.join(workdir, "cache")
-            os.makedirs(cache, exist_ok=True)
-            base_key = I.ensure_base_image(d, cache, d.dir)
-            how = I.ensure_image(d, NODE_IMAGE, os.path.join(HERE, "node"), cache_dir=cache,
-                                 base_key=base_key)
-            c.check(d.image_exists(NODE_IMAGE), f"node image {NODE_IMAGE} ({how})")
-            # kind's networks as kind makes them, on subnets no route of this machine uses.
-            nets = dict(zip(["kind", "kind2"], free_subnets(2)))
-            for name, subnet in nets.items():
-                d.network_create(name, str(subnet))
-            place = RouterPlace(d, nets)
-            e = Env(d, workdir, place)
-            try:
-                place.make()
-                c.check(True, f"router namespace {place.ns}: {place.addrs}")
-                run_suite(c, e)
-            finally:
-                subprocess.run(["ip", "netns", "exec", place.ns, ARGS.bgpdemo, "down",
-                                "--state-dir", e.state], env=e.env, capture_output=True,
-                               timeout=300) if os.path.exists(e.state) and place.made else None
-                left = place.remove()
-                e.tool("kind", "delete", "clusters", "--all")
-                c.check(not left, "the router's namespace and legs are removed", left)
-            leftovers = d.cleanup()
-            c.check(not leftovers, "the private Docker engine left nothing behind", f"{leftovers}")
-    finally:
-        if c.failed > failed_before or ARGS.keep:
-            D.log(f"work directory kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    def run(d, workdir):
+        # kind's networks as kind makes them, on subnets no route of this machine uses.
+        nets = dict(zip(["kind", "kind2"], free_subnets(2)))
+        for name, subnet in nets.items():
+            d.network_create(name, str(subnet))
+        place = RouterPlace(d, nets)
+        e = Env(d, workdir, place)
+        try:
+            place.make()
+            c.check(True, f"router namespace {place.ns}: {place.addrs}")
+            run_suite(c, e)
+        finally:
+            subprocess.run(["ip", "netns", "exec", place.ns, ARGS.bgpdemo, "down",
+                            "--state-dir", e.state], env=e.env, capture_output=True,
+                           timeout=300) if os.path.exists(e.state) and place.made else None
+            left = place.remove()
+            e.tool("kind", "delete", "clusters", "--all")
+            c.check(not left, "the router's namespace and legs are removed", left)
+
+    I.with_node_engine(c, ARGS, "kk", os.path.join(HERE, "node"), run)
 
 
 def main():

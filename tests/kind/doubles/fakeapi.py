@@ -436,9 +436,8 @@ def node_json(cluster, n):
                          "name": n["name"], "resourceVersion": n.get("rv", "500"),
                          "uid": n["uid"]},
             "spec": spec,
-            # kubelet --node-ip "v4,v6" in a dual-stack kind cluster: both, IPv4 first.
             "status": {"addresses": [{"address": ip, "type": "InternalIP"}
-                                     for ip in (n["ip"], n.get("ip6")) if ip] +
+                                     for ip in internal_ips(cluster, n)] +
                        [{"address": n["name"], "type": "Hostname"}],
                        "allocatable": capacity, "capacity": capacity,
                        "conditions": conditions,
@@ -450,6 +449,15 @@ def node_json(cluster, n):
                                     "operatingSystem": "linux",
                                     "osImage": "Debian GNU/Linux 11 (bullseye)",
                                     "systemUUID": n["uid"]}}}
+
+
+def internal_ips(cluster, n):
+    """The node's InternalIP addresses, as kind's kubelet --node-ip gives them: IPv4 (ipv4),
+    IPv4 then IPv6 (dual, IPv4 first), IPv6 only (ipv6: the container's IPv4 address, which
+    Docker always gives, is not the node's)."""
+    family = cluster.d["config"].get("ipFamily", "ipv4")
+    return {"ipv4": [n["ip"]], "dual": [n["ip"], n.get("ip6")],
+            "ipv6": [n.get("ip6")]}[family]
 
 
 def _kernel():
@@ -469,7 +477,7 @@ def pod_json(cluster, p):
         container_status["imageID"] = ("docker.io/library/nginx@sha256:"
                                        "593dac25b7733ffb7afe1a72649a43e574778bf025ad60514ef40f6b5d606247")
     status = {"phase": p["phase"], "qosClass": "BestEffort", "startTime": p["created"],
-              "hostIP": cluster.node(p["node"])["ip"],
+              "hostIP": internal_ips(cluster, cluster.node(p["node"]))[0],
               "conditions": [{"type": t, "status": "True" if running or t == "PodScheduled"
                               else "False", "lastProbeTime": None,
                               "lastTransitionTime": p.get("started") or p["created"]}

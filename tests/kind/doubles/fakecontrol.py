@@ -391,10 +391,13 @@ def bgp_for_node(cluster, node):
 
 
 def gobgpd_toml(node, bgp):
-    """gobgpd 3.10's config for bgp, the shape core/lab/gobgpd.cpp's GobgpdConfig writes."""
+    """gobgpd 3.10's config for bgp, the shape core/lab/gobgpd.cpp's GobgpdConfig writes. The
+    local address is the node's of the neighbors' family (IPv6 on an IPv6-only node)."""
+    neighbors = bgp["neighbors"]
+    local = node_address(node, neighbors[0]["address"]) if neighbors else node["ip"]
     out = [f"# gobgpd for kind node {node['name']}, as Cilium's BGP Control Plane sets up its GoBGP.",
            "[global.config]", f"  as = {bgp['asn']}", f"  router-id = \"{bgp['router_id']}\"",
-           f"  port = {bgp['port']}", f"  local-address-list = [\"{node['ip']}\"]",
+           f"  port = {bgp['port']}", f"  local-address-list = [\"{local}\"]",
            "# Cilium never uses received routes; the import policy applies to local ones too.",
            "[global.apply-policy.config]", "  import-policy-list = [\"allow-local\"]",
            "  default-import-policy = \"reject-route\"", "",
