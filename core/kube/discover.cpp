@@ -19,6 +19,16 @@ std::string Str(const json& data, const char* key) {
   return it != data.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// The native-routing Helm values of the scenario's families.
+std::string NativeRoutingValues(const Scenario& s) {
+  std::vector<std::string> out;
+  if (s.HasIpv4()) out.push_back("ipv4NativeRoutingCIDR=" + s.NativeRoutingCidr().ToString());
+  if (s.HasIpv6()) {
+    out.push_back("ipv6NativeRoutingCIDR=" + s.NativeRoutingCidr(bgp::wire::Afi::kIpv6).ToString());
+  }
+  return fmt::format("{}", fmt::join(out, " and "));
+}
+
 }  // namespace
 
 Result<std::vector<NodeFacts>, Error> ParseNodes(const std::string& kubectl_json) {
@@ -31,16 +41,13 @@ Result<std::vector<NodeFacts>, Error> ParseNodes(const std::string& kubectl_json
   for (const auto& item : (*j)["items"]) {
     NodeFacts n;
     n.name = item.value("metadata", json::object()).value("name", "");
-    n.pod_cidr = item.value("spec", json::object()).value("podCIDR", "");
-    // A dual-stack node lists both families; the demo routes IPv4.
-    if (n.pod_cidr.find(':') != std::string::npos) n.pod_cidr.clear();
-    for (const auto& a : item.value("status", json::object()).value("addresses", json::array())) {
-      const auto address = a.value("address", "");
-      if (a.value("type", "") == "InternalIP" && address.find(':') == std::string::npos &&
-          n.address.empty()) {
-        n.address = address;
-      }
-    }
+    // A dual-stack node lists an address and a pod CIDR of each family.
+    const auto ips = k8s::SplitFamilies(k8s::NodeInternalIps(item));
+    const auto cidrs = k8s::SplitFamilies(k8s::NodePodCidrs(item));
+    n.address = ips.v4;
+    n.pod_cidr = cidrs.v4;
+    n.address_v6 = ips.v6;
+    n.pod_cidr_v6 = cidrs.v6;
     out.push_back(std::move(n));
   }
   return out;
@@ -71,6 +78,9 @@ Result<CiliumFacts, Error> ParseCilium(const std::string& configmap_json,
     }
     f.native_cidr = Str(data, "ipv4-native-routing-cidr");
     f.pool_cidr = Str(data, "cluster-pool-ipv4-cidr");
+    f.ipv6 = Str(data, "enable-ipv6") == "true";
+    f.native_cidr_v6 = Str(data, "ipv6-native-routing-cidr");
+    f.pool_cidr_v6 = Str(data, "cluster-pool-ipv6-cidr");
   }
   if (!daemonset_json.empty()) {
     auto ds = k8s::ParseJson(daemonset_json, "kubectl get daemonset cilium");
@@ -103,9 +113,15 @@ std::vector<Problem> CiliumProblems(const CiliumFacts& cilium, const Scenario& s
         {fmt::format("Cilium routes pods through a tunnel (routing-mode {:?}): the demo routes "
                      "pod and LoadBalancer addresses natively",
                      cilium.routing_mode.empty() ? "tunnel (the default)" : cilium.routing_mode),
-         fmt::format("Helm values routingMode=native and ipv4NativeRoutingCIDR={} (or "
-                     "--manage-cilium)",
-                     s.NativeRoutingCidr().ToString())});
+         fmt::format("Helm values routingMode=native and {} (or --manage-cilium)",
+                     NativeRoutingValues(s))});
+  }
+  if (s.HasIpv6() && !cilium.ipv6) {
+    out.push_back(
+        {"Cilium runs without IPv6 (enable-ipv6 is not \"true\" in ConfigMap "
+         "kube-system/cilium-config): the scenario's pods and Services have IPv6 "
+         "addresses",
+         "Helm value ipv6.enabled=true (or --manage-cilium)"});
   }
   if (!cilium.ipam.empty() && cilium.ipam != "kubernetes" && cilium.ipam != "cluster-pool") {
     out.push_back({fmt::format("Cilium's IPAM mode is {:?}: the demo advertises and routes the "
@@ -137,29 +153,46 @@ std::vector<Problem> Contradictions(const ClusterSpec& c, std::size_t index,
     out.push_back({"the cluster has no nodes", "check the context names the cluster you mean"});
     return out;
   }
-  const auto scenario_pods = ParseIpv4Prefix(c.pod_cidr);
-  const auto field = fmt::format("clusters[{}].pod_cidr", index);
-  for (const auto& n : nodes) {
-    if (n.address.empty()) {
-      out.push_back(
-          {fmt::format("node {} has no IPv4 InternalIP: the router cannot peer with it", n.name),
-           "give the node an IPv4 address (kubelet --node-ip)"});
-    }
-    if (!n.pod_cidr.empty() && scenario_pods) {
-      const auto p = ParseIpv4Prefix(n.pod_cidr);
-      if (p && !Contains(*scenario_pods, *p)) {
+  // Each family the scenario's cluster has (its pod CIDR of that family is set): every node
+  // needs an InternalIP of it, and its pod CIDRs and Cilium's pool must lie in the scenario's.
+  struct Family {
+    const char* name;
+    const std::string& scenario_cidr;
+    const char* field;
+    std::string NodeFacts::*address;
+    std::string NodeFacts::*pod_cidr;
+    const std::string& pool;
+  };
+  const Family families[] = {
+      {"IPv4", c.pod_cidr, "pod_cidr", &NodeFacts::address, &NodeFacts::pod_cidr, cilium.pool_cidr},
+      {"IPv6", c.pod_cidr_v6, "pod_cidr_v6", &NodeFacts::address_v6, &NodeFacts::pod_cidr_v6,
+       cilium.pool_cidr_v6}};
+  for (const auto& f : families) {
+    if (f.scenario_cidr.empty()) continue;
+    const auto scenario_pods = bgp::wire::Prefix::Parse(f.scenario_cidr);
+    const auto field = fmt::format("clusters[{}].{}", index, f.field);
+    for (const auto& n : nodes) {
+      if ((n.*f.address).empty()) {
+        // The sessions' family: IPv4 unless the cluster has no IPv4.
+        const bool sessions = &f == &families[0] || c.pod_cidr.empty();
+        out.push_back({fmt::format("node {} has no {} InternalIP: {}", n.name, f.name,
+                                   sessions ? "the router cannot peer with it"
+                                            : "the scenario's cluster is dual-stack"),
+                       fmt::format("give the node an {} address (kubelet --node-ip)", f.name)});
+      }
+      const auto p = bgp::wire::Prefix::Parse(n.*f.pod_cidr);
+      if (p && scenario_pods && !Contains(*scenario_pods, *p)) {
         out.push_back({fmt::format("node {} has pod CIDR {}, outside the scenario's {} ({})",
-                                   n.name, n.pod_cidr, c.pod_cidr, field),
+                                   n.name, n.*f.pod_cidr, f.scenario_cidr, field),
                        fmt::format("set {} to the cluster's pod CIDR", field)});
       }
     }
-  }
-  if (cilium.ipam == "cluster-pool" && !cilium.pool_cidr.empty() && scenario_pods) {
-    const auto p = ParseIpv4Prefix(cilium.pool_cidr);
-    if (p && !Contains(*scenario_pods, *p)) {
+    const auto pool = bgp::wire::Prefix::Parse(f.pool);
+    if (cilium.ipam == "cluster-pool" && pool && scenario_pods &&
+        !Contains(*scenario_pods, *pool)) {
       out.push_back({fmt::format("Cilium's cluster pool {} lies outside the scenario's {} ({})",
-                                 cilium.pool_cidr, c.pod_cidr, field),
-                     fmt::format("set {} to {}", field, cilium.pool_cidr)});
+                                 f.pool, f.scenario_cidr, field),
+                     fmt::format("set {} to {}", field, f.pool)});
     }
   }
   return out;

@@ -19,7 +19,10 @@ namespace bgpdemo::core::kube {
 struct NodeFacts {
   std::string name;
   std::string address;   // status.addresses[type=InternalIP], IPv4; empty when none
-  std::string pod_cidr;  // spec.podCIDR (IPv4); empty with an IPAM that sets none
+  std::string pod_cidr;  // spec.podCIDRs' IPv4 one; empty with an IPAM that sets none
+  // A dual-stack or IPv6-only node's IPv6 InternalIP and pod CIDR; empty when none.
+  std::string address_v6;
+  std::string pod_cidr_v6;
 };
 
 // `kubectl get nodes -o json` (a List). Errors: not JSON, or not a List.
@@ -35,6 +38,9 @@ struct CiliumFacts {
   std::string routing_mode;  // routing-mode (1.14 on), or "native" for tunnel: disabled
   std::string native_cidr;   // ipv4-native-routing-cidr
   std::string pool_cidr;     // cluster-pool-ipv4-cidr
+  bool ipv6 = false;         // enable-ipv6: "true"
+  std::string native_cidr_v6;  // ipv6-native-routing-cidr
+  std::string pool_cidr_v6;    // cluster-pool-ipv6-cidr
 };
 
 // `kubectl -n kube-system get configmap cilium-config -o json` (empty when NotFound) and
@@ -52,12 +58,14 @@ struct Problem {
 };
 
 // What a running Cilium lacks for the demo: BGP Control Plane off (bgpControlPlane.enabled),
-// a tunnel (routingMode=native), an IPAM whose pod CIDRs the demo cannot route
-// (ipam.mode), another release line than the scenario's (its BGP resources differ).
+// IPv6 off in a scenario with IPv6 (ipv6.enabled), a tunnel (routingMode=native), an IPAM whose pod
+// CIDRs the demo cannot route (ipam.mode), another release line than the scenario's (its BGP
+// resources differ).
 std::vector<Problem> CiliumProblems(const CiliumFacts& cilium, const Scenario& s);
 
-// Where the cluster contradicts the scenario's cluster `c`: nodes without an InternalIP,
-// pod CIDRs outside the scenario's pod_cidr, no nodes at all.
+// Where the cluster contradicts the scenario's cluster `c`, for each family it has (IPv4,
+// IPv6: its pod_cidr or pod_cidr_v6 is set): nodes without an InternalIP of that family,
+// pod CIDRs or Cilium's cluster pool outside the scenario's; no nodes at all.
 std::vector<Problem> Contradictions(const ClusterSpec& c, std::size_t index,
                                     const std::vector<NodeFacts>& nodes, const CiliumFacts& cilium);
 

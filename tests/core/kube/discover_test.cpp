@@ -31,7 +31,11 @@ TEST_CASE("discover: nodes' IPv4 InternalIP and pod CIDR, and a node without one
   CHECK((*nodes)[0].name == "w1");
   CHECK((*nodes)[0].address == "172.18.0.3");
   CHECK((*nodes)[0].pod_cidr == "10.241.1.0/24");
+  // Both families, whatever order the node lists them in.
+  CHECK((*nodes)[0].address_v6 == "fc00:f853:ccd:e793::3");
+  CHECK((*nodes)[0].pod_cidr_v6 == "fd00:10:244:1::/64");
   CHECK((*nodes)[1].address.empty());
+  CHECK((*nodes)[1].address_v6.empty());
   const auto s = TheScenario();
   const auto problems = Contradictions(s.clusters[0], 0, *nodes, {});
   REQUIRE(problems.size() == 1);
@@ -107,6 +111,51 @@ TEST_CASE("discover: --manage-cilium sets aside the running Cilium's settings, n
   const auto managed = ClusterProblems(s, 1, nodes, *f, true);
   REQUIRE(managed.size() == 1);
   CHECK(managed[0].what == kept[2].what);
+}
+
+TEST_CASE("discover, dual stack: each family's InternalIP, pod CIDRs and Cilium's IPv6") {
+  auto s = LoadScenario("two-cluster-dual");
+  REQUIRE(s);
+  const std::vector<NodeFacts> nodes{
+      {"a", "172.18.0.2", "10.241.0.0/24", "fc00:f853:ccd:e793::2", "fd00:10:241::/64"},
+      {"b", "172.18.0.3", "10.241.1.0/24", "", ""},
+      {"c", "172.18.0.4", "10.241.2.0/24", "fc00:f853:ccd:e793::4", "fd00:10:244:2::/64"}};
+  const auto problems = Contradictions(s->clusters[0], 0, nodes, {});
+  REQUIRE(problems.size() == 2);
+  CHECK(problems[0].what == "node b has no IPv6 InternalIP: the scenario's cluster is dual-stack");
+  CHECK(problems[0].fix == "give the node an IPv6 address (kubelet --node-ip)");
+  CHECK(problems[1].what ==
+        "node c has pod CIDR fd00:10:244:2::/64, outside the scenario's fd00:10:241::/56 "
+        "(clusters[0].pod_cidr_v6)");
+
+  // Cilium without IPv6, and a tunnel: the fix names both native-routing CIDRs.
+  auto f = ParseCilium(R"({"data":{"enable-bgp-control-plane":"true","ipam":"kubernetes",
+    "routing-mode":"tunnel","enable-ipv6":"false"}})",
+                       "");
+  REQUIRE(f);
+  CHECK_FALSE(f->ipv6);
+  const auto cilium = CiliumProblems(*f, *s);
+  REQUIRE(cilium.size() == 2);
+  CHECK(cilium[0].fix ==
+        "Helm values routingMode=native and ipv4NativeRoutingCIDR=10.0.0.0/8 and "
+        "ipv6NativeRoutingCIDR=fd00:10::/38 (or --manage-cilium)");
+  CHECK(cilium[1].what.starts_with("Cilium runs without IPv6 (enable-ipv6 is not \"true\""));
+  CHECK(cilium[1].fix == "Helm value ipv6.enabled=true (or --manage-cilium)");
+  auto on = ParseCilium(R"({"data":{"enable-ipv6":"true",
+    "ipv6-native-routing-cidr":"fd00:10::/38","cluster-pool-ipv6-cidr":"fd00:10:241::/56"}})",
+                        "");
+  REQUIRE(on);
+  CHECK(on->ipv6);
+  CHECK(on->native_cidr_v6 == "fd00:10::/38");
+  CHECK(on->pool_cidr_v6 == "fd00:10:241::/56");
+
+  // IPv6 only: the IPv6 InternalIP is the sessions' one.
+  auto v6 = LoadScenario("two-cluster-ipv6");
+  REQUIRE(v6);
+  const std::vector<NodeFacts> v6_nodes{{"a", "172.18.0.2", "", "", "fd00:10:241::/64"}};
+  const auto v6_problems = Contradictions(v6->clusters[0], 0, v6_nodes, {});
+  REQUIRE(v6_problems.size() == 1);
+  CHECK(v6_problems[0].what == "node a has no IPv6 InternalIP: the router cannot peer with it");
 }
 
 TEST_CASE("access: the rights for each API, and kubectl auth can-i's yes, no and failure") {
