@@ -7,7 +7,8 @@
 // pointed elsewhere meanwhile, not an unrelated one; an absent one is no error) and exits
 // 0 at once, also in the middle of a long sleep. Once with /bin/sh and iproute2's `ip` (a
 // node image), once with busybox's sh and `ip` alone on PATH (the default image
-// busybox:1.36; Debian's busybox package, skipped with a message when missing).
+// busybox:1.36; Debian's busybox package, skipped with a message when missing). Dual stack:
+// the IPv6 routes too, and quiet rounds when they are in place.
 //
 // Needs root (skips with a printed reason otherwise); holds /tmp/bgpdemo-root-tests.lock;
 // deletes its namespace, and every process in it, also on failure.
@@ -41,15 +42,21 @@ namespace {
 
 using bgpdemo::test::RootTestsLock;
 
-// The script of cluster cilium's DaemonSet (routes via 172.18.0.254), its ready file moved
-// to `ready_file` so that the test does not touch the host's /tmp/bgpdemo-routes-ready.
-std::string RenderedScript(std::uint32_t interval, const std::string& ready_file) {
-  auto s = LoadScenario("two-cluster");
+// The router's IPv6 address on network kind, in dual stack (kind's ULA for it).
+constexpr const char* kRouterV6 = "fc00:f853:ccd:e793::fe";
+
+// The script of cluster cilium's DaemonSet (routes via 172.18.0.254, and via kRouterV6 for
+// a dual-stack scenario), its ready file moved to `ready_file` so that the test does not
+// touch the host's /tmp/bgpdemo-routes-ready.
+std::string RenderedScript(std::uint32_t interval, const std::string& ready_file,
+                           const char* scenario = "two-cluster") {
+  auto s = LoadScenario(scenario);
   REQUIRE(s);
   AssumeDockerSubnets(*s);
   REQUIRE(ValidateScenario(*s).empty());
   RenderOptions o;
   o.router_addresses = {{"kind", "172.18.0.254"}, {"kind2", "172.19.0.254"}};
+  if (s->HasIpv6()) o.router_addresses_v6 = {{"kind", kRouterV6}, {"kind2", "fc00:444c::fe"}};
   o.routes_daemonset = RoutesDaemonSetOptions{.interval_seconds = interval};
   auto r = Render(*s, o);
   REQUIRE(r);
@@ -306,6 +313,45 @@ void UnreachableRouterIsLogged(const Shell& sh, const std::string& ns, const fs:
   CHECK(result.out.ends_with("bgpdemo-routes: event=stopped\n"));
 }
 
+// Dual stack: the IPv6 routes are kept too, and a round that finds them in place says
+// nothing (the script must look with `ip -6 route show`: without -6 it would see none and
+// log a replace every round), and SIGTERM deletes both families' routes.
+void DualStackQuietRounds(const Shell& sh, const std::string& ns, const fs::path& ready) {
+  Ip(ns, fmt::format("addr add {}/64 dev eth0 nodad", "fc00:f853:ccd:e793::3"));
+  RunningScript run(sh, RenderedScript(1, ready.string(), "two-cluster-dual"), ns);
+  const pid_t pid = run.ShellPid();
+  auto v6_routes = [&] {
+    auto r = RunProcess({"ip", "-n", ns, "-6", "route", "show"});
+    REQUIRE(r);
+    return r->out;
+  };
+  CHECK(Eventually(
+      [&] {
+        return v6_routes().find(fmt::format("fd00:10:242::/56 via {} ", kRouterV6)) !=
+               std::string::npos;
+      },
+      5s));
+  // Three more rounds with nothing to do.
+  for (int round = 0; round < 3; ++round) {
+    REQUIRE(Eventually([&] { return !Sleeping(ns); }, 3s));
+    REQUIRE(Eventually([&] { return Sleeping(ns); }, 3s));
+  }
+  REQUIRE(::kill(pid, SIGTERM) == 0);
+  const auto result = run.Wait();
+  CAPTURE(result.out);
+  CHECK(result.exit_code == 0);
+  std::size_t replaces = 0;
+  for (auto at = result.out.find("event=replace to=fd00:10:242::/56"); at != std::string::npos;
+       at = result.out.find("event=replace to=fd00:10:242::/56", at + 1)) {
+    ++replaces;
+  }
+  CHECK(replaces == 1);
+  CHECK(result.out.find(fmt::format("event=delete to=fd00:10:242::/56 via={}", kRouterV6)) !=
+        std::string::npos);
+  CHECK(v6_routes().find(kRouterV6) == std::string::npos);
+  CHECK(Routes(ns).find("172.18.0.254") == std::string::npos);
+}
+
 }  // namespace
 
 TEST_CASE("render routes daemonset (root): the script keeps its routes and deletes exactly them") {
@@ -329,5 +375,6 @@ TEST_CASE("render routes daemonset (root): the script keeps its routes and delet
     RestoredThenInt(sh, NodeNamespace(nss, fmt::format("r{}a", i)), ready);
     TermDeletesExactlyItsOwn(sh, NodeNamespace(nss, fmt::format("r{}b", i)), ready);
     UnreachableRouterIsLogged(sh, NodeNamespace(nss, fmt::format("r{}c", i)), ready);
+    DualStackQuietRounds(sh, NodeNamespace(nss, fmt::format("r{}d", i)), ready);
   }
 }
