@@ -15,11 +15,12 @@ namespace bgpdemo::bgp::fib {
 
 namespace {
 
-// Sends the request at nlh and reads until the answer with its sequence number: the
-// message of type want (a pointer into buf), or the kernel's error. Answers to earlier
-// requests on the socket are passed over.
-Result<const nlmsghdr*, std::string> Ask(mnl_socket* nl, std::vector<char>& buf, nlmsghdr* nlh,
-                                         std::uint16_t want) {
+// Sends the request at nlh and hands each answer with its sequence number to visit
+// (answers to earlier requests on the socket are passed over) until visit returns true or
+// the kernel says NLMSG_DONE (the end of a dump): then Ok. The kernel's error fails.
+template <typename F>
+Result<void, std::string> Exchange(mnl_socket* nl, std::vector<char>& buf, nlmsghdr* nlh,
+                                   F&& visit) {
   if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
     return Fail(fmt::format("sendto: {}", std::strerror(errno)));
   }
@@ -31,13 +32,27 @@ Result<const nlmsghdr*, std::string> Ask(mnl_socket* nl, std::vector<char>& buf,
     for (auto* m = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(m, left);
          m = mnl_nlmsg_next(m, &left)) {
       if (m->nlmsg_seq != seq) continue;
+      if (m->nlmsg_type == NLMSG_DONE) return {};
       if (m->nlmsg_type == NLMSG_ERROR) {
         const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(m));
         return Fail(std::string(std::strerror(-err->error)));
       }
-      if (m->nlmsg_type == want) return m;
+      if (visit(m)) return {};
     }
   }
+}
+
+// One request, one answer: the message of type want (a pointer into buf).
+Result<const nlmsghdr*, std::string> Ask(mnl_socket* nl, std::vector<char>& buf, nlmsghdr* nlh,
+                                         std::uint16_t want) {
+  const nlmsghdr* found = nullptr;
+  auto r = Exchange(nl, buf, nlh, [&](const nlmsghdr* m) {
+    if (m->nlmsg_type == want) found = m;
+    return found != nullptr;
+  });
+  if (!r) return Fail(r.error());
+  if (found == nullptr) return Fail(std::string("the kernel's answer ended without one"));
+  return found;
 }
 
 // mnl_attr_for_each over a message's attributes after its fixed header, for const data.
@@ -83,46 +98,35 @@ Result<std::vector<Neighbour>, std::string> ListNeighbours() {
   nlh->nlmsg_seq = 1;
   auto* ndm = static_cast<ndmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ndmsg)));
   ndm->ndm_family = AF_INET;
-  if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-    return Fail(fmt::format("sendto: {}", std::strerror(errno)));
-  }
   std::vector<Neighbour> out;
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
-  while (true) {
-    const ssize_t n = mnl_socket_recvfrom(nl, buf.data(), buf.size());
-    if (n < 0) return Fail(fmt::format("recv: {}", std::strerror(errno)));
-    int left = static_cast<int>(n);
-    for (auto* m = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(m, left);
-         m = mnl_nlmsg_next(m, &left)) {
-      if (m->nlmsg_type == NLMSG_DONE) return out;
-      if (m->nlmsg_type == NLMSG_ERROR) {
-        const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(m));
-        return Fail(std::string(std::strerror(-err->error)));
-      }
-      if (m->nlmsg_type != RTM_NEWNEIGH) continue;
-      const auto* got = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(m));
-      // As `ip neigh show`: no NOARP entries (lo's), no unresolved ones.
-      if (got->ndm_family != AF_INET ||
-          (got->ndm_state & (NUD_FAILED | NUD_INCOMPLETE | NUD_NOARP)) != 0) {
-        continue;
-      }
-      Neighbour nb;
-      bool dst = false, mac = false;
-      ForEachAttr(m, sizeof(ndmsg), [&](const nlattr* a) {
-        if (mnl_attr_get_type(a) == NDA_DST && mnl_attr_get_payload_len(a) == 4) {
-          std::uint32_t v = 0;
-          std::memcpy(&v, mnl_attr_get_payload(a), 4);
-          nb.address = wire::IpAddress::V4(ntohl(v));
-          dst = true;
-        }
-        if (mnl_attr_get_type(a) == NDA_LLADDR && mnl_attr_get_payload_len(a) == nb.mac.size()) {
-          std::memcpy(nb.mac.data(), mnl_attr_get_payload(a), nb.mac.size());
-          mac = true;
-        }
-      });
-      if (dst && mac) out.push_back(nb);
+  auto r = Exchange(nl, buf, nlh, [&](const nlmsghdr* m) {
+    if (m->nlmsg_type != RTM_NEWNEIGH) return false;
+    const auto* got = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(m));
+    // As `ip neigh show`: no NOARP entries (lo's), no unresolved ones.
+    if (got->ndm_family != AF_INET ||
+        (got->ndm_state & (NUD_FAILED | NUD_INCOMPLETE | NUD_NOARP)) != 0) {
+      return false;
     }
-  }
+    Neighbour nb;
+    bool dst = false, mac = false;
+    ForEachAttr(m, sizeof(ndmsg), [&](const nlattr* a) {
+      if (mnl_attr_get_type(a) == NDA_DST && mnl_attr_get_payload_len(a) == 4) {
+        std::uint32_t v = 0;
+        std::memcpy(&v, mnl_attr_get_payload(a), 4);
+        nb.address = wire::IpAddress::V4(ntohl(v));
+        dst = true;
+      }
+      if (mnl_attr_get_type(a) == NDA_LLADDR && mnl_attr_get_payload_len(a) == nb.mac.size()) {
+        std::memcpy(nb.mac.data(), mnl_attr_get_payload(a), nb.mac.size());
+        mac = true;
+      }
+    });
+    if (dst && mac) out.push_back(nb);
+    return false;  // the whole dump, until NLMSG_DONE
+  });
+  if (!r) return Fail(r.error());
+  return out;
 }
 
 Result<LinkGateway, std::string> ResolveMapped(mnl_socket* nl, std::uint32_t& seq,
