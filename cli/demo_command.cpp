@@ -149,8 +149,9 @@ void AddUpFlags(CLI::App& up, DemoOptions& o) {
       ->type_name("CLUSTER=CONTEXT");
   up.add_option("--router", o.router,
                 "kube: where the route server runs: host:ADDR[,ADDR...] (bgpdemo router on "
-                "this machine, bound to its addresses), container:DOCKER_HOST[,ADDR], or "
-                "external:ADDR,AS (your own router)");
+                "this machine, bound to its addresses), container:DOCKER_HOST[,ADDR[,ADDR6]], "
+                "or external:ADDR[,ADDR6],AS (your own router); IPv4 and IPv6 addresses, one "
+                "of each family per node subnet in dual stack");
   up.add_flag("--manage-cilium", o.manage_cilium,
               "kube: install or reconfigure the Cilium that runs in a cluster with the "
               "demo's Helm values (default: a running Cilium is only checked)");

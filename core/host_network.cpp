@@ -8,7 +8,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
+
+#include "core/scenario.h"
 
 namespace bgpdemo::core {
 
@@ -49,9 +52,7 @@ Error IpFailed(const std::vector<std::string>& argv, const ProcessResult& r) {
 }  // namespace
 
 bgp::wire::Prefix HostAddress::Subnet() const {
-  const std::uint32_t mask =
-      prefix_length == 0 ? 0 : ~std::uint32_t{0} << (32 - std::min<int>(prefix_length, 32));
-  return bgp::wire::Prefix::V4(address.v4() & mask, prefix_length);
+  return PrefixOf(address, prefix_length);
 }
 
 std::string HostAddress::ToString() const {
@@ -61,7 +62,7 @@ std::string HostAddress::ToString() const {
 Result<std::vector<HostAddress>, std::string> ParseIpAddrJson(std::string_view text) {
   const auto doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_array()) {
-    return Fail(std::string("`ip -j -4 addr show` did not print a JSON list"));
+    return Fail(std::string("`ip -j addr show` did not print a JSON list"));
   }
   std::vector<HostAddress> out;
   for (const auto& link : doc) {
@@ -70,14 +71,25 @@ Result<std::vector<HostAddress>, std::string> ParseIpAddrJson(std::string_view t
     const auto infos = link.find("addr_info");
     if (infos == link.end() || !infos->is_array()) continue;
     for (const auto& info : *infos) {
-      if (!info.is_object() || info.value("family", std::string()) != "inet") continue;
+      if (!info.is_object()) continue;
+      const auto family = info.value("family", std::string());
+      if (family != "inet" && family != "inet6") continue;
+      const bool v6 = family == "inet6";
+      // IPv6: only addresses a node can reach and the router can bind now. Link-local ones
+      // need an interface; iproute2 prints DAD's state as flags (ip/ipaddress.c).
+      if (v6 && (info.value("scope", std::string("global")) != "global" ||
+                 info.value("tentative", false) || info.value("dadfailed", false) ||
+                 info.value("deprecated", false) || info.value("temporary", false))) {
+        continue;
+      }
       const auto ip = IpAddress::Parse(info.value("local", std::string()));
       const auto len = info.value("prefixlen", -1);
-      if (!ip || ip->afi != bgp::wire::Afi::kIpv4 || len < 0 || len > 32) {
+      const int max = v6 ? 128 : 32;
+      if (!ip || (ip->afi == bgp::wire::Afi::kIpv6) != v6 || len < 0 || len > max) {
         return Fail(
-            fmt::format("`ip -j -4 addr show`: interface {}: an address that is not "
-                        "IPv4/0..32: {}",
-                        ifname, info.dump()));
+            fmt::format("`ip -j addr show`: interface {}: an address that is not "
+                        "{}/0..{}: {}",
+                        ifname, v6 ? "IPv6" : "IPv4", max, info.dump()));
       }
       out.push_back({*ip, static_cast<std::uint8_t>(len), ifname});
     }
@@ -86,7 +98,7 @@ Result<std::vector<HostAddress>, std::string> ParseIpAddrJson(std::string_view t
 }
 
 Result<std::vector<HostAddress>, Error> ReadHostAddresses(CommandRunner& runner) {
-  const std::vector<std::string> argv{"ip", "-j", "-4", "addr", "show"};
+  const std::vector<std::string> argv{"ip", "-j", "addr", "show"};
   auto r = runner.Run(argv, {.timeout = std::chrono::seconds(10)});
   if (!r) return Fail(r.error());
   if (r->exit_code != 0) return Fail(IpFailed(argv, *r));
@@ -179,16 +191,27 @@ Result<RouteLookup, Error> LookupRoute(CommandRunner& runner, const IpAddress& f
 }
 
 int SystemPortBinder::TryBind(const IpAddress& address, std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const bool v6 = address.afi == bgp::wire::Afi::kIpv6;
+  const int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno;
   // As bgp/server/server.cpp's acceptor: a socket in TIME_WAIT does not hold the port.
   const int one = 1;
   (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(address.v4());
-  const int rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+  int rc = 0;
+  if (v6) {
+    (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    sockaddr_in6 sa{};
+    sa.sin6_family = AF_INET6;
+    sa.sin6_port = htons(port);
+    std::memcpy(sa.sin6_addr.s6_addr, address.bytes.data(), 16);
+    rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+  } else {
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(address.v4());
+    rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+  }
   const int err = rc == 0 ? 0 : errno;
   ::close(fd);
   return err;

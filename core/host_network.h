@@ -1,8 +1,8 @@
-// What this machine's network says about running the route server on it: its IPv4
-// addresses, whether TCP port 179 can be bound on one and who holds it, and the kernel's
-// route from one of its addresses to a node.
+// What this machine's network says about running the route server on it: its IPv4 and
+// global IPv6 addresses, whether TCP port 179 can be bound on one and who holds it, and the
+// kernel's route from one of its addresses to a node.
 //
-//   ip -j -4 addr show              --ParseIpAddrJson-->  HostAddress (address/len, interface)
+//   ip -j addr show                 --ParseIpAddrJson-->  HostAddress (address/len, interface)
 //   bind(ADDR:179) (PortBinder)     --> 0 or errno;  ss -ltnpH 'sport = :179' --ParseSs-->
 //                                       TcpListener (who holds it)
 //   ip -j route get NODE from ADDR  --ParseRouteGet-->   RouteLookup (dev, gateway, or the
@@ -25,13 +25,14 @@
 
 namespace bgpdemo::core {
 
-// One IPv4 address of this machine.
+// One address of this machine: IPv4, or IPv6 of global scope (ULA included) that DAD has
+// passed.
 struct HostAddress {
   bgp::wire::IpAddress address;
   std::uint8_t prefix_length = 32;
   std::string interface;  // "eth0", "br-3f1c2a"
 
-  // The subnet the address is on: 172.18.0.250/16 -> 172.18.0.0/16.
+  // The subnet the address is on: 172.18.0.250/16 -> 172.18.0.0/16, fc00::fa/64 -> fc00::/64.
   bgp::wire::Prefix Subnet() const;
   // "172.18.0.250/16 on br-3f1c2a"
   std::string ToString() const;
@@ -39,8 +40,9 @@ struct HostAddress {
   friend bool operator==(const HostAddress&, const HostAddress&) = default;
 };
 
-// `ip -j -4 addr show`: every IPv4 address, in the kernel's order. Errors: not the JSON
-// iproute2 prints.
+// `ip -j addr show`: every IPv4 address and every global IPv6 one that is neither tentative,
+// failed DAD, deprecated nor temporary, in the kernel's order. Errors: not the JSON iproute2
+// prints.
 Result<std::vector<HostAddress>, std::string> ParseIpAddrJson(std::string_view json);
 // Runs it. Errors: ip missing (kEnvironment) or failing (kCommand).
 Result<std::vector<HostAddress>, Error> ReadHostAddresses(CommandRunner& runner);

@@ -16,7 +16,11 @@ namespace {
 using bgp::wire::IpAddress;
 
 bool Within(const bgp::wire::Prefix& subnet, const IpAddress& a) {
-  return Contains(subnet, bgp::wire::Prefix::V4(a.v4(), 32));
+  return Contains(subnet, PrefixOf(a, a.afi == bgp::wire::Afi::kIpv4 ? 32 : 128));
+}
+
+std::string_view FamilyName(bgp::wire::Afi afi) {
+  return afi == bgp::wire::Afi::kIpv4 ? "IPv4" : "IPv6";
 }
 
 std::string AddressList(const std::vector<HostAddress>& all) {
@@ -30,10 +34,13 @@ std::vector<TcpListener> HoldersOf(const std::vector<TcpListener>& all, const Ip
                                    std::uint16_t port) {
   const auto a = address.ToString();
   std::set<std::string> locals;
-  for (const auto& host :
-       {a, std::string("0.0.0.0"), std::string("*"), std::string("[::]"), "[::ffff:" + a + "]"}) {
-    locals.insert(fmt::format("{}:{}", host, port));
-  }
+  // ss writes an IPv6 address in brackets; a wildcard IPv6 socket takes IPv4 too unless
+  // it is v6only, which ss does not show.
+  const std::vector<std::string> hosts =
+      address.afi == bgp::wire::Afi::kIpv4
+          ? std::vector<std::string>{a, "0.0.0.0", "*", "[::]", "[::ffff:" + a + "]"}
+          : std::vector<std::string>{"[" + a + "]", "*", "[::]"};
+  for (const auto& host : hosts) locals.insert(fmt::format("{}:{}", host, port));
   std::vector<TcpListener> out;
   for (const auto& l : all) {
     if (locals.count(l.local) != 0) out.push_back(l);
@@ -67,13 +74,16 @@ HostProblem PortProblem(CommandRunner& runner, const IpAddress& address, std::ui
           "check the address and this machine's network settings"};
 }
 
-// The address of `addresses` whose subnet holds most of `nodes` (the first on a tie); the
-// first address when none holds any.
-std::size_t ChooseAddress(const std::vector<HostAddress>& addresses,
+// The address of `addresses` of family `afi` whose subnet holds most of `nodes` (the first
+// on a tie); the first of the family when none holds any.
+// REQUIRES: `addresses` has one of family `afi`.
+std::size_t ChooseAddress(const std::vector<HostAddress>& addresses, bgp::wire::Afi afi,
                           const std::vector<const RouterNode*>& nodes, std::size_t* on_subnet) {
-  std::size_t best = 0;
+  std::size_t best = addresses.size();
   std::size_t best_count = 0;
   for (std::size_t i = 0; i < addresses.size(); ++i) {
+    if (addresses[i].address.afi != afi) continue;
+    if (best == addresses.size()) best = i;
     std::size_t count = 0;
     for (const auto* n : nodes) count += Within(addresses[i].Subnet(), n->address) ? 1 : 0;
     if (count > best_count) {
@@ -136,41 +146,65 @@ Result<HostRouterReport, Error> CheckHostRouter(CommandRunner& runner, PortBinde
   }
   if (report.addresses.empty()) return report;  // nothing to reach the nodes from
 
-  std::vector<std::string> clusters;
-  std::map<std::string, std::vector<const RouterNode*>> by_cluster;
+  // Each cluster's nodes, per family: a cluster gets a router address of each family its
+  // nodes are given in.
+  using Group = std::pair<std::string, bgp::wire::Afi>;
+  std::vector<Group> groups;
+  std::map<Group, std::vector<const RouterNode*>> members_of;
   for (const auto& n : nodes) {
-    if (by_cluster.count(n.cluster) == 0) clusters.push_back(n.cluster);
-    by_cluster[n.cluster].push_back(&n);
+    const Group g{n.cluster, n.address.afi};
+    if (members_of.count(g) == 0) groups.push_back(g);
+    members_of[g].push_back(&n);
   }
   std::set<std::size_t> used;
-  std::map<std::string, std::size_t> chosen;
-  std::set<std::string> off_subnet;  // clusters none of whose nodes is on a router subnet
-  for (const auto& c : clusters) {
-    const auto& members = by_cluster[c];
+  std::map<Group, std::size_t> chosen;
+  std::set<Group> off_subnet;  // none of the group's nodes is on a router subnet
+  for (const auto& g : groups) {
+    const auto& [c, afi] = g;
+    const auto& members = members_of[g];
+    const auto family = FamilyName(afi);
+    bool has_family = false;
+    for (const auto& a : report.addresses) has_family = has_family || a.address.afi == afi;
+    if (!has_family) {
+      std::vector<std::string> shown;
+      for (const auto* m : members) shown.push_back(m->address.ToString());
+      report.problems.push_back(
+          {fmt::format("cluster {}'s nodes have {} addresses ({}) and --router {} gives this "
+                       "machine no {} address",
+                       c, family, fmt::join(shown, ", "), ToString(placement), family),
+           fmt::format("add this machine's {} address on cluster {}'s node subnet to --router",
+                       family, c)});
+      off_subnet.insert(g);
+      continue;
+    }
     std::size_t on_subnet = 0;
-    const auto i = ChooseAddress(report.addresses, members, &on_subnet);
-    chosen[c] = i;
+    const auto i = ChooseAddress(report.addresses, afi, members, &on_subnet);
+    chosen[g] = i;
     used.insert(i);
-    report.cluster_address[c] = report.addresses[i].address;
+    (afi == bgp::wire::Afi::kIpv4 ? report.cluster_address : report.cluster_address_v6)[c] =
+        report.addresses[i].address;
     if (on_subnet == 0) {
-      std::string subnets;
+      std::vector<std::string> subnets;
       for (const auto& a : report.addresses) {
-        subnets += (subnets.empty() ? "" : ", ") + a.Subnet().ToString();
+        if (a.address.afi == afi) subnets.push_back(a.Subnet().ToString());
       }
       // Blocking even when every node answers on-link from another interface of this
       // machine (a namespace or host with legs on several networks): the nodes themselves
       // reach the router's address only through their gateway, so their eBGP session (TTL 1)
       // and their static routes (a next hop on their own link) cannot work.
       report.problems.push_back(
-          {fmt::format("cluster {}'s nodes are on none of the router's subnets ({}); it would "
-                       "peer with {}, which its nodes reach only through a gateway",
-                       c, subnets, report.addresses[i].address.ToString()),
-           fmt::format("give an address of this machine on cluster {}'s node subnet", c), true});
-      off_subnet.insert(c);
+          {fmt::format("cluster {}'s nodes are on none of the router's {} subnets ({}); it "
+                       "would use {}, which its nodes reach only through a gateway",
+                       c, family, fmt::join(subnets, ", "), report.addresses[i].address.ToString()),
+           fmt::format("give an {} address of this machine on cluster {}'s node subnet", family, c),
+           true});
+      off_subnet.insert(g);
     }
   }
   for (const auto& n : nodes) {
-    const auto& from = report.addresses[chosen[n.cluster]];
+    const Group g{n.cluster, n.address.afi};
+    if (chosen.count(g) == 0) continue;  // said above: no address of its family
+    const auto& from = report.addresses[chosen[g]];
     auto route = LookupRoute(runner, from.address, n.address);
     if (!route) return Fail(route.error());
     report.nodes.push_back({n, from.address, *route});
@@ -189,7 +223,7 @@ Result<HostRouterReport, Error> CheckHostRouter(CommandRunner& runner, PortBinde
                        "their link",
                        who, from.address.ToString(), route->gateway, route->dev),
            fmt::format("give an address of this machine on {}'s subnet", n.address.ToString())});
-    } else if (!Within(from.Subnet(), n.address) && off_subnet.count(n.cluster) == 0) {
+    } else if (!Within(from.Subnet(), n.address) && off_subnet.count(g) == 0) {
       report.problems.push_back(
           {fmt::format("{} is on-link on {} but outside {}'s subnet {}", who, route->dev,
                        from.address.ToString(), from.Subnet().ToString()),
@@ -200,7 +234,7 @@ Result<HostRouterReport, Error> CheckHostRouter(CommandRunner& runner, PortBinde
     }
   }
   for (std::size_t i = 0; i < report.addresses.size(); ++i) {
-    if (used.count(i) != 0 || clusters.empty()) continue;
+    if (used.count(i) != 0 || groups.empty()) continue;
     report.problems.push_back(
         {fmt::format("{} is on no cluster's node subnet: the router listens there, but no "
                      "cluster peers with it",

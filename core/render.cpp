@@ -179,7 +179,7 @@ mustache::data CommonView(const Scenario& s, const CiliumVersion& v, BgpApi api)
   return d;
 }
 
-mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
+mustache::data ClusterView(const Scenario& s, const ClusterSpec& c, const RenderOptions& o,
                            const std::map<std::string, NetworkValues>& nets, mustache::data d) {
   const auto& net = nets.at(c.network);
   d.set("name", c.name);
@@ -210,6 +210,10 @@ mustache::data ClusterView(const Scenario& s, const ClusterSpec& c,
     mustache::data w;
     w.set("node", nodes.back());
     workers.push_back(w);
+  }
+  // An existing cluster's nodes are what its API server names (the kube provider).
+  if (const auto it = o.cluster_nodes.find(c.name); it != o.cluster_nodes.end()) {
+    nodes = it->second;
   }
   d.set("nodes", Strings(nodes));
   d.set("nodes_joined", JoinComma(nodes));
@@ -428,7 +432,7 @@ Result<RenderResult, Error> Render(const Scenario& s, const RenderOptions& optio
 
   RenderResult result;
   for (const auto& c : s.clusters) {
-    auto view = ClusterView(s, c, *nets, common);
+    auto view = ClusterView(s, c, options, *nets, common);
     if (options.routes_daemonset) SetRoutesDaemonSet(view, *options.routes_daemonset);
     for (const auto& spec :
          ClusterFiles(version, api, options.routes_daemonset.has_value(), !s.HasIpv4())) {

@@ -72,14 +72,19 @@ struct RenderOptions {
   std::map<std::string, std::string> router_addresses;
   // Its IPv6 address there (dual stack: the next hop of the nodes' IPv6 routes).
   std::map<std::string, std::string> router_addresses_v6;
-  // The IPv4 addresses the route server listens on (router.yaml `listen.addresses`, in this
-  // order); empty: every address of its machine, as in kind's container and the lab's
-  // namespace. The kube provider's `--router host:ADDR,...` gives them.
+  // The addresses the route server listens on (router.yaml `listen.addresses`, in this
+  // order; IPv4 or IPv6); empty: every address of its machine, as in kind's container and
+  // the lab's namespace. The kube provider's `--router host:ADDR,...` gives them.
   std::vector<std::string> router_listen_addresses;
-  // IPv4 node addresses by network name, for networks whose subnet the scenario does not
-  // give (existing clusters): the router accepts dynamic neighbors from the smallest prefix
-  // that covers them (Supernet). A network with a subnet keeps it as the range.
+  // Node addresses of the sessions' family (IPv4; IPv6 in an IPv6-only scenario) by
+  // network name, for networks whose subnet of that family the scenario does not give
+  // (existing clusters): the router accepts dynamic neighbors from the smallest prefix that
+  // covers them (Supernet). A network with a subnet keeps it as the range.
   std::map<std::string, std::vector<std::string>> node_addresses;
+  // Node names by cluster, as an existing cluster's API server gives them; a cluster not
+  // here has kind's names (<name>-control-plane, <name>-worker, <name>-worker2...). They
+  // name the nodes in comments and the IPv6-only router-ID overrides.
+  std::map<std::string, std::vector<std::string>> cluster_nodes;
   // A folder whose *.mustache files replace the compiled-in templates of the same name;
   // empty: the compiled-in ones only.
   std::string templates_dir;
@@ -97,7 +102,8 @@ struct RenderResult {
 // Checks the run-time values of `options` against the scenario: each router address names
 // one of its networks and is an address of its family (IPv6 ones only where the scenario
 // has IPv6) inside that network's subnet (when known);
-// listen addresses are IPv4; node addresses name one of its networks and are IPv4.
+// listen addresses are IPv4 or IPv6; node addresses name one of its networks and are of the
+// sessions' family.
 // The message starts with the offending flag ("--router-address kind=...: ..."); kind
 // kUsage.
 // With routes_daemonset: its image is one word as `docker pull` takes it

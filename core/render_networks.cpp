@@ -15,31 +15,35 @@ Error OptionError(std::string_view what, std::string_view value, std::string_vie
   return Error::Usage(fmt::format("{} \"{}\": {}", what, value, why));
 }
 
-// The IPv4 address in `text`, or the option's error.
-Result<IpAddress, Error> OptionIpv4(std::string_view what, std::string_view text) {
+// The address of family `afi` in `text`, or the option's error.
+Result<IpAddress, Error> OptionAddress(std::string_view what, std::string_view text, Afi afi) {
   auto ip = IpAddress::Parse(text);
-  if (!ip || ip->afi != Afi::kIpv4) {
-    return Fail(OptionError(what, text, "not an IPv4 address like 172.18.0.254"));
+  if (!ip || ip->afi != afi || ip->IsV4Mapped()) {
+    return Fail(OptionError(what, text,
+                            afi == Afi::kIpv4 ? "not an IPv4 address like 172.18.0.254"
+                                              : "not an IPv6 address like fd00:18::fe"));
   }
   return *ip;
 }
 
-// Each network's neighbor range: its subnet, else the smallest prefix over its nodes.
+// Each network's neighbor range: its subnet of the sessions' family, else the smallest
+// prefix over its nodes' addresses of that family.
 Result<void, Error> ResolveRanges(const Scenario& s, const RenderOptions& o,
                                   std::map<std::string, NetworkValues>& nets) {
+  const Afi afi = s.HasIpv4() ? Afi::kIpv4 : Afi::kIpv6;
   for (const auto& [network, addresses] : o.node_addresses) {
     auto it = nets.find(network);
     if (it == nets.end()) {
       return Fail(OptionError("node addresses of network", network,
                               fmt::format("scenario {} has no such network", s.name)));
     }
-    if (it->second.subnet_known || addresses.empty() || !s.HasIpv4()) continue;
+    if (it->second.range_known || addresses.empty()) continue;
     std::vector<bgp::wire::Prefix> hosts;
     std::vector<std::string> texts;
     for (const auto& a : addresses) {
-      auto ip = OptionIpv4(fmt::format("a node address of network {}", network), a);
+      auto ip = OptionAddress(fmt::format("a node address of network {}", network), a, afi);
       if (!ip) return Fail(ip.error());
-      hosts.push_back(bgp::wire::Prefix::V4(ip->v4(), 32));
+      hosts.push_back(PrefixOf(*ip, afi == Afi::kIpv4 ? 32 : 128));
       texts.push_back(ip->ToString());
     }
     it->second.range = Supernet(hosts).ToString();
@@ -47,7 +51,11 @@ Result<void, Error> ResolveRanges(const Scenario& s, const RenderOptions& o,
     it->second.range_nodes = JoinComma(texts);
   }
   for (const auto& a : o.router_listen_addresses) {
-    if (auto ip = OptionIpv4("router listen address", a); !ip) return Fail(ip.error());
+    auto ip = IpAddress::Parse(a);
+    if (!ip || ip->IsV4Mapped()) {
+      return Fail(OptionError("router listen address", a,
+                              "not an IPv4 or IPv6 address like 172.18.0.254 or fd00:18::fe"));
+    }
   }
   return {};
 }

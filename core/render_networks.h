@@ -31,8 +31,8 @@ struct NetworkValues {
 
 // Every network of s with what options give for it. Errors are the flags' (kUsage): a
 // router address of a network the scenario does not have, of the wrong family, outside the
-// network's subnet; an IPv6 one in a scenario without IPv6; node and listen addresses that
-// are not IPv4.
+// network's subnet; an IPv6 one in a scenario without IPv6; node addresses not of the
+// sessions' family; listen addresses that are not addresses.
 Result<std::map<std::string, NetworkValues>, Error> ResolveNetworks(const Scenario& s,
                                                                     const RenderOptions& o);
 

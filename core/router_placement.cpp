@@ -40,16 +40,43 @@ class Parser {
         fmt::format("--router {}: {}; valid forms: {}", value_, why, kRouterPlacementForms));
   }
 
+  // An IPv4 or a global IPv6 address: a link-local one needs an interface the flag cannot
+  // name, and the unspecified ones are no one's.
   Result<IpAddress, Error> Address(std::string_view text, std::string_view what) const {
     auto ip = IpAddress::Parse(text);
-    if (!ip || ip->afi != bgp::wire::Afi::kIpv4) {
-      return Fail(
-          Bad(fmt::format("{} \"{}\" is not an IPv4 address like 172.18.0.250", what, text)));
+    if (!ip || ip->IsV4Mapped()) {
+      return Fail(Bad(fmt::format(
+          "{} \"{}\" is not an IPv4 or IPv6 address like 172.18.0.250 or fc00:f853:ccd:e793::fa",
+          what, text)));
     }
-    if (ip->v4() == 0) {
-      return Fail(Bad(fmt::format("{} 0.0.0.0 is no one's address; give a specific one", what)));
+    if (ip->afi == bgp::wire::Afi::kIpv4 ? ip->v4() == 0
+                                         : *ip == IpAddress{bgp::wire::Afi::kIpv6}) {
+      return Fail(
+          Bad(fmt::format("{} {} is no one's address; give a specific one", what, ip->ToString())));
+    }
+    if (ip->afi == bgp::wire::Afi::kIpv6 && ip->bytes[0] == 0xfe && (ip->bytes[1] & 0xc0) == 0x80) {
+      return Fail(Bad(
+          fmt::format("{} {} is link-local, which needs an interface; give a global or ULA address",
+                      what, ip->ToString())));
     }
     return *ip;
+  }
+
+  // At most one address of each family (the router's IPv4 and IPv6 address), as given.
+  Result<std::vector<IpAddress>, Error> OnePerFamily(const std::vector<std::string_view>& parts,
+                                                     std::string_view form) const {
+    std::vector<IpAddress> out;
+    for (const auto part : parts) {
+      auto ip = Address(part, "address");
+      if (!ip) return Fail(ip.error());
+      for (const auto& seen : out) {
+        if (seen.afi == ip->afi) {
+          return Fail(Bad(fmt::format("{} takes at most one IPv4 and one IPv6 address", form)));
+        }
+      }
+      out.push_back(*ip);
+    }
+    return out;
   }
 
   Result<RouterPlacement, Error> Host(std::string_view rest) const {
@@ -74,7 +101,9 @@ class Parser {
     RouterPlacement p;
     p.kind = RouterPlacementKind::kContainer;
     const auto parts = SplitCommas(rest);
-    if (parts.size() > 2) return Fail(Bad("container: takes DOCKER_HOST and at most one address"));
+    if (parts.size() > 3) {
+      return Fail(Bad("container: takes DOCKER_HOST and at most an IPv4 and an IPv6 address"));
+    }
     const auto url = parts[0];
     p.docker_host = std::string(url);
     std::string_view host;
@@ -110,10 +139,10 @@ class Parser {
                           "tcp://HOST[:PORT], ssh://[USER@]HOST[:PORT])",
                           url)));
     }
-    if (parts.size() == 2) {
-      auto ip = Address(parts[1], "address");
-      if (!ip) return Fail(ip.error());
-      p.addresses.push_back(*ip);
+    if (parts.size() > 1) {
+      auto given = OnePerFamily({parts.begin() + 1, parts.end()}, "container:");
+      if (!given) return Fail(given.error());
+      p.addresses = std::move(*given);
     } else if (auto ip = IpAddress::Parse(host); ip && ip->afi == bgp::wire::Afi::kIpv4) {
       p.addresses.push_back(*ip);
     }
@@ -124,13 +153,18 @@ class Parser {
     RouterPlacement p;
     p.kind = RouterPlacementKind::kExternal;
     const auto parts = SplitCommas(rest);
-    if (parts.size() != 2) return Fail(Bad("external: takes the router's address and its AS"));
-    auto ip = Address(parts[0], "address");
-    if (!ip) return Fail(ip.error());
-    p.addresses.push_back(*ip);
-    const auto as = Decimal(parts[1]);
+    if (parts.size() < 2 || parts.size() > 3) {
+      return Fail(
+          Bad("external: takes the router's address (an IPv4 one, an IPv6 one or both) "
+              "and its AS"));
+    }
+    auto given = OnePerFamily({parts.begin(), parts.end() - 1}, "external:");
+    if (!given) return Fail(given.error());
+    p.addresses = std::move(*given);
+    const auto as_text = parts.back();
+    const auto as = Decimal(as_text);
     if (!as || *as < 1 || *as > 4294967295ULL) {
-      return Fail(Bad(fmt::format("AS \"{}\" is not an AS number (1..4294967295)", parts[1])));
+      return Fail(Bad(fmt::format("AS \"{}\" is not an AS number (1..4294967295)", as_text)));
     }
     if (*as == 23456) {
       return Fail(Bad("AS 23456 is AS_TRANS (RFC 6793), not a real AS"));

@@ -38,13 +38,15 @@ Result<void, Error> ReadClusterTopology(const Clusters& clusters, const ClusterS
     for (const auto& [key, v] : annotations.items()) {
       n.annotations[key] = v.is_string() ? v.get<std::string>() : v.dump();
     }
-    // A dual-stack node lists an address and a pod CIDR of each family.
+    // A dual-stack node lists an address and a pod CIDR of each family. Only the scenario's
+    // families count: a dual-stack cluster running an IPv4 demo has an IPv4 Cilium, which
+    // gives pods no IPv6 and advertises no IPv6 pod CIDR.
     const auto ips = SplitFamilies(NodeInternalIps(item));
     const auto cidrs = SplitFamilies(NodePodCidrs(item));
     n.address = ips.v4;
     n.address_v6 = ips.v6;
-    n.pod_cidr = cidrs.v4;
-    n.pod_cidr_v6 = cidrs.v6;
+    if (!c.pod_cidr.empty()) n.pod_cidr = cidrs.v4;
+    if (!c.pod_cidr_v6.empty()) n.pod_cidr_v6 = cidrs.v6;
     k.nodes.push_back(std::move(n));
   }
   std::vector<RenderedFile> mine;
@@ -61,9 +63,10 @@ Result<void, Error> ReadClusterTopology(const Clusters& clusters, const ClusterS
     if (!out) continue;
     auto sj = ParseJson(*out, "kubectl get service");
     if (!sj) continue;
+    // Of the scenario's families, as the nodes' pod CIDRs above.
     const auto ips = SplitFamilies(ServiceLoadBalancerIps(*sj));
-    svc.lb_ip = ips.v4;
-    svc.lb_ip_v6 = ips.v6;
+    if (!c.lb_pool.empty()) svc.lb_ip = ips.v4;
+    if (!c.lb_pool_v6.empty()) svc.lb_ip_v6 = ips.v6;
   }
   auto speakers = CiliumBgpSpeakers(k, mine);
   if (!speakers) return Fail(speakers.error());

@@ -18,7 +18,7 @@ std::vector<std::string> CanIArgv(const std::string& context, const Access& a) {
   return argv;
 }
 
-std::vector<Access> NeededAccess(BgpApi api, bool static_routes, bool install_cilium) {
+std::vector<Access> NeededAccess(const Scenario& s, bool static_routes, bool install_cilium) {
   std::vector<Access> out = {
       {"list", "nodes", "", "read the nodes"},
       {"get", "configmaps", "kube-system", "read Cilium's settings"},
@@ -29,13 +29,16 @@ std::vector<Access> NeededAccess(BgpApi api, bool static_routes, bool install_ci
   apply("deployments.apps", "default", "nginx");
   apply("services", "default", "nginx's LoadBalancer service");
   apply("ciliumloadbalancerippools.cilium.io", "", "the LB pool");
-  if (api == BgpApi::kV1) {
+  if (s.Api() == BgpApi::kV1) {
     apply("ciliumbgppeeringpolicies.cilium.io", "", "the BGP peering policy");
     out.push_back({"patch", "nodes", "", "the BGPv1 virtual router annotation"});
   } else {
     apply("ciliumbgpclusterconfigs.cilium.io", "", "the BGP cluster config");
     apply("ciliumbgppeerconfigs.cilium.io", "", "the BGP peer config");
     apply("ciliumbgpadvertisements.cilium.io", "", "the BGP advertisement");
+    if (!s.HasIpv4()) {
+      apply("ciliumbgpnodeconfigoverrides.cilium.io", "", "the nodes' BGP router IDs (IPv6-only)");
+    }
   }
   out.push_back({"create", "pods", "default", "verify's probes from the nginx pods", "exec"});
   if (static_routes) apply("daemonsets.apps", "kube-system", "the static-routes DaemonSet");

@@ -27,11 +27,12 @@ struct Access {
 // object: `pods/exec` would ask about a pod named exec, k8s.io/kubectl/pkg/cmd/auth/cani.go.)
 std::vector<std::string> CanIArgv(const std::string& context, const Access& a);
 
-// What up and down do in a cluster: read nodes and Cilium's ConfigMap, apply and delete
-// nginx, the LB pool and the BGP resources of the scenario's API, annotate nodes (BGPv1),
-// exec into pods (verify), the routes DaemonSet (unless off), and, where Cilium is to be
-// installed, what Helm needs to install a chart with CRDs and cluster roles.
-std::vector<Access> NeededAccess(BgpApi api, bool static_routes, bool install_cilium);
+// What up and down do in a cluster of scenario `s`: read nodes and Cilium's ConfigMap, apply
+// and delete nginx, the LB pool and the BGP resources of the scenario's API (with the
+// router-ID overrides of an IPv6-only one), annotate nodes (BGPv1), exec into pods (verify),
+// the routes DaemonSet (unless off), and, where Cilium is to be installed, what Helm needs to
+// install a chart with CRDs and cluster roles.
+std::vector<Access> NeededAccess(const Scenario& s, bool static_routes, bool install_cilium);
 
 // Asks every right of `needed` in `cluster`'s context: the ones denied. Errors: kubectl
 // could not answer (exit other than 0 or 1, or not "yes"/"no").

@@ -81,6 +81,8 @@ Result<CiliumFacts, Error> ParseCilium(const std::string& configmap_json,
     f.ipv6 = Str(data, "enable-ipv6") == "true";
     f.native_cidr_v6 = Str(data, "ipv6-native-routing-cidr");
     f.pool_cidr_v6 = Str(data, "cluster-pool-ipv6-cidr");
+    f.masquerade = Str(data, "enable-ipv4-masquerade") != "false";
+    f.masquerade_v6 = Str(data, "enable-ipv6-masquerade") != "false";
   }
   if (!daemonset_json.empty()) {
     auto ds = k8s::ParseJson(daemonset_json, "kubectl get daemonset cilium");
@@ -115,6 +117,31 @@ std::vector<Problem> CiliumProblems(const CiliumFacts& cilium, const Scenario& s
                      cilium.routing_mode.empty() ? "tunnel (the default)" : cilium.routing_mode),
          fmt::format("Helm values routingMode=native and {} (or --manage-cilium)",
                      NativeRoutingValues(s))});
+  }
+  // Native routing masquerades what leaves the native routing CIDR: traffic to the other
+  // clusters must stay inside it (the smallest prefix over every cluster's ranges).
+  struct Native {
+    bool has;
+    bool masquerade;
+    const std::string& cidr;
+    bgp::wire::Afi afi;
+    const char* key;
+    const char* value;
+  };
+  for (const auto& n :
+       {Native{s.HasIpv4(), cilium.masquerade, cilium.native_cidr, bgp::wire::Afi::kIpv4,
+               "ipv4-native-routing-cidr", "ipv4NativeRoutingCIDR"},
+        Native{s.HasIpv6() && cilium.ipv6, cilium.masquerade_v6, cilium.native_cidr_v6,
+               bgp::wire::Afi::kIpv6, "ipv6-native-routing-cidr", "ipv6NativeRoutingCIDR"}}) {
+    if (!n.has || !n.masquerade || cilium.routing_mode != "native" || n.cidr.empty()) continue;
+    const auto wanted = s.NativeRoutingCidr(n.afi);
+    const auto running = bgp::wire::Prefix::Parse(n.cidr);
+    if (running && Contains(*running, wanted)) continue;
+    out.push_back(
+        {fmt::format("Cilium's {} {} does not cover the clusters' ranges {}: it would masquerade "
+                     "the traffic between the clusters",
+                     n.key, n.cidr, wanted.ToString()),
+         fmt::format("Helm value {}={} (or --manage-cilium)", n.value, wanted.ToString())});
   }
   if (s.HasIpv6() && !cilium.ipv6) {
     out.push_back(

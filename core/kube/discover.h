@@ -41,6 +41,10 @@ struct CiliumFacts {
   bool ipv6 = false;         // enable-ipv6: "true"
   std::string native_cidr_v6;  // ipv6-native-routing-cidr
   std::string pool_cidr_v6;    // cluster-pool-ipv6-cidr
+  // enable-ipv4-masquerade, enable-ipv6-masquerade: "false" turns them off (the chart's
+  // default is on).
+  bool masquerade = true;
+  bool masquerade_v6 = true;
 };
 
 // `kubectl -n kube-system get configmap cilium-config -o json` (empty when NotFound) and
@@ -58,9 +62,11 @@ struct Problem {
 };
 
 // What a running Cilium lacks for the demo: BGP Control Plane off (bgpControlPlane.enabled),
-// IPv6 off in a scenario with IPv6 (ipv6.enabled), a tunnel (routingMode=native), an IPAM whose pod
-// CIDRs the demo cannot route (ipam.mode), another release line than the scenario's (its BGP
-// resources differ).
+// IPv6 off in a scenario with IPv6 (ipv6.enabled), a tunnel (routingMode=native), a native
+// routing CIDR that leaves out the other clusters' ranges while masquerading (traffic to them
+// would leave with the node's address; ipv4NativeRoutingCIDR, ipv6NativeRoutingCIDR), an IPAM
+// whose pod CIDRs the demo cannot route (ipam.mode), another release line than the
+// scenario's (its BGP resources differ).
 std::vector<Problem> CiliumProblems(const CiliumFacts& cilium, const Scenario& s);
 
 // Where the cluster contradicts the scenario's cluster `c`, for each family it has (IPv4,

@@ -62,7 +62,8 @@ struct KubeState {
   std::string router;                           // the --router value
   // Learnt on the way.
   std::map<std::string, std::string> subnets;           // network -> the nodes' subnet
-  std::map<std::string, std::string> router_addresses;  // network -> the router's address
+  std::map<std::string, std::string> router_addresses;  // network -> the router's IPv4
+  std::map<std::string, std::string> router_addresses_v6;  // network -> its IPv6 address
   // What up made (and so what down removes).
   std::vector<std::string> cilium_installed;  // clusters where up installed Cilium
   // Clusters whose Cilium --manage-cilium upgraded: the Helm revision before, for down.

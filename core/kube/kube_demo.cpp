@@ -41,6 +41,7 @@ class KubeDemo : public Demo {
   Result<Topology, Error> GetTopology() const override {
     RenderOptions ro;
     ro.router_addresses = st_.router_addresses;
+    ro.router_addresses_v6 = st_.router_addresses_v6;
     auto files = Render(s_, ro);
     if (!files) return Fail(files.error());
     const KubeClusters clusters(k8s::ToolRun{env_, std::chrono::seconds(30), runner_},
@@ -72,6 +73,12 @@ class KubeDemo : public Demo {
         o.kernel =
             kernel ? ParseIpRouteJson(kernel->dump())
                    : Result<std::vector<KernelRoute>, std::string>(Fail(kernel.error().message()));
+        // Dual stack: whose MAC each link-local next hop of an IPv6 route comes from.
+        if (s_.HasIpv4() && s_.HasIpv6()) {
+          if (auto n = KernelNeighboursJson()) {
+            o.link_local_owners = ParseNeighbourLinkLocals(n->dump());
+          }
+        }
         break;
       }
       case RouterPlacementKind::kContainer: {
@@ -94,6 +101,9 @@ class KubeDemo : public Demo {
         auto kernel = exec("kernel-routes");
         o.kernel = kernel ? ParseIpRouteJson(kernel->empty() ? "[]" : *kernel)
                           : Result<std::vector<KernelRoute>, std::string>(Fail(kernel.error()));
+        if (s_.HasIpv4() && s_.HasIpv6()) {
+          if (auto n = exec("neighbours")) o.link_local_owners = ParseNeighbourLinkLocals(*n);
+        }
         break;
       }
       case RouterPlacementKind::kExternal: {
@@ -111,7 +121,8 @@ class KubeDemo : public Demo {
 
   Result<HttpResult, Error> Probe(const std::string& from, const std::string& ip,
                                   std::uint16_t port) const override {
-    const auto url = fmt::format("http://{}:{}/", ip, port);
+    const bool v6 = ip.find(':') != std::string::npos;
+    const auto url = fmt::format("http://{}:{}/", v6 ? "[" + ip + "]" : ip, port);
     if (from != "router") {
       const KubeClusters clusters(k8s::ToolRun{env_, std::chrono::seconds(20), runner_},
                                   st_.contexts);
@@ -171,12 +182,15 @@ class KubeDemo : public Demo {
                        {"contexts", st_.contexts},
                        {"router", st_.router},
                        {"router_addresses", st_.router_addresses},
+                       {"router_addresses_v6", st_.router_addresses_v6},
                        {"cilium_installed", st_.cilium_installed}};
     out.report.text =
         fmt::format("Demo:      scenario {}, provider kube, up for {}\n", st_.scenario.name,
                     Duration(since)) +
         fmt::format("Clusters:  {}\n", fmt::join(contexts, ", ")) +
-        fmt::format("Router:    {}, addresses {}\n", router, json(st_.router_addresses).dump());
+        fmt::format(
+            "Router:    {}, addresses {}{}\n", router, json(st_.router_addresses).dump(),
+            st_.router_addresses_v6.empty() ? "" : " and " + json(st_.router_addresses_v6).dump());
     return out;
   }
 

@@ -82,7 +82,9 @@ Result<std::string, Error> KubeProvider::Plan(const ScenarioText& text,
   auto s = ParseScenario(text.text, text.source, text.name);
   if (!s) return Fail(s.error());
   if (auto valid = CheckScenario(*s); !valid) return Fail(valid.error());
-  if (auto runnable = CheckRunnable(*s, "kube", {IpFamily::kIpv4}); !runnable)
+  if (auto runnable =
+          CheckRunnable(*s, "kube", {IpFamily::kIpv4, IpFamily::kDual, IpFamily::kIpv6});
+      !runnable)
     return Fail(runnable.error());
   auto contexts = s->contexts;
   for (const auto& [k, v] : options.contexts) contexts[k] = v;

@@ -33,6 +33,7 @@ Result<void, Error> WriteKubeState(const std::string& dir, const KubeState& s) {
       {"router", s.router},
       {"subnets", s.subnets},
       {"router_addresses", s.router_addresses},
+      {"router_addresses_v6", s.router_addresses_v6},
       {"made",
        {{"cilium_installed", s.cilium_installed},
         {"cilium_revision_before", s.cilium_revision_before},
@@ -67,6 +68,7 @@ Result<KubeState, Error> ReadKubeState(const std::string& dir) {
     s.router = j.value("router", "");
     s.subnets = j.value("subnets", std::map<std::string, std::string>{});
     s.router_addresses = j.value("router_addresses", std::map<std::string, std::string>{});
+    s.router_addresses_v6 = j.value("router_addresses_v6", std::map<std::string, std::string>{});
     const auto& m = j.at("made");
     s.cilium_installed = m.value("cilium_installed", std::vector<std::string>{});
     s.cilium_revision_before = m.value("cilium_revision_before", std::map<std::string, int>{});

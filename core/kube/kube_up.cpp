@@ -104,19 +104,30 @@ class Up : public KubeClusters {
   }
 
   Result<std::string, Error> Router(const Scenario& planned) {
+    // Every node at each of its addresses (a dual-stack node twice); the router's neighbor
+    // ranges come from the sessions' family.
     std::vector<RouterNode> nodes;
     std::map<std::string, std::vector<std::string>> addresses;
+    std::map<std::string, std::vector<std::string>> names;
     for (const auto& c : s_.clusters) {
       for (const auto& n : facts_.at(c.name).nodes) {
-        if (auto a = bgp::wire::IpAddress::Parse(n.address)) nodes.push_back({c.name, n.name, *a});
-        addresses[c.network].push_back(n.address);
+        for (const auto* text : {&n.address, &n.address_v6}) {
+          if (auto a = bgp::wire::IpAddress::Parse(*text)) nodes.push_back({c.name, n.name, *a});
+        }
+        const auto& session = s_.HasIpv4() ? n.address : n.address_v6;
+        if (!session.empty()) addresses[c.network].push_back(session);
+        names[c.name].push_back(n.name);
       }
     }
     auto placed = site_.Place(nodes);
     if (!placed) return Fail(placed.error());
     for (const auto& c : s_.clusters) {
-      st_.router_addresses[c.network] = placed->cluster_address.at(c.name);
+      for (auto [from, to] : {std::pair{&placed->cluster_address, &st_.router_addresses},
+                              std::pair{&placed->cluster_address_v6, &st_.router_addresses_v6}}) {
+        if (const auto it = from->find(c.name); it != from->end()) (*to)[c.network] = it->second;
+      }
     }
+    cluster_nodes_ = std::move(names);
     node_addresses_ = std::move(addresses);
     if (auto w = Save(); !w) return Fail(w.error());
     // The router's config, rendered now that its addresses are known; then it starts.
@@ -135,7 +146,9 @@ class Up : public KubeClusters {
   RenderOptions RenderFor() const {
     RenderOptions ro;
     ro.router_addresses = st_.router_addresses;
+    ro.router_addresses_v6 = st_.router_addresses_v6;
     ro.node_addresses = node_addresses_;
+    ro.cluster_nodes = cluster_nodes_;
     ro.router_listen_addresses = site_.ListenAddresses();
     if (o_.static_routes) {
       RoutesDaemonSetOptions routes;
@@ -297,9 +310,8 @@ class Up : public KubeClusters {
     if (!cilium) return Fail(cilium.error());
     f.cilium = *cilium;
     f.problems = ClusterProblems(s_, i, f.nodes, f.cilium, o_.manage_cilium);
-    auto denied =
-        Denied(*this, c.name,
-               NeededAccess(s_.Api(), o_.static_routes, !f.cilium.present || o_.manage_cilium));
+    auto denied = Denied(*this, c.name,
+                         NeededAccess(s_, o_.static_routes, !f.cilium.present || o_.manage_cilium));
     if (!denied) return Fail(denied.error());
     f.denied = std::move(*denied);
     return f;
@@ -333,11 +345,18 @@ class Up : public KubeClusters {
     url = url.substr(0, url.find('/'));
     std::string host = url;
     std::string port = "443";
-    if (const auto colon = url.rfind(':'); colon != std::string::npos && url.back() != ']') {
+    if (url.starts_with('[')) {
+      // An IPv6 literal: [fd00::1]:6443 (RFC 3986); Helm's k8sServiceHost takes it bare.
+      const auto close = url.find(']');
+      host = url.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+      if (close != std::string::npos && close + 1 < url.size() && url[close + 1] == ':') {
+        port = url.substr(close + 2);
+      }
+    } else if (const auto colon = url.rfind(':'); colon != std::string::npos) {
       host = url.substr(0, colon);
       port = url.substr(colon + 1);
     }
-    if (host.empty() || host == "localhost" || host.starts_with("127.") || host == "[::1]") {
+    if (host.empty() || host == "localhost" || host.starts_with("127.") || host == "::1") {
       return std::pair<std::string, std::string>{host.empty() ? "an unknown address" : host, ""};
     }
     return std::pair<std::string, std::string>{host, port};
@@ -359,7 +378,8 @@ class Up : public KubeClusters {
   KubeState& st_;
   Scenario& s_;
   std::map<std::string, ClusterFacts> facts_;
-  std::map<std::string, std::vector<std::string>> node_addresses_;
+  std::map<std::string, std::vector<std::string>> node_addresses_;  // network -> nodes
+  std::map<std::string, std::vector<std::string>> cluster_nodes_;   // cluster -> node names
   RouterSite site_{o_, st_, s_};
 };
 
@@ -388,7 +408,9 @@ Result<KubeUpResult, Error> KubeUp(const ScenarioText& text, const KubeUpOptions
   if (const auto errors = ValidateScenario(*scenario); !errors.empty()) {
     return Fail(Error::Input(FormatErrors(errors)));
   }
-  if (auto runnable = CheckRunnable(*scenario, "kube", {IpFamily::kIpv4}); !runnable)
+  if (auto runnable =
+          CheckRunnable(*scenario, "kube", {IpFamily::kIpv4, IpFamily::kDual, IpFamily::kIpv6});
+      !runnable)
     return Fail(runnable.error());
   Scenario& s = *scenario;
   // The contexts: the flags, else the scenario's; every cluster needs one.

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 
@@ -95,8 +96,42 @@ std::vector<std::string> RouterSite::ListenAddresses() const {
   return out;
 }
 
+std::vector<bgp::wire::Afi> RouterSite::NeededFamilies() const {
+  std::vector<bgp::wire::Afi> out;
+  if (s_.HasIpv4()) out.push_back(bgp::wire::Afi::kIpv4);
+  // IPv6-only: the sessions; dual stack: the next hop of the nodes' static IPv6 routes (the
+  // sessions are IPv4 and carry IPv6 too).
+  if (s_.HasIpv6() && (!s_.HasIpv4() || o_.static_routes)) out.push_back(bgp::wire::Afi::kIpv6);
+  return out;
+}
+
+void RouterSite::CheckForwarding(HostRouterReport& report) const {
+  struct Knob {
+    bool needed;
+    const char* key;
+    const char* family;
+  };
+  for (const auto& k : {Knob{s_.HasIpv4(), "net.ipv4.ip_forward", "IPv4"},
+                        Knob{s_.HasIpv6(), "net.ipv6.conf.all.forwarding", "IPv6"}}) {
+    if (!k.needed) continue;
+    auto forwarding = o_.runner->Run({"sysctl", "-n", k.key}, {});
+    if (forwarding && forwarding->exit_code == 0 &&
+        k8s::Lines(forwarding->out) == std::vector<std::string>{"0"}) {
+      report.problems.push_back(
+          {fmt::format("this machine does not forward {} ({} is 0): traffic between the "
+                       "clusters would stop at the router",
+                       k.family, k.key),
+           fmt::format("sysctl -w {}=1", k.key), true});
+    }
+  }
+}
+
 Result<RouterSite::Placed, Error> RouterSite::Place(const std::vector<RouterNode>& nodes) {
   Placed placed;
+  const auto needed = NeededFamilies();
+  const auto needs = [&](bgp::wire::Afi afi) {
+    return std::find(needed.begin(), needed.end(), afi) != needed.end();
+  };
   if (placement_.kind == RouterPlacementKind::kHost) {
     SystemPortBinder system_binder;
     PortBinder& machine = o_.binder ? *o_.binder : system_binder;
@@ -104,23 +139,30 @@ Result<RouterSite::Placed, Error> RouterSite::Place(const std::vector<RouterNode
     RouterProcesses& procs = o_.processes ? *o_.processes : system_procs;
     OursHoldsIt ours(machine);
     const bool running = st_.router_started && RouterDaemonStatusOf(o_.state_dir, procs).running;
-    auto report = CheckHostRouter(*o_.runner, running ? ours : machine, placement_, nodes);
+    std::vector<RouterNode> reached;
+    for (const auto& n : nodes) {
+      if (needs(n.address.afi)) reached.push_back(n);
+    }
+    auto report = CheckHostRouter(*o_.runner, running ? ours : machine, placement_, reached);
     if (!report) return Fail(report.error());
     // The router forwards between the clusters in this machine's kernel.
-    auto forwarding = o_.runner->Run({"sysctl", "-n", "net.ipv4.ip_forward"}, {});
-    if (forwarding && forwarding->exit_code == 0 &&
-        k8s::Lines(forwarding->out) == std::vector<std::string>{"0"}) {
-      report->problems.push_back(
-          {"this machine does not forward IPv4 (net.ipv4.ip_forward is 0): traffic between the "
-           "clusters would stop at the router",
-           "sysctl -w net.ipv4.ip_forward=1", true});
-    }
+    CheckForwarding(*report);
     // A router up started already holds its port: that is no problem on a resumed up.
     if (!report->Ok()) return Fail(report->ToError(placement_));
     std::vector<std::string> parts;
-    for (const auto& [cluster, address] : report->cluster_address) {
-      placed.cluster_address[cluster] = address.ToString();
-      parts.push_back(fmt::format("{} peers with {}", cluster, address.ToString()));
+    for (const auto& c : s_.clusters) {
+      std::vector<std::string> mine;
+      if (const auto it = report->cluster_address.find(c.name);
+          it != report->cluster_address.end()) {
+        placed.cluster_address[c.name] = it->second.ToString();
+        mine.push_back(it->second.ToString());
+      }
+      if (const auto it = report->cluster_address_v6.find(c.name);
+          it != report->cluster_address_v6.end()) {
+        placed.cluster_address_v6[c.name] = it->second.ToString();
+        mine.push_back(it->second.ToString());
+      }
+      parts.push_back(fmt::format("{} peers with {}", c.name, fmt::join(mine, " and ")));
     }
     placed.line = fmt::format("on this machine ({}); {} nodes reachable", fmt::join(parts, ", "),
                               report->nodes.size());
@@ -128,14 +170,34 @@ Result<RouterSite::Placed, Error> RouterSite::Place(const std::vector<RouterNode
     if (!notes.empty()) placed.line += "; note:\n" + notes;
     return placed;
   }
-  if (placement_.addresses.empty()) {
+  const bgp::wire::IpAddress* v4 = nullptr;
+  const bgp::wire::IpAddress* v6 = nullptr;
+  for (const auto& a : placement_.addresses) (a.afi == bgp::wire::Afi::kIpv4 ? v4 : v6) = &a;
+  if (placement_.addresses.empty() || (needs(bgp::wire::Afi::kIpv4) && !v4)) {
     return Fail(Error::Usage(fmt::format(
-        "--router {}: the router's address is not known from the Docker host's URL; give it "
-        "as container:DOCKER_HOST,ADDR",
-        o_.router)));
+        "--router {}: the router's IPv4 address is not known{}; give it as {}", o_.router,
+        placement_.kind == RouterPlacementKind::kContainer ? " from the Docker host's URL" : "",
+        placement_.kind == RouterPlacementKind::kContainer ? "container:DOCKER_HOST,ADDR"
+                                                           : "external:ADDR,AS")));
   }
-  const auto address = placement_.addresses.front().ToString();
-  for (const auto& c : s_.clusters) placed.cluster_address[c.name] = address;
+  if (needs(bgp::wire::Afi::kIpv6) && !v6) {
+    return Fail(Error::Usage(fmt::format(
+        "--router {}: scenario {} has IPv6 ({}), and the router's IPv6 address is not given; "
+        "give it as {}",
+        o_.router, s_.name,
+        s_.HasIpv4() ? "dual stack: the next hop of the nodes' IPv6 routes"
+                     : "IPv6-only: the sessions' address",
+        placement_.kind == RouterPlacementKind::kContainer
+            ? "container:DOCKER_HOST,ADDR,ADDR6 (or ADDR6 alone for IPv6 only)"
+            : "external:ADDR,ADDR6,AS (or ADDR6,AS for IPv6 only)")));
+  }
+  std::vector<std::string> shown;
+  for (const auto& c : s_.clusters) {
+    if (v4) placed.cluster_address[c.name] = v4->ToString();
+    if (v6) placed.cluster_address_v6[c.name] = v6->ToString();
+  }
+  for (const auto& a : placement_.addresses) shown.push_back(a.ToString());
+  const auto address = fmt::format("{}", fmt::join(shown, " and "));
   placed.line = placement_.kind == RouterPlacementKind::kExternal
                     ? fmt::format(
                           "your router at {} (AS {}); bgpdemo only points the clusters at "

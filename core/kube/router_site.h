@@ -2,12 +2,16 @@
 // and down steps and the running demo need it:
 //
 //   host:ADDR,...       checked here (core/host_router_check.h: the addresses are this
-//                       machine's, port 179 free, every node reachable on-link), then
-//                       `bgpdemo router` started in the background (core/router_daemon.h)
-//   container:HOST[,A]  the router image on that Docker host (made there from this
+//                       machine's, port 179 free, every node reachable on-link, in each
+//                       family the scenario needs), then `bgpdemo router` started in the
+//                       background (core/router_daemon.h)
+//   container:HOST[,A[,A6]]  the router image on that Docker host (made there from this
 //                       executable when missing), host networking, its config copied in
-//   external:ADDR,AS    the user's router: nothing to start; the clusters peer with ADDR,
+//   external:A[,A6],AS  the user's router: nothing to start; the clusters peer with it,
 //                       and the scenario's router AS becomes AS
+//
+// Dual stack peers over IPv4 and routes IPv6 via the router's IPv6 address; IPv6-only
+// peers over IPv6.
 #pragma once
 
 #include <map>
@@ -45,12 +49,21 @@ class RouterSite {
   const std::string& DockerHost() const { return placement_.docker_host; }
   // The addresses router.yaml listens on: host's; none elsewhere (every address).
   std::vector<std::string> ListenAddresses() const;
+  // The families the router needs an address of on every cluster's network: IPv4 where the
+  // scenario has it; IPv6 for IPv6-only sessions, and in dual stack for the static routes'
+  // IPv6 next hop (not with --no-static-routes).
+  std::vector<bgp::wire::Afi> NeededFamilies() const;
 
   struct Placed {
-    std::map<std::string, std::string> cluster_address;  // cluster -> the router's address
+    // cluster -> the router's address of each family it needs (NeededFamilies()).
+    std::map<std::string, std::string> cluster_address;     // IPv4
+    std::map<std::string, std::string> cluster_address_v6;  // IPv6
     std::string line;
   };
-  // Checks the placement against the nodes, before anything is started.
+  // Checks the placement against the nodes (dual-stack nodes once per family), before
+  // anything is started: on this machine core/host_router_check.h and IP forwarding of the
+  // scenario's families; elsewhere that the placement names an address of each family
+  // needed.
   Result<Placed, Error> Place(const std::vector<RouterNode>& nodes);
 
   struct Started {
@@ -62,6 +75,8 @@ class RouterSite {
 
  private:
   Result<Started, Error> StartContainer(const std::string& config);
+  // Blocking problems for a family the scenario has that this machine does not forward.
+  void CheckForwarding(HostRouterReport& report) const;
   const KubeUpOptions& o_;
   const KubeState& st_;
   const Scenario& s_;

@@ -23,7 +23,7 @@ IpAddress Ip(const char* text) {
   return *IpAddress::Parse(text);
 }
 
-// `ip -j -4 addr show` in that namespace.
+// `ip -j -4 addr show` in that namespace (`ip -j addr show` prints the same with IPv6 ones).
 constexpr const char* kIpAddr =
     R"([{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","operstate":"UNKNOWN","group":"default","txqlen":1000,"addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"scope":"host","label":"lo","valid_life_time":4294967295,"preferred_life_time":4294967295}]},{"ifindex":2,"link_index":2,"ifname":"d0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"qdisc":"noqueue","operstate":"UP","group":"default","txqlen":1000,"link_netnsid":0,"addr_info":[{"family":"inet","local":"172.18.0.250","prefixlen":16,"scope":"global","label":"d0","valid_life_time":4294967295,"preferred_life_time":4294967295}]},{"ifindex":3,"link_index":3,"ifname":"d1","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"qdisc":"noqueue","operstate":"UP","group":"default","txqlen":1000,"link_netnsid":0,"addr_info":[{"family":"inet","local":"172.19.0.250","prefixlen":16,"scope":"global","label":"d1","valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet","local":"10.5.0.2","prefixlen":24,"scope":"global","label":"d1","valid_life_time":4294967295,"preferred_life_time":4294967295}]}]
 )";
@@ -36,7 +36,14 @@ ProcessResult Out(int code, std::string out, std::string err = "") {
   return r;
 }
 
-TEST_CASE("host network: ip -j -4 addr show gives every address with its prefix and interface") {
+// `ip -j addr show dev d0` on a veth with 172.18.0.250/16, fc00:f853:ccd:e793::fa/64 added
+// nodad and ::fb/64 added with DAD, a moment after the link came up: ::fb and the
+// link-local one still tentative.
+constexpr const char* kIpAddr6 =
+    R"([{"ifindex":3,"link":"p0","ifname":"d0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"qdisc":"noqueue","operstate":"UP","group":"default","txqlen":1000,"link_type":"ether","address":"d2:48:69:03:8f:32","broadcast":"ff:ff:ff:ff:ff:ff","addr_info":[{"family":"inet","local":"172.18.0.250","prefixlen":16,"scope":"global","label":"d0","valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet6","local":"fc00:f853:ccd:e793::fb","prefixlen":64,"scope":"global","tentative":true,"valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet6","local":"fc00:f853:ccd:e793::fa","prefixlen":64,"scope":"global","nodad":true,"valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet6","local":"fe80::d048:69ff:fe03:8f32","prefixlen":64,"scope":"link","tentative":true,"valid_life_time":4294967295,"preferred_life_time":4294967295}]}]
+)";
+
+TEST_CASE("host network: ip -j addr show gives every address with its prefix and interface") {
   auto a = ParseIpAddrJson(kIpAddr);
   REQUIRE_MESSAGE(a, (a ? "" : a.error()));
   REQUIRE(a->size() == 4);
@@ -52,17 +59,30 @@ TEST_CASE("host network: ip -j -4 addr show gives every address with its prefix 
   CHECK_FALSE(ParseIpAddrJson(R"([{"ifname":"x","addr_info":[{"family":"inet","local":"x"}]}])"));
 }
 
+TEST_CASE("host network: of IPv6, only global addresses that passed DAD") {
+  auto a = ParseIpAddrJson(kIpAddr6);
+  REQUIRE_MESSAGE(a, (a ? "" : a.error()));
+  REQUIRE(a->size() == 2);
+  CHECK((*a)[0] == HostAddress{Ip("172.18.0.250"), 16, "d0"});
+  CHECK((*a)[1] == HostAddress{Ip("fc00:f853:ccd:e793::fa"), 64, "d0"});
+  CHECK((*a)[1].Subnet().ToString() == "fc00:f853:ccd:e793::/64");
+  CHECK((*a)[1].ToString() == "fc00:f853:ccd:e793::fa/64 on d0");
+  // An IPv4 address where the family says inet6 is not iproute2's output.
+  CHECK_FALSE(ParseIpAddrJson(
+      R"([{"ifname":"x","addr_info":[{"family":"inet6","local":"10.0.0.1","prefixlen":64}]}])"));
+}
+
 TEST_CASE("host network: ReadHostAddresses runs ip and turns its failure into an Error") {
   FakeRunner f;
-  f.Expect({"ip", "-j", "-4", "addr", "show"}).Prints(kIpAddr);
+  f.Expect({"ip", "-j", "addr", "show"}).Prints(kIpAddr);
   auto a = ReadHostAddresses(f);
   REQUIRE(a);
   CHECK(a->size() == 4);
-  f.Expect({"ip", "-j", "-4", "addr", "show"}).CannotStart("ip: not found in PATH");
+  f.Expect({"ip", "-j", "addr", "show"}).CannotStart("ip: not found in PATH");
   auto missing = ReadHostAddresses(f);
   REQUIRE_FALSE(missing);
   CHECK(missing.error().kind() == ErrorKind::kEnvironment);
-  f.Expect({"ip", "-j", "-4", "addr", "show"}).Exits(255, "Cannot open netlink socket\n");
+  f.Expect({"ip", "-j", "addr", "show"}).Exits(255, "Cannot open netlink socket\n");
   auto failed = ReadHostAddresses(f);
   REQUIRE_FALSE(failed);
   CHECK(failed.error().kind() == ErrorKind::kCommand);

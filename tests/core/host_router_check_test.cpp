@@ -41,7 +41,7 @@ class FakeBinder final : public PortBinder {
 };
 
 void ExpectAddresses(FakeRunner& f) {
-  f.Expect({"ip", "-j", "-4", "addr", "show"}).Prints(kAddresses);
+  f.Expect({"ip", "-j", "addr", "show"}).Prints(kAddresses);
 }
 
 // `ip -j route get NODE from ADDR` answers on-link on `dev`.
@@ -174,10 +174,10 @@ TEST_CASE("host router check: unreachable and gateway nodes are blocking, with t
   CHECK(r->cluster_address.at("prod") == Ip("192.168.1.10"));
   REQUIRE(r->problems.size() == 3);
   CHECK(r->problems[0] ==
-        HostProblem{"cluster prod's nodes are on none of the router's subnets (192.168.1.0/24); "
-                    "it would peer with 192.168.1.10, which its nodes reach only through a "
-                    "gateway",
-                    "give an address of this machine on cluster prod's node subnet", true});
+        HostProblem{"cluster prod's nodes are on none of the router's IPv4 subnets "
+                    "(192.168.1.0/24); it would use 192.168.1.10, which its nodes reach only "
+                    "through a gateway",
+                    "give an IPv4 address of this machine on cluster prod's node subnet", true});
   CHECK(r->problems[1] ==
         HostProblem{"node p1 (cluster prod, 10.20.0.5) is reached from 192.168.1.10 via gateway "
                     "192.168.1.1 on eth0, not on-link: Cilium's eBGP session keeps TTL 1 and the "
@@ -236,15 +236,15 @@ TEST_CASE("host router check: a cluster on-link only from another subnet's addre
   CHECK_FALSE(r->Ok());
   REQUIRE(r->problems.size() == 1);
   CHECK(r->problems[0] ==
-        HostProblem{"cluster c2's nodes are on none of the router's subnets (172.18.0.0/16); it "
-                    "would peer with 172.18.0.250, which its nodes reach only through a gateway",
-                    "give an address of this machine on cluster c2's node subnet", true});
+        HostProblem{"cluster c2's nodes are on none of the router's IPv4 subnets (172.18.0.0/16); "
+                    "it would use 172.18.0.250, which its nodes reach only through a gateway",
+                    "give an IPv4 address of this machine on cluster c2's node subnet", true});
 }
 
 TEST_CASE("host router check: ip that cannot run is an Error, not a report") {
   FakeRunner f;
   FakeBinder b;
-  f.Expect({"ip", "-j", "-4", "addr", "show"}).CannotStart("ip: not found in PATH");
+  f.Expect({"ip", "-j", "addr", "show"}).CannotStart("ip: not found in PATH");
   auto r = CheckHostRouter(f, b, Host("host:172.18.0.250"), TwoClusters());
   REQUIRE_FALSE(r);
   CHECK(r.error().kind() == ErrorKind::kEnvironment);

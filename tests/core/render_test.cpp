@@ -458,9 +458,10 @@ TEST_CASE("render: listen and node addresses are checked") {
     return r.error().message();
   };
   RenderOptions listen;
-  listen.router_listen_addresses = {"172.18.0.250", "fd00::1"};
+  listen.router_listen_addresses = {"172.18.0.250", "fd00::1", "::ffff:172.18.0.1"};
   CHECK(error(listen) ==
-        "router listen address \"fd00::1\": not an IPv4 address like 172.18.0.254");
+        "router listen address \"::ffff:172.18.0.1\": not an IPv4 or IPv6 address like "
+        "172.18.0.254 or fd00:18::fe");
   RenderOptions network;
   network.node_addresses = {{"kind3", {"172.18.0.2"}}};
   CHECK(error(network) ==

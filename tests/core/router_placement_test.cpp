@@ -75,22 +75,43 @@ TEST_CASE("router placement: external: an address and an AS") {
   CHECK(Ok("external:10.0.0.1,4294967295").as == 4294967295U);
 }
 
+TEST_CASE("router placement: IPv6 addresses beside or instead of IPv4 ones") {
+  const auto h = Ok("host:172.18.0.250,fc00:f853:ccd:e793::fa");
+  CHECK(h.addresses == std::vector<IpAddress>{Ip("172.18.0.250"), Ip("fc00:f853:ccd:e793::fa")});
+  CHECK(ToString(h) == "host:172.18.0.250,fc00:f853:ccd:e793::fa");
+  CHECK(Ok("host:fd00:18::fa,fd00:19::fa").addresses.size() == 2);
+  const auto c = Ok("container:tcp://192.0.2.7:2376,192.0.2.8,fd00::8");
+  CHECK(c.addresses == std::vector<IpAddress>{Ip("192.0.2.8"), Ip("fd00::8")});
+  CHECK(ToString(c) == "container:tcp://192.0.2.7:2376,192.0.2.8,fd00::8");
+  const auto e = Ok("external:192.0.2.1,fd00::1,65010");
+  CHECK(e.addresses == std::vector<IpAddress>{Ip("192.0.2.1"), Ip("fd00::1")});
+  CHECK(e.as == 65010);
+  CHECK(ToString(e) == "external:192.0.2.1,fd00::1,65010");
+  const auto e6 = Ok("external:fd00::1,65010");
+  CHECK(e6.addresses == std::vector<IpAddress>{Ip("fd00::1")});
+  CHECK(ToString(e6) == "external:fd00::1,65010");
+}
+
 TEST_CASE("router placement: every bad value names the flag, the problem and the forms") {
   CHECK(Bad("") == "--router : expected a kind, then ':'" + kForms);
   CHECK(Bad("172.18.0.250") == "--router 172.18.0.250: expected a kind, then ':'" + kForms);
   CHECK(Bad("vm:10.0.0.1") == "--router vm:10.0.0.1: \"vm\" is not a placement" + kForms);
   CHECK(Bad("host:") ==
         "--router host:: host: needs at least one address of this machine" + kForms);
-  CHECK(Bad("host:10.9.9") ==
-        "--router host:10.9.9: address \"10.9.9\" is not an IPv4 address like 172.18.0.250" +
-            kForms);
-  CHECK(Bad("host:fd00::1") ==
-        "--router host:fd00::1: address \"fd00::1\" is not an IPv4 address like 172.18.0.250" +
-            kForms);
-  CHECK(Bad("host:10.0.0.1,") ==
-        "--router host:10.0.0.1,: address \"\" is not an IPv4 address like 172.18.0.250" + kForms);
+  const std::string like =
+      " is not an IPv4 or IPv6 address like 172.18.0.250 or fc00:f853:ccd:e793::fa";
+  CHECK(Bad("host:10.9.9") == "--router host:10.9.9: address \"10.9.9\"" + like + kForms);
+  CHECK(Bad("host:10.0.0.1,") == "--router host:10.0.0.1,: address \"\"" + like + kForms);
+  CHECK(Bad("host:::ffff:10.0.0.1") ==
+        "--router host:::ffff:10.0.0.1: address \"::ffff:10.0.0.1\"" + like + kForms);
   CHECK(Bad("host:0.0.0.0") ==
         "--router host:0.0.0.0: address 0.0.0.0 is no one's address; give a specific one" + kForms);
+  CHECK(Bad("host:::") ==
+        "--router host:::: address :: is no one's address; give a specific one" + kForms);
+  CHECK(Bad("host:fe80::1") ==
+        "--router host:fe80::1: address fe80::1 is link-local, which needs an interface; give a "
+        "global or ULA address" +
+            kForms);
   CHECK(Bad("host:10.0.0.1,10.0.0.1") ==
         "--router host:10.0.0.1,10.0.0.1: address 10.0.0.1 is given twice" + kForms);
   CHECK(Bad("container:docker.example:2375") ==
@@ -111,11 +132,21 @@ TEST_CASE("router placement: every bad value names the flag, the problem and the
             kForms);
   CHECK(Bad("container:ssh://") == "--router container:ssh://: \"ssh://\" names no host" + kForms);
   CHECK(Bad("container:ssh://h,10.0.0.1,10.0.0.2") ==
-        "--router container:ssh://h,10.0.0.1,10.0.0.2: container: takes DOCKER_HOST and at most "
-        "one address" +
+        "--router container:ssh://h,10.0.0.1,10.0.0.2: container: takes at most one IPv4 and one "
+        "IPv6 address" +
+            kForms);
+  CHECK(Bad("container:ssh://h,10.0.0.1,fd00::1,10.0.0.2") ==
+        "--router container:ssh://h,10.0.0.1,fd00::1,10.0.0.2: container: takes DOCKER_HOST and "
+        "at most an IPv4 and an IPv6 address" +
             kForms);
   CHECK(Bad("external:10.0.0.1") ==
-        "--router external:10.0.0.1: external: takes the router's address and its AS" + kForms);
+        "--router external:10.0.0.1: external: takes the router's address (an IPv4 one, an IPv6 "
+        "one or both) and its AS" +
+            kForms);
+  CHECK(Bad("external:fd00::1,fd00::2,65000") ==
+        "--router external:fd00::1,fd00::2,65000: external: takes at most one IPv4 and one IPv6 "
+        "address" +
+            kForms);
   CHECK(Bad("external:10.0.0.1,0") ==
         "--router external:10.0.0.1,0: AS \"0\" is not an AS number (1..4294967295)" + kForms);
   CHECK(Bad("external:10.0.0.1,4294967296") ==

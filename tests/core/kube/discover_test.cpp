@@ -148,6 +148,33 @@ TEST_CASE("discover, dual stack: each family's InternalIP, pod CIDRs and Cilium'
   CHECK(on->ipv6);
   CHECK(on->native_cidr_v6 == "fd00:10::/38");
   CHECK(on->pool_cidr_v6 == "fd00:10:241::/56");
+}
+
+TEST_CASE("discover: a native routing CIDR that leaves out the other clusters, per family") {
+  auto s = LoadScenario("two-cluster-dual");
+  REQUIRE(s);
+  // Cilium's own cluster only (what a single-cluster install often sets): traffic to the
+  // other cluster would leave masqueraded as the node.
+  auto narrow = ParseCilium(R"({"data":{"enable-bgp-control-plane":"true","ipam":"kubernetes",
+    "routing-mode":"native","ipv4-native-routing-cidr":"10.241.0.0/16","enable-ipv6":"true",
+    "ipv6-native-routing-cidr":"fd00:10:241::/56"}})",
+                            "");
+  REQUIRE(narrow);
+  const auto problems = CiliumProblems(*narrow, *s);
+  REQUIRE(problems.size() == 2);
+  CHECK(problems[0].what ==
+        "Cilium's ipv4-native-routing-cidr 10.241.0.0/16 does not cover the clusters' ranges "
+        "10.0.0.0/8: it would masquerade the traffic between the clusters");
+  CHECK(problems[0].fix == "Helm value ipv4NativeRoutingCIDR=10.0.0.0/8 (or --manage-cilium)");
+  CHECK(problems[1].fix == "Helm value ipv6NativeRoutingCIDR=fd00:10::/38 (or --manage-cilium)");
+  // Without masquerading the CIDR does not matter; a wider one covers.
+  auto off = ParseCilium(R"({"data":{"enable-bgp-control-plane":"true","ipam":"kubernetes",
+    "routing-mode":"native","ipv4-native-routing-cidr":"10.241.0.0/16","enable-ipv6":"true",
+    "enable-ipv4-masquerade":"false","ipv6-native-routing-cidr":"fd00::/8"}})",
+                         "");
+  REQUIRE(off);
+  CHECK_FALSE(off->masquerade);
+  CHECK(CiliumProblems(*off, *s).empty());
 
   // IPv6 only: the IPv6 InternalIP is the sessions' one.
   auto v6 = LoadScenario("two-cluster-ipv6");
@@ -159,8 +186,17 @@ TEST_CASE("discover, dual stack: each family's InternalIP, pod CIDRs and Cilium'
 }
 
 TEST_CASE("access: the rights for each API, and kubectl auth can-i's yes, no and failure") {
-  const auto v1 = NeededAccess(BgpApi::kV1, true, false);
-  const auto v2 = NeededAccess(BgpApi::kV2, false, true);
+  const auto v1_scenario = LoadScenario("two-cluster");
+  const auto v2_scenario = LoadScenario("two-cluster-v2");
+  const auto v6_scenario = LoadScenario("two-cluster-ipv6");
+  REQUIRE(v1_scenario);
+  REQUIRE(v2_scenario);
+  REQUIRE(v6_scenario);
+  REQUIRE(v1_scenario->Api() == BgpApi::kV1);
+  REQUIRE(v2_scenario->Api() == BgpApi::kV2);
+  const auto v1 = NeededAccess(*v1_scenario, true, false);
+  const auto v2 = NeededAccess(*v2_scenario, false, true);
+  const auto v6 = NeededAccess(*v6_scenario, true, false);
   auto has = [](const std::vector<Access>& list, const std::string& verb, const std::string& res) {
     return std::any_of(list.begin(), list.end(),
                        [&](const Access& a) { return a.verb == verb && a.resource == res; });
@@ -171,6 +207,8 @@ TEST_CASE("access: the rights for each API, and kubectl auth can-i's yes, no and
   CHECK_FALSE(has(v2, "create", "ciliumbgppeeringpolicies.cilium.io"));
   CHECK(has(v2, "create", "ciliumbgpclusterconfigs.cilium.io"));
   CHECK(has(v2, "create", "customresourcedefinitions.apiextensions.k8s.io"));
+  CHECK_FALSE(has(v2, "create", "ciliumbgpnodeconfigoverrides.cilium.io"));
+  CHECK(has(v6, "create", "ciliumbgpnodeconfigoverrides.cilium.io"));
   CHECK(CanIArgv("prod-a", {"create", "pods", "default", "", "exec"}) ==
         std::vector<std::string>{"kubectl", "--context", "prod-a", "auth", "can-i", "create",
                                  "pods", "--subresource", "exec", "-n", "default"});

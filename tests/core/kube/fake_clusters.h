@@ -5,7 +5,10 @@
 //
 //   contexts   prod-a (cluster cilium, nodes 172.18.0.2-4) and prod-b (cilium2,
 //              172.19.0.2-4); the router's addresses 172.18.0.250 on br-a, 172.19.0.250 on
-//              br-b
+//              br-b. With `family` dual or ipv6 the nodes also or only have fd00:18::2-4 and
+//              fd00:19::2-4, pod CIDRs /64 of the built-in scenarios' (two-cluster-dual,
+//              two-cluster-ipv6), and Cilium runs with IPv6; this machine has fd00:18::fa
+//              and fd00:19::fa (and link-local and tentative IPv6 addresses `ip` shows too)
 //   facts      "applied <context> <file>", "cilium <context>" (Helm installed it here)
 //
 // Failures are switched on through the public fields. Not copyable: handlers point at it.
@@ -17,8 +20,10 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -107,25 +112,39 @@ class FakeClusters {
   std::map<std::string, CiliumThere> cilium;  // context -> Cilium before up
   std::set<std::string> node_unreachable;     // node addresses `ip route get` refuses
   bool forwarding = true;                     // net.ipv4.ip_forward
+  bool forwarding_v6 = true;                  // net.ipv6.conf.all.forwarding
+  IpFamily family = IpFamily::kIpv4;          // the nodes' and Cilium's families
   std::string peer_address = "172.18.0.250";  // what the nodes' agents peer with
   int peer_as = 65000;
   std::string host_addresses = R"([
- {"ifindex":1,"ifname":"lo","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8}]},
+ {"ifindex":1,"ifname":"lo","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8},
+   {"family":"inet6","local":"::1","prefixlen":128,"scope":"host"}]},
  {"ifindex":3,"ifname":"br-a","addr_info":[{"family":"inet","local":"172.18.0.1","prefixlen":16},
-                                           {"family":"inet","local":"172.18.0.250","prefixlen":16}]},
+   {"family":"inet","local":"172.18.0.250","prefixlen":16},
+   {"family":"inet6","local":"fd00:18::fa","prefixlen":64,"scope":"global"},
+   {"family":"inet6","local":"fd00:18::fb","prefixlen":64,"scope":"global","tentative":true},
+   {"family":"inet6","local":"fe80::42:acff:fe12:fa","prefixlen":64,"scope":"link"}]},
  {"ifindex":4,"ifname":"br-b","addr_info":[{"family":"inet","local":"172.19.0.1","prefixlen":16},
-                                           {"family":"inet","local":"172.19.0.250","prefixlen":16}]}])";
+   {"family":"inet","local":"172.19.0.250","prefixlen":16},
+   {"family":"inet6","local":"fd00:19::fa","prefixlen":64,"scope":"global"},
+   {"family":"inet6","local":"fe80::42:acff:fe13:fa","prefixlen":64,"scope":"link"}]}])";
 
   FakeClusters() { Script(); }
   FakeClusters(const FakeClusters&) = delete;
   FakeClusters& operator=(const FakeClusters&) = delete;
 
+  // Names as a cloud's clusters have them, not kind's: what render writes comes from here.
   static std::vector<std::string> Nodes(const std::string& cluster) {
-    return {cluster + "-control-plane", cluster + "-worker", cluster + "-worker2"};
+    return {cluster + "-pool-1-a", cluster + "-pool-1-b", cluster + "-pool-1-c"};
   }
   static std::string NodeIp(const std::string& cluster, std::size_t i) {
     return fmt::format("172.{}.0.{}", cluster == "cilium" ? 18 : 19, 2 + i);
   }
+  static std::string NodeIp6(const std::string& cluster, std::size_t i) {
+    return fmt::format("fd00:{}::{}", cluster == "cilium" ? 18 : 19, 2 + i);
+  }
+  bool HasIpv4() const { return family != IpFamily::kIpv6; }
+  bool HasIpv6() const { return family != IpFamily::kIpv4; }
   // The kubectl commands that changed a cluster: apply, annotate, delete, helm upgrade.
   std::vector<std::string> Changes() const {
     std::vector<std::string> out;
@@ -203,14 +222,23 @@ class FakeClusters {
           json items = json::array();
           const auto nodes = Nodes(cluster);
           for (std::size_t i = 0; i < nodes.size(); ++i) {
+            // kubelet's order: the first family's address and pod CIDR first.
+            json addresses = json::array();
+            json pod_cidrs = json::array();
+            const auto octet = cluster == "cilium" ? 241 : 242;
+            if (HasIpv4()) {
+              addresses.push_back({{"type", "InternalIP"}, {"address", NodeIp(cluster, i)}});
+              pod_cidrs.push_back(fmt::format("10.{}.{}.0/24", octet, i));
+            }
+            if (HasIpv6()) {
+              addresses.push_back({{"type", "InternalIP"}, {"address", NodeIp6(cluster, i)}});
+              pod_cidrs.push_back(fmt::format("fd00:10:{}:{}::/64", octet, i));
+            }
+            addresses.push_back({{"type", "Hostname"}, {"address", nodes[i]}});
             items.push_back(
                 {{"metadata", {{"name", nodes[i]}, {"labels", {{"kubernetes.io/os", "linux"}}}}},
-                 {"spec",
-                  {{"podCIDR", fmt::format("10.{}.{}.0/24", cluster == "cilium" ? 241 : 242, i)}}},
-                 {"status",
-                  {{"addresses",
-                    json::array({{{"type", "InternalIP"}, {"address", NodeIp(cluster, i)}},
-                                 {{"type", "Hostname"}, {"address", nodes[i]}}})}}}});
+                 {"spec", {{"podCIDR", pod_cidrs[0]}, {"podCIDRs", pod_cidrs}}},
+                 {"status", {{"addresses", addresses}}}});
           }
           return FakeReply::Ok(
               json{{"apiVersion", "v1"}, {"kind", "List"}, {"items", items}}.dump());
@@ -241,6 +269,10 @@ class FakeClusters {
                        {"routing-mode", there.routing_mode},
                        {"enable-bgp-control-plane", there.bgp ? "true" : "false"},
                        {"ipv4-native-routing-cidr", "10.0.0.0/8"}};
+          if (HasIpv6()) {
+            data["enable-ipv6"] = "true";
+            data["ipv6-native-routing-cidr"] = "fd00:10::/32";
+          }
           return FakeReply::Ok(json{{"kind", "ConfigMap"}, {"data", data}}.dump());
         });
     On(
@@ -322,13 +354,13 @@ class FakeClusters {
         },
         [this](const FakeCall& c, FakeFacts&) {
           const auto cluster = cluster_of.at(Context(c.argv));
-          json svc = {
-              {"kind", "Service"},
-              {"metadata", {{"name", "nginx"}}},
-              {"status",
-               {{"loadBalancer",
-                 {{"ingress",
-                   json::array({{{"ip", cluster == "cilium" ? "10.21.0.1" : "10.22.0.1"}}})}}}}}};
+          const auto n = cluster == "cilium" ? 21 : 22;
+          json ingress = json::array();
+          if (HasIpv4()) ingress.push_back({{"ip", fmt::format("10.{}.0.1", n)}});
+          if (HasIpv6()) ingress.push_back({{"ip", fmt::format("fd00:10:{}::1", n)}});
+          json svc = {{"kind", "Service"},
+                      {"metadata", {{"name", "nginx"}}},
+                      {"status", {{"loadBalancer", {{"ingress", ingress}}}}}};
           return FakeReply::Ok(svc.dump());
         });
     On(
@@ -385,9 +417,9 @@ class FakeClusters {
           }
           return FakeReply::Ok(out.dump());
         });
-    runner.Expect({"ip", "-j", "-4", "addr", "show"})
-        .Always()
-        .Does([this](const FakeCall&, FakeFacts&) { return FakeReply::Ok(host_addresses); });
+    runner.Expect({"ip", "-j", "addr", "show"}).Always().Does([this](const FakeCall&, FakeFacts&) {
+      return FakeReply::Ok(host_addresses);
+    });
     runner.ExpectPrefix({"ip", "-j", "route", "get"})
         .Always()
         .Does([this](const FakeCall& c, FakeFacts&) {
@@ -395,11 +427,15 @@ class FakeClusters {
           const auto& from = c.argv[6];
           if (node_unreachable.count(node) != 0)
             return FakeReply::Exit(2, "RTNETLINK answers: Network is unreachable\n");
-          const auto dev = node.starts_with("172.18.") ? "br-a" : "br-b";
-          if (node.substr(0, 7) != from.substr(0, 7)) {
+          // 172.18.x and fd00:18:: on br-a, 172.19.x and fd00:19:: on br-b.
+          const auto net = [](const std::string& a) {
+            return a.starts_with("fd00:") ? a.substr(0, 7) : a.substr(0, 6);
+          };
+          const auto dev = net(node).ends_with("18") ? "br-a" : "br-b";
+          if (net(node) != net(from)) {
             return FakeReply::Ok(fmt::format(
-                R"([{{"dst":"{}","gateway":"192.168.1.1","dev":"eth0","prefsrc":"{}","flags":[],"uid":0,"cache":[]}}])",
-                node, from));
+                R"([{{"dst":"{}","gateway":"{}","dev":"eth0","prefsrc":"{}","flags":[],"uid":0,"cache":[]}}])",
+                node, node.find(':') == std::string::npos ? "192.168.1.1" : "fe80::1", from));
           }
           return FakeReply::Ok(fmt::format(
               R"([{{"dst":"{}","from":"{}","dev":"{}","flags":[],"uid":0,"cache":[]}}])", node,
@@ -409,6 +445,11 @@ class FakeClusters {
         .Always()
         .Does([this](const FakeCall&, FakeFacts&) {
           return FakeReply::Ok(forwarding ? "1\n" : "0\n");
+        });
+    runner.Expect({"sysctl", "-n", "net.ipv6.conf.all.forwarding"})
+        .Always()
+        .Does([this](const FakeCall&, FakeFacts&) {
+          return FakeReply::Ok(forwarding_v6 ? "1\n" : "0\n");
         });
     runner.ExpectPrefix({"ss"}).Always().Does(
         [](const FakeCall&, FakeFacts&) { return FakeReply::Ok(""); });
@@ -429,6 +470,49 @@ inline std::vector<std::string> Ran(const FakeClusters& w, const std::string& pr
     if (line.starts_with(prefix)) out.push_back(line);
   }
   return out;
+}
+
+// Nothing applied to a cluster, no router started.
+inline void NothingDone(const FakeClusters& w) {
+  CHECK(w.Changes().empty());
+  CHECK(w.processes.spawned.empty());
+}
+
+// A state folder under /tmp, removed with what is in it.
+struct StateDir {
+  std::string path;
+  StateDir() {
+    char tmpl[] = "/tmp/bgpdemo-kube-steps-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~StateDir() { std::filesystem::remove_all(path); }
+};
+
+// One `up`: its result or error and the steps it reported.
+struct Run {
+  std::optional<KubeUpResult> result;
+  std::optional<Error> error;
+  std::vector<StepEvent> steps;
+  std::string FailedStep() const {
+    return !steps.empty() && !steps.back().ok ? steps.back().step : "";
+  }
+};
+
+inline Run Up(const KubeUpOptions& o, const ScenarioText& scenario = TestScenario()) {
+  Run run;
+  auto r = KubeUp(scenario, o, [&](const StepEvent& e) { run.steps.push_back(e); });
+  if (r) {
+    run.result = *r;
+  } else {
+    run.error = r.error();
+  }
+  return run;
+}
+
+// A rendered file of the state folder, whole; empty when it is not there.
+inline std::string StateFile(const std::string& state_dir, const std::string& path) {
+  std::ifstream f(state_dir + "/" + path);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
 
 inline KubeUpOptions Options(FakeClusters& w, const std::string& state_dir) {

@@ -11,42 +11,6 @@
 namespace bgpdemo::core::kube::test {
 namespace {
 
-// A state folder under /tmp, removed with what is in it.
-struct StateDir {
-  std::string path;
-  StateDir() {
-    char tmpl[] = "/tmp/bgpdemo-kube-steps-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~StateDir() { std::filesystem::remove_all(path); }
-};
-
-struct Run {
-  std::optional<KubeUpResult> result;
-  std::optional<Error> error;
-  std::vector<StepEvent> steps;
-  std::string FailedStep() const {
-    return !steps.empty() && !steps.back().ok ? steps.back().step : "";
-  }
-};
-
-Run Up(const KubeUpOptions& o) {
-  Run run;
-  auto r = KubeUp(TestScenario(), o, [&](const StepEvent& e) { run.steps.push_back(e); });
-  if (r) {
-    run.result = *r;
-  } else {
-    run.error = r.error();
-  }
-  return run;
-}
-
-// Nothing applied to a cluster, no router started.
-void NothingDone(const FakeClusters& w) {
-  CHECK(w.Changes().empty());
-  CHECK(w.processes.spawned.empty());
-}
-
 TEST_CASE("kube up: every cluster needs a context, named in the error with the flag to give") {
   FakeClusters w;
   StateDir d;
