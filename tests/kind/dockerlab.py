@@ -400,10 +400,12 @@ class PrivateDocker:
     def image_exists(self, name):
         return self.docker("image", "inspect", name, check=False).returncode == 0
 
-    def network_create(self, name, subnet, gateway=None, labels=None, masquerade=True):
-        """A user-defined bridge network with a known subnet, attachable. Records its Linux
-        bridge so that cleanup can remove it even if the daemon dies."""
+    def network_create(self, name, subnet, gateway=None, labels=None, masquerade=True,
+                       subnet_v6=None):
+        """A user-defined bridge network with a known subnet (and IPv6 subnet), attachable.
+        Records its Linux bridge so that cleanup can remove it even if the daemon dies."""
         args = ["network", "create", "-d", "bridge", "--attachable", "--subnet", subnet,
+                *(["--ipv6", "--subnet", subnet_v6] if subnet_v6 else []),
                 "-o", f"com.docker.network.bridge.enable_ip_masquerade="
                       f"{'true' if masquerade else 'false'}"]
         if gateway:

@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
-"""`bgpdemo up --provider kube` end to end (issue #12): clusters a user already has, made
-with the test doubles of kind, kubectl, helm and cilium (tests/kind/doubles/) on a private
-Docker engine, and the route server "on this machine": a network namespace with a leg in
-each Docker network's bridge, where every bgpdemo command of the test runs.
+"""`bgpdemo up --provider kube` end to end (issues #12 and #14): clusters a user already has,
+made with the test doubles of kind, kubectl, helm and cilium (tests/kind/doubles/) on a
+private Docker engine, and the route server "on this machine": a network namespace with a
+leg in each Docker network's bridge, where every bgpdemo command of the test runs.
 
-  the clusters as a user makes them (bgpdemo render's kind configs, kind create cluster on
-  networks kind and kind2), and what they look like -> failures first, each naming the
+  the clusters as a user makes them: dual stack (bgpdemo render's kind configs of
+  two-cluster-dual, kind create cluster on networks kind and kind2, made with IPv6), and
+  what they look like -> failures first (scenario two-cluster, IPv4), each naming the
   problem and its fix, with nothing applied, no router running, and `down` leaving the
   clusters as they were: an unreachable context, a missing right, a node the router cannot
   reach, a router address that is not this machine's, port 179 taken, a Cilium without the
-  BGP Control Plane (installed in cilium2 by "someone else" and kept: the happy path uses
+  BGP Control Plane (installed in cilium2 by "someone else" and kept: the happy paths use
   --manage-cilium) -> up -> status, peers (every node Established), verify (HTTP across the
   clusters through the router in the namespace, from pods and from the router), routes ->
   down: the clusters as before up (same nodes, contexts and kube-system objects), nothing
   labelled by bgpdemo, the DaemonSet's routes gone from the nodes, no router, no state.
+  Then the same happy path with two-cluster-dual (BGPv2, Cilium 1.19): IPv4 sessions
+  carrying IPv6, the router's IPv6 addresses the nodes' IPv6 next hop, HTTP over IPv6.
 
 One pair of clusters serves every case. Prints "N passed, M failed" last; exit 0, 1, or 77
 (no root, no Docker).
@@ -45,7 +48,8 @@ LABEL = "app.kubernetes.io/managed-by=bgpdemo"
 CLUSTERS = {"cilium": ("kind", "kind-cilium"), "cilium2": ("kind2", "kind-cilium2")}
 # What bgpdemo applies, by kind (kubectl get KIND -A -l LABEL).
 LABELLED_KINDS = ["deployments", "services", "daemonsets", "configmaps",
-                  "ciliumloadbalancerippool", "ciliumbgppeeringpolicy"]
+                  "ciliumloadbalancerippool", "ciliumbgppeeringpolicy",
+                  "ciliumbgpclusterconfig", "ciliumbgppeerconfig", "ciliumbgpadvertisement"]
 KUBE_SYSTEM_KINDS = ["configmaps", "daemonsets", "deployments", "services", "secrets",
                      "serviceaccounts"]
 
@@ -61,16 +65,17 @@ def parse_args():
 
 class RouterPlace:
     """A network namespace standing for "this machine" of a user whose router runs next to
-    the clusters: a veth leg in each network's bridge holding `.250` of its subnet,
-    forwarding on. Removed (with its processes and legs) by remove()."""
+    the clusters: a veth leg in each network's bridge holding `.250` of its subnet and `::fa`
+    of its IPv6 one, forwarding on. Removed (with its processes and legs) by remove()."""
 
     def __init__(self, d, nets):
         self.ns = f"bgpdemo-kube-rs-{os.getpid()}"
         self.d = d
         self.addrs = {}   # network -> address on it
+        self.addrs6 = {}  # network -> IPv6 address on it
         self.legs = []
         self.made = False
-        self.nets = nets  # network -> ip_network
+        self.nets = nets  # network -> (ip_network, IPv6 ip_network)
 
     def ip(self, *args, ns=False, check=True):
         argv = (["ip", "netns", "exec", self.ns] if ns else []) + list(args)
@@ -81,7 +86,8 @@ class RouterPlace:
         self.made = True
         self.ip("ip", "link", "set", "lo", "up", ns=True)
         self.ip("sysctl", "-qw", "net.ipv4.ip_forward=1", ns=True)
-        for i, (net, subnet) in enumerate(self.nets.items()):
+        self.ip("sysctl", "-qw", "net.ipv6.conf.all.forwarding=1", ns=True)
+        for i, (net, (subnet, subnet6)) in enumerate(self.nets.items()):
             net_id = self.d.docker("network", "inspect", "-f", "{{.Id}}", net).stdout.strip()
             bridge = f"br-{net_id[:12]}"
             outer, inner = f"kk{os.getpid() % 100000}n{i}", f"rs{i}"
@@ -90,9 +96,13 @@ class RouterPlace:
             self.legs.append(outer)
             self.ip("ip", "link", "set", outer, "master", bridge, "up")
             addr = str(subnet.network_address + 250)
+            addr6 = str(subnet6.network_address + 250)
             self.ip("ip", "addr", "add", f"{addr}/{subnet.prefixlen}", "dev", inner, ns=True)
+            self.ip("ip", "addr", "add", f"{addr6}/{subnet6.prefixlen}", "dev", inner, "nodad",
+                    ns=True)
             self.ip("ip", "link", "set", inner, "up", ns=True)
             self.addrs[net] = addr
+            self.addrs6[net] = addr6
 
     def pids(self):
         r = self.ip("ip", "netns", "pids", self.ns, check=False)
@@ -217,11 +227,11 @@ def applied_files(e):
     return got
 
 
-def node_routes(e, via):
+def node_routes(e, via, family="-4"):
     """Routes on every node container via one of the router's addresses."""
     out = {}
     for node in e.d.docker("ps", "--format", "{{.Names}}").stdout.split():
-        r = e.d.docker("exec", node, "ip", "-4", "route", "show", check=False)
+        r = e.d.docker("exec", node, "ip", family, "route", "show", check=False)
         hits = [ln for ln in r.stdout.splitlines() if any(f"via {a} " in ln + " " for a in via)]
         if hits:
             out[node] = hits
@@ -246,15 +256,16 @@ def failed_up(c, e, baseline, what, argv, extra, code, needles):
 
 def make_clusters(c, e):
     files = os.path.join(e.dir, "files")
-    r = e.tool(ARGS.bgpdemo, "render", "--scenario", "two-cluster", "-o", files)
-    c.check(r.returncode == 0, "bgpdemo render writes the scenario's kind configs", r.stderr)
+    r = e.tool(ARGS.bgpdemo, "render", "--scenario", "two-cluster-dual", "-o", files)
+    c.check(r.returncode == 0, "bgpdemo render writes the dual-stack scenario's kind configs",
+            r.stderr)
     made = {}
     for cluster, (net, _) in CLUSTERS.items():
         made[cluster] = e.tool("kind", "create", "cluster", "--name", cluster, "--config",
                                os.path.join(files, cluster, "kind.yaml"),
                                extra={"KIND_EXPERIMENTAL_DOCKER_NETWORK": net})
     c.check(all(m.returncode == 0 for m in made.values()),
-            "kind create cluster cilium (network kind) and cilium2 (network kind2)",
+            "kind create cluster cilium (network kind) and cilium2 (network kind2), dual stack",
             "".join(m.stderr[-600:] for m in made.values()))
     if any(m.returncode for m in made.values()):
         raise D.Fatal("the clusters could not be made")
@@ -285,9 +296,10 @@ def run_suite(c, e):
                "fix: bind its user to a role"])
     failed_up(c, e, baseline, "nodes the router cannot reach (--router host:A1 only)",
               up + ["--router", f"host:{a1}"], None, 4,
-              ["cannot run here", "cluster cilium2's nodes are on none of the router's subnets",
-               f"it would peer with {a1}, which its nodes reach only through a gateway",
-               "give an address of this machine on cluster cilium2's node subnet"])
+              ["cannot run here",
+               "cluster cilium2's nodes are on none of the router's IPv4 subnets",
+               f"it would use {a1}, which its nodes reach only through a gateway",
+               "give an IPv4 address of this machine on cluster cilium2's node subnet"])
     absent = str(ipaddress.ip_address(a2) + 1)
     failed_up(c, e, baseline, "a router address that is not this machine's",
               up + ["--router", f"host:{a1},{absent}"], None, 4,
@@ -321,81 +333,129 @@ def run_suite(c, e):
               ["cluster cilium2 (context kind-cilium2)", "without the BGP Control Plane",
                "bgpControlPlane.enabled=true", "--manage-cilium"])
 
-    happy_path(c, e, up + router + ["--manage-cilium"], with_cilium, (a1, a2))
+    happy_path(c, e, up + router + ["--manage-cilium"], with_cilium, IPV4)
+    # Dual stack on the same clusters: IPv4 sessions carry IPv6; the nodes' IPv6 routes go
+    # via the router's IPv6 address on their network.
+    b1, b2 = place.addrs6["kind"], place.addrs6["kind2"]
+    dual_up = ["up", "--provider", "kube", "--scenario", "two-cluster-dual", *ctx,
+               "--timeout", "90", "-o", "json", "--router", f"host:{a1},{a2},{b1},{b2}",
+               "--manage-cilium"]
+    happy_path(c, e, dual_up, snapshot(e), DUAL)
 
 
-def happy_path(c, e, up, before, via):
+# What each happy path expects: its steps, status's addresses, the routes, and the families
+# of HTTP checks and node routes.
+IPV4 = {"name": "two-cluster", "steps": ["preflight", "clusters", "router", "render", "cilium",
+                                          "nginx", "lb", "annotate", "bgp", "routes",
+                                          "sessions"],
+        "routes": 8, "v6": False}
+DUAL = {"name": "two-cluster-dual", "steps": ["preflight", "clusters", "router", "render",
+                                               "cilium", "nginx", "lb", "bgp", "routes",
+                                               "sessions"],
+        "routes": 16, "v6": True}
+
+
+def happy_path(c, e, up, before, x):
+    name = x["name"]
+    via = (e.place.addrs["kind"], e.place.addrs["kind2"])
+    via6 = (e.place.addrs6["kind"], e.place.addrs6["kind2"])
     t = time.monotonic()
     r = e.bd(*up)
-    events = D.up_events(c, r, f"up --manage-cilium passes ({time.monotonic() - t:.1f} s)")
+    events = D.up_events(c, r, f"{name}: up --manage-cilium passes "
+                               f"({time.monotonic() - t:.1f} s)")
     steps = [ev["step"] for ev in events if ev.get("event") == "step"]
-    c.check(steps == ["preflight", "clusters", "router", "render", "cilium", "nginx", "lb",
-                      "annotate", "bgp", "routes", "sessions"], "up reports every step", steps)
-    c.check(router_processes(e), "bgpdemo router runs in the background")
+    c.check(steps == x["steps"], f"{name}: up reports every step", steps)
+    c.check(router_processes(e), f"{name}: bgpdemo router runs in the background")
 
     r = e.bd("status", "-o", "json")
     st = json.loads(r.stdout) if r.stdout.startswith("{") else {}
     c.check(r.returncode == 0 and st.get("provider") == "kube" and st.get("up") is True and
             st.get("router_addresses") == {"kind": via[0], "kind2": via[1]} and
+            st.get("router_addresses_v6") == ({"kind": via6[0], "kind2": via6[1]}
+                                              if x["v6"] else {}) and
             st.get("cilium_installed") == ["cilium"],
-            "status: kube, the router's addresses, Cilium installed by up in cilium only", st)
+            f"{name}: status: kube, the router's addresses, Cilium installed by up in cilium "
+            "only", st)
     r = e.bd("peers", "-o", "json")
     rows = json.loads(r.stdout) if r.returncode == 0 and r.stdout.startswith("[") else []
     nodes = [x for x in rows if x.get("side") == "node"]
     routers = [x for x in rows if x.get("side") == "router"]
     c.check(len(nodes) == 6 and len(routers) == 6 and
-            all(x.get("state") == "established" for x in rows),
-            "peers: every node Established, from the nodes' side and the router's",
+            all(x.get("state") == "established" for x in rows) and
+            all(":" not in str(x.get("peer_address", "")) for x in rows),
+            f"{name}: peers: every node Established over IPv4, from the nodes' side and the "
+            "router's",
             [(x.get("node"), x.get("peer_address"), x.get("state")) for x in rows] or r.stderr)
     r = e.bd("verify", "-o", "json")
     rep = json.loads(r.stdout) if r.stdout.startswith("{") else {"checks": []}
-    bad = [f"{x['group']} {x['name']}: {x['detail']}" for x in rep["checks"] if not x["ok"]]
-    http = [x for x in rep["checks"] if "http" in (x["group"] + x["name"]).lower()]
-    c.check(r.returncode == 0 and rep.get("failed") == 0 and rep.get("passed", 0) > 0 and http,
-            f"verify: {rep.get('passed')} checks pass, {len(http)} of them HTTP across the "
-            "clusters through the router", bad or r.stderr[-1500:])
+    bad = [f"{k['group']} {k['name']}: {k['detail']}" for k in rep["checks"] if not k["ok"]]
+    http = [k for k in rep["checks"] if "http" in (k["group"] + k["name"]).lower()]
+    http6 = [k for k in http if "fd00:10:2" in k["name"]]
+    c.check(r.returncode == 0 and rep.get("failed") == 0 and rep.get("passed", 0) > 0 and http and
+            (bool(http6) == x["v6"]),
+            f"{name}: verify: {rep.get('passed')} checks pass, {len(http)} of them HTTP across "
+            f"the clusters through the router ({len(http6)} over IPv6)", bad or r.stderr[-1500:])
+    nodes_v4 = {x.get("peer_address") for x in routers}
     r = e.bd("routes", "-o", "json")
     routes = json.loads(r.stdout) if r.returncode == 0 and r.stdout.startswith("{") else {}
-    c.check(len(routes.get("rib", [])) == 8 and len(routes.get("kernel", [])) == 8,
-            "routes: 8 prefixes in the router's RIB and the namespace's kernel table",
+    n = x["routes"]
+    c.check(len(routes.get("rib", [])) == n and len(routes.get("kernel", [])) == n,
+            f"{name}: routes: {n} prefixes in the router's RIB and the namespace's kernel table",
             routes or r.stderr)
-    c.check(node_routes(e, via), "the DaemonSet's routes via the router are on the nodes")
+    if x["v6"]:
+        kernel_v6 = [k for k in routes.get("kernel", []) if ":" in k.get("prefix", "")]
+        # Learned over IPv4 sessions: via the nodes' link-local addresses, which routes names
+        # as the nodes (from this machine's neighbour table).
+        c.check(len(kernel_v6) == 8 and all(k.get("next_hops") and all(
+            h.startswith("fe80:") and k.get("link_local_nodes", {}).get(h, "") in nodes_v4
+            for h in k["next_hops"]) for k in kernel_v6),
+            f"{name}: the 8 IPv6 routes go via link-local addresses that routes names as nodes",
+            kernel_v6)
+    c.check(node_routes(e, via), f"{name}: the DaemonSet's routes via the router are on the nodes")
+    if x["v6"]:
+        c.check(node_routes(e, via6, "-6"),
+                f"{name}: and its IPv6 routes via the router's IPv6 addresses")
 
     r = e.bd("down", "-o", "json")
-    c.check(r.returncode == 0, "down returns 0", r.stdout[-600:] + r.stderr[-1500:])
+    c.check(r.returncode == 0, f"{name}: down returns 0", r.stdout[-600:] + r.stderr[-1500:])
     after = snapshot(e)
     diff = {k: (before.get(k), after.get(k)) for k in set(before) | set(after)
             if before.get(k) != after.get(k)}
-    c.check(not diff, "down: the same nodes, contexts, annotations and kube-system objects as "
+    c.check(not diff, f"{name}: down: the same nodes, contexts, annotations and kube-system objects as "
             "before up", diff)
-    c.check(not labelled(e), "down: no bgpdemo-labelled object left", labelled(e))
+    c.check(not labelled(e), f"{name}: down: no bgpdemo-labelled object left", labelled(e))
     r = e.kubectl("kind-cilium", "-n", "kube-system", "get", "daemonset", "bgpdemo-routes")
     r2 = e.kubectl("kind-cilium2", "-n", "kube-system", "get", "daemonset", "bgpdemo-routes")
     c.check("(NotFound)" in r.stderr and "(NotFound)" in r2.stderr,
-            "down: no DaemonSet bgpdemo-routes", r.stdout + r2.stdout)
-    c.wait("down: the static routes via the router are gone from every node",
-           lambda: not node_routes(e, via), 20, interval=0.5, detail=lambda: node_routes(e, via))
+            f"{name}: down: no DaemonSet bgpdemo-routes", r.stdout + r2.stdout)
+    c.wait(f"{name}: down: the static routes via the router are gone from every node",
+           lambda: not node_routes(e, via) and not node_routes(e, via6, "-6"), 20, interval=0.5,
+           detail=lambda: (node_routes(e, via), node_routes(e, via6, "-6")))
     releases = {ctx: [x["name"] for x in json.loads(e.tool(
         "helm", "list", "-n", "kube-system", "--kube-context", ctx, "-o", "json").stdout or "[]")]
         for _, ctx in CLUSTERS.values()}
     c.check(releases == {"kind-cilium": [], "kind-cilium2": ["cilium"]},
-            "down: Cilium uninstalled where up installed it, kept where it was", releases)
+            f"{name}: down: Cilium uninstalled where up installed it, kept where it was", releases)
     cm = json.loads(e.kubectl("kind-cilium2", "-n", "kube-system", "get", "configmap",
                               "cilium-config", "-o", "json").stdout or "{}").get("data", {})
     c.check(cm and "enable-bgp-control-plane" not in cm,
-            "down: the Cilium --manage-cilium changed is rolled back (BGP off, as its owner left "
+            f"{name}: down: the Cilium --manage-cilium changed is rolled back (BGP off, as its owner left "
             "it)", cm)
-    c.check(not router_processes(e), "down: no router process", router_processes(e))
-    c.check(not os.path.exists(e.state), "down: the state folder is gone",
+    c.check(not router_processes(e), f"{name}: down: no router process", router_processes(e))
+    c.check(not os.path.exists(e.state), f"{name}: down: the state folder is gone",
             os.listdir(e.state) if os.path.isdir(e.state) else "")
 
 
 def body(c):
     def run(d, workdir):
         # kind's networks as kind makes them, on subnets no route of this machine uses.
-        nets = dict(zip(["kind", "kind2"], free_subnets(2)))
-        for name, subnet in nets.items():
-            d.network_create(name, str(subnet))
+        # kind's networks as kind makes them (with IPv6: the clusters are dual stack), on
+        # subnets no route of this machine uses.
+        v6 = [ipaddress.ip_network(f"fd00:6b75:{os.getpid() % 0xffff:x}:{i}::/64")
+              for i in range(2)]
+        nets = dict(zip(["kind", "kind2"], zip(free_subnets(2), v6)))
+        for name, (subnet, subnet6) in nets.items():
+            d.network_create(name, str(subnet), subnet_v6=str(subnet6))
         place = RouterPlace(d, nets)
         e = Env(d, workdir, place)
         try:

@@ -123,11 +123,12 @@ def _pod_network(cluster):
         if p["ip"] or not ready or not _image_here(cluster, p):
             continue
         node = cluster.node(p["node"])
-        # One address from each of the node's pod CIDRs (both families on a dual-stack
-        # node), from .10 / ::a up; `ip` is the first, as status.podIP.
+        # One address from each of the node's pod CIDRs Cilium uses (both families on a
+        # dual-stack node with a dual-stack Cilium), from .10 / ::a up; `ip` is the first, as
+        # status.podIP.
         used = {ip for q in cluster.pods() if q["node"] == p["node"] for ip in pod_ips(q)}
         p["ips"] = [pick_free(cidr, used, start=str(ipaddress.ip_network(cidr).network_address + 10))
-                    for cidr in node["podCIDRs"]]
+                    for cidr in cluster.pod_cidrs(node)]
         p["ip"] = p["ips"][0]
         p["phase"] = "Running"
         p["started"] = now_rfc3339()
@@ -319,7 +320,7 @@ def bgp_for_node(cluster, node):
         ann = _annotation_config(node, asn)
         prefixes = []
         if vr.get("exportPodCIDR"):
-            prefixes += node["podCIDRs"]
+            prefixes += cluster.pod_cidrs(node)
         prefixes += _service_prefixes(cluster, vr.get("serviceSelector"))
         neighbors = []
         for n in vr.get("neighbors") or []:
@@ -372,7 +373,7 @@ def bgp_for_node(cluster, node):
                     t = ad.get("advertisementType")
                     # Each family advertises its own: the pod CIDR and LB IPs of its afi.
                     if t == "PodCIDR":
-                        prefixes += [c for c in node["podCIDRs"]
+                        prefixes += [c for c in cluster.pod_cidrs(node)
                                      if (":" in c) == (f.get("afi") == "ipv6")]
                     if t == "Service" and "LoadBalancerIP" in (
                             (ad.get("service") or {}).get("addresses") or []):
@@ -441,7 +442,7 @@ def node_doc(cluster, node):
            "bgp": None}
     if installed:
         doc["routes"] = [{"to": cidr, "via": node_address(n, cidr)} for n in cluster.nodes
-                         if n["name"] != node["name"] for cidr in n["podCIDRs"]
+                         if n["name"] != node["name"] for cidr in cluster.pod_cidrs(n)
                          if node_address(n, cidr)]
     for p in pods:
         for ip in pod_ips(p):

@@ -428,6 +428,18 @@ class Cluster:
     def cni_ready(self):
         return bool(self.cilium_version()) or not self.d["config"].get("disableDefaultCNI")
 
+    def pod_cidrs(self, node):
+        """The node's pod CIDRs that its pods get addresses from and Cilium advertises: where
+        Cilium runs, those of the families it has on (the chart's ipv4.enabled, default true,
+        and ipv6.enabled, default false), so an IPv4 Cilium on a dual-stack node gives pods
+        no IPv6 and advertises none; every one under kind's own CNI."""
+        if not self.cilium_version():
+            return list(node["podCIDRs"])
+        values = self.cilium_values()
+        on = {4: (values.get("ipv4") or {}).get("enabled", True),
+              6: (values.get("ipv6") or {}).get("enabled", False)}
+        return [c for c in node["podCIDRs"] if on[6 if ":" in c else 4]]
+
     # --- objects --------------------------------------------------------------------------
 
     def objects(self, kind=None):
