@@ -3,6 +3,11 @@
 of kind, kubectl, helm and cilium (tests/kind/doubles/) in front of PATH, and the route
 server in a real container whose image `up` makes from the bgpdemo executable.
 
+bgpdemo runs as installed: the binary copied alone into an empty folder, run from another
+empty folder, with no base image in the engine; `up` makes bgpdemo-router:<version> from
+that executable and its libraries, FROM scratch (its labels, no shell in it, its size and
+the image step's time printed), and nothing is written to the working directory.
+
   doctor -> failures first, each with a clear message and nothing half-made that a second
   up cannot resume from: kind create fails; Helm times out; the LB IP never comes; the
   router image fails to build; an image that does not exist -> then up (resuming) ->
@@ -25,6 +30,7 @@ import ipaddress
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -98,8 +104,8 @@ def kind_network(d, subnet):
 
 
 class Env:
-    def __init__(self, c, d, workdir):
-        self.c, self.d, self.dir = c, d, workdir
+    def __init__(self, c, d, workdir, exe, cwd):
+        self.c, self.d, self.dir, self.exe, self.cwd = c, d, workdir, exe, cwd
         self.env = dict(d.env)
         self.env.update(PATH=DOUBLES + os.pathsep + d.env["PATH"],
                         BGPDEMO_FAKE_K8S_STATE=os.path.join(workdir, "k8s"),
@@ -109,6 +115,7 @@ class Env:
                         BGPDEMO_FAKE_HELM_TIMEOUT_SECONDS="2",
                         HOME=workdir)
         self.env.pop("BGPDEMO_FAKE_FAIL", None)
+        self.env.pop("BGPDEMO_SELF", None)
 
     def bd(self, *args, fail=None, timeout=600, extra=None):
         env = dict(self.env)
@@ -116,8 +123,8 @@ class Env:
             env["BGPDEMO_FAKE_FAIL"] = fail
         env.update(extra or {})
         t = time.monotonic()
-        r = subprocess.run([ARGS.bgpdemo, *args], env=env, capture_output=True, text=True,
-                           timeout=timeout)
+        r = subprocess.run([self.exe, *args], env=env, cwd=self.cwd, capture_output=True,
+                           text=True, timeout=timeout)
         if ARGS.verbose:
             D.log(f"  $ {'BGPDEMO_FAKE_FAIL=' + fail + ' ' if fail else ''}bgpdemo "
                   f"{' '.join(args)} -> {r.returncode} in {time.monotonic() - t:.1f}s\n"
@@ -125,13 +132,34 @@ class Env:
         return r
 
 
+def install(c, workdir):
+    """The binary alone in <workdir>/opt/bin, and an empty working directory."""
+    prefix = os.path.join(workdir, "opt", "bin")
+    os.makedirs(prefix)
+    exe = os.path.join(prefix, "bgpdemo")
+    shutil.copy2(ARGS.bgpdemo, exe)
+    cwd = os.path.join(workdir, "elsewhere")
+    os.makedirs(cwd)
+    c.check(os.listdir(prefix) == ["bgpdemo"] and not os.listdir(cwd),
+            f"bgpdemo installed alone in {prefix}; the working directory is empty")
+    return exe, cwd
+
+
 def body(c):
     def run(d, workdir):
-        version = subprocess.run([ARGS.bgpdemo, "version", "-o", "json"], capture_output=True,
-                                 text=True).stdout
-        # The router image is not here: up makes it (FROM scratch, from ARGS.bgpdemo).
-        image = f"bgpdemo-router:{json.loads(version)['version']}"
-        run_suite(c, Env(c, d, workdir), image)
+        # Only the node image (for the doubles' nodes) may be there: no router image, and no
+        # base it could be built from.
+        d.docker("rmi", "debian:bookworm", check=False)
+        exe, cwd = install(c, workdir)
+        version = json.loads(subprocess.run([exe, "version", "-o", "json"], cwd=cwd,
+                                            capture_output=True, text=True).stdout)["version"]
+        image = f"bgpdemo-router:{version}"
+        c.check(not d.image_exists(image) and not d.image_exists("debian:bookworm"),
+                f"no {image} and no base image in the engine before up")
+        e = Env(c, d, workdir, exe, cwd)
+        run_suite(c, e, image, version)
+        c.check(not os.listdir(cwd), "nothing was written to the working directory",
+                os.listdir(cwd))
 
     I.with_node_engine(c, ARGS, "ke", os.path.join(HERE, "node"), run)
 
@@ -144,7 +172,7 @@ def contexts(e):
         return []
 
 
-def run_suite(c, e, image):
+def run_suite(c, e, image, version):
     nets = free_subnets(2)
     up = ["up", "--provider", "kind", "--scenario", "two-cluster", "--timeout", "90"]
 
@@ -198,14 +226,28 @@ def run_suite(c, e, image):
     c.check(r.returncode == 1 and "docker build" in r.stderr and "no-such-base" in r.stderr and
             not e.d.image_exists(image),
             "the router image fails to build: up quotes the build's error", r.stderr[-600:])
-    r = e.bd(*up, fail="helm-timeout")
+    r = e.bd(*up, "-o", "json", fail="helm-timeout")
     c.check(r.returncode == 1 and "helm upgrade --install" in r.stderr and
             "timed out waiting for the condition" in r.stderr,
             "Helm times out: up quotes helm's error", r.stderr[-600:])
+    # That up got as far as Helm: it made the router image on the way.
+    events = [json.loads(ln) for ln in r.stdout.splitlines() if ln.startswith("{")]
+    step = next((ev for ev in events if ev.get("step") == "image"), {})
+    c.check(step.get("detail") == f"{image} built from {e.exe} (FROM scratch)",
+            "the image step made it from the installed executable, FROM scratch", step)
+    D.log(f"the image step: {step.get('seconds', 0):.1f} s")
     labels = (e.d.json("image", "inspect", image)[0]["Config"].get("Labels") or {}
               if e.d.image_exists(image) else {})
-    c.check(labels.get("org.opencontainers.image.base.name") == "scratch",
-            f"up made {image} from the executable, FROM scratch", labels)
+    c.check(labels.get("org.opencontainers.image.base.name") == "scratch" and
+            labels.get("org.opencontainers.image.version") == version,
+            f"up made {image} from the installed executable, FROM scratch, labelled {version}",
+            labels)
+    if e.d.image_exists(image):
+        D.log(f"router image {image}: "
+              f"{e.d.json('image', 'inspect', image)[0].get('Size', 0) / 1e6:.1f} MB")
+    r = e.d.docker("run", "--rm", "--entrypoint", "/bin/sh", image, "-c", "true", check=False)
+    c.check(r.returncode != 0, "no shell in the image: nothing but bgpdemo and its libraries",
+            r.stdout + r.stderr)
     r = e.bd(*up[:-1], "10", fail="no-lb-ip")
     c.check(r.returncode == 1 and "never came" in r.stderr,
             "the LB IP never comes: up says so after its timeout", r.stderr[-600:])
