@@ -8,6 +8,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/verb.h"
+#include "cli/version.h"
 #include "core/demo.h"
 #include "core/kernel_routes.h"
 #include "core/router_service.h"
@@ -23,6 +24,7 @@ void AddRouterFlags(CLI::App& cmd, RouterOptions& o) {
   cmd.footer(
       "Examples:\n"
       "  bgpdemo router --config examples/router/demo.yaml\n"
+      "  bgpdemo router --config examples/router/demo.yaml --metrics 127.0.0.1:9179\n"
       "  bgpdemo router peers\n"
       "  bgpdemo router routes -o json\n"
       "  bgpdemo router kernel-routes -o json\n"
@@ -33,6 +35,10 @@ void AddRouterFlags(CLI::App& cmd, RouterOptions& o) {
   cmd.add_option("--config", o.config, "Router configuration (YAML) to run with");
   cmd.add_option("--socket", o.socket, "Control socket path")
       ->default_str(core::DefaultRouterSocket());
+  cmd.add_option("--metrics", o.metrics,
+                 "Serve Prometheus metrics (sessions, prefixes, updates, FIB, memory) over "
+                 "HTTP at http://ADDRESS:PORT/metrics; ADDRESS as 127.0.0.1 or [::1]")
+      ->type_name("ADDRESS:PORT");
   cmd.add_option("--log-level", o.log_level, "Least severe log level printed")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -79,7 +85,12 @@ int Serve(const RouterOptions& o, std::ostream& err) {
           "--config FILE is required to run the router (or use `bgpdemo router peers|routes` "
           "to query one)"));
     }
-    return core::RunRouterService({o.config, o.socket, o.log_level}, err);
+    return core::RunRouterService({.config_path = o.config,
+                                   .socket_path = o.socket,
+                                   .log_level = o.log_level,
+                                   .metrics_address = o.metrics,
+                                   .version = kVersion},
+                                  err);
   }();
   if (!served) {
     fmt::print(err, "bgpdemo router: {}\n", served.error());

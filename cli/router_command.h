@@ -15,6 +15,7 @@ struct RouterOptions {
   std::string config;
   std::string socket;  // default: core::DefaultRouterSocket()
   std::string log_level = "info";
+  std::string metrics;  // --metrics ADDRESS:PORT; empty: none
   std::string output = "table";
   CLI::App* run = nullptr;
   CLI::App* peers = nullptr;

@@ -11,9 +11,12 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "bgp/api/control_client.h"
 #include "bgp/api/control_server.h"
+#include "bgp/api/metrics.h"
+#include "bgp/api/metrics_server.h"
 #include "bgp/api/server_api.h"
 #include "bgp/fib/netlink_fib.h"
 #include "bgp/log.h"
@@ -62,6 +65,24 @@ Result<Fib, Error> OpenFib(const bgp::server::FibConfig& config, bgp::Logger& lo
         "kernel routes: {} (installing routes needs root or CAP_NET_ADMIN)", r.error())));
   }
   return fib;
+}
+
+// The metrics of `server` (and of its FIB when it programs one), now.
+std::string Metrics(const bgp::server::Server& server, const bgp::server::FibSync* fib,
+                    const std::string& version) {
+  const auto peers = server.Peers();
+  bgp::api::MetricsInput in;
+  in.version = version;
+  in.peers = peers;
+  in.rib_prefixes = {server.rib().PrefixCount(bgp::wire::kIpv4Unicast),
+                     server.rib().PrefixCount(bgp::wire::kIpv6Unicast)};
+  in.rib_memory_bytes = server.rib().MemoryBytes();
+  if (fib) {
+    in.fib = bgp::api::FibCounters{fib->written(), fib->pending(), fib->errors(),
+                                   fib->unusable_next_hops()};
+  }
+  in.process = bgp::api::ReadProcessFacts();
+  return bgp::api::MetricsText(in);
 }
 
 // Runs io until SIGTERM or SIGINT; SIGHUP reloads the config file into the server.
@@ -120,6 +141,12 @@ Result<void, Error> RunRouterService(const RouterServiceOptions& options, std::o
     return Fail(Error::Usage(
         fmt::format("log level \"{}\" is none of debug, info, warn, error", options.log_level)));
   }
+  std::optional<boost::asio::ip::tcp::endpoint> metrics_at;
+  if (!options.metrics_address.empty()) {
+    auto at = bgp::api::ParseListenAddress(options.metrics_address);
+    if (!at) return Fail(Error::Usage(at.error()));
+    metrics_at = *at;
+  }
   auto config = LoadRouterConfig(options.config_path);
   if (!config) return Fail(Error::Input(config.error()));
   bgp::StreamLogger log(log_out, level);
@@ -155,6 +182,16 @@ Result<void, Error> RunRouterService(const RouterServiceOptions& options, std::o
   bgp::api::ControlServer control(io, socket_path, bgp::api::ServerHandler(server, fib->sync.get()),
                                   log);
   if (auto r = control.Start(); !r) return Fail(Error::Environment(r.error()));
+  std::unique_ptr<bgp::api::MetricsServer> metrics;
+  if (metrics_at) {
+    metrics = std::make_unique<bgp::api::MetricsServer>(
+        io, *metrics_at,
+        [&server, sync = fib->sync.get(), version = options.version] {
+          return Metrics(server, sync, version);
+        },
+        log);
+    if (auto r = metrics->Start(); !r) return Fail(Error::Environment(r.error()));
+  }
   if (auto r = server.Start(); !r) return Fail(Error::Environment(r.error()));
 
   RunUntilSignal(io, server, control, options.config_path, log);

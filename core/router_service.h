@@ -3,6 +3,7 @@
 //
 //   RunRouterService: config file --LoadRouterConfig--> bgp::server::Server
 //                     + the kernel FIB (fib.install) + the control socket (bgp/api)
+//                     + Prometheus metrics over HTTP when asked (--metrics ADDR:PORT)
 //                     SIGHUP: reload the file; SIGTERM/SIGINT: Cease to every peer, exit
 //   QueryRouter:      control socket --JSON--> the caller
 //
@@ -31,6 +32,9 @@ struct RouterServiceOptions {
   std::string config_path;         // the router's YAML (core/router_config.h)
   std::string socket_path;         // the control socket; empty: DefaultRouterSocket()
   std::string log_level = "info";  // debug | info | warn | error
+  // ADDRESS:PORT to serve Prometheus metrics on (bgp/api/metrics.h); empty: none.
+  std::string metrics_address;
+  std::string version;  // for bgpdemo_build_info
 };
 
 // Runs the route server until SIGTERM or SIGINT, logging one key=value event per line to

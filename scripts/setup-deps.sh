@@ -38,6 +38,9 @@ test_packages=(
   gobgpd bird2 frr tshark tcpdump python3
   # the MRT cross-check of `bgpdemo decode` (tests/tools/capture_crosscheck.sh)
   bgpdump
+  # promtool, which checks `bgpdemo router --metrics` output (tests/interop/metrics_test.py);
+  # the Prometheus server of the package is not used (stopped below where systemd started it)
+  prometheus
   # the static-routes DaemonSet's script run with busybox's sh and ip, as in its default
   # image busybox:1.36 (tests/core/render_routes_root_test.cpp)
   busybox
@@ -83,3 +86,8 @@ export DEBIAN_FRONTEND=noninteractive
 # while: wait for it instead of failing at once.
 apt-get -o DPkg::Lock::Timeout=600 update -qq
 apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
+# Debian starts the Prometheus server it installs (on :9090) where systemd runs; the tests
+# only need promtool.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && [[ -d /run/systemd/system ]]; then
+  systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi

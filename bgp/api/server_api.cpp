@@ -83,6 +83,8 @@ json PeersJson(std::span<const server::PeerSnapshot> peers) {
               {"last_error", p.last_error},
               {"messages_received", p.messages_received},
               {"messages_sent", p.messages_sent},
+              {"updates_received", p.updates_received},
+              {"updates_sent", p.updates_sent},
               {"queued_bytes", p.queued_bytes},
               {"congested", p.congested}};
     // Only for `peer_as: any` neighbors, so that other peers' JSON stays as it was.

@@ -27,6 +27,8 @@ std::vector<PeerSnapshot> Server::Peers() const {
     v.last_error = s.last_error();
     v.messages_received = s.messages_received();
     v.messages_sent = s.messages_sent();
+    v.updates_received = s.updates_received();
+    v.updates_sent = s.updates_sent();
     v.queued_bytes = s.bytes_queued();
     v.congested = p->congested;
     v.stale = p->stale;

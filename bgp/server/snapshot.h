@@ -55,8 +55,10 @@ struct PeerSnapshot {
   std::optional<std::chrono::seconds> uptime;
   std::optional<wire::IpAddress> local_address;
   std::string last_error;  // why the session last went down; empty when it never did
-  std::uint64_t messages_received = 0;
+  std::uint64_t messages_received = 0;  // of the current session (a new one starts at 0)
   std::uint64_t messages_sent = 0;
+  std::uint64_t updates_received = 0;
+  std::uint64_t updates_sent = 0;
   std::size_t queued_bytes = 0;  // waiting in the send queue
   bool congested = false;        // the send queue is over its high-water mark
   bool stale = false;            // graceful restart: its routes are kept, marked stale

@@ -91,8 +91,17 @@ void Session::Reset(const wire::Notification& notification) {
 
 void Session::Send(Chunk bytes) {
   if (fsm_.state() != State::kEstablished || !conn_ || !bytes || bytes->empty()) return;
+  // A chunk holds whole encoded messages, often many UPDATEs (a batch, a full table): each
+  // is counted, by the length in its header.
+  const auto& b = *bytes;
+  for (std::size_t at = 0; at + wire::kHeaderSize <= b.size();) {
+    const std::size_t length = (std::size_t{b[at + 16]} << 8) | b[at + 17];
+    ++messages_out_;
+    if (b[at + 18] == static_cast<std::uint8_t>(wire::MessageType::kUpdate)) ++updates_out_;
+    if (length < wire::kHeaderSize) break;  // not ours to send; counted once
+    at += length;
+  }
   conn_->Send(std::move(bytes));
-  ++messages_out_;
 }
 
 void Session::SetReading(bool on) {
@@ -383,6 +392,7 @@ void Session::SendMessage(const wire::Message& m) {
   }
   conn_->Send(*bytes);
   ++messages_out_;
+  if (std::holds_alternative<wire::Update>(m)) ++updates_out_;
 }
 
 bool Session::OnMessage(std::span<const std::uint8_t> bytes) {

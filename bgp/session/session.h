@@ -117,6 +117,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t messages_received() const { return messages_in_; }
   std::uint64_t messages_sent() const { return messages_out_; }
   std::uint64_t updates_received() const { return updates_in_; }
+  std::uint64_t updates_sent() const { return updates_out_; }
   std::size_t bytes_queued() const { return conn_ ? conn_->bytes_queued() : 0; }
 
  private:
@@ -179,7 +180,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool received_notification_ = false;  // the session ended by the peer's NOTIFICATION
   bool reading_ = true;                  // SetReading
   std::uint64_t send_hold_mark_ = 0;     // bytes written when the send hold timer started
-  std::uint64_t messages_in_ = 0, messages_out_ = 0, updates_in_ = 0;
+  std::uint64_t messages_in_ = 0, messages_out_ = 0, updates_in_ = 0, updates_out_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

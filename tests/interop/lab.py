@@ -408,11 +408,12 @@ class Lab(Checks):
         self.procs.append(p)
         return p
 
-    def start_router(self, name, ns, config_text, log_level="debug"):
+    def start_router(self, name, ns, config_text, log_level="debug", extra=()):
         cfg = self.write(f"{name}.yaml", config_text)
         sock = self.path(f"{name}.sock")
         r = self.spawn(name, ns, [self.bgpdemo, "router", "--config", cfg, "--socket", sock,
-                                  "--log-level", log_level], cls=Router, socket_path=sock)
+                                  "--log-level", log_level, *extra], cls=Router,
+                       socket_path=sock)
         self.wait_quiet(lambda: r.query("peers") is not None or not r.alive(), 10)
         if not r.alive() or r.query("peers") is None:
             raise Fatal(f"{name} did not start:\n" + "\n".join(r.tail()))

@@ -70,6 +70,8 @@ TEST_CASE("server api: peers JSON, a peer never established and one established"
   up.local_address = Addr("172.22.0.254");
   up.messages_received = 12;
   up.messages_sent = 10;
+  up.updates_received = 7;
+  up.updates_sent = 4;
   up.queued_bytes = 4096;
   up.congested = true;
   up.stale = true;
@@ -87,7 +89,8 @@ TEST_CASE("server api: peers JSON, a peer never established and one established"
         "[{\"address\":\"10.0.0.9\",\"congested\":false,\"dynamic\":false,\"families\":[],"
         "\"hostname\":\"\",\"last_error\":\"connect: Connection refused\",\"local_asn\":65000,"
         "\"messages_received\":0,\"messages_sent\":0,\"name\":\"nobody\",\"peer_asn\":65900,"
-        "\"queued_bytes\":0,\"stale\":false,\"state\":\"idle\",\"uptime_seconds\":0},"
+        "\"queued_bytes\":0,\"stale\":false,\"state\":\"idle\",\"updates_received\":0,"
+        "\"updates_sent\":0,\"uptime_seconds\":0},"
         "{\"address\":\"172.22.0.3\",\"congested\":true,\"dynamic\":true,"
         "\"extended_next_hop\":true,\"families\":["
         "{\"accepted\":2,\"advertised\":5,\"afi\":1,\"family\":\"ipv4-unicast\",\"received\":3,"
@@ -98,7 +101,7 @@ TEST_CASE("server api: peers JSON, a peer never established and one established"
         "\"local_address\":\"172.22.0.254\",\"local_asn\":65000,\"messages_received\":12,"
         "\"messages_sent\":10,\"name\":\"cilium\",\"peer_asn\":65100,\"queued_bytes\":4096,"
         "\"router_id\":\"172.22.0.3\",\"stale\":true,\"state\":\"established\","
-        "\"uptime_seconds\":125}]");
+        "\"updates_received\":7,\"updates_sent\":4,\"uptime_seconds\":125}]");
   CHECK(api::PeersJson({}).dump() == "[]");
 }
 
@@ -115,7 +118,8 @@ TEST_CASE("server api: peers JSON of a peer_as any neighbor says so") {
         "[{\"address\":\"10.244.1.7\",\"congested\":false,\"dynamic\":true,\"families\":[],"
         "\"hostname\":\"\",\"last_error\":\"\",\"local_asn\":65000,\"messages_received\":0,"
         "\"messages_sent\":0,\"name\":\"cluster\",\"peer_as_any\":true,\"peer_asn\":0,"
-        "\"queued_bytes\":0,\"stale\":false,\"state\":\"active\",\"uptime_seconds\":0}]");
+        "\"queued_bytes\":0,\"stale\":false,\"state\":\"active\",\"updates_received\":0,"
+        "\"updates_sent\":0,\"uptime_seconds\":0}]");
   any.peer_as = 4200000007u;  // the AS its OPEN announced
   const std::vector<server::PeerSnapshot> after = {any};
   const json j = api::PeersJson(after);

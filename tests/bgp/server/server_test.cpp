@@ -121,6 +121,19 @@ TEST_CASE("server: two node speakers exchange routes through the router (loopbac
   CHECK(peers[0].peer_as == 65100);
   CHECK(peers[0].negotiated->families[0].received == 2);
   CHECK(peers[0].negotiated->families[0].accepted == 2);
+  // Messages and UPDATEs counted one by one (a chunk of the export holds many): what the
+  // router counts as sent, the node counts as received, once nothing is in flight.
+  const auto sent_to = [&](const Server& node, const char* address) {
+    for (const auto& p : router.Peers()) {
+      if (p.address == Addr(address)) {
+        const auto& mine = node.Peers().at(0);
+        return p.updates_sent > 0 && p.updates_sent == mine.updates_received &&
+               p.messages_sent == mine.messages_received && p.updates_received == mine.updates_sent;
+      }
+    }
+    return false;
+  };
+  CHECK(RunUntil(io, [&] { return sent_to(n1, "127.0.0.2") && sent_to(n2, "127.0.0.3"); }));
   auto routes = router.Routes();
   REQUIRE(routes.size() == 3);
   for (const auto& r : routes) {
