@@ -209,6 +209,27 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
                 AddTableOutput(cmd, o);
                 AddStateDir(cmd, o);
               });
+  o.graph = AddVerb(
+      app, "graph",
+      "The running demo as a picture: clusters, nodes, the route server, every session coloured "
+      "by state with its prefix counts, the routes to each LoadBalancer IP",
+      [&o](CLI::App& cmd) {
+        cmd.footer(
+            "Examples:\n"
+            "  bgpdemo graph -o svg --file demo.svg\n"
+            "  bgpdemo graph -o html --file demo.html   (one page, nothing fetched)\n"
+            "  bgpdemo graph -o dot | dot -Tpng > demo.png\n"
+            "svg and html need Graphviz's dot (apt-get install graphviz).");
+        cmd.add_option("-o,--output", o.graph_format, "svg, html or dot (Graphviz)")
+            ->check(CLI::IsMember({"svg", "html", "dot"}))
+            ->capture_default_str();
+        cmd.add_option("--file", o.graph_file, "Write it there instead of to stdout");
+        cmd.add_option("--group-over", o.graph_group_over,
+                       "Draw a cluster of more nodes than this as one box")
+            ->check(CLI::Range(1, 100000))
+            ->capture_default_str();
+        AddStateDir(cmd, o);
+      });
   o.doctor = AddVerb(app, "doctor", "Check the tools each provider needs, with versions",
                      [&o](CLI::App& cmd) {
                        cmd.add_option("--scenario", o.scenario,
@@ -232,8 +253,8 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
 }
 
 bool DemoCommandParsed(const DemoOptions& o) {
-  for (auto* cmd :
-       {o.up, o.down, o.status, o.peers, o.routes, o.verify, o.speaker, o.doctor, o.daemon}) {
+  for (auto* cmd : {o.up, o.down, o.status, o.peers, o.routes, o.verify, o.speaker, o.doctor,
+                    o.daemon, o.graph}) {
     if (cmd != nullptr && cmd->parsed()) return true;
   }
   return false;
@@ -249,6 +270,7 @@ int RunDemo(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   if (o.speaker->parsed()) return demo::Speaker(o, out, err);
   if (o.doctor->parsed()) return demo::Doctor(o, out);
   if (o.daemon->parsed()) return demo::Daemon(o, err);
+  if (o.graph->parsed()) return demo::Graph(o, out, err);
   return kExitUsage;
 }
 

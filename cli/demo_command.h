@@ -39,6 +39,10 @@ struct DemoOptions {
   // speaker
   std::string speaker_action;
   std::string speaker_node;
+  // graph
+  std::string graph_format = "svg";
+  std::string graph_file;  // empty: stdout
+  std::size_t graph_group_over = 12;
 
   CLI::App* up = nullptr;
   CLI::App* down = nullptr;
@@ -49,6 +53,7 @@ struct DemoOptions {
   CLI::App* speaker = nullptr;
   CLI::App* doctor = nullptr;
   CLI::App* daemon = nullptr;
+  CLI::App* graph = nullptr;
 };
 
 void AddDemoCommands(CLI::App& app, DemoOptions& opts);

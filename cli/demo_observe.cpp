@@ -1,4 +1,4 @@
-// `bgpdemo peers`, `routes`, `verify` and `speaker`: the running demo, whichever provider
+// `bgpdemo peers`, `routes`, `verify`, `speaker` and `graph`: the running demo, whichever provider
 // made it, opened through the registry (core/providers.h). Peers, routes and verify are
 // computed from core::Demo's shapes, so their output is the same for every provider.
 #include <fmt/format.h>
@@ -12,6 +12,8 @@
 
 #include "cli/demo_verbs.h"
 #include "cli/exit_codes.h"
+#include "core/files.h"
+#include "core/graph.h"
 #include "core/table.h"
 #include "core/verify.h"
 
@@ -221,6 +223,29 @@ int Speaker(const DemoOptions& o, std::ostream& out, std::ostream& err) {
                   r.error());
   }
   Print(o, out, *r);
+  return kExitOk;
+}
+
+int Graph(const DemoOptions& o, std::ostream& out, std::ostream& err) {
+  auto d = MakeProviders(o).OpenDemo();
+  if (!d) return Failed(err, "bgpdemo graph", d.error());
+  const auto topology = (*d)->GetTopology();
+  if (!topology) return Failed(err, "bgpdemo graph", topology.error());
+  const auto title = fmt::format("bgpdemo: {} (provider {})", topology->router, (*d)->provider());
+  std::string text = core::TopologyDot(*topology, (*d)->Observe(),
+                                       {.group_over = o.graph_group_over, .title = title});
+  if (o.graph_format != "dot") {
+    auto svg = core::RenderSvg(text, core::DefaultRunner());
+    if (!svg) return Failed(err, "bgpdemo graph", svg.error());
+    text = o.graph_format == "html" ? core::HtmlPage(title, *svg) : std::move(*svg);
+  }
+  if (o.graph_file.empty()) {
+    out << text;
+    return kExitOk;
+  }
+  if (auto w = core::WriteFileAtomic(o.graph_file, text, 0644); !w) {
+    return Failed(err, "bgpdemo graph", w.error());
+  }
   return kExitOk;
 }
 

@@ -38,6 +38,8 @@ test_packages=(
   gobgpd bird2 frr tshark tcpdump python3
   # the MRT cross-check of `bgpdemo decode` (tests/tools/capture_crosscheck.sh)
   bgpdump
+  # Graphviz's dot, which lays out `bgpdemo graph -o svg|html` (tests/e2e/graph_test.py)
+  graphviz
   # promtool, which checks `bgpdemo router --metrics` output (tests/interop/metrics_test.py);
   # the Prometheus server of the package is not used (stopped below where systemd started it)
   prometheus

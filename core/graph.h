@@ -1,0 +1,41 @@
+// `bgpdemo graph`: the running demo as a picture (issue #15). The topology and what is
+// observed now (core/demo.h) become a Graphviz graph; Graphviz's `dot` lays it out into SVG,
+// and an HTML page wraps that SVG with nothing fetched from elsewhere.
+//
+//   TopologyDot(topology, observed)  the graph in DOT: one box per cluster (subgraph) with
+//                                    its nodes (pods and the LB IPs they advertise in the
+//                                    label), the route server, every BGP session as an edge
+//                                    coloured by its state with its prefix counts, and each
+//                                    LB IP with the router's routes to it (ECMP fan-out)
+//   RenderSvg(dot, runner)           `dot -Tsvg`
+//   HtmlPage(title, svg)             a self-contained page
+//
+// A cluster of more than GraphOptions::group_over nodes is drawn as one box that counts its
+// nodes and sessions (and its routes as one edge), so that a 100-node demo stays readable;
+// every node's name is still in the SVG, in that box's tooltip.
+#pragma once
+
+#include <string>
+
+#include "base/error.h"
+#include "base/result.h"
+#include "core/command_runner.h"
+#include "core/demo.h"
+
+namespace bgpdemo::core {
+
+struct GraphOptions {
+  std::size_t group_over = 12;  // clusters with more nodes are drawn as one box
+  std::string title;            // the graph's label; empty: none
+};
+
+std::string TopologyDot(const Topology& t, const Observed& o, const GraphOptions& options = {});
+
+// SVG from DOT. Errors: kEnvironment when Graphviz is missing (with the package to install),
+// kCommand when dot refuses the graph.
+Result<std::string, Error> RenderSvg(const std::string& dot, CommandRunner& runner);
+
+// An HTML page holding `svg` inline, its own styles, no script and nothing to fetch.
+std::string HtmlPage(const std::string& title, const std::string& svg);
+
+}  // namespace bgpdemo::core

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""`bgpdemo graph` of a running lab demo (issue #15): the picture as SVG, HTML and DOT.
+
+  two-cluster-dual, engine speakers -> graph -o svg: well-formed SVG naming every node,
+  the route server and every LB IP, each session edge green; -o html: one page holding that
+  SVG, with no script and nothing to fetch; a stopped speaker -> its session red and
+  dashed in the next graph, the others still green -> down.
+  tests/data/scenarios/two-cluster-102.yaml (102 nodes) -> graph -o svg: well-formed,
+  every one of the 102 node names in it, each cluster drawn as one box with its count ->
+  down leaves nothing.
+
+Needs root and Graphviz's dot (skips with 77 otherwise). Prints "N passed, M failed" last.
+
+  sudo python3 tests/e2e/graph_test.py --bgpdemo build/bgpdemo
+"""
+
+import json
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "interop"))
+import lab as L  # noqa: E402
+from demo_cli import DemoCli  # noqa: E402
+
+SCALE = os.path.join(HERE, "..", "data", "scenarios", "two-cluster-102.yaml")
+UP = "#2e7d32"
+DOWN = "#c62828"
+
+
+def svg_text(svg):
+    """Every text and attribute value of a parsed SVG (entities decoded), or None when it is
+    not well-formed SVG."""
+    try:
+        root = ET.fromstring(svg)
+    except ET.ParseError:
+        return None
+    if root.tag != "{http://www.w3.org/2000/svg}svg":
+        return None
+    parts = []
+    for el in root.iter():
+        parts += [el.text or ""] + list(el.attrib.values())
+    return "\n".join(parts)
+
+
+def names_in(text, names):
+    """The names that do not appear in text as whole names."""
+    return [n for n in names if not re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text)]
+
+
+def edge_colours(dot):
+    """node name -> the colour of its session edge, from `graph -o dot`."""
+    out = {}
+    for m in re.finditer(r'"node:([^"]+)" -> "router:[^"]+" \[[^\]]*color="([^"]+)"[^\]]*\]',
+                         dot):
+        out[m.group(1)] = (m.group(2), "style=dashed" in m.group(0))
+    return out
+
+
+@L.requires("dot")
+def body(lab):
+    cli = DemoCli(lab)
+    cli.up_and_verify("two-cluster-dual", "engine", 56,
+                      {"sessions": 12, "rib": 16, "kernel": 16, "http": 12})
+    rows = json.loads(cli.run("peers", "-o", "json").stdout)
+    nodes = sorted({r["node"] for r in rows if r["side"] == "node"})
+
+    r = cli.run("graph", "-o", "svg")
+    text = svg_text(r.stdout)
+    lab.check(r.returncode == 0 and text is not None, "graph -o svg: well-formed SVG",
+              r.stderr[-600:] or r.stdout[:300])
+    missing = names_in(text or "", nodes + ["bgpdemo-router", "10.21.0.1", "fd00:10:22::1"])
+    lab.check(len(nodes) == 6 and not missing,
+              "it names every node, the route server and the LB IPs", missing)
+    r = cli.run("graph", "-o", "dot")
+    colours = edge_colours(r.stdout)
+    lab.check(sorted(colours) == nodes and all(c == (UP, False) for c in colours.values()),
+              "graph -o dot: 6 session edges, all green (Established)", colours)
+    lab.check(r.stdout.count("ECMP 1/3") == 12,
+              "each of the 4 LB IPs routed over its cluster's 3 nodes (ECMP)",
+              re.findall(r'"lb:[^"]+" -> "node:[^"]+"', r.stdout))
+
+    page = os.path.join(lab.workdir, "demo.html")
+    r = cli.run("graph", "-o", "html", "--file", page)
+    html = open(page).read() if r.returncode == 0 and os.path.exists(page) else ""
+    svg_part = html[html.find("<svg"):html.rfind("</svg>") + 6]
+    lab.check(html.startswith("<!DOCTYPE html>") and svg_text(svg_part) is not None and
+              "<script" not in html and not re.search(r'(src|href)="(https?:)?//', html),
+              "graph -o html --file: one page holding the SVG, no script, nothing to fetch",
+              r.stderr[-400:] or html[:400])
+
+    r = cli.run("speaker", "stop", "cilium-worker")
+    lab.check(r.returncode == 0, "the speaker of cilium-worker stops", r.stderr)
+    lab.wait("the next graph draws its session red and dashed, the others green",
+             lambda: (lambda c: c.get("cilium-worker") == (DOWN, True) and
+                      sum(v == (UP, False) for v in c.values()) == 5)(
+                 edge_colours(cli.run("graph", "-o", "dot").stdout)), 15,
+             detail=lambda: edge_colours(cli.run("graph", "-o", "dot").stdout))
+    cli.down_leaves_nothing()
+
+    # 102 nodes: readable because each cluster is one box; every name still in the SVG.
+    r = cli.run("up", "--provider", "lab", "--scenario", SCALE, "--lab-prefix", cli.prefix,
+                "-o", "json", "--timeout", "120")
+    lab.check(r.returncode == 0, "up of the 102-node scenario", r.stderr[-800:])
+    if r.returncode != 0:
+        cli.dump_logs()
+        raise L.Fatal("the 102-node demo did not come up")
+    names = [f"{c}-control-plane" for c in ("cilium", "cilium2")] + [
+        f"{c}-worker{'' if i == 1 else i}" for c in ("cilium", "cilium2") for i in range(1, 51)]
+    r = cli.run("graph", "-o", "svg")
+    text = svg_text(r.stdout)
+    missing = names_in(text or "", names)
+    lab.check(r.returncode == 0 and text is not None and len(names) == 102 and not missing,
+              "graph -o svg of 102 nodes: well-formed, every node named", missing[:10])
+    lab.check(text is not None and "51 nodes" in text and "51 of 51 sessions Established" in text,
+              "each cluster is one box counting its 51 nodes and their sessions",
+              (text or "")[:400])
+    cli.down_leaves_nothing()
+
+
+if __name__ == "__main__":
+    sys.exit(L.run("graph", "bgpdemo graph of a running lab demo", body))
