@@ -230,6 +230,26 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
             ->capture_default_str();
         AddStateDir(cmd, o);
       });
+  o.events =
+      AddVerb(app, "events",
+              "What happens in the running demo, as it happens: sessions changing state (with the "
+              "router's reason), prefixes learned and withdrawn, kernel routes changing",
+              [&o](CLI::App& cmd) {
+                cmd.footer(
+                    "Examples:\n"
+                    "  bgpdemo events                      (until Ctrl-C)\n"
+                    "  bgpdemo events -o json --duration 60 > events.jsonl\n"
+                    "Each line has the time a round saw the change (every --interval seconds).");
+                cmd.add_option("-o,--output", o.output, "text or json (one JSON object per line)")
+                    ->check(CLI::IsMember({"text", "json"}));
+                cmd.add_option("--interval", o.events_interval, "Seconds between two looks")
+                    ->check(CLI::Range(0.05, 60.0))
+                    ->capture_default_str();
+                cmd.add_option("--duration", o.events_duration,
+                               "Stop after this many seconds (default: until interrupted)")
+                    ->check(CLI::Range(0.0, 86400.0 * 365));
+                AddStateDir(cmd, o);
+              });
   o.doctor = AddVerb(app, "doctor", "Check the tools each provider needs, with versions",
                      [&o](CLI::App& cmd) {
                        cmd.add_option("--scenario", o.scenario,
@@ -254,7 +274,7 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
 
 bool DemoCommandParsed(const DemoOptions& o) {
   for (auto* cmd : {o.up, o.down, o.status, o.peers, o.routes, o.verify, o.speaker, o.doctor,
-                    o.daemon, o.graph}) {
+                    o.daemon, o.graph, o.events}) {
     if (cmd != nullptr && cmd->parsed()) return true;
   }
   return false;
@@ -271,6 +291,7 @@ int RunDemo(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   if (o.doctor->parsed()) return demo::Doctor(o, out);
   if (o.daemon->parsed()) return demo::Daemon(o, err);
   if (o.graph->parsed()) return demo::Graph(o, out, err);
+  if (o.events->parsed()) return demo::Events(o, out, err);
   return kExitUsage;
 }
 

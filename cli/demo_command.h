@@ -39,6 +39,9 @@ struct DemoOptions {
   // speaker
   std::string speaker_action;
   std::string speaker_node;
+  // events
+  double events_interval = 0.5;
+  double events_duration = 0;  // 0: until interrupted
   // graph
   std::string graph_format = "svg";
   std::string graph_file;  // empty: stdout
@@ -54,6 +57,7 @@ struct DemoOptions {
   CLI::App* doctor = nullptr;
   CLI::App* daemon = nullptr;
   CLI::App* graph = nullptr;
+  CLI::App* events = nullptr;
 };
 
 void AddDemoCommands(CLI::App& app, DemoOptions& opts);

@@ -36,5 +36,6 @@ int Routes(const DemoOptions& o, std::ostream& out, std::ostream& err);
 int Verify(const DemoOptions& o, std::ostream& out, std::ostream& err);
 int Speaker(const DemoOptions& o, std::ostream& out, std::ostream& err);
 int Graph(const DemoOptions& o, std::ostream& out, std::ostream& err);
+int Events(const DemoOptions& o, std::ostream& out, std::ostream& err);
 
 }  // namespace bgpdemo::cli::demo

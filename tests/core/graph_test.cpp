@@ -1,7 +1,7 @@
 // `bgpdemo graph`'s pieces (core/graph.h): the DOT of a known topology and observation
 // (sessions coloured by state with their counts, LB IPs with the router's ECMP routes,
 // clusters grouped over a size), DOT quoting, the HTML page, and `dot` failing or missing.
-// tests/e2e/graph_test.py lays real demos out with Graphviz.
+// tests/e2e/see_test.py lays real demos out with Graphviz.
 #include "core/graph.h"
 
 #include <doctest/doctest.h>

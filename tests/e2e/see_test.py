@@ -1,23 +1,28 @@
 #!/usr/bin/env python3
-"""`bgpdemo graph` of a running lab demo (issue #15): the picture as SVG, HTML and DOT.
+"""`bgpdemo graph` and `bgpdemo events` of a running lab demo (issue #15): the picture as
+SVG, HTML and DOT, and the stream of what happens.
 
   two-cluster-dual, engine speakers -> graph -o svg: well-formed SVG naming every node,
   the route server and every LB IP, each session edge green; -o html: one page holding that
   SVG, with no script and nothing to fetch; a stopped speaker -> its session red and
-  dashed in the next graph, the others still green -> down.
+  dashed in the next graph, the others still green. events -o json while a speaker stops
+  and starts again: its session down then up, its pod CIDRs withdrawn then learned, its
+  kernel routes removed then installed, in that order, each line timed -> down.
   tests/data/scenarios/two-cluster-102.yaml (102 nodes) -> graph -o svg: well-formed,
   every one of the 102 node names in it, each cluster drawn as one box with its count ->
   down leaves nothing.
 
 Needs root and Graphviz's dot (skips with 77 otherwise). Prints "N passed, M failed" last.
 
-  sudo python3 tests/e2e/graph_test.py --bgpdemo build/bgpdemo
+  sudo python3 tests/e2e/see_test.py --bgpdemo build/bgpdemo
 """
 
 import json
 import os
 import re
+import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 
 sys.dont_write_bytecode = True
@@ -61,6 +66,44 @@ def edge_colours(dot):
     return out
 
 
+def events(lab, cli):
+    """events -o json while cilium2-worker's speaker stops and starts again."""
+    watch = subprocess.Popen([lab.bgpdemo, "events", "-o", "json", "--interval", "0.2",
+                              "--duration", "8"], env=cli.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    first = watch.stdout.readline()  # the start line: the watch has its first look
+    cli.run("speaker", "stop", "cilium2-worker")
+    time.sleep(1.5)
+    cli.run("speaker", "start", "cilium2-worker")
+    out, errs = watch.communicate(timeout=30)
+    lines = [json.loads(ln) for ln in [first] + out.splitlines() if ln.startswith("{")]
+    start = lines[0] if lines else {}
+    lab.check(watch.returncode == 0 and start.get("kind") == "start" and
+              start.get("established") == 6 and start.get("routes") == 16,
+              "events -o json: a start line (6 of 6 Established, 16 routes), exit 0 after "
+              "--duration", (watch.returncode, start, errs[-400:]))
+    seen = [(e["kind"], e["subject"], e["from"], e["to"]) for e in lines[1:]]
+
+    def order(*wanted):
+        at = [next((i for i, s in enumerate(seen) if s == w), None) for w in wanted]
+        return None not in at and at == sorted(at)
+    lab.check(order(("session", "cilium2-worker", "established", "none"),
+                    ("session", "cilium2-worker", "none", "established")),
+              "its session: established -> none, then none -> established", seen)
+    lab.check(order(("route", "10.242.1.0/24", "172.19.0.3", ""),
+                    ("route", "10.242.1.0/24", "", "172.19.0.3")) and
+              order(("route", "fd00:10:242:1::/64", "172.19.0.3", ""),
+                    ("route", "fd00:10:242:1::/64", "", "172.19.0.3")),
+              "its pod CIDRs withdrawn from the RIB, then learned again", seen)
+    lab.check(order(("fib", "10.242.1.0/24", "172.19.0.3", ""),
+                    ("fib", "10.242.1.0/24", "", "172.19.0.3")) and
+              any(s[:2] == ("fib", "fd00:10:242:1::/64") and s[3] == "" for s in seen),
+              "its kernel routes removed, then installed again", seen)
+    times = [e.get("time", "") for e in lines]
+    lab.check(all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", t) for t in times)
+              and times == sorted(times), "every line has its time, in order", times[:5])
+
+
 @L.requires("dot")
 def body(lab):
     cli = DemoCli(lab)
@@ -100,6 +143,10 @@ def body(lab):
                       sum(v == (UP, False) for v in c.values()) == 5)(
                  edge_colours(cli.run("graph", "-o", "dot").stdout)), 15,
              detail=lambda: edge_colours(cli.run("graph", "-o", "dot").stdout))
+    r = cli.run("speaker", "start", "cilium-worker")
+    lab.check(r.returncode == 0, "the speaker of cilium-worker starts again", r.stderr)
+    lab.wait("verify passes again", lambda: cli.verify()[0] == 0, 30, interval=0.5)
+    events(lab, cli)
     cli.down_leaves_nothing()
 
     # 102 nodes: readable because each cluster is one box; every name still in the SVG.
@@ -123,4 +170,4 @@ def body(lab):
 
 
 if __name__ == "__main__":
-    sys.exit(L.run("graph", "bgpdemo graph of a running lab demo", body))
+    sys.exit(L.run("see", "bgpdemo graph and events of a running lab demo", body))

@@ -1,0 +1,88 @@
+// `bgpdemo events`: the running demo's changes as a stream of lines (core/events.h), text for
+// people or one JSON object per line for scripts, each with the time a round saw it.
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <chrono>
+#include <ctime>
+#include <ostream>
+#include <thread>
+
+#include "cli/demo_verbs.h"
+#include "cli/exit_codes.h"
+#include "core/events.h"
+
+namespace bgpdemo::cli::demo {
+
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+// 2026-12-03T23:41:07.123Z
+std::string Timestamp(Clock::time_point t) {
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const std::time_t s = ms / 1000;
+  std::tm tm{};
+  ::gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03}Z", buf, ms % 1000);
+}
+
+}  // namespace
+
+int Events(const DemoOptions& o, std::ostream& out, std::ostream& err) {
+  auto d = MakeProviders(o).OpenDemo();
+  if (!d) return Failed(err, "bgpdemo events", d.error());
+  const auto topology = (*d)->GetTopology();
+  if (!topology) return Failed(err, "bgpdemo events", topology.error());
+  auto state = core::StateOf(*topology, (*d)->Observe());
+  std::size_t up = 0;
+  for (const auto& [node, s] : state.sessions) up += s == "established" ? 1 : 0;
+  const bool json = o.output == "json";
+  const auto start = Clock::now();
+  if (json) {
+    out << nlohmann::json{{"time", Timestamp(start)},
+                          {"kind", "start"},
+                          {"provider", (*d)->provider()},
+                          {"sessions", state.sessions.size()},
+                          {"established", up},
+                          {"routes", state.routes.size()},
+                          {"kernel_routes", state.kernel.size()}}
+               .dump()
+        << std::endl;
+  } else {
+    fmt::print(out,
+               "{} watching the {} demo: {} of {} sessions Established, {} routes, {} kernel "
+               "routes\n",
+               Timestamp(start), (*d)->provider(), up, state.sessions.size(), state.routes.size(),
+               state.kernel.size());
+    out.flush();
+  }
+  const auto interval = std::chrono::duration<double>(o.events_interval);
+  const auto until = o.events_duration > 0
+                         ? start + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(o.events_duration))
+                         : Clock::time_point::max();
+  while (Clock::now() < until) {
+    std::this_thread::sleep_for(std::min<Clock::duration>(
+        std::chrono::duration_cast<Clock::duration>(interval), until - Clock::now()));
+    auto now = core::StateOf(*topology, (*d)->Observe());
+    const auto at = Timestamp(Clock::now());
+    for (const auto& e : core::Diff(state, now)) {
+      if (json) {
+        auto j = e.ToJson();
+        j["time"] = at;
+        out << j.dump() << '\n';
+      } else {
+        fmt::print(out, "{} {}\n", at, e.Text());
+      }
+    }
+    out.flush();
+    state = std::move(now);
+  }
+  return kExitOk;
+}
+
+}  // namespace bgpdemo::cli::demo

@@ -1,0 +1,54 @@
+// `bgpdemo events`: what happens in a running demo, as a stream (issue #15). Each round
+// observes the demo (core/demo.h) and says how it differs from the round before:
+//
+//   session  a node's session with the router changed state ("established" -> "active"),
+//            with the router's last error as the reason
+//   route    a prefix appeared in the router's RIB, or left it, or changed the peers it
+//            has paths from
+//   fib      a prefix appeared in the router's kernel table, left it, or changed next hops
+//
+// The observation is the providers' own (the same as peers, routes and verify read), so
+// events work alike on every provider; their times are when a round saw them, at most one
+// interval after they happened. Sources that cannot be read yield no events for that round.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/demo.h"
+
+namespace bgpdemo::core {
+
+struct DemoEvent {
+  std::string kind;     // session, route, fib
+  std::string subject;  // the node (session) or the prefix (route, fib)
+  std::string from;     // the state before ("" when it was not there)
+  std::string to;       // the state now ("" when it is gone)
+  std::string detail;   // why, or what it is made of (peers, next hops)
+
+  nlohmann::json ToJson() const;  // {"kind","subject","from","to","detail"}
+  std::string Text() const;       // "session cilium-worker: established -> active (why)"
+  friend bool operator==(const DemoEvent&, const DemoEvent&) = default;
+};
+
+// What one round keeps to compare the next with.
+struct EventState {
+  bool sessions_read = false;
+  std::map<std::string, std::string> sessions;  // node -> state
+  std::map<std::string, std::string> reasons;   // node -> the router's last error for it
+  bool routes_read = false;
+  std::map<std::string, std::string> routes;  // prefix -> its paths' peers, joined
+  bool kernel_read = false;
+  std::map<std::string, std::string> kernel;  // prefix -> next hops, joined
+};
+
+// The state of an observation of topology t.
+EventState StateOf(const Topology& t, const Observed& o);
+
+// What changed from `before` to `now`; a source unread in either says nothing.
+std::vector<DemoEvent> Diff(const EventState& before, const EventState& now);
+
+}  // namespace bgpdemo::core
