@@ -104,8 +104,13 @@ def kind_network(d, subnet):
 
 
 class Env:
-    def __init__(self, c, d, workdir, exe, cwd):
-        self.c, self.d, self.dir, self.exe, self.cwd = c, d, workdir, exe, cwd
+    """bgpdemo with the doubles in front of PATH, on a private engine. `exe` and `cwd`: the
+    binary as installed (kind.e2e); by default ARGS.bgpdemo, run from here (kind.e2e_ipv6
+    shares this class)."""
+
+    def __init__(self, c, d, workdir, exe=None, cwd=None):
+        self.c, self.d, self.dir = c, d, workdir
+        self.exe, self.cwd = exe or ARGS.bgpdemo, cwd
         self.env = dict(d.env)
         self.env.update(PATH=DOUBLES + os.pathsep + d.env["PATH"],
                         BGPDEMO_FAKE_K8S_STATE=os.path.join(workdir, "k8s"),
