@@ -126,7 +126,7 @@ TEST_CASE("server: two node speakers exchange routes through the router (loopbac
   const auto sent_to = [&](const Server& node, const char* address) {
     for (const auto& p : router.Peers()) {
       if (p.address == Addr(address)) {
-        const auto& mine = node.Peers().at(0);
+        const auto mine = node.Peers().at(0);
         return p.updates_sent > 0 && p.updates_sent == mine.updates_received &&
                p.messages_sent == mine.messages_received && p.updates_received == mine.updates_sent;
       }
