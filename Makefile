@@ -1,8 +1,8 @@
 # bgpdemo: one entry point for people and CI. Every target installs what it needs first.
 #
-#   make test    install the test deps, run `make lint`, build (g++, -Werror) and the
-#                ASan/UBSan + fuzz build (clang), run the unit tests under the sanitizers,
-#                then every test and the fuzzers
+#   make test    install the test deps, run `make lint`, build the ASan/UBSan + fuzz
+#                build (clang) and run the unit tests under the sanitizers, then build
+#                (g++, -Werror) and run every other test and the fuzzers
 #   make lint    clang-format and clang-tidy on the C++ changed since the base commit
 #                (scripts/check-format.sh, check-tidy.sh: BGPDEMO_BASE_REF=origin/main to
 #                compare with a branch), no source file over 600 lines (check-size.sh)
@@ -23,6 +23,8 @@ FUZZ_SECONDS ?= 20
 LAUNCHER   := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache,)
 # Paths below the checkout are hashed relative to it, so another clone of the same code hits.
 export CCACHE_BASEDIR ?= $(CURDIR)
+# The sanitizer build's precompiled headers (BGPDEMO_PCH) can be cached with these.
+export CCACHE_SLOPPINESS ?= pch_defines,time_macros,include_file_mtime,include_file_ctime
 
 .PHONY: all deps deps-demo configure build build-asan lint test test-asan test-main bench \
 	demo demo-down clean format
@@ -56,7 +58,7 @@ lint: configure
 
 build-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug $(LAUNCHER) \
-	  -DCMAKE_CXX_COMPILER=clang++ -DBGPDEMO_SANITIZE=ON -DBGPDEMO_FUZZ=ON \
+	  -DCMAKE_CXX_COMPILER=clang++ -DBGPDEMO_SANITIZE=ON -DBGPDEMO_FUZZ=ON -DBGPDEMO_PCH=ON \
 	  -DBGPDEMO_BENCH=OFF -DBGPDEMO_FUZZ_SECONDS=$(FUZZ_SECONDS) -DCMAKE_CXX_FLAGS_DEBUG=-g1
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
@@ -66,10 +68,15 @@ build-asan: deps
 test-asan: build-asan
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE 'interop|tool|docker|fuzz'
 
-# Every test, in the main build, and the sanitizer build's fuzzers (skipped when that build
-# is not there); the summary line is the last thing printed.
-test-main: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+# Every other test, in the main build: what needs root, real daemons or Docker, and the
+# sanitizer build's fuzzers (skipped when that build is not there). The unit tests (label
+# unit) ran in test-asan, so this build leaves their binary out (target bgpdemo_for_tests;
+# `make build` builds it, and `ctest --test-dir build -L unit` runs them here). The summary
+# line is the last thing printed.
+test-main: configure
+	cmake --build $(BUILD) -j $(JOBS) --target bgpdemo_for_tests
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE unit -E '^bgpdemo_tests_NOT_BUILT$$'
+
 
 # The lint checks first, so that a failure stops before the long builds; then the tests.
 test: lint test-asan test-main

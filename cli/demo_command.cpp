@@ -86,6 +86,24 @@ void AddTextOutput(CLI::App& cmd, DemoOptions& o) {
       ->check(CLI::IsMember({"text", "json"}));
 }
 
+// --interval and --duration of the verbs that watch the demo (events, ui).
+void AddWatchFlags(CLI::App& cmd, DemoOptions& o) {
+  cmd.add_option("--interval", o.watch_interval, "Seconds between two looks")
+      ->check(CLI::Range(0.05, 60.0))
+      ->capture_default_str();
+  cmd.add_option("--duration", o.watch_duration,
+                 "Stop after this many seconds (default: until interrupted)")
+      ->check(CLI::Range(0.0, 86400.0 * 365));
+}
+
+// --group-over of the verbs that draw the graph (graph, ui).
+void AddGroupOver(CLI::App& cmd, DemoOptions& o) {
+  cmd.add_option("--group-over", o.graph_group_over,
+                 "Draw a cluster of more nodes than this as one box")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+}
+
 void AddTableOutput(CLI::App& cmd, DemoOptions& o) {
   cmd.add_option("-o,--output", o.output, "table or json")
       ->check(CLI::IsMember({"table", "text", "json"}));
@@ -224,10 +242,7 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
             ->check(CLI::IsMember({"svg", "html", "dot"}))
             ->capture_default_str();
         cmd.add_option("--file", o.graph_file, "Write it there instead of to stdout");
-        cmd.add_option("--group-over", o.graph_group_over,
-                       "Draw a cluster of more nodes than this as one box")
-            ->check(CLI::Range(1, 100000))
-            ->capture_default_str();
+        AddGroupOver(cmd, o);
         AddStateDir(cmd, o);
       });
   o.events =
@@ -242,14 +257,66 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
                     "Each line has the time a round saw the change (every --interval seconds).");
                 cmd.add_option("-o,--output", o.output, "text or json (one JSON object per line)")
                     ->check(CLI::IsMember({"text", "json"}));
-                cmd.add_option("--interval", o.events_interval, "Seconds between two looks")
-                    ->check(CLI::Range(0.05, 60.0))
-                    ->capture_default_str();
-                cmd.add_option("--duration", o.events_duration,
-                               "Stop after this many seconds (default: until interrupted)")
-                    ->check(CLI::Range(0.0, 86400.0 * 365));
+                AddWatchFlags(cmd, o);
                 AddStateDir(cmd, o);
               });
+  o.ui = AddVerb(
+      app, "ui",
+      "A live page of the running demo on a local web server: the graph, the sessions and the "
+      "last events, pushed to the page as they change",
+      [&o](CLI::App& cmd) {
+        cmd.footer(
+            "Examples:\n"
+            "  bgpdemo ui                                  (then open http://127.0.0.1:8179/)\n"
+            "  bgpdemo ui --listen 127.0.0.1:0 --allow-actions\n"
+            "The page and its script are served by bgpdemo; it fetches nothing from elsewhere.\n"
+            "Endpoints for scripts: /api/state (JSON), /api/events (server-sent events),\n"
+            "/graph.svg. Needs Graphviz's dot for the graph (apt-get install graphviz).");
+        cmd.add_option("--listen", o.ui_listen,
+                       "ADDRESS:PORT to serve on (port 0: any free one; it is printed)")
+            ->capture_default_str();
+        cmd.add_flag("--allow-actions", o.ui_allow_actions,
+                     "Add buttons that stop and start a node's speaker (read-only without)");
+        AddWatchFlags(cmd, o);
+        AddGroupOver(cmd, o);
+        AddTextOutput(cmd, o);
+        AddStateDir(cmd, o);
+      });
+  o.fault = AddVerb(
+      app, "fault",
+      "Inject a failure into the running demo and measure it: a timeline from the fault to "
+      "traffic back, and the outage of each LoadBalancer IP it touches",
+      [&o](CLI::App& cmd) {
+        cmd.footer(
+            "Examples:\n"
+            "  bgpdemo fault link-down cilium-worker --for 20\n"
+            "  bgpdemo fault speaker-stop cilium2-worker -o json\n"
+            "  bgpdemo fault packet-loss cilium-worker --loss 50\n"
+            "  bgpdemo fault router-restart --for 0\n"
+            "The LB IPs the node advertises (all, for router-restart) are probed from the router\n"
+            "throughout. Exit 0 when the demo is healthy again within --recover-within, else 1.");
+        cmd.add_option("kind", o.fault_kind,
+                       "speaker-stop, link-down, packet-loss or router-restart")
+            ->required()
+            ->check(CLI::IsMember({"speaker-stop", "link-down", "packet-loss", "router-restart"}));
+        cmd.add_option("node", o.fault_node, "The node it hits (not for router-restart)");
+        cmd.add_option("--for", o.fault_for, "Seconds the fault lasts")
+            ->check(CLI::Range(0.0, 3600.0))
+            ->capture_default_str();
+        cmd.add_option("--loss", o.fault_loss, "packet-loss: the percentage of packets dropped")
+            ->check(CLI::Range(1, 100))
+            ->capture_default_str();
+        cmd.add_option("--probe-interval", o.fault_probe_every,
+                       "Seconds between two probes of an IP")
+            ->check(CLI::Range(0.05, 10.0))
+            ->capture_default_str();
+        cmd.add_option("--recover-within", o.fault_recover_within,
+                       "Seconds after the fault ends for the demo to be healthy again")
+            ->check(CLI::Range(1.0, 3600.0))
+            ->capture_default_str();
+        AddTextOutput(cmd, o);
+        AddStateDir(cmd, o);
+      });
   o.doctor = AddVerb(app, "doctor", "Check the tools each provider needs, with versions",
                      [&o](CLI::App& cmd) {
                        cmd.add_option("--scenario", o.scenario,
@@ -274,7 +341,7 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
 
 bool DemoCommandParsed(const DemoOptions& o) {
   for (auto* cmd : {o.up, o.down, o.status, o.peers, o.routes, o.verify, o.speaker, o.doctor,
-                    o.daemon, o.graph, o.events}) {
+                    o.daemon, o.graph, o.events, o.ui, o.fault}) {
     if (cmd != nullptr && cmd->parsed()) return true;
   }
   return false;
@@ -292,6 +359,8 @@ int RunDemo(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   if (o.daemon->parsed()) return demo::Daemon(o, err);
   if (o.graph->parsed()) return demo::Graph(o, out, err);
   if (o.events->parsed()) return demo::Events(o, out, err);
+  if (o.ui->parsed()) return demo::Ui(o, out, err);
+  if (o.fault->parsed()) return demo::Fault(o, out, err);
   return kExitUsage;
 }
 

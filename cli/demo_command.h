@@ -39,13 +39,23 @@ struct DemoOptions {
   // speaker
   std::string speaker_action;
   std::string speaker_node;
-  // events
-  double events_interval = 0.5;
-  double events_duration = 0;  // 0: until interrupted
-  // graph
+  // events and ui
+  double watch_interval = 0.5;
+  double watch_duration = 0;  // 0: until interrupted
+  // graph and ui
   std::string graph_format = "svg";
   std::string graph_file;  // empty: stdout
   std::size_t graph_group_over = 12;
+  // ui
+  std::string ui_listen = "127.0.0.1:8179";
+  bool ui_allow_actions = false;
+  // fault
+  std::string fault_kind;
+  std::string fault_node;
+  double fault_for = 10;
+  unsigned fault_loss = 30;
+  double fault_probe_every = 0.25;
+  double fault_recover_within = 120;
 
   CLI::App* up = nullptr;
   CLI::App* down = nullptr;
@@ -58,6 +68,8 @@ struct DemoOptions {
   CLI::App* daemon = nullptr;
   CLI::App* graph = nullptr;
   CLI::App* events = nullptr;
+  CLI::App* ui = nullptr;
+  CLI::App* fault = nullptr;
 };
 
 void AddDemoCommands(CLI::App& app, DemoOptions& opts);

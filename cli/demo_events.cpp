@@ -4,7 +4,6 @@
 #include <fmt/ostream.h>
 
 #include <chrono>
-#include <ctime>
 #include <ostream>
 #include <thread>
 
@@ -14,23 +13,8 @@
 
 namespace bgpdemo::cli::demo {
 
-namespace {
-
 using Clock = std::chrono::system_clock;
-
-// 2026-12-03T23:41:07.123Z
-std::string Timestamp(Clock::time_point t) {
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::time_t s = ms / 1000;
-  std::tm tm{};
-  ::gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03}Z", buf, ms % 1000);
-}
-
-}  // namespace
+using core::Timestamp;
 
 int Events(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   auto d = MakeProviders(o).OpenDemo();
@@ -60,10 +44,10 @@ int Events(const DemoOptions& o, std::ostream& out, std::ostream& err) {
                state.kernel.size());
     out.flush();
   }
-  const auto interval = std::chrono::duration<double>(o.events_interval);
-  const auto until = o.events_duration > 0
+  const auto interval = std::chrono::duration<double>(o.watch_interval);
+  const auto until = o.watch_duration > 0
                          ? start + std::chrono::duration_cast<Clock::duration>(
-                                       std::chrono::duration<double>(o.events_duration))
+                                       std::chrono::duration<double>(o.watch_duration))
                          : Clock::time_point::max();
   while (Clock::now() < until) {
     std::this_thread::sleep_for(std::min<Clock::duration>(

@@ -37,5 +37,7 @@ int Verify(const DemoOptions& o, std::ostream& out, std::ostream& err);
 int Speaker(const DemoOptions& o, std::ostream& out, std::ostream& err);
 int Graph(const DemoOptions& o, std::ostream& out, std::ostream& err);
 int Events(const DemoOptions& o, std::ostream& out, std::ostream& err);
+int Ui(const DemoOptions& o, std::ostream& out, std::ostream& err);
+int Fault(const DemoOptions& o, std::ostream& out, std::ostream& err);
 
 }  // namespace bgpdemo::cli::demo

@@ -6,7 +6,8 @@
 #
 # and the providers (core/lab, core/kind, core/kube) never include each other: what they
 # share lives in core/, and what the two Kubernetes providers share in core/k8s/, which
-# includes no provider. The CLI reaches them through core/'s registry only, never their own headers. The build runs this script before compiling anything (target check_layers), so an
+# includes no provider. The CLI reaches them through core/'s registry only, never their own
+# headers. The build runs this script before compiling anything (target check_layers), so an
 # upward include fails the build with the file, the line and the rule; tests/layers runs it
 # on a tree with one planted upward include to show that it does.
 #
@@ -34,7 +35,8 @@ set(rules
   "core/lab|base bgp/* core"
   "core/kind|base bgp/* core core/k8s"
   "core/kube|base bgp/* core core/k8s"
-  "cli|base core")   # the providers only through core/providers.h
+  "core/ui|base bgp/* core"   # `bgpdemo ui`: its web server, loop and page
+  "cli|base core core/ui")   # the providers only through core/providers.h
 
 if(NOT SOURCE_DIR)
   message(FATAL_ERROR "check_layers: pass -DSOURCE_DIR=<the source tree>")

@@ -106,6 +106,20 @@ struct StatusReport {
 enum class SpeakerAction { kStop, kStart };
 std::string_view ToString(SpeakerAction action);  // "stop", "start"
 
+// A failure `bgpdemo fault` starts and ends (core/fault.h).
+enum class FaultKind {
+  kSpeakerStop,    // a node's BGP speaker stopped (its Cease reaches the router)
+  kLinkDown,       // a node's link to its network down, as if its cable were pulled
+  kPacketLoss,     // netem dropping a share of a node's packets, both ways
+  kRouterRestart,  // the route server stopped (its kernel routes go with it), then started
+};
+std::string_view ToString(FaultKind kind);  // "speaker-stop", "link-down", ...
+struct Fault {
+  FaultKind kind = FaultKind::kSpeakerStop;
+  std::string node;           // the node it hits; empty for kRouterRestart
+  unsigned loss_percent = 0;  // kPacketLoss: 1..100
+};
+
 // A running demo, whichever provider made it: the half of the provider interface
 // (core/provider.h) that works on a demo that is up. Opened from the state folder by its
 // provider; one owner, used from one thread (Observe and the prober run their own threads).
@@ -125,6 +139,10 @@ class Demo {
   // `bgpdemo speaker stop|start NODE`, an optional capability: a provider whose node
   // speakers are not bgpdemo's to run answers kUsage, saying what to do instead.
   virtual Result<Report, Error> Speaker(const std::string& node, SpeakerAction action) const;
+  // `bgpdemo fault`, an optional capability: start `f` and end it again, each returning what
+  // it did, for people. A kind the provider cannot do answers kUsage, naming those it can.
+  virtual Result<std::string, Error> StartFault(const Fault& f) const;
+  virtual Result<std::string, Error> EndFault(const Fault& f) const;
 };
 
 // One step of up or down, reported when it ends; or, with `progress`, while it waits: what

@@ -1,5 +1,6 @@
 // Files compiled into the binary so that bgpdemo works from any directory: every
-// scenarios/*.yaml and templates/*.mustache of the source tree. The definition is generated
+// scenarios/*.yaml, templates/*.mustache and core/ui/assets/* (the ui's page) of the source
+// tree. The definition is generated
 // at build time by cmake/embed_files.cmake (build/generated/core/embedded_files.cpp).
 #pragma once
 

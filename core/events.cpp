@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <ctime>
 
 namespace bgpdemo::core {
 
@@ -35,13 +36,26 @@ void Compare(const std::string& kind, const std::map<std::string, std::string>& 
 
 }  // namespace
 
+std::string Timestamp(std::chrono::system_clock::time_point t) {
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const std::time_t s = ms / 1000;
+  std::tm tm{};
+  ::gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03}Z", buf, ms % 1000);
+}
+
 json DemoEvent::ToJson() const {
   return {{"kind", kind}, {"subject", subject}, {"from", from}, {"to", to}, {"detail", detail}};
 }
 
 std::string DemoEvent::Text() const {
   std::string what;
-  if (kind == "session") {
+  if (kind == "action") {
+    what = to;  // "speaker stop"; the detail: why it failed
+  } else if (kind == "session") {
     what = fmt::format("{} -> {}", from.empty() ? "none" : from, to.empty() ? "none" : to);
   } else if (from.empty()) {
     what = fmt::format("{} via {}", kind == "route" ? "learned" : "installed", to);

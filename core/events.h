@@ -6,12 +6,14 @@
 //   route    a prefix appeared in the router's RIB, or left it, or changed the peers it
 //            has paths from
 //   fib      a prefix appeared in the router's kernel table, left it, or changed next hops
+//   action   (bgpdemo ui only) a speaker stopped or started from the page, and why it failed
 //
 // The observation is the providers' own (the same as peers, routes and verify read), so
 // events work alike on every provider; their times are when a round saw them, at most one
 // interval after they happened. Sources that cannot be read yield no events for that round.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -23,7 +25,7 @@
 namespace bgpdemo::core {
 
 struct DemoEvent {
-  std::string kind;     // session, route, fib
+  std::string kind;     // session, route, fib, action
   std::string subject;  // the node (session) or the prefix (route, fib)
   std::string from;     // the state before ("" when it was not there)
   std::string to;       // the state now ("" when it is gone)
@@ -50,5 +52,8 @@ EventState StateOf(const Topology& t, const Observed& o);
 
 // What changed from `before` to `now`; a source unread in either says nothing.
 std::vector<DemoEvent> Diff(const EventState& before, const EventState& now);
+
+// When a round saw something, for people and scripts alike: "2026-12-03T23:41:07.123Z".
+std::string Timestamp(std::chrono::system_clock::time_point t);
 
 }  // namespace bgpdemo::core

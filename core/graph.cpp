@@ -40,45 +40,6 @@ std::string Id(std::string_view kind, std::string_view name) {
   return Quote(fmt::format("{}:{}", kind, name));
 }
 
-// One node's session with the router, as the router sees it (else as the node does).
-struct Session {
-  std::string state = "unknown";
-  std::size_t received = 0;    // by the router from the node
-  std::size_t advertised = 0;  // by the router to the node
-};
-
-std::map<std::string, Session> Sessions(const Topology& t, const Observed& o) {
-  std::map<std::string, Session> out;
-  std::map<std::string, const json*> by_address;
-  if (o.router_peers) {
-    for (const auto& p : *o.router_peers) by_address[p.value("address", "")] = &p;
-  }
-  for (const auto& n : t.nodes) {
-    if (!n.speaker) continue;
-    Session s;
-    if (const auto it = by_address.find(n.address); it != by_address.end()) {
-      s.state = it->second->value("state", "unknown");
-      for (const auto& f : it->second->value("families", json::array())) {
-        s.received += f.value("received", 0U);
-        s.advertised += f.value("advertised", 0U);
-      }
-    } else if (const auto np = o.node_peers.find(n.name);
-               np != o.node_peers.end() && np->second && !np->second->empty()) {
-      // The router is not readable (an external one): the node's side.
-      const auto& p = np->second->front();
-      s.state = p.value("state", "unknown");
-      for (const auto& f : p.value("families", json::array())) {
-        s.received += f.value("advertised", 0U);
-        s.advertised += f.value("received", 0U);
-      }
-    } else if (o.router_peers) {
-      s.state = "no session";  // the router has none with it
-    }
-    out[n.name] = s;
-  }
-  return out;
-}
-
 // By LB IP: the nodes the router's kernel route to it goes through; absent: no route.
 std::map<std::string, std::vector<std::string>> LbRoutes(const Topology& t, const Observed& o) {
   std::map<std::string, std::vector<std::string>> out;
@@ -103,8 +64,40 @@ std::map<std::string, std::vector<std::string>> LbRoutes(const Topology& t, cons
 
 }  // namespace
 
+std::map<std::string, SessionView> SessionViews(const Topology& t, const Observed& o) {
+  std::map<std::string, SessionView> out;
+  std::map<std::string, const json*> by_address;
+  if (o.router_peers) {
+    for (const auto& p : *o.router_peers) by_address[p.value("address", "")] = &p;
+  }
+  for (const auto& n : t.nodes) {
+    if (!n.speaker) continue;
+    SessionView s;
+    if (const auto it = by_address.find(n.address); it != by_address.end()) {
+      s.state = it->second->value("state", "unknown");
+      for (const auto& f : it->second->value("families", json::array())) {
+        s.received += f.value("received", 0U);
+        s.advertised += f.value("advertised", 0U);
+      }
+    } else if (const auto np = o.node_peers.find(n.name);
+               np != o.node_peers.end() && np->second && !np->second->empty()) {
+      // The router is not readable (an external one): the node's side.
+      const auto& p = np->second->front();
+      s.state = p.value("state", "unknown");
+      for (const auto& f : p.value("families", json::array())) {
+        s.received += f.value("advertised", 0U);
+        s.advertised += f.value("received", 0U);
+      }
+    } else if (o.router_peers) {
+      s.state = "no session";  // the router has none with it
+    }
+    out[n.name] = s;
+  }
+  return out;
+}
+
 std::string TopologyDot(const Topology& t, const Observed& o, const GraphOptions& options) {
-  const auto sessions = Sessions(t, o);
+  const auto sessions = SessionViews(t, o);
   const auto routes = LbRoutes(t, o);
   std::vector<std::string> clusters;
   std::map<std::string, std::vector<const Topology::Node*>> members;
@@ -153,19 +146,20 @@ std::string TopologyDot(const Topology& t, const Observed& o, const GraphOptions
           Quote(fmt::format("{}", fmt::join(names, ", ")))));
       line(fmt::format("  }}"));
       if (speakers > 0) {
-        line(fmt::format("  {} -> {} [label={}, color={}, penwidth=2, dir=both];", Id("nodes", c),
-                         Id("router", t.router),
+        line(fmt::format("  {} -> {} [label={}, color={}, penwidth=2, dir=both, id={}];",
+                         Id("nodes", c), Id("router", t.router),
                          Quote(fmt::format("{}/{} up, {} prefixes", up, speakers, received)),
                          Quote(up == speakers ? kUp
                                : up == 0      ? kDown
-                                              : kPartly)));
+                                              : kPartly),
+                         Id("sessions", c)));
       }
       continue;
     }
     for (const auto* n : nodes) {
       drawn_as[n->name] = "node:" + n->name;
       line(fmt::format(
-          "    {} [label={}, tooltip={}];", Id("node", n->name),
+          "    {} [label={}, tooltip={}, id={}];", Id("node", n->name),
           Quote(fmt::format("{}\n{}{}", n->name, n->address,
                             pods.count(n->name) != 0 ? fmt::format("\n{} pod{}", pods.at(n->name),
                                                                    pods.at(n->name) == 1 ? "" : "s")
@@ -173,18 +167,21 @@ std::string TopologyDot(const Topology& t, const Observed& o, const GraphOptions
           Quote(fmt::format(
               "{} ({}), pod CIDR {}{}", n->name, n->address,
               n->pod_cidr.empty() ? n->pod_cidr_v6 : n->pod_cidr,
-              n->pod_cidr.empty() || n->pod_cidr_v6.empty() ? "" : " and " + n->pod_cidr_v6))));
+              n->pod_cidr.empty() || n->pod_cidr_v6.empty() ? "" : " and " + n->pod_cidr_v6)),
+          Id("node", n->name)));
     }
     line("  }");
     for (const auto* n : nodes) {
       if (!n->speaker) continue;
       const auto& s = sessions.at(n->name);
       const bool up = s.state == "established";
-      line(fmt::format("  {} -> {} [label={}, color={}, fontcolor={}, penwidth={}, dir=both{}];",
-                       Id("node", n->name), Id("router", t.router),
-                       Quote(up ? fmt::format("{} in, {} out", s.received, s.advertised) : s.state),
-                       Quote(up ? kUp : kDown), Quote(up ? kUp : kDown), up ? 2 : 1,
-                       up ? "" : ", style=dashed"));
+      line(
+          fmt::format("  {} -> {} [label={}, color={}, fontcolor={}, penwidth={}, dir=both{}, "
+                      "id={}];",
+                      Id("node", n->name), Id("router", t.router),
+                      Quote(up ? fmt::format("{} in, {} out", s.received, s.advertised) : s.state),
+                      Quote(up ? kUp : kDown), Quote(up ? kUp : kDown), up ? 2 : 1,
+                      up ? "" : ", style=dashed", Id("session", n->name)));
     }
   }
 

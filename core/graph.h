@@ -15,6 +15,7 @@
 // every node's name is still in the SVG, in that box's tooltip.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "base/error.h"
@@ -28,6 +29,17 @@ struct GraphOptions {
   std::size_t group_over = 12;  // clusters with more nodes are drawn as one box
   std::string title;            // the graph's label; empty: none
 };
+
+// One node's session with the router, as the router sees it (else, where the router is not
+// bgpdemo's to read, as the node does): its state and prefix counts.
+struct SessionView {
+  std::string state = "unknown";  // "no session" when the router has none with the node
+  std::size_t received = 0;       // by the router from the node
+  std::size_t advertised = 0;     // by the router to the node
+};
+
+// By node name, for every speaker node of t.
+std::map<std::string, SessionView> SessionViews(const Topology& t, const Observed& o);
 
 std::string TopologyDot(const Topology& t, const Observed& o, const GraphOptions& options = {});
 

@@ -25,6 +25,29 @@ Result<Report, Error> Demo::Speaker(const std::string& node, SpeakerAction actio
       "the {} provider's node speakers are not bgpdemo's to stop or start", provider())));
 }
 
+std::string_view ToString(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::kSpeakerStop:
+      return "speaker-stop";
+    case FaultKind::kLinkDown:
+      return "link-down";
+    case FaultKind::kPacketLoss:
+      return "packet-loss";
+    case FaultKind::kRouterRestart:
+      return "router-restart";
+  }
+  return "unknown";
+}
+
+Result<std::string, Error> Demo::StartFault(const Fault& f) const {
+  return Fail(Error::Usage(
+      fmt::format("the {} provider cannot inject faults ({})", provider(), ToString(f.kind))));
+}
+
+Result<std::string, Error> Demo::EndFault(const Fault& f) const {
+  return StartFault(f);
+}
+
 Result<int, Error> Provider::RunDaemon() const {
   return Fail(Error::Usage(fmt::format("the {} provider runs no daemon", name())));
 }

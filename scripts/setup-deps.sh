@@ -38,8 +38,10 @@ test_packages=(
   gobgpd bird2 frr tshark tcpdump python3
   # the MRT cross-check of `bgpdemo decode` (tests/tools/capture_crosscheck.sh)
   bgpdump
-  # Graphviz's dot, which lays out `bgpdemo graph -o svg|html` (tests/e2e/graph_test.py)
+  # Graphviz's dot, which lays out `bgpdemo graph` and `bgpdemo ui` (tests/e2e/see_test.py)
   graphviz
+  # headless Chromium, which loads `bgpdemo ui`'s page in tests/e2e/ui_test.py
+  chromium
   # promtool, which checks `bgpdemo router --metrics` output (tests/interop/metrics_test.py);
   # the Prometheus server of the package is not used (stopped below where systemd started it)
   prometheus

@@ -89,19 +89,26 @@ MetricsServer::~MetricsServer() {
   Stop();
 }
 
-Result<void, std::string> MetricsServer::Start() {
-  auto acceptor = std::make_unique<tcp::acceptor>(io_);
+Result<std::unique_ptr<tcp::acceptor>, std::string> Listen(asio::io_context& io,
+                                                           const tcp::endpoint& at) {
+  auto acceptor = std::make_unique<tcp::acceptor>(io);
   error_code ec;
-  acceptor->open(at_.protocol(), ec);
+  acceptor->open(at.protocol(), ec);
   if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec && at_.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
-  if (!ec) acceptor->bind(at_, ec);
+  if (!ec && at.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+  if (!ec) acceptor->bind(at, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Fail(fmt::format("metrics: cannot listen on {}:{}: {}", at_.address().to_string(),
-                            at_.port(), ec.message()));
+    return Fail(fmt::format("cannot listen on {}:{}: {}", at.address().to_string(), at.port(),
+                            ec.message()));
   }
-  acceptor_ = std::move(acceptor);
+  return acceptor;
+}
+
+Result<void, std::string> MetricsServer::Start() {
+  auto acceptor = Listen(io_, at_);
+  if (!acceptor) return Fail("metrics: " + acceptor.error());
+  acceptor_ = std::move(*acceptor);
   const auto bound = acceptor_->local_endpoint();
   log_.Info("metrics_listen",
             {{"address", bound.address().to_string()}, {"port", std::to_string(bound.port())}});
@@ -135,9 +142,10 @@ void MetricsServer::Accept() {
   });
 }
 
-Result<tcp::endpoint, std::string> ParseListenAddress(std::string_view text) {
+Result<tcp::endpoint, std::string> ParseListenAddress(std::string_view text,
+                                                      std::string_view flag) {
   const auto bad = [&](std::string_view why) {
-    return fmt::format("--metrics {}: {}; give ADDRESS:PORT, like 127.0.0.1:9179 or [::1]:9179",
+    return fmt::format("{} {}: {}; give ADDRESS:PORT, like 127.0.0.1:9179 or [::1]:9179", flag,
                        text, why);
   };
   std::string_view host;

@@ -56,8 +56,14 @@ class MetricsServer {
   std::shared_ptr<std::size_t> open_ = std::make_shared<std::size_t>(0);
 };
 
+// An acceptor listening on `at` (address reuse on; an IPv6 address takes IPv6 only); the
+// error names the address and why (in use, not this machine's). Also core/ui's server.
+Result<std::unique_ptr<boost::asio::ip::tcp::acceptor>, std::string> Listen(
+    boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& at);
+
 // "127.0.0.1:9179", "[::1]:9179" (an address, then a port) into an endpoint; the error
-// says what is wrong with `text`.
-Result<boost::asio::ip::tcp::endpoint, std::string> ParseListenAddress(std::string_view text);
+// names `flag` and says what is wrong with `text`.
+Result<boost::asio::ip::tcp::endpoint, std::string> ParseListenAddress(
+    std::string_view text, std::string_view flag = "--metrics");
 
 }  // namespace bgpdemo::bgp::api

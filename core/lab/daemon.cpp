@@ -232,6 +232,24 @@ class Daemon {
     if (auto r = data_.Start(plan_); !r) return Fail(r.error());
 
     if (auto r = WriteFileAtomic(ws_.RouterConfig(), plan_.router_config); !r) return r;
+    if (auto r = StartRouter(); !r) return Fail(r.error());
+
+    for (const auto& c : plan_.speakers) {
+      std::unique_ptr<Speaker> s;
+      if (state_.node_speaker == "gobgpd") {
+        s = std::make_unique<GobgpdNodeSpeaker>(ws_, c);
+      } else {
+        s = std::make_unique<EngineSpeaker>(ws_, state_, c);
+      }
+      if (auto r = s->Start(); !r) return Fail(fmt::format("speaker of {}: {}", c.node, r.error()));
+      log_.Info("speaker_started", {{"node", c.node}, {"pid", std::to_string(s->pid())}});
+      speakers_.emplace(c.node, std::move(s));
+    }
+    return {};
+  }
+
+  // The router in its namespace, answering on its control socket.
+  Result<void, std::string> StartRouter() {
     SpawnOptions o;
     o.netns = plan_.router_netns;
     o.log_file = ws_.RouterLog();
@@ -251,18 +269,16 @@ class Daemon {
       return Fail(fmt::format("router (pid {}) did not come up; see {}", router_pid_, ws_.RouterLog()));
     }
     log_.Info("router_started", {{"pid", std::to_string(router_pid_)}});
+    return {};
+  }
 
-    for (const auto& c : plan_.speakers) {
-      std::unique_ptr<Speaker> s;
-      if (state_.node_speaker == "gobgpd") {
-        s = std::make_unique<GobgpdNodeSpeaker>(ws_, c);
-      } else {
-        s = std::make_unique<EngineSpeaker>(ws_, state_, c);
-      }
-      if (auto r = s->Start(); !r) return Fail(fmt::format("speaker of {}: {}", c.node, r.error()));
-      log_.Info("speaker_started", {{"node", c.node}, {"pid", std::to_string(s->pid())}});
-      speakers_.emplace(c.node, std::move(s));
-    }
+  // SIGTERM: the router sends Cease to its peers and removes its kernel routes.
+  Result<void, std::string> StopRouter() {
+    if (router_pid_ == 0) return {};
+    auto r = StopProcess(router_pid_, std::chrono::seconds(5));
+    router_pid_ = 0;
+    if (!r) return Fail(r.error());
+    log_.Info("router_stopped", {});
     return {};
   }
 
@@ -312,11 +328,28 @@ class Daemon {
       (void)WriteReady();
       return OkReply({{"node", node}, {"pid", it->second->pid()}});
     }
+    if (command == "router") {  // bgpdemo fault router-restart
+      const auto action = req.value("action", "");
+      const bool alive = router_pid_ != 0 && ProcessAlive(router_pid_);
+      Result<void, std::string> r;
+      if (action == "stop") {
+        r = StopRouter();
+      } else if (action == "start") {
+        if (alive) return ErrorReply("the router is running already");
+        r = StartRouter();
+      } else {
+        return ErrorReply(fmt::format("action \"{}\": use stop or start", action));
+      }
+      if (!r) return ErrorReply(r.error());
+      (void)WriteReady();
+      return OkReply({{"pid", router_pid_}});
+    }
     if (command == "shutdown") {
       asio::post(io_, [this] { io_.stop(); });
       return OkReply("stopping");
     }
-    return ErrorReply(fmt::format("unknown command \"{}\"; try status, speaker, shutdown", command));
+    return ErrorReply(
+        fmt::format("unknown command \"{}\"; try status, speaker, router, shutdown", command));
   }
 
   // Speakers first (their Cease reaches a running router), then the router, which removes

@@ -96,10 +96,17 @@ class LabDemo : public Demo {
   StatusReport Status() const override;
   // Stops or starts one node's speaker, through the daemon.
   Result<Report, Error> Speaker(const std::string& node, SpeakerAction action) const override;
+  // Every fault kind (core/lab/lab_fault.cpp): speaker-stop through the daemon, link-down
+  // on the node's port in its network's namespace, packet-loss with netem on both ends of
+  // the node's link, router-restart through the daemon.
+  Result<std::string, Error> StartFault(const Fault& f) const override;
+  Result<std::string, Error> EndFault(const Fault& f) const override;
   // The daemon's own view: {"pid", "router": {...}, "speakers": {node: {pid, alive}}, ...}.
   Result<nlohmann::json, std::string> DaemonStatus() const;
 
  private:
+  // StartFault (start) or EndFault.
+  Result<std::string, Error> Apply(const Fault& f, bool start) const;
   LabDemo(std::string dir, LabState state, LabPlan plan)
       : dir_(std::move(dir)), state_(std::move(state)), plan_(std::move(plan)) {}
   std::string dir_;

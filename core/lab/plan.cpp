@@ -298,7 +298,13 @@ std::vector<NetnsScript> BuildScripts(const LabPlan& plan) {
     s.ip_commands.push_back("link set eth0 up");
     out.push_back(std::move(s));
   }
-  NetnsScript router{plan.router_netns, forwarding, {"link set lo up"}};
+  // The router spreads flows over a route's ECMP next hops by their ports too (layer 4), as
+  // a data centre router does: each new connection may take another node, so that probes
+  // see a node's failure (core/fault.h) and not only the one flow the addresses hash to.
+  auto router_sysctls = forwarding;
+  router_sysctls.emplace_back("net.ipv4.fib_multipath_hash_policy", "1");
+  if (v6) router_sysctls.emplace_back("net.ipv6.fib_multipath_hash_policy", "1");
+  NetnsScript router{plan.router_netns, router_sysctls, {"link set lo up"}};
   for (const auto& n : plan.networks) {
     router.ip_commands.push_back(fmt::format("link add {} type veth peer name router netns {}",
                                              n.router_ifname, n.netns));

@@ -44,6 +44,8 @@ def parse_args(description):
     p.add_argument("--keep", action="store_true",
                    help="keep the temporary directory (logs, configs) even on success")
     p.add_argument("-v", "--verbose", action="store_true", help="print every command run")
+    p.add_argument("--artefacts", help="where to save what a test makes for people to look "
+                   "at (screenshots); default: its work directory")
     return p.parse_args()
 
 
@@ -299,6 +301,7 @@ class Lab(Checks):
         self.bgpdemo = os.path.abspath(args.bgpdemo)
         self.verbose = args.verbose
         self.keep = args.keep
+        self.artefacts = args.artefacts
         self.prefix = f"bgpi{os.getpid() % 100000}"
         self.namespaces = []
         self.procs = []

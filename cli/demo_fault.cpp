@@ -1,0 +1,57 @@
+// `bgpdemo fault`: a failure injected into the running demo and measured (core/fault.h).
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <chrono>
+#include <ostream>
+
+#include "cli/demo_verbs.h"
+#include "cli/exit_codes.h"
+#include "core/fault.h"
+
+namespace bgpdemo::cli::demo {
+
+namespace {
+
+core::FaultKind KindOf(const std::string& name) {
+  if (name == "link-down") return core::FaultKind::kLinkDown;
+  if (name == "packet-loss") return core::FaultKind::kPacketLoss;
+  if (name == "router-restart") return core::FaultKind::kRouterRestart;
+  return core::FaultKind::kSpeakerStop;
+}
+
+std::chrono::milliseconds Ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+}  // namespace
+
+int Fault(const DemoOptions& o, std::ostream& out, std::ostream& err) {
+  const core::Fault f{KindOf(o.fault_kind), o.fault_node, o.fault_loss};
+  if (f.kind == core::FaultKind::kRouterRestart && !f.node.empty()) {
+    return Failed(err, "bgpdemo fault", Error::Usage("router-restart takes no node"));
+  }
+  if (f.kind != core::FaultKind::kRouterRestart && f.node.empty()) {
+    return Failed(err, "bgpdemo fault",
+                  Error::Usage(fmt::format("{} needs the node it hits, e.g. `bgpdemo fault {} "
+                                           "cilium-worker`",
+                                           o.fault_kind, o.fault_kind)));
+  }
+  auto d = MakeProviders(o).OpenDemo();
+  if (!d) return Failed(err, "bgpdemo fault", d.error());
+  const auto topology = (*d)->GetTopology();
+  if (!topology) return Failed(err, "bgpdemo fault", topology.error());
+  if (o.output != "json") {
+    fmt::print(err, "bgpdemo fault: {}{} for {} s, probing from the router...\n", o.fault_kind,
+               f.node.empty() ? "" : " on " + f.node, o.fault_for);
+  }
+  auto r = core::MeasureFault(**d, *topology, f,
+                              {.duration = Ms(o.fault_for),
+                               .probe_every = Ms(o.fault_probe_every),
+                               .recover_within = Ms(o.fault_recover_within)});
+  if (!r) return Failed(err, "bgpdemo fault", r.error());
+  Print(o, out, r->ToReport(), true);
+  return r->recovered ? kExitOk : kExitFailed;
+}
+
+}  // namespace bgpdemo::cli::demo
