@@ -75,7 +75,7 @@ test-asan: build-asan
 # line is the last thing printed.
 test-main: configure
 	cmake --build $(BUILD) -j $(JOBS) --target bgpdemo_for_tests
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE unit -E '^bgpdemo_tests_NOT_BUILT$$'
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE unit -E '^bgpdemo_tests_NOT_BUILT'
 
 
 # The lint checks first, so that a failure stops before the long builds; then the tests.

@@ -96,6 +96,14 @@ void AddWatchFlags(CLI::App& cmd, DemoOptions& o) {
       ->check(CLI::Range(0.0, 86400.0 * 365));
 }
 
+// --watch and its timing, for peers and routes.
+void AddWatch(CLI::App& cmd, DemoOptions& o) {
+  cmd.add_flag("--watch", o.watch,
+               "Look again every --interval: redrawn in place on a terminal, one JSON document "
+               "per line with -o json");
+  AddWatchFlags(cmd, o);
+}
+
 // --group-over of the verbs that draw the graph (graph, ui).
 void AddGroupOver(CLI::App& cmd, DemoOptions& o) {
   cmd.add_option("--group-over", o.graph_group_over,
@@ -213,11 +221,13 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
   o.peers = AddVerb(app, "peers", "BGP sessions from the nodes' side and the router's",
                     [&o](CLI::App& cmd) {
                       AddTableOutput(cmd, o);
+                      AddWatch(cmd, o);
                       AddStateDir(cmd, o);
                     });
   o.routes =
       AddVerb(app, "routes", "The router's RIB and its kernel routing table", [&o](CLI::App& cmd) {
         AddTableOutput(cmd, o);
+        AddWatch(cmd, o);
         AddStateDir(cmd, o);
       });
   o.verify =

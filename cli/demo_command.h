@@ -39,7 +39,8 @@ struct DemoOptions {
   // speaker
   std::string speaker_action;
   std::string speaker_node;
-  // events and ui
+  // events, ui, and peers and routes with --watch
+  bool watch = false;
   double watch_interval = 0.5;
   double watch_duration = 0;  // 0: until interrupted
   // graph and ui

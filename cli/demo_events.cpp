@@ -1,10 +1,14 @@
 // `bgpdemo events`: the running demo's changes as a stream of lines (core/events.h), text for
-// people or one JSON object per line for scripts, each with the time a round saw it.
+// people or one JSON object per line for scripts, each with the time a round saw it. And
+// `--watch` of peers and routes: the same look again and again.
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <iostream>
 #include <ostream>
+#include <sstream>
 #include <thread>
 
 #include "cli/demo_verbs.h"
@@ -15,6 +19,36 @@ namespace bgpdemo::cli::demo {
 
 using Clock = std::chrono::system_clock;
 using core::Timestamp;
+
+int Watch(const DemoOptions& o, std::ostream& out, std::string_view verb,
+          const std::function<int(std::ostream&)>& once) {
+  const bool terminal = &out == &std::cout && ::isatty(STDOUT_FILENO) != 0;
+  const auto interval = std::chrono::duration<double>(o.watch_interval);
+  const auto start = Clock::now();
+  const auto until = o.watch_duration > 0
+                         ? start + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(o.watch_duration))
+                         : Clock::time_point::max();
+  int code = kExitOk;
+  for (;;) {
+    std::ostringstream look;
+    code = once(look);
+    if (o.output == "json") {
+      out << look.str();
+    } else if (terminal) {
+      // Home and clear, then the whole table: one write, so that it does not flicker.
+      out << fmt::format("\x1b[H\x1b[2Jbgpdemo {} every {}s: {} (Ctrl-C ends it)\n\n{}", verb,
+                         o.watch_interval, Timestamp(Clock::now()), look.str());
+    } else {
+      out << fmt::format("== {} {}\n{}\n", verb, Timestamp(Clock::now()), look.str());
+    }
+    out.flush();
+    const auto next = Clock::now() + std::chrono::duration_cast<Clock::duration>(interval);
+    if (next >= until) break;
+    std::this_thread::sleep_until(next);
+  }
+  return code;
+}
 
 int Events(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   auto d = MakeProviders(o).OpenDemo();

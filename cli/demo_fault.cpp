@@ -13,13 +13,6 @@ namespace bgpdemo::cli::demo {
 
 namespace {
 
-core::FaultKind KindOf(const std::string& name) {
-  if (name == "link-down") return core::FaultKind::kLinkDown;
-  if (name == "packet-loss") return core::FaultKind::kPacketLoss;
-  if (name == "router-restart") return core::FaultKind::kRouterRestart;
-  return core::FaultKind::kSpeakerStop;
-}
-
 std::chrono::milliseconds Ms(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
@@ -27,7 +20,9 @@ std::chrono::milliseconds Ms(double seconds) {
 }  // namespace
 
 int Fault(const DemoOptions& o, std::ostream& out, std::ostream& err) {
-  const core::Fault f{KindOf(o.fault_kind), o.fault_node, o.fault_loss};
+  // CLI11 checked the kind against the same names.
+  const core::Fault f{core::ParseFaultKind(o.fault_kind).value_or(core::FaultKind::kSpeakerStop),
+                      o.fault_node, o.fault_loss};
   if (f.kind == core::FaultKind::kRouterRestart && !f.node.empty()) {
     return Failed(err, "bgpdemo fault", Error::Usage("router-restart takes no node"));
   }

@@ -76,16 +76,12 @@ json PeerRows(const core::Topology& t, const core::Observed& o) {
   return rows;
 }
 
-}  // namespace
-
-int Peers(const DemoOptions& o, std::ostream& out, std::ostream& err) {
-  auto d = MakeProviders(o).OpenDemo();
-  if (!d) return Failed(err, "bgpdemo peers", d.error());
-  const auto topology = (*d)->GetTopology();
-  if (!topology) return Failed(err, "bgpdemo peers", topology.error());
-  const auto rows = PeerRows(*topology, (*d)->Observe());
+// One look's peers: the table, or JSON indented by `indent` (-1: one line).
+int PeersOnce(const DemoOptions& o, const core::Topology& topology, const core::Observed& obs,
+              std::ostream& out, int indent) {
+  const auto rows = PeerRows(topology, obs);
   if (o.output == "json") {
-    out << rows.dump(2) << '\n';
+    out << rows.dump(indent) << '\n';
     return kExitOk;
   }
   core::Table t({"Node", "Local AS", "Peer AS", "Peer Address", "Session State", "Uptime", "Family",
@@ -121,10 +117,9 @@ int Peers(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
-int Routes(const DemoOptions& o, std::ostream& out, std::ostream& err) {
-  auto d = MakeProviders(o).OpenDemo();
-  if (!d) return Failed(err, "bgpdemo routes", d.error());
-  const auto obs = (*d)->Observe();
+// One look's RIB and kernel routes: the table, or JSON indented by `indent` (-1: one line).
+int RoutesOnce(const DemoOptions& o, const core::Observed& obs, std::ostream& out,
+               std::ostream& err, int indent) {
   if (o.output == "json") {
     json kernel = json::array();
     if (obs.kernel) {
@@ -144,7 +139,7 @@ int Routes(const DemoOptions& o, std::ostream& out, std::ostream& err) {
     out << json{{"rib", obs.router_routes ? *obs.router_routes
                                           : json{{"error", obs.router_routes.error()}}},
                 {"kernel", obs.kernel ? kernel : json{{"error", obs.kernel.error()}}}}
-               .dump(2)
+               .dump(indent)
         << '\n';
     return obs.router_routes && obs.kernel ? kExitOk : kExitFailed;
   }
@@ -178,6 +173,26 @@ int Routes(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   out << t.Render();
   if (!obs.kernel) fmt::print(out, "Kernel table: {}\n", obs.kernel.error());
   return kExitOk;
+}
+
+}  // namespace
+
+int Peers(const DemoOptions& o, std::ostream& out, std::ostream& err) {
+  auto d = MakeProviders(o).OpenDemo();
+  if (!d) return Failed(err, "bgpdemo peers", d.error());
+  const auto topology = (*d)->GetTopology();
+  if (!topology) return Failed(err, "bgpdemo peers", topology.error());
+  if (!o.watch) return PeersOnce(o, *topology, (*d)->Observe(), out, 2);
+  return Watch(o, out, "peers",
+               [&](std::ostream& os) { return PeersOnce(o, *topology, (*d)->Observe(), os, -1); });
+}
+
+int Routes(const DemoOptions& o, std::ostream& out, std::ostream& err) {
+  auto d = MakeProviders(o).OpenDemo();
+  if (!d) return Failed(err, "bgpdemo routes", d.error());
+  if (!o.watch) return RoutesOnce(o, (*d)->Observe(), out, err, 2);
+  return Watch(o, out, "routes",
+               [&](std::ostream& os) { return RoutesOnce(o, (*d)->Observe(), os, err, -1); });
 }
 
 int Verify(const DemoOptions& o, std::ostream& out, std::ostream& err) {

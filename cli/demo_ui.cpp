@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -12,6 +13,7 @@
 
 #include "cli/demo_verbs.h"
 #include "cli/exit_codes.h"
+#include "core/fault.h"
 #include "core/ui/live.h"
 #include "core/ui/server.h"
 
@@ -30,11 +32,33 @@ int Ui(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   boost::asio::io_context io;
   core::ui::Server::Act act;
   if (o.ui_allow_actions) {
-    act = [&live](const std::string& node, const std::string& action,
+    act = [&live](const std::string& what, const core::ui::Server::Params& p,
                   core::ui::Server::Reply reply) {
-      live->Enqueue(node,
-                    action == "stop" ? core::SpeakerAction::kStop : core::SpeakerAction::kStart,
-                    std::move(reply));
+      if (what == "speaker") {
+        live->Enqueue(
+            p.at("node"),
+            p.at("action") == "stop" ? core::SpeakerAction::kStop : core::SpeakerAction::kStart,
+            std::move(reply));
+        return;
+      }
+      const auto kind = core::ParseFaultKind(p.at("kind"));
+      if (!kind) {
+        return reply(400, "kind: speaker-stop, link-down, packet-loss or router-restart\n");
+      }
+      const auto node = p.count("node") != 0 ? p.at("node") : std::string();
+      unsigned loss = 30;
+      if (const auto l = p.find("loss"); l != p.end()) {
+        const auto [end, ec] =
+            std::from_chars(l->second.data(), l->second.data() + l->second.size(), loss);
+        if (ec != std::errc() || end != l->second.data() + l->second.size() || loss < 1 ||
+            loss > 100) {
+          return reply(400, "loss: a percentage, 1 to 100\n");
+        }
+      }
+      if ((*kind == core::FaultKind::kRouterRestart) != node.empty()) {
+        return reply(400, "router-restart takes no node; the other faults need one\n");
+      }
+      live->Enqueue(core::Fault{*kind, node, loss}, p.at("action") == "start", std::move(reply));
     };
   }
   core::ui::Server server(io, *at, act);

@@ -3,6 +3,7 @@
 // registry (core/providers.h) and maps errors to exit codes with ExitCodeFor.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -24,6 +25,12 @@ core::Providers MakeProviders(const DemoOptions& o, core::StepSink on_step = nul
 int Failed(std::ostream& err, std::string_view what, const Error& error);
 // A verb's report: its JSON object on one line (indented: `pretty`), or its text.
 void Print(const DemoOptions& o, std::ostream& out, const core::Report& r, bool pretty = false);
+
+// `--watch`: `once` printed again every --interval until --duration ends (or for ever):
+// redrawn in place on a terminal, one block per look after a time line otherwise, one JSON
+// document per line with -o json. Returns the last look's exit code.
+int Watch(const DemoOptions& o, std::ostream& out, std::string_view verb,
+          const std::function<int(std::ostream&)>& once);
 
 // The verbs; each returns its exit code.
 int Up(const DemoOptions& o, std::ostream& out, std::ostream& err);

@@ -170,6 +170,14 @@ Look LookAt(const Demo& demo, const Topology& t, const Fault& f,
 
 }  // namespace
 
+std::optional<FaultKind> ParseFaultKind(std::string_view name) {
+  for (const auto kind : {FaultKind::kSpeakerStop, FaultKind::kLinkDown, FaultKind::kPacketLoss,
+                          FaultKind::kRouterRestart}) {
+    if (ToString(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
 double FaultReport::Outage() const {
   double out = 0;
   for (const auto& p : probes) out = std::max(out, p.outage());

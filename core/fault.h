@@ -19,6 +19,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,9 @@ struct FaultReport {
   double Outage() const;  // the longest of the LB IPs' outage windows; 0: no probe failed
   Report ToReport() const;
 };
+
+// "link-down" -> FaultKind::kLinkDown: ToString's inverse; nullopt for another name.
+std::optional<FaultKind> ParseFaultKind(std::string_view name);
 
 // Starts `f`, ends it after options.duration, and measures. Errors: the fault names no node
 // of the topology (kUsage), the demo is not healthy before (kFailed: what is wrong), the

@@ -13,9 +13,38 @@ Live::Live(const Demo& demo, Topology topology, CommandRunner& dot, LiveOptions 
       publish_(std::move(publish)) {}
 
 void Live::Enqueue(std::string node, SpeakerAction action, Done done) {
+  Pending p{node, fmt::format("speaker {}", ToString(action)),
+            [this, node, action]() -> Result<std::string, Error> {
+              auto r = demo_.Speaker(node, action);
+              if (!r) return Fail(r.error());
+              return r->text;
+            },
+            std::move(done)};
   {
     const std::lock_guard lock(mu_);
-    pending_.push_back({std::move(node), action, std::move(done)});
+    pending_.push_back(std::move(p));
+  }
+  wake_.notify_all();
+}
+
+void Live::Enqueue(Fault fault, bool start, Done done) {
+  const std::pair<std::string, std::string> key{std::string(ToString(fault.kind)), fault.node};
+  Pending p{fault.node.empty() ? "router" : fault.node,
+            fmt::format("fault {} {}", key.first, start ? "start" : "end"),
+            [this, fault, start, key]() -> Result<std::string, Error> {
+              auto r = start ? demo_.StartFault(fault) : demo_.EndFault(fault);
+              if (!r) return r;
+              if (start) {
+                faults_.insert(key);
+              } else {
+                faults_.erase(key);
+              }
+              return *r + "\n";
+            },
+            std::move(done)};
+  {
+    const std::lock_guard lock(mu_);
+    pending_.push_back(std::move(p));
   }
   wake_.notify_all();
 }
@@ -27,15 +56,14 @@ void Live::RunActions() {
     todo.swap(pending_);
   }
   for (auto& p : todo) {
-    const auto what = fmt::format("speaker {}", ToString(p.action));
-    auto r = demo_.Speaker(p.node, p.action);
+    auto r = p.run();
     const auto time = Timestamp(std::chrono::system_clock::now());
     if (r) {
-      log_.Add(time, {"action", p.node, "", what, ""});
-      p.done(200, r->text.empty() ? what + " " + p.node + ": done\n" : r->text);
+      log_.Add(time, {"action", p.subject, "", p.what, ""});
+      p.done(200, r->empty() ? p.what + " " + p.subject + ": done\n" : *r);
       continue;
     }
-    log_.Add(time, {"action", p.node, "", what, r.error().message()});
+    log_.Add(time, {"action", p.subject, "", p.what, r.error().message()});
     const auto kind = r.error().kind();
     p.done(kind == ErrorKind::kUsage || kind == ErrorKind::kInput ? 400 : 500,
            r.error().message() + "\n");
@@ -70,7 +98,8 @@ void Live::Round() {
                       .time = time,
                       .actions_allowed = options_.allow_actions,
                       .graph_version = graph_version_,
-                      .error = graph_error_});
+                      .error = graph_error_,
+                      .faults = Faults()});
   auto key = state;
   key.erase("time");
   auto text = key.dump();
@@ -80,6 +109,12 @@ void Live::Round() {
     published_ = std::move(text);
     published_at_ = at;
   }
+}
+
+nlohmann::json Live::Faults() const {
+  auto out = nlohmann::json::array();
+  for (const auto& [kind, node] : faults_) out.push_back({{"kind", kind}, {"node", node}});
+  return out;
 }
 
 void Live::Run(std::stop_token stop) {

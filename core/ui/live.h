@@ -3,7 +3,7 @@
 // (core/events.h), draws the graph again when it changed (core/graph.h), and publishes the
 // state (core/ui/model.h) to the server (core/ui/server.h), which pushes it to the pages.
 //
-// Actions the page asks for (speaker stop and start) are queued and run between two looks
+// Actions the page asks for (speaker stop and start, faults) are queued and run between two looks
 // on the loop's thread, since a Demo is used from one thread; each wakes the loop, so that
 // its effect shows at once, and is logged among the events.
 #pragma once
@@ -15,6 +15,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 
@@ -50,16 +51,20 @@ class Live {
   void Round();
   // Rounds every interval until `stop` is requested; an action wakes it early.
   void Run(std::stop_token stop);
-  // Queues a speaker action; any thread. `done` is called on the loop's thread.
+  // Queue an action; any thread. `done` is called on the loop's thread. A fault started
+  // stays in the state's "faults" until it is ended.
   void Enqueue(std::string node, SpeakerAction action, Done done);
+  void Enqueue(Fault fault, bool start, Done done);
 
  private:
   struct Pending {
-    std::string node;
-    SpeakerAction action;
+    std::string subject;  // the node, or "router"
+    std::string what;     // "speaker stop", "fault link-down start", for the log
+    std::function<Result<std::string, Error>()> run;
     Done done;
   };
   void RunActions();
+  nlohmann::json Faults() const;  // the faults started and not ended
 
   const Demo& demo_;
   Topology topology_;
@@ -77,6 +82,7 @@ class Live {
   std::string dot_;
   std::uint64_t graph_version_ = 0;
   std::string graph_error_;
+  std::set<std::pair<std::string, std::string>> faults_;  // started: kind, node
   std::string published_;  // the last state published, without its time
   std::chrono::steady_clock::time_point published_at_;
 };

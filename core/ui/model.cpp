@@ -57,6 +57,7 @@ json State(const Topology& t, const Observed& o, const EventState& s, const Even
           {"actions_allowed", info.actions_allowed},
           {"graph_version", info.graph_version},
           {"error", error},
+          {"faults", info.faults},
           {"counts",
            {{"sessions", sessions.size()},
             {"established", established},

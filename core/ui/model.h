@@ -2,7 +2,7 @@
 // look at the demo from the topology, the observation and the events seen so far. The page
 // (core/ui/assets/ui.js) draws it; scripts can read it at /api/state.
 //
-//   {"provider", "router", "time", "actions_allowed", "graph_version", "error",
+//   {"provider", "router", "time", "actions_allowed", "graph_version", "error", "faults",
 //    "counts": {"sessions", "established", "routes", "kernel_routes", "lb_total", "lb_routed"},
 //    "sessions": [{"node", "cluster", "state", "reason", "received", "advertised"}],
 //    "events": [{"time", "kind", "subject", "from", "to", "detail", "text"}]}   oldest first
@@ -37,6 +37,7 @@ struct StateInfo {
   bool actions_allowed = false;
   std::uint64_t graph_version = 0;  // /graph.svg's; the page fetches it again when it changes
   std::string error;                // what could not be read or drawn, for people; "" if all
+  nlohmann::json faults = nlohmann::json::array();  // started from the page: [{kind, node}]
 };
 
 nlohmann::json State(const Topology& t, const Observed& o, const EventState& s, const EventLog& log,

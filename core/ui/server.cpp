@@ -147,7 +147,8 @@ struct Server::Connection : std::enable_shared_from_this<Connection> {
                    "the Host header names another server; open the address bgpdemo ui "
                    "printed\n");
     }
-    if (path == "/api/speaker") return Action(query);
+    if (path == "/api/speaker") return Action("speaker", query);
+    if (path == "/api/fault") return Action("fault", query);
     if (!get) return Write(http::status::method_not_allowed, "only GET and HEAD here\n");
     if (const auto a = Assets().find(path); a != Assets().end()) {
       const auto content = FindEmbeddedFile(a->second.path);
@@ -164,7 +165,8 @@ struct Server::Connection : std::enable_shared_from_this<Connection> {
     Write(http::status::not_found, "not found\n");
   }
 
-  void Action(std::string_view query) {
+  // POST /api/speaker?node=N&action=stop|start, /api/fault?kind=K[&node=N]&action=start|end.
+  void Action(const std::string& what, std::string_view query) {
     const auto& req = parser.get();
     if (req.method() != http::verb::post) {
       return Write(http::status::method_not_allowed, "POST only\n");
@@ -172,23 +174,27 @@ struct Server::Connection : std::enable_shared_from_this<Connection> {
     if (!server.act_) {
       return Write(http::status::forbidden,
                    "read-only: start bgpdemo ui with --allow-actions to stop and start "
-                   "speakers from the page\n");
+                   "speakers and inject faults from the page\n");
     }
     if (req.find("X-Bgpdemo-Action") == req.end()) {
       return Write(http::status::forbidden, "an action needs the header X-Bgpdemo-Action\n");
     }
-    const auto params = Query(query);
-    if (!params || params->count("node") == 0 || params->at("node").empty() ||
-        (params->count("action") == 0) ||
-        (params->at("action") != "stop" && params->at("action") != "start")) {
+    auto params = Query(query);
+    const auto has = [&params](const char* key) {
+      return params && params->count(key) != 0 && !params->at(key).empty();
+    };
+    const auto action = has("action") ? params->at("action") : "";
+    if (what == "speaker" && (!has("node") || (action != "stop" && action != "start"))) {
       return Write(http::status::bad_request, "give node=NODE&action=stop|start\n");
     }
-    server.act_(params->at("node"), params->at("action"),
-                [self = shared_from_this()](unsigned status, std::string body) {
-                  asio::post(self->stream.get_executor(), [self, status, b = std::move(body)] {
-                    self->Write(static_cast<http::status>(status), b);
-                  });
-                });
+    if (what == "fault" && (!has("kind") || (action != "start" && action != "end"))) {
+      return Write(http::status::bad_request, "give kind=KIND[&node=NODE]&action=start|end\n");
+    }
+    server.act_(what, *params, [self = shared_from_this()](unsigned status, std::string body) {
+      asio::post(self->stream.get_executor(), [self, status, b = std::move(body)] {
+        self->Write(static_cast<http::status>(status), b);
+      });
+    });
   }
 
   void Write(http::status status, std::string body,

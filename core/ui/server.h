@@ -7,6 +7,7 @@
 //   GET  /api/events             server-sent events: a "state" message at once and after
 //                                every change; a comment every 15 s keeps proxies open
 //   POST /api/speaker?node=N&action=stop|start
+//   POST /api/fault?kind=K[&node=N]&action=start|end
 //                                only with actions allowed, and only with the header
 //                                X-Bgpdemo-Action (a cross-site form cannot send it)
 //
@@ -24,6 +25,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -46,8 +48,11 @@ class Server {
 
   // Status and body of an answer to an action (200, 400, 403, ...).
   using Reply = std::function<void(unsigned status, std::string body)>;
-  // An action asked for: node and "stop" or "start". Empty: actions are refused.
-  using Act = std::function<void(const std::string& node, const std::string& action, Reply)>;
+  // An action asked for: "speaker" with node and action (stop, start), or "fault" with kind,
+  // action (start, end) and maybe node; the values checked as far as the server can. Empty:
+  // actions are refused.
+  using Params = std::map<std::string, std::string>;
+  using Act = std::function<void(const std::string& what, const Params& params, Reply)>;
 
   Server(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint at, Act act = {});
   ~Server();

@@ -7,7 +7,8 @@ SVG, HTML and DOT, and the stream of what happens.
   SVG, with no script and nothing to fetch; a stopped speaker -> its session red and
   dashed in the next graph, the others still green. events -o json while a speaker stops
   and starts again: its session down then up, its pod CIDRs withdrawn then learned, its
-  kernel routes removed then installed, in that order, each line timed -> down.
+  kernel routes removed then installed, in that order, each line timed. peers --watch -o
+  json: a JSON line per look; routes --watch into a pipe: a timed block per look -> down.
   tests/data/scenarios/two-cluster-102.yaml (102 nodes) -> graph -o svg: well-formed,
   every one of the 102 node names in it, each cluster drawn as one box with its count ->
   down leaves nothing.
@@ -104,6 +105,22 @@ def events(lab, cli):
               and times == sorted(times), "every line has its time, in order", times[:5])
 
 
+def watch(lab, cli):
+    """peers and routes --watch: a look every --interval until --duration."""
+    r = cli.run("peers", "--watch", "-o", "json", "--interval", "0.2", "--duration", "1")
+    looks = [json.loads(ln) for ln in r.stdout.splitlines() if ln.startswith("[")]
+    lab.check(r.returncode == 0 and 4 <= len(looks) <= 7 and
+              all(len([p for p in x if p["side"] == "node"]) == 6 for x in looks),
+              "peers --watch -o json --interval 0.2 --duration 1: a JSON line of 6 node "
+              "sessions per look", (r.returncode, len(looks), r.stderr[-300:]))
+    r = cli.run("routes", "--watch", "--interval", "0.2", "--duration", "0.5")
+    blocks = re.findall(r"^== routes \S+Z$", r.stdout, re.M)
+    lab.check(r.returncode == 0 and len(blocks) >= 2 and "\x1b[" not in r.stdout and
+              r.stdout.count("10.21.0.1/32") == len(blocks),
+              "routes --watch into a pipe: a timed block per look, no terminal codes",
+              r.stdout[:300])
+
+
 @L.requires("dot")
 def body(lab):
     cli = DemoCli(lab)
@@ -147,6 +164,7 @@ def body(lab):
     lab.check(r.returncode == 0, "the speaker of cilium-worker starts again", r.stderr)
     lab.wait("verify passes again", lambda: cli.verify()[0] == 0, 30, interval=0.5)
     events(lab, cli)
+    watch(lab, cli)
     cli.down_leaves_nothing()
 
     # 102 nodes: readable because each cluster is one box; every name still in the SVG.

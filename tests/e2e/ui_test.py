@@ -7,9 +7,10 @@ lab demo.
   it makes goes to the ui's own address, no console error, no CSP report, no exception;
   the DOM holds every node, its session row Established and its edge in the SVG green ->
   `speaker stop cilium-worker`: within 2 s the edge turns red and the row says so
-  (measured), screenshot -> the page's start button on that row: Established again, and the
-  action among the events -> without X-Bgpdemo-Action, a POST is refused -> down leaves
-  nothing.
+  (measured), screenshot -> without X-Bgpdemo-Action, a POST is refused -> the page's start
+  button on that row: Established again, the action among the events -> its link down and up
+  again from the page -> the route server restarted from the page: every session back ->
+  verify passes -> down leaves nothing.
 
 Needs root, Graphviz's dot and Chromium (skips with 77 otherwise). The screenshot goes to
 --artefacts (default: the work directory). Prints "N passed, M failed" last.
@@ -144,7 +145,8 @@ def body(lab):
             ".then(r => r.status)")
         lab.check(refused == 403, "a POST without X-Bgpdemo-Action is refused (403)", refused)
         clicked = browser.eval(
-            f"(() => {{ const b = document.querySelector('button[data-node=\"{NODE}\"]');"
+            f"(() => {{ const b = document.querySelector("
+            f"'button[data-node=\"{NODE}\"]:not([data-fault])');"
             " if (!b || b.dataset.action !== 'start') return false; b.click(); return true; })()")
         lab.check(clicked, f"the page has a start button on {NODE}'s row, clicked", clicked)
         took, view = wait_view(
@@ -153,6 +155,34 @@ def body(lab):
         lab.check(took is not None, f"{NODE} is Established again and drawn green", view)
         lab.check(any(f"action {NODE}: speaker start" in e for e in view.get("events", [])),
                   "the start is among the events", view.get("events", [])[:6])
+
+        # A link down and up again from the page, then a route server restart.
+        def click(selector):
+            return browser.eval(f"(() => {{ const b = document.querySelector('{selector}');"
+                                " if (!b) return false; b.click(); return true; })()")
+
+        down = f'button[data-fault="link-down"][data-node="{NODE}"][data-action="start"]'
+        up = f'button[data-fault="link-down"][data-node="{NODE}"][data-action="end"]'
+        lab.check(click(down), f"the page's link down button on {NODE}, clicked")
+        took, view = wait_view(
+            lab, browser, "the fault started",
+            lambda v: any(f"action {NODE}: fault link-down start" in e for e in v["events"]) and
+            browser.eval(f"!!document.querySelector('{up}')"), 10)
+        lab.check(took is not None, "the link-down fault is among the events, and the row now "
+                  "offers the link up", view.get("events", [])[:4])
+        lab.check(click(up), "link up, clicked")
+        took, view = wait_view(
+            lab, browser, "the fault ended",
+            lambda v: any(f"action {NODE}: fault link-down end" in e for e in v["events"]), 10)
+        lab.check(took is not None, "its end is among the events", view.get("events", [])[:4])
+        lab.check(click("#restart"), "the page's route server restart button, clicked")
+        took, view = wait_view(
+            lab, browser, "the router restarted",
+            lambda v: any("action router: fault router-restart end" in e for e in v["events"])
+            and all(s == "established" for s in v["rows"].values()) and
+            all(c == UP for c in v["edges"].values()), 60)
+        lab.check(took is not None, "after the route server restart every session is "
+                  "Established and green again", view.get("rows"))
 
         asked = browser.requested()
         origin = url.rstrip("/")
@@ -166,6 +196,8 @@ def body(lab):
     finally:
         browser.close()
     ui.stop()
+    code, report = cli.verify()
+    lab.check(code == 0, "verify passes after the page's actions", DemoCli.failing(report))
     # The ui's namespace carries the lab's prefix: gone before down is checked.
     for pid in lab.run_cmd(["ip", "netns", "pids", ns], check=False).stdout.split():
         lab.run_cmd(["kill", "-9", pid], check=False)

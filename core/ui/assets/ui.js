@@ -24,15 +24,37 @@ async function loadGraph(version) {
   document.getElementById("graph").innerHTML = at < 0 ? "" : svg.slice(at);
 }
 
-async function act(node, action, button) {
+// POSTs an action; a failure is shown in an alert. The page follows the state it causes.
+async function post(path, what, button) {
   button.disabled = true;
-  const reply = await fetch("/api/speaker?node=" + encodeURIComponent(node) + "&action=" + action,
-                            {method: "POST", headers: {"X-Bgpdemo-Action": "1"}});
-  if (!reply.ok) alert("speaker " + action + " " + node + ": " + await reply.text());
+  const reply = await fetch(path, {method: "POST", headers: {"X-Bgpdemo-Action": "1"}});
+  if (!reply.ok) alert(what + ": " + await reply.text());
   button.disabled = false;
 }
 
-function showSessions(sessions) {
+function button(label, onClick, data) {
+  const b = text("button", label);
+  Object.assign(b.dataset, data);
+  b.addEventListener("click", () => onClick(b));
+  return b;
+}
+
+function speakerButton(node, up) {
+  const action = up ? "stop" : "start";
+  return button("speaker " + action, (b) => post(
+      "/api/speaker?node=" + encodeURIComponent(node) + "&action=" + action,
+      "speaker " + action + " " + node, b), {action, node});
+}
+
+function linkButton(node, down) {
+  const action = down ? "end" : "start";
+  return button(down ? "link up" : "link down", (b) => post(
+      "/api/fault?kind=link-down&node=" + encodeURIComponent(node) + "&action=" + action,
+      "link-down " + action + " " + node, b), {fault: "link-down", action, node});
+}
+
+function showSessions(sessions, faults) {
+  const linkDown = new Set(faults.filter((f) => f.kind === "link-down").map((f) => f.node));
   const body = document.querySelector("#sessions tbody");
   body.replaceChildren();
   for (const s of sessions) {
@@ -46,12 +68,7 @@ function showSessions(sessions) {
     const cell = document.createElement("td");
     if (s.reason && !up) cell.append(text("span", s.reason, "reason"));
     if (actionsAllowed) {
-      const action = up ? "stop" : "start";
-      const b = text("button", action);
-      b.dataset.action = action;
-      b.dataset.node = s.node;
-      b.addEventListener("click", () => act(s.node, action, b));
-      cell.append(" ", b);
+      cell.append(" ", speakerButton(s.node, up), " ", linkButton(s.node, linkDown.has(s.node)));
     }
     row.append(cell);
     body.append(row);
@@ -73,7 +90,9 @@ function showState(s) {
       c.established + " of " + c.sessions + " sessions Established, " + c.routes +
       " routes in the router's RIB, " + c.kernel_routes + " in its kernel, " + c.lb_routed +
       " of " + c.lb_total + " LoadBalancer IPs routed" + (s.error ? "; " + s.error : "");
-  showSessions(s.sessions);
+  showSessions(s.sessions, s.faults);
+  const restart = document.getElementById("restart");
+  restart.hidden = !actionsAllowed;
   document.getElementById("events").replaceChildren(...s.events.slice().reverse().map(eventLine));
   if (s.graph_version !== graphVersion) {
     graphVersion = s.graph_version;
@@ -81,7 +100,15 @@ function showState(s) {
   }
 }
 
+// The route server stopped and started again at once (bgpdemo fault router-restart).
+async function restartRouter(b) {
+  await post("/api/fault?kind=router-restart&action=start", "router stop", b);
+  await post("/api/fault?kind=router-restart&action=end", "router start", b);
+}
+
 function connect() {
+  const restart = document.getElementById("restart");
+  restart.addEventListener("click", () => restartRouter(restart));
   const source = new EventSource("/api/events");
   const link = document.getElementById("link");
   source.addEventListener("state", (m) => { link.hidden = true; showState(JSON.parse(m.data)); });

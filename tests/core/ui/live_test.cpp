@@ -152,6 +152,63 @@ TEST_CASE("ui live: actions run before the next look and are logged, failures to
   CHECK(events[2]["text"] == "session n2: established -> active (Cease/Administrative Shutdown)");
 }
 
+TEST_CASE("ui live: a fault from the page: the provider's refusal is the answer, nothing started") {
+  FakeDemo demo;
+  FakeRunner dot;
+  dot.Expect({"dot", "-Tsvg"}).Prints("<svg/>").Always();
+  std::vector<json> out;
+  Live live(
+      demo, Two(), dot, {.allow_actions = true, .heartbeat = std::chrono::seconds(0)},
+      [&out](std::string state, std::optional<std::string>) { out.push_back(json::parse(state)); });
+  std::vector<unsigned> answers;
+  auto done = [&answers](unsigned status, std::string) { answers.push_back(status); };
+  live.Round();
+  CHECK(out.back()["faults"] == json::array());
+  live.Enqueue(Fault{FaultKind::kLinkDown, "n1", 0}, true, done);
+  live.Round();
+  CHECK(answers == std::vector<unsigned>{400});
+  CHECK(out.back()["faults"] == json::array());
+  CHECK(out.back()["events"].back()["text"] ==
+        "action n1: fault link-down start (the fake provider cannot inject faults (link-down))");
+}
+
+TEST_CASE("ui live: a fault started stays in the state until it is ended") {
+  class Faulty final : public Demo {
+   public:
+    std::string provider() const override { return "faulty"; }
+    Result<Topology, Error> GetTopology() const override { return Fail(Error("unused")); }
+    Observed Observe() const override { return FakeDemo().Observe(); }
+    Result<HttpResult, Error> Probe(const std::string&, const std::string&,
+                                    std::uint16_t) const override {
+      return Fail(Error("unused"));
+    }
+    StatusReport Status() const override { return {}; }
+    Result<std::string, Error> StartFault(const Fault& f) const override {
+      return "down " + f.node;
+    }
+    Result<std::string, Error> EndFault(const Fault& f) const override { return "up " + f.node; }
+  } demo;
+  FakeRunner dot;
+  dot.Expect({"dot", "-Tsvg"}).Prints("<svg/>").Always();
+  std::vector<json> out;
+  Live live(
+      demo, Two(), dot, {.allow_actions = true, .heartbeat = std::chrono::seconds(0)},
+      [&out](std::string state, std::optional<std::string>) { out.push_back(json::parse(state)); });
+  std::vector<std::string> answers;
+  auto done = [&answers](unsigned, std::string body) { answers.push_back(body); };
+  live.Enqueue(Fault{FaultKind::kLinkDown, "n1", 0}, true, done);
+  live.Round();
+  CHECK(out.back()["faults"] == json::array({{{"kind", "link-down"}, {"node", "n1"}}}));
+  live.Enqueue(Fault{FaultKind::kLinkDown, "n1", 0}, false, done);
+  live.Round();
+  CHECK(out.back()["faults"] == json::array());
+  CHECK(answers == std::vector<std::string>{"down n1\n", "up n1\n"});
+  const auto& events = out.back()["events"];
+  REQUIRE(events.size() == 2);
+  CHECK(events[0]["text"] == "action n1: fault link-down start");
+  CHECK(events[1]["text"] == "action n1: fault link-down end");
+}
+
 TEST_CASE("ui live: Graphviz missing is said in the state, and the rest still works") {
   FakeDemo demo;
   FakeRunner dot;

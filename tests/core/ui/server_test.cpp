@@ -135,13 +135,11 @@ TEST_CASE("ui server: actions only when allowed, only with the header, with vali
     CHECK(Body(a).find("--allow-actions") != std::string::npos);
   }
   SUBCASE("allowed") {
-    std::vector<std::pair<std::string, std::string>> asked;
-    Running r([&asked](const std::string& node, const std::string& action, Server::Reply reply) {
-      asked.emplace_back(node, action);
+    std::vector<std::pair<std::string, Server::Params>> asked;
+    Running r([&asked](const std::string& what, const Server::Params& p, Server::Reply reply) {
+      asked.emplace_back(what, p);
       // Answered from another thread, as the loop does.
-      std::thread([reply = std::move(reply), node] {
-        reply(200, "stopped " + node + "\n");
-      }).detach();
+      std::thread([reply = std::move(reply), what] { reply(200, what + " done\n"); }).detach();
     });
     CHECK(Post(r, "/api/speaker?node=n1&action=stop", false).starts_with("HTTP/1.1 403"));
     CHECK(Exchange(r.port, "GET /api/speaker?node=n1&action=stop HTTP/1.1\r\nHost: " + r.host() +
@@ -150,12 +148,20 @@ TEST_CASE("ui server: actions only when allowed, only with the header, with vali
     CHECK(Post(r, "/api/speaker?node=n1&action=reboot").starts_with("HTTP/1.1 400"));
     CHECK(Post(r, "/api/speaker?action=stop").starts_with("HTTP/1.1 400"));
     CHECK(Post(r, "/api/speaker?node=n%2&action=stop").starts_with("HTTP/1.1 400"));
+    CHECK(Post(r, "/api/fault?kind=link-down&node=n1&action=stop").starts_with("HTTP/1.1 400"));
+    CHECK(Post(r, "/api/fault?node=n1&action=start").starts_with("HTTP/1.1 400"));
     CHECK(asked.empty());
     const auto a = Post(r, "/api/speaker?node=cilium%2Dworker&action=stop");
     CHECK(a.starts_with("HTTP/1.1 200"));
-    CHECK(Body(a) == "stopped cilium-worker\n");
-    REQUIRE(asked.size() == 1);
-    CHECK(asked[0] == std::pair<std::string, std::string>{"cilium-worker", "stop"});
+    CHECK(Body(a) == "speaker done\n");
+    const auto f = Post(r, "/api/fault?kind=router-restart&action=start");
+    CHECK(f.starts_with("HTTP/1.1 200"));
+    CHECK(Body(f) == "fault done\n");
+    REQUIRE(asked.size() == 2);
+    CHECK(asked[0].first == "speaker");
+    CHECK(asked[0].second == Server::Params{{"node", "cilium-worker"}, {"action", "stop"}});
+    CHECK(asked[1].first == "fault");
+    CHECK(asked[1].second == Server::Params{{"kind", "router-restart"}, {"action", "start"}});
   }
 }
 
