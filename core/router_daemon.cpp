@@ -121,19 +121,26 @@ bool SystemRouterProcesses::Answers(const std::string& socket) {
   return static_cast<bool>(QueryRouter(socket, RouterQuery::kPeers, 500ms));
 }
 
-bool IsOurRouter(RouterProcesses& procs, pid_t pid, const RouterDaemonPaths& paths) {
-  if (pid <= 0) return false;
-  const auto argv = procs.Cmdline(pid);
-  if (!argv) return false;
+namespace {
+
+// Whether a command line is `bgpdemo router ... --config <paths.config>`.
+bool IsRouterArgv(const std::vector<std::string>& argv, const RouterDaemonPaths& paths) {
   bool router = false;
-  for (std::size_t i = 1; i < argv->size(); ++i) {
-    if ((*argv)[i] == "router") router = true;
-    if (router && (*argv)[i] == "--config" && i + 1 < argv->size() &&
-        (*argv)[i + 1] == paths.config) {
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    if (argv[i] == "router") router = true;
+    if (router && argv[i] == "--config" && i + 1 < argv.size() && argv[i + 1] == paths.config) {
       return true;
     }
   }
   return false;
+}
+
+}  // namespace
+
+bool IsOurRouter(RouterProcesses& procs, pid_t pid, const RouterDaemonPaths& paths) {
+  if (pid <= 0) return false;
+  const auto argv = procs.Cmdline(pid);
+  return argv && IsRouterArgv(*argv, paths);
 }
 
 RouterDaemonStatus RouterDaemonStatusOf(const std::string& state_dir, RouterProcesses& procs) {
@@ -222,9 +229,11 @@ Result<bool, Error> StopRouterDaemon(const RouterDaemonOptions& o, CommandRunner
   // leak check runs after that): not gone yet.
   const auto gone = [&] {
     if (!procs.Alive(*pid)) return true;  // Alive: not reaped, not a zombie
+    // One read of the command line: a second one may find the process mid-exit, and that
+    // is not "another program".
     const auto cmdline = procs.Cmdline(*pid);
     if (!cmdline || cmdline->empty()) return false;
-    return !IsOurRouter(procs, *pid, p);
+    return !IsRouterArgv(*cmdline, p);
   };
   auto sent = procs.Signal(*pid, SIGTERM);
   if (!sent) return Fail(Error::Environment(sent.error()));
