@@ -23,6 +23,15 @@ class DemoCli:
         self.prefix = lab.prefix
         self.state = os.path.join(lab.workdir, "state")
         self.env = dict(os.environ, BGPDEMO_STATE_DIR=self.state)
+        lab.cleanups.append(self.down_if_left)
+
+    def down_if_left(self):
+        """At the lab's cleanup: `down` of whatever this test's demos left (a test that
+        failed before its own down); down works from the state or, without one, from the
+        prefix."""
+        if self.leftovers():
+            subprocess.run([self.lab.bgpdemo, "down", "--lab-prefix", self.prefix],
+                           env=self.env, capture_output=True, timeout=120)
 
     def run(self, *args, timeout=180):
         """`bgpdemo ARGS`: the CompletedProcess (logged with its time under -v)."""

@@ -309,6 +309,9 @@ class Lab(Checks):
         self.workdir = None
         self._cleaned = False
         self._link_seq = 0
+        # Run first by cleanup(), newest first: what a test made through other means than
+        # this lab (a demo `bgpdemo up` made), so that a failing test leaves nothing either.
+        self.cleanups = []
 
     # --- environment -------------------------------------------------------------------
 
@@ -461,6 +464,11 @@ class Lab(Checks):
         if self._cleaned:
             return
         self._cleaned = True
+        for undo in reversed(self.cleanups):
+            try:
+                undo()
+            except Exception as e:  # noqa: BLE001 - the rest of the cleanup must still run
+                log(f"cleanup: {e}")
         # Our daemons first, politely, then whatever still runs in our namespaces.
         for p in reversed(self.procs):
             if p.alive():
