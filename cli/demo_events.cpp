@@ -20,15 +20,23 @@ namespace bgpdemo::cli::demo {
 using Clock = std::chrono::system_clock;
 using core::Timestamp;
 
+namespace {
+
+// When --duration, counted from `start`, ends; never without one.
+Clock::time_point Until(const DemoOptions& o, Clock::time_point start) {
+  if (o.watch_duration <= 0) return Clock::time_point::max();
+  return start + std::chrono::duration_cast<Clock::duration>(
+                     std::chrono::duration<double>(o.watch_duration));
+}
+
+}  // namespace
+
 int Watch(const DemoOptions& o, std::ostream& out, std::string_view verb,
           const std::function<int(std::ostream&)>& once) {
   const bool terminal = &out == &std::cout && ::isatty(STDOUT_FILENO) != 0;
   const auto interval = std::chrono::duration<double>(o.watch_interval);
   const auto start = Clock::now();
-  const auto until = o.watch_duration > 0
-                         ? start + std::chrono::duration_cast<Clock::duration>(
-                                       std::chrono::duration<double>(o.watch_duration))
-                         : Clock::time_point::max();
+  const auto until = Until(o, start);
   int code = kExitOk;
   for (;;) {
     std::ostringstream look;
@@ -79,10 +87,7 @@ int Events(const DemoOptions& o, std::ostream& out, std::ostream& err) {
     out.flush();
   }
   const auto interval = std::chrono::duration<double>(o.watch_interval);
-  const auto until = o.watch_duration > 0
-                         ? start + std::chrono::duration_cast<Clock::duration>(
-                                       std::chrono::duration<double>(o.watch_duration))
-                         : Clock::time_point::max();
+  const auto until = Until(o, start);
   while (Clock::now() < until) {
     std::this_thread::sleep_for(std::min<Clock::duration>(
         std::chrono::duration_cast<Clock::duration>(interval), until - Clock::now()));

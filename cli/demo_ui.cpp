@@ -6,8 +6,6 @@
 
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <ostream>
 #include <thread>
 
@@ -90,17 +88,15 @@ int Ui(const DemoOptions& o, std::ostream& out, std::ostream& err) {
         << std::endl;
   } else {
     fmt::print(out, "bgpdemo ui: http://{}:{}/ ({}; Ctrl-C ends it)\n", host, bound.port(),
-               o.ui_allow_actions ? "with speaker stop and start buttons" : "read-only");
+               o.ui_allow_actions ? "with speaker, link and route server buttons" : "read-only");
     out.flush();
   }
   std::stop_source stop;
   std::jthread timer;
   if (o.watch_duration > 0) {
-    timer = std::jthread([&stop, seconds = o.watch_duration](std::stop_token cancelled) {
-      std::mutex m;
-      std::condition_variable_any cv;
-      std::unique_lock lock(m);
-      cv.wait_for(lock, cancelled, std::chrono::duration<double>(seconds), [] { return false; });
+    // The loop ends only when this asks it to.
+    timer = std::jthread([&stop, seconds = o.watch_duration] {
+      std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
       stop.request_stop();
     });
   }

@@ -6,11 +6,9 @@
 #include <atomic>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include "core/graph.h"
-#include "core/scenario.h"
 
 namespace bgpdemo::core {
 
@@ -109,7 +107,8 @@ struct Look {
   std::string unreadable;  // why not
 };
 
-Look LookAt(const Demo& demo, const Topology& t, const Fault& f,
+// `node`: the node the fault hits; nullptr for a fault on the router (every session and LB IP).
+Look LookAt(const Demo& demo, const Topology& t, const Topology::Node* node,
             const std::vector<const Topology::LoadBalancer*>& targets) {
   const auto o = demo.Observe();
   Look l;
@@ -119,26 +118,18 @@ Look LookAt(const Demo& demo, const Topology& t, const Fault& f,
     return l;
   }
   const auto views = SessionViews(t, o);
-  std::map<std::string, std::vector<std::string>> hops;  // prefix -> next hops (addresses)
-  for (const auto& r : *o.kernel) {
-    for (const auto& h : r.next_hops) {
-      const auto owner = o.link_local_owners.find(h);
-      hops[r.prefix].push_back(owner == o.link_local_owners.end() ? h : owner->second);
-    }
-  }
-  if (f.kind == FaultKind::kRouterRestart) {
+  const auto routes = LbRoutes(t, o);
+  if (node == nullptr) {
     std::size_t up = 0;
-    for (const auto& [node, v] : views) up += v.state == "established" ? 1 : 0;
+    for (const auto& [name, v] : views) up += v.state == "established" ? 1 : 0;
     l.session = fmt::format("{} of {} Established", up, views.size());
     std::size_t routed = 0;
-    for (const auto* lb : targets) routed += hops.count(HostPrefix(lb->ip));
+    for (const auto* lb : targets) routed += routes.count(lb->ip);
     l.routes = routed == targets.size() && up == views.size();
     l.routes_text = fmt::format("{} of {} LB IPs routed, {} kernel routes", routed, targets.size(),
                                 o.kernel->size());
     return l;
   }
-  const auto* node = &*std::find_if(t.nodes.begin(), t.nodes.end(),
-                                    [&](const Topology::Node& n) { return n.name == f.node; });
   const auto v = views.find(node->name);
   l.session = v == views.end() ? "unknown" : v->second.state;
   for (const auto& p : *o.router_peers) {
@@ -157,9 +148,9 @@ Look LookAt(const Demo& demo, const Topology& t, const Fault& f,
   }
   std::size_t via = 0;
   for (const auto* lb : targets) {
-    const auto it = hops.find(HostPrefix(lb->ip));
-    if (it != hops.end() &&
-        std::find(it->second.begin(), it->second.end(), node->address) != it->second.end()) {
+    const auto it = routes.find(lb->ip);
+    if (it != routes.end() &&
+        std::find(it->second.begin(), it->second.end(), node->name) != it->second.end()) {
       ++via;
     }
   }
@@ -187,6 +178,7 @@ double FaultReport::Outage() const {
 Result<FaultReport, Error> MeasureFault(const Demo& demo, const Topology& t, const Fault& f,
                                         const FaultOptions& options) {
   std::vector<const Topology::LoadBalancer*> targets;
+  const Topology::Node* node = nullptr;  // the one the fault hits; none for the router
   if (f.kind == FaultKind::kRouterRestart) {
     for (const auto& lb : t.load_balancers) targets.push_back(&lb);
   } else {
@@ -200,6 +192,7 @@ Result<FaultReport, Error> MeasureFault(const Demo& demo, const Topology& t, con
       return Fail(Error::Usage(fmt::format("no speaker node \"{}\" in this demo; the nodes: {}",
                                            f.node, fmt::join(names, ", "))));
     }
+    node = &*n;
     for (const auto& lb : t.load_balancers) {
       if (std::find(lb.nodes.begin(), lb.nodes.end(), f.node) != lb.nodes.end()) {
         targets.push_back(&lb);
@@ -210,12 +203,12 @@ Result<FaultReport, Error> MeasureFault(const Demo& demo, const Topology& t, con
     return Fail(
         Error::Usage(fmt::format("{} advertises no LoadBalancer IP: nothing to probe", f.node)));
   }
-  const auto before = LookAt(demo, t, f, targets);
+  const auto before = LookAt(demo, t, node, targets);
   if (!before.readable) {
     return Fail(Error::Usage(fmt::format(
         "fault measures from the router, and the router cannot be read: {}", before.unreadable)));
   }
-  if (!before.routes || (f.kind != FaultKind::kRouterRestart && before.session != "established")) {
+  if (!before.routes || (node != nullptr && before.session != "established")) {
     return Fail(Error::Failed(
         fmt::format("the demo is not healthy before the fault ({}, {}); `bgpdemo verify` says more",
                     before.session, before.routes_text)));
@@ -252,7 +245,7 @@ Result<FaultReport, Error> MeasureFault(const Demo& demo, const Topology& t, con
       ended = true;
       if (!r) break;
     }
-    const auto l = LookAt(demo, t, f, targets);
+    const auto l = LookAt(demo, t, node, targets);
     const double when = at();
     if (l.readable != readable) {
       report.timeline.push_back(
@@ -261,13 +254,13 @@ Result<FaultReport, Error> MeasureFault(const Demo& demo, const Topology& t, con
     }
     if (l.readable) {
       if (l.session != last.session) {
-        const bool up = f.kind == FaultKind::kRouterRestart ? l.routes : l.session == "established";
+        const bool up = node == nullptr ? l.routes : l.session == "established";
         const bool was_up = last.session == "established";
         // Down when it leaves Established, up when it gets there, else on its way.
-        const char* event = f.kind == FaultKind::kRouterRestart ? "sessions"
-                            : up                                ? "session up"
-                            : was_up                            ? "session down"
-                                                                : "session";
+        const char* event = node == nullptr ? "sessions"
+                            : up            ? "session up"
+                            : was_up        ? "session down"
+                                            : "session";
         report.timeline.push_back(
             {when, event,
              fmt::format("{} -> {}{}", last.session, l.session,
@@ -279,8 +272,7 @@ Result<FaultReport, Error> MeasureFault(const Demo& demo, const Topology& t, con
       }
       last = l;
     }
-    if (ended && l.readable && l.routes &&
-        (f.kind == FaultKind::kRouterRestart || l.session == "established") &&
+    if (ended && l.readable && l.routes && (node == nullptr || l.session == "established") &&
         prober.AllAnswering(2)) {
       report.recovered = true;
       report.recovered_at = when;

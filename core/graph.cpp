@@ -40,28 +40,6 @@ std::string Id(std::string_view kind, std::string_view name) {
   return Quote(fmt::format("{}:{}", kind, name));
 }
 
-// By LB IP: the nodes the router's kernel route to it goes through; absent: no route.
-std::map<std::string, std::vector<std::string>> LbRoutes(const Topology& t, const Observed& o) {
-  std::map<std::string, std::vector<std::string>> out;
-  if (!o.kernel) return out;
-  std::map<std::string, std::string> node_of;
-  for (const auto& n : t.nodes) node_of[n.address] = n.name;
-  for (const auto& lb : t.load_balancers) {
-    const auto prefix = HostPrefix(lb.ip);
-    const auto route = std::find_if(o.kernel->begin(), o.kernel->end(),
-                                    [&](const KernelRoute& r) { return r.prefix == prefix; });
-    if (route == o.kernel->end()) continue;
-    auto& nodes = out[lb.ip];
-    for (const auto& hop : route->next_hops) {
-      const auto owner = o.link_local_owners.find(hop);
-      const auto& address = owner == o.link_local_owners.end() ? hop : owner->second;
-      const auto n = node_of.find(address);
-      nodes.push_back(n == node_of.end() ? address : n->second);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::map<std::string, SessionView> SessionViews(const Topology& t, const Observed& o) {
@@ -92,6 +70,27 @@ std::map<std::string, SessionView> SessionViews(const Topology& t, const Observe
       s.state = "no session";  // the router has none with it
     }
     out[n.name] = s;
+  }
+  return out;
+}
+
+std::map<std::string, std::vector<std::string>> LbRoutes(const Topology& t, const Observed& o) {
+  std::map<std::string, std::vector<std::string>> out;
+  if (!o.kernel) return out;
+  std::map<std::string, std::string> node_of;
+  for (const auto& n : t.nodes) node_of[n.address] = n.name;
+  for (const auto& lb : t.load_balancers) {
+    const auto prefix = HostPrefix(lb.ip);
+    const auto route = std::find_if(o.kernel->begin(), o.kernel->end(),
+                                    [&](const KernelRoute& r) { return r.prefix == prefix; });
+    if (route == o.kernel->end()) continue;
+    auto& nodes = out[lb.ip];
+    for (const auto& hop : route->next_hops) {
+      const auto owner = o.link_local_owners.find(hop);
+      const auto& address = owner == o.link_local_owners.end() ? hop : owner->second;
+      const auto n = node_of.find(address);
+      nodes.push_back(n == node_of.end() ? address : n->second);
+    }
   }
   return out;
 }

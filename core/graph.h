@@ -17,6 +17,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "base/result.h"
@@ -40,6 +41,10 @@ struct SessionView {
 
 // By node name, for every speaker node of t.
 std::map<std::string, SessionView> SessionViews(const Topology& t, const Observed& o);
+
+// By LB IP: the nodes the router's kernel route to it goes through (a next hop that is no
+// node: its address); an LB IP without a kernel route is absent.
+std::map<std::string, std::vector<std::string>> LbRoutes(const Topology& t, const Observed& o);
 
 std::string TopologyDot(const Topology& t, const Observed& o, const GraphOptions& options = {});
 

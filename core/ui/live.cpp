@@ -13,35 +13,33 @@ Live::Live(const Demo& demo, Topology topology, CommandRunner& dot, LiveOptions 
       publish_(std::move(publish)) {}
 
 void Live::Enqueue(std::string node, SpeakerAction action, Done done) {
-  Pending p{node, fmt::format("speaker {}", ToString(action)),
-            [this, node, action]() -> Result<std::string, Error> {
-              auto r = demo_.Speaker(node, action);
-              if (!r) return Fail(r.error());
-              return r->text;
-            },
-            std::move(done)};
-  {
-    const std::lock_guard lock(mu_);
-    pending_.push_back(std::move(p));
-  }
-  wake_.notify_all();
+  Push({node, fmt::format("speaker {}", ToString(action)),
+        [this, node, action]() -> Result<std::string, Error> {
+          auto r = demo_.Speaker(node, action);
+          if (!r) return Fail(r.error());
+          return r->text;
+        },
+        std::move(done)});
 }
 
 void Live::Enqueue(Fault fault, bool start, Done done) {
   const std::pair<std::string, std::string> key{std::string(ToString(fault.kind)), fault.node};
-  Pending p{fault.node.empty() ? "router" : fault.node,
-            fmt::format("fault {} {}", key.first, start ? "start" : "end"),
-            [this, fault, start, key]() -> Result<std::string, Error> {
-              auto r = start ? demo_.StartFault(fault) : demo_.EndFault(fault);
-              if (!r) return r;
-              if (start) {
-                faults_.insert(key);
-              } else {
-                faults_.erase(key);
-              }
-              return *r + "\n";
-            },
-            std::move(done)};
+  Push({fault.node.empty() ? "router" : fault.node,
+        fmt::format("fault {} {}", key.first, start ? "start" : "end"),
+        [this, fault, start, key]() -> Result<std::string, Error> {
+          auto r = start ? demo_.StartFault(fault) : demo_.EndFault(fault);
+          if (!r) return r;
+          if (start) {
+            faults_.insert(key);
+          } else {
+            faults_.erase(key);
+          }
+          return *r + "\n";
+        },
+        std::move(done)});
+}
+
+void Live::Push(Pending p) {
   {
     const std::lock_guard lock(mu_);
     pending_.push_back(std::move(p));

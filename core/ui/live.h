@@ -63,6 +63,7 @@ class Live {
     std::function<Result<std::string, Error>()> run;
     Done done;
   };
+  void Push(Pending p);  // any thread: queued, and the loop woken
   void RunActions();
   nlohmann::json Faults() const;  // the faults started and not ended
 
