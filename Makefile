@@ -59,10 +59,13 @@ lint: configure
 build-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug $(LAUNCHER) \
 	  -DCMAKE_CXX_COMPILER=clang++ -DBGPDEMO_SANITIZE=ON -DBGPDEMO_FUZZ=ON -DBGPDEMO_PCH=ON \
-	  -DBGPDEMO_BENCH=OFF -DBGPDEMO_FUZZ_SECONDS=$(FUZZ_SECONDS) -DCMAKE_CXX_FLAGS_DEBUG=-g1
+	  -DBGPDEMO_BENCH=OFF -DBGPDEMO_FUZZ_SECONDS=$(FUZZ_SECONDS) -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
+	  -DBGPDEMO_UNIT_SHARDS=8
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer. The tests that drive
+# Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer, as 8 processes (CTest
+# unit.shard-K-of-8, tests/run_unit_shard.sh; a failing case is named in its shard's
+# output; `ctest --test-dir build -L unit` runs one per case). The tests that drive
 # real daemons as root (labelled interop, tool or docker) run in the main build, and so do
 # this build's fuzzers (label fuzz): beside the Docker tests, in a CTest slot that was idle.
 test-asan: build-asan

@@ -1,10 +1,11 @@
 #include "bgp/log.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
-#include <ctime>
 #include <ostream>
 
-#include <fmt/format.h>
+#include "base/timestamp.h"
 
 namespace bgpdemo::bgp {
 
@@ -53,14 +54,7 @@ void AppendValue(std::string& line, std::string_view v) {
 }
 
 std::string Now() {
-  const auto now = std::chrono::system_clock::now();
-  const auto t = std::chrono::system_clock::to_time_t(now);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  return Timestamp(std::chrono::system_clock::now());
 }
 
 }  // namespace

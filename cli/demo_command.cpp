@@ -9,6 +9,7 @@
 #include "cli/demo_verbs.h"
 #include "cli/exit_codes.h"
 #include "cli/verb.h"
+#include "core/fault.h"
 #include "core/providers.h"
 
 namespace bgpdemo::cli {
@@ -258,15 +259,26 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
   o.events =
       AddVerb(app, "events",
               "What happens in the running demo, as it happens: sessions changing state (with the "
-              "router's reason), prefixes learned and withdrawn, kernel routes changing",
+              "router's reason), prefixes learned and withdrawn, kernel routes changing, verify "
+              "results and faults; with --since, what happened before too",
               [&o](CLI::App& cmd) {
                 cmd.footer(
                     "Examples:\n"
                     "  bgpdemo events                      (until Ctrl-C)\n"
                     "  bgpdemo events -o json --duration 60 > events.jsonl\n"
-                    "Each line has the time a round saw the change (every --interval seconds).");
+                    "  bgpdemo events --since 10m --duration 0.1   (the last 10 minutes, then "
+                    "stop)\n"
+                    "Each line has the time a round saw the change (every --interval seconds).\n"
+                    "--since first prints the past: the router's journal (sessions up and down,\n"
+                    "best paths, when they happened; its last 4096 entries) and the verify\n"
+                    "results, faults and actions other bgpdemo commands logged in the state "
+                    "folder.");
                 cmd.add_option("-o,--output", o.output, "text or json (one JSON object per line)")
                     ->check(CLI::IsMember({"text", "json"}));
+                cmd.add_option("--since", o.events_since,
+                               "Start with what happened since then: 90s, 10m, 2h, or a time "
+                               "such as 2026-12-04T10:00:00Z")
+                    ->type_name("WHEN");
                 AddWatchFlags(cmd, o);
                 AddStateDir(cmd, o);
               });
@@ -301,14 +313,15 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
             "Examples:\n"
             "  bgpdemo fault link-down cilium-worker --for 20\n"
             "  bgpdemo fault speaker-stop cilium2-worker -o json\n"
+            "  bgpdemo fault node-stop cilium2-worker --for 5\n"
             "  bgpdemo fault packet-loss cilium-worker --loss 50\n"
             "  bgpdemo fault router-restart --for 0\n"
             "The LB IPs the node advertises (all, for router-restart) are probed from the router\n"
             "throughout. Exit 0 when the demo is healthy again within --recover-within, else 1.");
         cmd.add_option("kind", o.fault_kind,
-                       "speaker-stop, link-down, packet-loss or router-restart")
+                       fmt::format("{}", fmt::join(core::FaultKindNames(), ", ")))
             ->required()
-            ->check(CLI::IsMember({"speaker-stop", "link-down", "packet-loss", "router-restart"}));
+            ->check(CLI::IsMember(core::FaultKindNames()));
         cmd.add_option("node", o.fault_node, "The node it hits (not for router-restart)");
         cmd.add_option("--for", o.fault_for, "Seconds the fault lasts")
             ->check(CLI::Range(0.0, 3600.0))

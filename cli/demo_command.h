@@ -43,6 +43,7 @@ struct DemoOptions {
   bool watch = false;
   double watch_interval = 0.5;
   double watch_duration = 0;  // 0: until interrupted
+  std::string events_since;   // events --since: "10m", "90s", "2h", or an RFC 3339 time
   // graph and ui
   std::string graph_format = "svg";
   std::string graph_file;  // empty: stdout

@@ -1,10 +1,12 @@
 // `bgpdemo events`: the running demo's changes as a stream of lines (core/events.h), text for
-// people or one JSON object per line for scripts, each with the time a round saw it. And
+// people or one JSON object per line for scripts, each with the time a round saw it; with
+// --since, the past first (the router's journal and the demo's event log). And
 // `--watch` of peers and routes: the same look again and again.
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <ostream>
@@ -13,6 +15,7 @@
 
 #include "cli/demo_verbs.h"
 #include "cli/exit_codes.h"
+#include "core/event_log.h"
 #include "core/events.h"
 
 namespace bgpdemo::cli::demo {
@@ -58,15 +61,67 @@ int Watch(const DemoOptions& o, std::ostream& out, std::string_view verb,
   return code;
 }
 
+namespace {
+
+void PrintEvent(bool json, const core::TimedEvent& e, std::ostream& out) {
+  if (json) {
+    out << e.ToJson().dump() << '\n';
+  } else {
+    fmt::print(out, "{} {}\n", Timestamp(e.time), e.event.Text());
+  }
+}
+
+// --since: the router's journal and the demo's event log from `since` on, in time order. A
+// journal that cannot be read is said on err, and the log is still shown.
+void PrintPast(const core::Demo& d, const core::Topology& t, const std::string& state_dir,
+               Clock::time_point since, bool json, std::ostream& out, std::ostream& err) {
+  auto past = core::ReadEventLog(state_dir, since);
+  if (auto journal = d.RouterJournal(); journal) {
+    auto routed = core::JournalEvents(t, *journal, since);
+    past.insert(past.end(), routed.begin(), routed.end());
+    const auto entries = journal->value("entries", nlohmann::json::array());
+    const auto oldest =
+        entries.empty() ? std::nullopt : ParseTimestamp(entries[0].value("time", ""));
+    if (journal->value("dropped", 0) > 0 && oldest && *oldest > since) {
+      fmt::print(err,
+                 "bgpdemo events: the router's journal starts at {} (it keeps its last {} "
+                 "entries)\n",
+                 Timestamp(*oldest), journal->value("capacity", 0));
+    }
+  } else {
+    fmt::print(err, "bgpdemo events: no router history before now: {}\n", journal.error());
+  }
+  std::stable_sort(
+      past.begin(), past.end(),
+      [](const core::TimedEvent& a, const core::TimedEvent& b) { return a.time < b.time; });
+  for (const auto& e : past) PrintEvent(json, e, out);
+}
+
+}  // namespace
+
 int Events(const DemoOptions& o, std::ostream& out, std::ostream& err) {
+  const auto called = Clock::now();
+  std::optional<Clock::time_point> since;
+  if (!o.events_since.empty()) {
+    since = core::ParseSince(o.events_since, called);
+    if (!since) {
+      return Failed(err, "bgpdemo events",
+                    Error::Usage(fmt::format("--since {}: give a duration such as 90s, 10m or 2h, "
+                                             "or a time such as 2026-12-04T10:00:00Z",
+                                             o.events_since)));
+    }
+  }
   auto d = MakeProviders(o).OpenDemo();
   if (!d) return Failed(err, "bgpdemo events", d.error());
   const auto topology = (*d)->GetTopology();
   if (!topology) return Failed(err, "bgpdemo events", topology.error());
+  // From here on, what other bgpdemo commands log is followed; --since shows what was before.
+  core::EventLogFollower logged(StateDir(o));
+  const bool json = o.output == "json";
+  if (since) PrintPast(**d, *topology, StateDir(o), *since, json, out, err);
   auto state = core::StateOf(*topology, (*d)->Observe());
   std::size_t up = 0;
   for (const auto& [node, s] : state.sessions) up += s == "established" ? 1 : 0;
-  const bool json = o.output == "json";
   const auto start = Clock::now();
   if (json) {
     out << nlohmann::json{{"time", Timestamp(start)},
@@ -91,17 +146,16 @@ int Events(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   while (Clock::now() < until) {
     std::this_thread::sleep_for(std::min<Clock::duration>(
         std::chrono::duration_cast<Clock::duration>(interval), until - Clock::now()));
+    // A look's changes carry the time it began; what other commands logged meanwhile is
+    // merged in by its own time, so that the lines stay in time order.
+    const auto at = Clock::now();
     auto now = core::StateOf(*topology, (*d)->Observe());
-    const auto at = Timestamp(Clock::now());
-    for (const auto& e : core::Diff(state, now)) {
-      if (json) {
-        auto j = e.ToJson();
-        j["time"] = at;
-        out << j.dump() << '\n';
-      } else {
-        fmt::print(out, "{} {}\n", at, e.Text());
-      }
-    }
+    auto round = logged.Read();
+    for (auto& e : core::Diff(state, now)) round.push_back({at, std::move(e)});
+    std::stable_sort(
+        round.begin(), round.end(),
+        [](const core::TimedEvent& a, const core::TimedEvent& b) { return a.time < b.time; });
+    for (const auto& e : round) PrintEvent(json, e, out);
     out.flush();
     state = std::move(now);
   }

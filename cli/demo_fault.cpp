@@ -7,6 +7,7 @@
 
 #include "cli/demo_verbs.h"
 #include "cli/exit_codes.h"
+#include "core/event_log.h"
 #include "core/fault.h"
 
 namespace bgpdemo::cli::demo {
@@ -45,6 +46,7 @@ int Fault(const DemoOptions& o, std::ostream& out, std::ostream& err) {
                                .probe_every = Ms(o.fault_probe_every),
                                .recover_within = Ms(o.fault_recover_within)});
   if (!r) return Failed(err, "bgpdemo fault", r.error());
+  for (const auto& e : r->Events()) (void)core::AppendEventLog(StateDir(o), e);
   Print(o, out, r->ToReport(), true);
   return r->recovered ? kExitOk : kExitFailed;
 }

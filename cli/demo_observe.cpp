@@ -12,6 +12,7 @@
 
 #include "cli/demo_verbs.h"
 #include "cli/exit_codes.h"
+#include "core/event_log.h"
 #include "core/files.h"
 #include "core/graph.h"
 #include "core/table.h"
@@ -222,9 +223,22 @@ int Verify(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   } else {
     core::PrintChecksTable(checks, out);
   }
-  const bool ok =
-      std::all_of(checks.begin(), checks.end(), [](const core::Check& c) { return c.ok; });
-  return ok ? kExitOk : kExitFailed;
+  std::size_t passed = 0;
+  std::vector<std::string> failing;
+  for (const auto& c : checks) {
+    if (c.ok) {
+      ++passed;
+    } else {
+      failing.push_back(fmt::format("{} {}", c.group, c.name));
+    }
+  }
+  (void)core::AppendEventLog(
+      StateDir(o),
+      {std::chrono::system_clock::now(),
+       {"verify", "verify", "", failing.empty() ? "passed" : "failed",
+        fmt::format("{} passed, {} failed{}", passed, failing.size(),
+                    failing.empty() ? "" : fmt::format(": {}", fmt::join(failing, "; ")))}});
+  return failing.empty() ? kExitOk : kExitFailed;
 }
 
 int Speaker(const DemoOptions& o, std::ostream& out, std::ostream& err) {
@@ -232,7 +246,12 @@ int Speaker(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   if (!d) return Failed(err, "bgpdemo speaker", d.error());
   const auto action =
       o.speaker_action == "stop" ? core::SpeakerAction::kStop : core::SpeakerAction::kStart;
+  const auto asked = std::chrono::system_clock::now();  // before its effects reach the router
   auto r = (*d)->Speaker(o.speaker_node, action);
+  (void)core::AppendEventLog(
+      StateDir(o), {asked,
+                    {"action", o.speaker_node, "", fmt::format("speaker {}", o.speaker_action),
+                     r ? "" : r.error().message()}});
   if (!r) {
     return Failed(err, fmt::format("bgpdemo speaker {} {}", o.speaker_action, o.speaker_node),
                   r.error());

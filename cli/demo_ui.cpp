@@ -41,7 +41,8 @@ int Ui(const DemoOptions& o, std::ostream& out, std::ostream& err) {
       }
       const auto kind = core::ParseFaultKind(p.at("kind"));
       if (!kind) {
-        return reply(400, "kind: speaker-stop, link-down, packet-loss or router-restart\n");
+        return reply(400,
+                     fmt::format("kind: one of {}\n", fmt::join(core::FaultKindNames(), ", ")));
       }
       const auto node = p.count("node") != 0 ? p.at("node") : std::string();
       unsigned loss = 30;

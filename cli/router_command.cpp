@@ -44,6 +44,10 @@ void AddRouterFlags(CLI::App& cmd, RouterOptions& o) {
       ->capture_default_str();
   o.peers = cmd.add_subcommand("peers", "Sessions of a running router: state, uptime, routes");
   o.routes = cmd.add_subcommand("routes", "The running router's RIB: best path and why");
+  o.journal = cmd.add_subcommand(
+      "journal",
+      "The running router's recent history: sessions up and down with the reason, best paths "
+      "learned, moved and withdrawn, with their times (the last 4096)");
   o.kernel_routes = cmd.add_subcommand(
       "kernel-routes",
       "The routes the router installed in this network namespace's kernel table (proto 197), "
@@ -58,7 +62,7 @@ void AddRouterFlags(CLI::App& cmd, RouterOptions& o) {
         ->check(CLI::IsMember({"table", "json"}))
         ->capture_default_str();
   }
-  for (auto* sub : {o.peers, o.routes}) {
+  for (auto* sub : {o.peers, o.routes, o.journal}) {
     sub->add_option("--socket", o.socket, "Control socket path")
         ->default_str(core::DefaultRouterSocket());
     sub->add_option("-o,--output", o.output, "Output format")
@@ -152,6 +156,25 @@ std::string RoutesTable(const json& routes) {
   return t.Render();
 }
 
+std::string JournalTable(const json& journal) {
+  core::Table t({"Time", "Event", "Peer", "Prefix", "Detail"});
+  for (const auto& e : journal.value("entries", json::array())) {
+    const auto kind = e.value("kind", "");
+    t.Add({e.value("time", ""), kind, e.value("peer", kind == "route" ? "local" : "-"),
+           kind == "routes" ? fmt::format("{} prefixes", e.value("count", 0))
+                            : e.value("prefix", "-"),
+           kind == "route" && e.value("paths", 1) > 1
+               ? fmt::format("best of {} ECMP paths", e.value("paths", 1))
+               : e.value("detail", "")});
+  }
+  std::string out = t.Render();
+  if (const auto dropped = journal.value("dropped", 0); dropped > 0) {
+    out += fmt::format("({} older entries are gone: the journal keeps the last {})\n", dropped,
+                       journal.value("capacity", 0));
+  }
+  return out;
+}
+
 int Query(const RouterOptions& o, core::RouterQuery query, std::ostream& out, std::ostream& err) {
   const std::string socket_path = o.socket.empty() ? core::DefaultRouterSocket() : o.socket;
   auto reply = core::QueryRouter(socket_path, query);
@@ -162,7 +185,17 @@ int Query(const RouterOptions& o, core::RouterQuery query, std::ostream& out, st
   if (o.output == "json") {
     out << reply->dump(2) << '\n';
   } else {
-    out << (query == core::RouterQuery::kPeers ? PeersTable(*reply) : RoutesTable(*reply));
+    switch (query) {
+      case core::RouterQuery::kPeers:
+        out << PeersTable(*reply);
+        break;
+      case core::RouterQuery::kRoutes:
+        out << RoutesTable(*reply);
+        break;
+      case core::RouterQuery::kJournal:
+        out << JournalTable(*reply);
+        break;
+    }
   }
   return kExitOk;
 }
@@ -219,6 +252,7 @@ int Neighbours(const RouterOptions& o, std::ostream& out, std::ostream& err) {
 int RunRouter(const RouterOptions& o, std::ostream& out, std::ostream& err) {
   if (o.peers && o.peers->parsed()) return Query(o, core::RouterQuery::kPeers, out, err);
   if (o.routes && o.routes->parsed()) return Query(o, core::RouterQuery::kRoutes, out, err);
+  if (o.journal && o.journal->parsed()) return Query(o, core::RouterQuery::kJournal, out, err);
   if (o.kernel_routes && o.kernel_routes->parsed()) return KernelRoutes(o, out, err);
   if (o.neighbours && o.neighbours->parsed()) return Neighbours(o, out, err);
   return Serve(o, err);

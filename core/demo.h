@@ -110,6 +110,8 @@ std::string_view ToString(SpeakerAction action);  // "stop", "start"
 enum class FaultKind {
   kSpeakerStop,    // a node's BGP speaker stopped (its Cease reaches the router)
   kLinkDown,       // a node's link to its network down, as if its cable were pulled
+  kNodeStop,       // the node gone at once: its speaker killed (no NOTIFICATION), its link
+                   // down; on kind its container stopped. Ended: the node started again
   kPacketLoss,     // netem dropping a share of a node's packets, both ways
   kRouterRestart,  // the route server stopped (its kernel routes go with it), then started
 };
@@ -143,6 +145,13 @@ class Demo {
   // it did, for people. A kind the provider cannot do answers kUsage, naming those it can.
   virtual Result<std::string, Error> StartFault(const Fault& f) const;
   virtual Result<std::string, Error> EndFault(const Fault& f) const;
+  // Whether StartFault can do `f`'s kind here, asked before anything is looked at or done:
+  // kUsage saying what the provider can do instead.
+  virtual Result<void, Error> CanFault(const Fault& f) const;
+  // What the router did recently, for `bgpdemo events --since`: its control socket's
+  // "journal" reply (bgp/api/server_api.h JournalJson), an optional capability. kUsage where
+  // the router is not bgpdemo's to read.
+  virtual Result<nlohmann::json, Error> RouterJournal() const;
 };
 
 // One step of up or down, reported when it ends; or, with `progress`, while it waits: what

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <ctime>
+#include <charconv>
 
 namespace bgpdemo::core {
 
@@ -36,17 +36,6 @@ void Compare(const std::string& kind, const std::map<std::string, std::string>& 
 
 }  // namespace
 
-std::string Timestamp(std::chrono::system_clock::time_point t) {
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::time_t s = ms / 1000;
-  std::tm tm{};
-  ::gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03}Z", buf, ms % 1000);
-}
-
 json DemoEvent::ToJson() const {
   return {{"kind", kind}, {"subject", subject}, {"from", from}, {"to", to}, {"detail", detail}};
 }
@@ -57,14 +46,90 @@ std::string DemoEvent::Text() const {
     what = to;  // "speaker stop"; the detail: why it failed
   } else if (kind == "session") {
     what = fmt::format("{} -> {}", from.empty() ? "none" : from, to.empty() ? "none" : to);
+  } else if (kind == "verify") {
+    what = to;  // "passed", "failed"; the detail: the counts
+  } else if (to.empty()) {
+    what = kind == "route" ? "withdrawn" : "removed";
+    if (!from.empty()) what += fmt::format(" (was via {})", from);
   } else if (from.empty()) {
     what = fmt::format("{} via {}", kind == "route" ? "learned" : "installed", to);
-  } else if (to.empty()) {
-    what = fmt::format("{} (was via {})", kind == "route" ? "withdrawn" : "removed", from);
   } else {
     what = fmt::format("now via {} (was via {})", to, from);
   }
   return fmt::format("{} {}: {}{}", kind, subject, what, detail.empty() ? "" : " (" + detail + ")");
+}
+
+json TimedEvent::ToJson() const {
+  auto j = event.ToJson();
+  j["time"] = Timestamp(time);
+  return j;
+}
+
+std::optional<std::chrono::system_clock::time_point> ParseSince(
+    std::string_view text, std::chrono::system_clock::time_point now) {
+  if (auto t = ParseTimestamp(text)) return t;
+  if (text.empty()) return std::nullopt;
+  double unit = 1;
+  switch (text.back()) {
+    case 's':
+      text.remove_suffix(1);
+      break;
+    case 'm':
+      unit = 60;
+      text.remove_suffix(1);
+      break;
+    case 'h':
+      unit = 3600;
+      text.remove_suffix(1);
+      break;
+    case 'd':
+      unit = 86400;
+      text.remove_suffix(1);
+      break;
+    default:
+      break;
+  }
+  double n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < 0) {
+    return std::nullopt;
+  }
+  return now - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                   std::chrono::duration<double>(n * unit));
+}
+
+std::vector<TimedEvent> JournalEvents(const Topology& t, const json& journal,
+                                      std::chrono::system_clock::time_point since) {
+  std::map<std::string, std::string> node_of;  // address -> node
+  for (const auto& n : t.nodes) node_of[n.address] = n.name;
+  std::vector<TimedEvent> out;
+  for (const auto& e : journal.value("entries", json::array())) {
+    const auto at = ParseTimestamp(e.value("time", ""));
+    if (!at || *at < since) continue;
+    const auto kind = e.value("kind", "");
+    const auto peer = e.value("peer", "");
+    const auto node = node_of.count(peer) != 0 ? node_of.at(peer) : peer;
+    const auto detail = e.value("detail", "");
+    DemoEvent d;
+    if (kind == "session_up") {
+      d = {"session", node, "down", "established", detail.empty() ? "" : "hostname " + detail};
+    } else if (kind == "session_down") {
+      d = {"session", node, "established", "down", detail};
+    } else if (kind == "route") {
+      const auto paths = e.value("paths", 1);
+      d = {"route", e.value("prefix", ""), "", peer.empty() ? "local" : peer,
+           paths > 1 ? fmt::format("best of {} ECMP paths", paths) : "best path"};
+    } else if (kind == "withdrawn") {
+      d = {"route", e.value("prefix", ""), "", "", ""};
+    } else if (kind == "routes") {
+      d = {"route", fmt::format("{} prefixes", e.value("count", 0)), "",
+           peer.empty() ? "several peers" : peer, "at once"};
+    } else {
+      continue;  // a kind of a newer router
+    }
+    out.push_back({*at, std::move(d)});
+  }
+  return out;
 }
 
 EventState StateOf(const Topology& t, const Observed& o) {

@@ -6,7 +6,13 @@
 //   route    a prefix appeared in the router's RIB, or left it, or changed the peers it
 //            has paths from
 //   fib      a prefix appeared in the router's kernel table, left it, or changed next hops
-//   action   (bgpdemo ui only) a speaker stopped or started from the page, and why it failed
+//   action   a speaker stopped or started, a fault started or ended (from the page, or by
+//            another bgpdemo: the demo's event log, core/event_log.h), and why it failed
+//   verify   a `bgpdemo verify` that ran, passed or failed, with its counts
+//
+// `events --since` starts with the past: the router's journal (bgp/server/journal.h: sessions
+// up and down with the router's reason, best paths learned, moved and withdrawn, at the time
+// they happened) and the demo's event log, merged in time order (JournalEvents, ReadEventLog).
 //
 // The observation is the providers' own (the same as peers, routes and verify read), so
 // events work alike on every provider; their times are when a round saw them, at most one
@@ -16,16 +22,19 @@
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "base/timestamp.h"
 #include "core/demo.h"
 
 namespace bgpdemo::core {
 
 struct DemoEvent {
-  std::string kind;     // session, route, fib, action
+  std::string kind;     // session, route, fib, action, verify
   std::string subject;  // the node (session) or the prefix (route, fib)
   std::string from;     // the state before ("" when it was not there)
   std::string to;       // the state now ("" when it is gone)
@@ -54,6 +63,25 @@ EventState StateOf(const Topology& t, const Observed& o);
 std::vector<DemoEvent> Diff(const EventState& before, const EventState& now);
 
 // When a round saw something, for people and scripts alike: "2026-12-03T23:41:07.123Z".
-std::string Timestamp(std::chrono::system_clock::time_point t);
+using ::bgpdemo::Timestamp;
+
+// An event and when it happened (the past of `events --since`).
+struct TimedEvent {
+  std::chrono::system_clock::time_point time;
+  DemoEvent event;
+  nlohmann::json ToJson() const;  // DemoEvent::ToJson with "time"
+};
+
+// The entries of the router's journal (Demo::RouterJournal) at or after `since`, as events:
+// a session up or down is its node's (by address; the address where no node has it), a
+// route's "to" is the peer its best path is from ("local": the router's own), a batch
+// counted is one event whose subject is "N prefixes".
+// `events --since`: "90s", "10m", "2h", "1d" (before `now`; a bare number is seconds) or an
+// RFC 3339 time ("2026-12-04T10:00:00Z"); nullopt for anything else.
+std::optional<std::chrono::system_clock::time_point> ParseSince(
+    std::string_view text, std::chrono::system_clock::time_point now);
+
+std::vector<TimedEvent> JournalEvents(const Topology& t, const nlohmann::json& journal,
+                                      std::chrono::system_clock::time_point since);
 
 }  // namespace bgpdemo::core

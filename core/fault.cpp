@@ -161,12 +161,45 @@ Look LookAt(const Demo& demo, const Topology& t, const Topology::Node* node,
 
 }  // namespace
 
+const std::vector<FaultKind>& FaultKinds() {
+  static const std::vector<FaultKind> kinds{FaultKind::kSpeakerStop, FaultKind::kLinkDown,
+                                            FaultKind::kNodeStop, FaultKind::kPacketLoss,
+                                            FaultKind::kRouterRestart};
+  return kinds;
+}
+
+std::vector<std::string> FaultKindNames() {
+  std::vector<std::string> names;
+  for (const auto kind : FaultKinds()) names.emplace_back(ToString(kind));
+  return names;
+}
+
 std::optional<FaultKind> ParseFaultKind(std::string_view name) {
-  for (const auto kind : {FaultKind::kSpeakerStop, FaultKind::kLinkDown, FaultKind::kPacketLoss,
-                          FaultKind::kRouterRestart}) {
+  for (const auto kind : FaultKinds()) {
     if (ToString(kind) == name) return kind;
   }
   return std::nullopt;
+}
+
+std::vector<TimedEvent> FaultReport::Events() const {
+  const auto when = [this](double t) {
+    return started + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                         std::chrono::duration<double>(t));
+  };
+  const std::string subject = fault.node.empty() ? "router" : fault.node;
+  const std::string name = fmt::format("fault {}", ToString(fault.kind));
+  std::vector<TimedEvent> out;
+  for (const auto& e : timeline) {
+    if (e.event.starts_with("fault ")) {
+      out.push_back({when(e.t), {"action", subject, "", name + e.event.substr(5), e.detail}});
+    }
+  }
+  out.push_back({when(recovered          ? recovered_at
+                      : timeline.empty() ? 0
+                                         : timeline.back().t),
+                 {"action", subject, "", name + (recovered ? " healthy again" : " not healthy"),
+                  fmt::format("outage {:.2f} s", Outage())}});
+  return out;
 }
 
 double FaultReport::Outage() const {
@@ -177,6 +210,7 @@ double FaultReport::Outage() const {
 
 Result<FaultReport, Error> MeasureFault(const Demo& demo, const Topology& t, const Fault& f,
                                         const FaultOptions& options) {
+  if (auto can = demo.CanFault(f); !can) return Fail(can.error());
   std::vector<const Topology::LoadBalancer*> targets;
   const Topology::Node* node = nullptr;  // the one the fault hits; none for the router
   if (f.kind == FaultKind::kRouterRestart) {
@@ -225,6 +259,7 @@ Result<FaultReport, Error> MeasureFault(const Demo& demo, const Topology& t, con
                       "`bgpdemo verify` says more"));
   }
   const auto t0 = Clock::now();
+  report.started = std::chrono::system_clock::now();
   const auto at = [&t0] { return Seconds(Clock::now() - t0); };
   auto started = demo.StartFault(f);
   if (!started) return Fail(started.error());

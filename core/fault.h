@@ -26,6 +26,7 @@
 #include "base/error.h"
 #include "base/result.h"
 #include "core/demo.h"
+#include "core/events.h"
 
 namespace bgpdemo::core {
 
@@ -55,16 +56,23 @@ struct FaultReport {
   };
   Fault fault;
   std::string provider;
-  double duration = 0;          // seconds the fault lasted
-  std::vector<Entry> timeline;  // in time order
+  std::chrono::system_clock::time_point started;  // the fault's start: timeline second 0
+  double duration = 0;                            // seconds the fault lasted
+  std::vector<Entry> timeline;                    // in time order
   std::vector<Probed> probes;
   bool recovered = false;   // healthy within recover_within of the end
   double recovered_at = 0;  // timeline seconds; when recovered
 
   double Outage() const;  // the longest of the LB IPs' outage windows; 0: no probe failed
   Report ToReport() const;
+  // The fault's start, its end and the demo healthy again, as events of the demo's event log
+  // (core/event_log.h): "action" events whose subject is the node (the router).
+  std::vector<TimedEvent> Events() const;
 };
 
+// Every kind, in the order help text lists them, and their names ("speaker-stop", ...).
+const std::vector<FaultKind>& FaultKinds();
+std::vector<std::string> FaultKindNames();
 // "link-down" -> FaultKind::kLinkDown: ToString's inverse; nullopt for another name.
 std::optional<FaultKind> ParseFaultKind(std::string_view name);
 

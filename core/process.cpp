@@ -470,6 +470,10 @@ Result<void, std::string> StopProcess(pid_t pid, std::chrono::milliseconds grace
     return Fail(fmt::format("cannot stop process {}: {}", pid, std::strerror(errno)));
   }
   if (WaitGone(pid, grace)) return {};
+  return KillProcess(pid);
+}
+
+Result<void, std::string> KillProcess(pid_t pid) {
   if (::kill(pid, SIGKILL) != 0 && errno != ESRCH) {
     return Fail(fmt::format("cannot kill process {}: {}", pid, std::strerror(errno)));
   }

@@ -73,6 +73,9 @@ bool ProcessAlive(pid_t pid);
 // it, or it still exists after SIGKILL.
 Result<void, std::string> StopProcess(pid_t pid,
                                       std::chrono::milliseconds grace = std::chrono::seconds(3));
+// SIGKILL at once (no chance to say goodbye: a killed BGP speaker sends no NOTIFICATION),
+// then up to 2 s for it to be gone; reaps pid when it is our child. Errors as StopProcess.
+Result<void, std::string> KillProcess(pid_t pid);
 
 // `a 'b c'`: argv as a POSIX shell would need it typed, for messages.
 std::string ShellQuote(const std::vector<std::string>& argv);

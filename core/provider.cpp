@@ -31,6 +31,8 @@ std::string_view ToString(FaultKind kind) {
       return "speaker-stop";
     case FaultKind::kLinkDown:
       return "link-down";
+    case FaultKind::kNodeStop:
+      return "node-stop";
     case FaultKind::kPacketLoss:
       return "packet-loss";
     case FaultKind::kRouterRestart:
@@ -46,6 +48,16 @@ Result<std::string, Error> Demo::StartFault(const Fault& f) const {
 
 Result<std::string, Error> Demo::EndFault(const Fault& f) const {
   return StartFault(f);
+}
+
+Result<void, Error> Demo::CanFault(const Fault& f) const {
+  return Fail(Error::Usage(
+      fmt::format("the {} provider cannot inject faults ({})", provider(), ToString(f.kind))));
+}
+
+Result<nlohmann::json, Error> Demo::RouterJournal() const {
+  return Fail(Error::Usage(
+      fmt::format("the {} provider's router keeps no journal bgpdemo can read", provider())));
 }
 
 Result<int, Error> Provider::RunDaemon() const {

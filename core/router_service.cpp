@@ -206,6 +206,8 @@ std::string_view ToString(RouterQuery query) {
       return "peers";
     case RouterQuery::kRoutes:
       return "routes";
+    case RouterQuery::kJournal:
+      return "journal";
   }
   return "?";
 }

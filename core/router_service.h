@@ -42,8 +42,8 @@ struct RouterServiceOptions {
 Result<void, Error> RunRouterService(const RouterServiceOptions& options, std::ostream& log);
 
 // What a running router can be asked for.
-enum class RouterQuery { kPeers, kRoutes };
-// "peers", "routes": the control socket's command names.
+enum class RouterQuery { kPeers, kRoutes, kJournal };
+// "peers", "routes", "journal": the control socket's command names.
 std::string_view ToString(RouterQuery query);
 
 // The router's answer (bgp/api/server_api.h has its shape); kEnvironment when no router

@@ -1,10 +1,13 @@
 #include "tests/test_util.h"
 
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
-
 #include <sstream>
 
 #include "cli/app.h"
@@ -82,6 +85,18 @@ CliRun Bgpdemo(std::vector<std::string> args, const std::string& stdin_text) {
 Bytes BasicAttrs() {
   return Cat({Attr(0x40, 1, {0x00}), Attr(0x40, 2, H("02 01 0000fe4c")),
               Attr(0x40, 3, H("0a000002"))});
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/bgpdemo-test-XXXXXX";
+  const char* made = ::mkdtemp(tmpl);
+  REQUIRE(made != nullptr);
+  path = made;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
 }
 
 }  // namespace bgpdemo::test

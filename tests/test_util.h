@@ -28,6 +28,15 @@ Bytes Attr(std::uint8_t flags, std::uint8_t type, const Bytes& value);
 // Concatenation.
 Bytes Cat(std::initializer_list<Bytes> parts);
 
+// A fresh folder under /tmp, removed with what is in it.
+struct TempDir {
+  std::string path;
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
 // bgpdemo run in-process through cli::Main, with the given standard input.
 struct CliRun {
   int code;

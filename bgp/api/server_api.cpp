@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/timestamp.h"
 #include "bgp/fib/fib.h"
 
 namespace bgpdemo::bgp::api {
@@ -159,11 +160,34 @@ json FibJson(const server::FibSnapshot* fib) {
   return j;
 }
 
+json JournalJson(const server::Journal& journal, std::uint64_t after) {
+  std::uint64_t dropped = 0;
+  json entries = json::array();
+  for (const auto& e : journal.After(after, &dropped)) {
+    json j = {{"seq", e.seq},
+              {"time", Timestamp(e.time)},
+              {"kind", std::string(server::ToString(e.kind))}};
+    if (e.peer != wire::IpAddress{}) j["peer"] = e.peer.ToString();  // unset: this router
+    if (e.kind == server::Journal::Kind::kRoute || e.kind == server::Journal::Kind::kWithdrawn) {
+      j["prefix"] = e.prefix.ToString();
+    }
+    if (e.kind == server::Journal::Kind::kRoutes) j["count"] = e.count;
+    if (e.kind == server::Journal::Kind::kRoute) j["paths"] = e.count;
+    if (!e.detail.empty()) j["detail"] = e.detail;
+    entries.push_back(std::move(j));
+  }
+  return {{"entries", entries}, {"dropped", dropped}, {"capacity", server::Journal::kCapacity}};
+}
+
 json HandleRequest(server::Server& server, server::FibSync* fib, const json& request) {
   const std::string command = request.value("command", "");
   if (command == "ping") return OkReply("pong");
   if (command == "peers") return OkReply(PeersJson(server.Peers()));
   if (command == "routes") return OkReply(RoutesJson(server.Routes()));
+  if (command == "journal") {
+    const auto after = request.value("after", std::uint64_t{0});
+    return OkReply(JournalJson(server.journal(), after));
+  }
   if (command == "fib") {
     if (fib == nullptr) return OkReply(FibJson(nullptr));
     const auto snapshot = fib->Snapshot();
@@ -180,7 +204,9 @@ json HandleRequest(server::Server& server, server::FibSync* fib, const json& req
     return OkReply(prefixes.size());
   }
   return ErrorReply(
-      fmt::format("unknown command \"{}\"; the commands are ping, peers, routes", command));
+      fmt::format("unknown command \"{}\"; the commands are ping, peers, routes, fib, journal, "
+                  "announce, withdraw",
+                  command));
 }
 
 Handler ServerHandler(server::Server& server, server::FibSync* fib) {

@@ -29,6 +29,11 @@ nlohmann::json RoutesJson(std::span<const server::RouteSnapshot> routes);
 // write (pending; the kernel lags the RIB); `fib` null when the router does not program
 // the kernel.
 nlohmann::json FibJson(const server::FibSnapshot* fib);
+// The journal's entries after seq `after` (bgp/server/journal.h):
+//   {"entries": [{"seq", "time", "kind", "peer"?, "prefix"?, "paths"? (route: its ECMP
+//                 paths), "count"? (routes: how many), "detail"?}, ...],
+//    "dropped": entries after `after` already pushed out, "capacity"}
+nlohmann::json JournalJson(const server::Journal& journal, std::uint64_t after);
 
 // Answers one request: {"ok":true,"result":...} or {"ok":false,"error":...}.
 nlohmann::json HandleRequest(server::Server& server, server::FibSync* fib,

@@ -64,6 +64,7 @@ bool HasStalePaths(const rib::Rib& rib, rib::PeerId peer) {
 Server::Server(asio::io_context& io, RouterConfig config, Logger& log)
     : io_(io), config_(std::move(config)), log_(log) {
   if (config_.hostname.empty()) config_.hostname = MachineHostname();
+  route_observers_.push_back(&journal_);
   ResetRib();
 }
 
@@ -362,6 +363,7 @@ void Server::OnEstablished(session::Session& s) {
   p->exporting = true;
   if (congested_ > 0) s.SetReading(false);
   auto table = std::make_shared<const std::vector<std::uint8_t>>(out_->FullTable(p->id));
+  journal_.SessionUp(p->address, neg.peer_hostname);
   log_.Info("peer_up", {{"peer", p->address.ToString()},
                         {"peer_as", std::to_string(neg.peer_as)},
                         {"hostname", neg.peer_hostname},
@@ -443,6 +445,7 @@ void Server::OnDown(session::Session& s, bool keep_stale, std::uint16_t restart_
     p->exporting = false;
   }
   SetCongested(*p, false);
+  journal_.SessionDown(p->address, s.last_error());
   log_.Info("peer_down", {{"peer", p->address.ToString()},
                           {"reason", s.last_error()},
                           {"graceful_restart", keep_stale ? "yes" : "no"}});

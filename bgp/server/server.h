@@ -37,21 +37,14 @@
 #include "bgp/rib/adj_rib_out.h"
 #include "bgp/rib/rib.h"
 #include "bgp/server/config.h"
+#include "bgp/server/journal.h"
+#include "bgp/server/route_observer.h"
 #include "bgp/server/snapshot.h"
 #include "bgp/session/session.h"
 
 namespace bgpdemo::bgp::server {
 
 namespace asio = boost::asio;
-
-// Told of every change of the Loc-RIB, after the export has been sent (the FIB), and of
-// every item the RIB's Compact moves afterwards (for arrays parallel to its tables).
-class RouteObserver {
- public:
-  virtual ~RouteObserver() = default;
-  virtual void OnChanges(const rib::Rib& rib, const rib::ChangeSet& changes) = 0;
-  virtual void OnMove(wire::Afi /*afi*/, std::size_t /*from*/, std::size_t /*to*/) {}
-};
 
 class Server : public session::SessionObserver {
  public:
@@ -74,6 +67,8 @@ class Server : public session::SessionObserver {
   void Reload(RouterConfig config);
 
   void AddRouteObserver(RouteObserver* o) { route_observers_.push_back(o); }
+  // Sessions up and down and best paths changed, recently (bgp/server/journal.h).
+  const Journal& journal() const { return journal_; }
 
   // Announces (or withdraws) routes this speaker originates (config `originate`).
   void Originate(std::span<const wire::Prefix> prefixes, bool announce);
@@ -155,6 +150,7 @@ class Server : public session::SessionObserver {
   rib::ChangeSet pending_;     // changed in the RIB, not exported yet: from pending_from_
   rib::PeerId pending_from_ = rib::kNoPeer;
   bool shutting_down_ = false;
+  Journal journal_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -2,6 +2,7 @@
 #include "core/kind/kind.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -197,6 +198,22 @@ Result<HttpResult, Error> KindDemo::ProbeFromRouter(const std::string& url) cons
   auto reply = ParseProbeJson(r->out);
   if (!reply) return Fail(reply.error());
   return std::move(*reply);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>, Error> NodeRoutes(
+    const RenderResult& files, const std::string& cluster) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& f : files.files) {
+    if (f.kind != FileKind::kNodeRoutes || f.cluster != cluster) continue;
+    try {
+      for (const auto& r : YAML::Load(f.content)["routes"]) {
+        out.emplace_back(r["to"].as<std::string>(), r["via"].as<std::string>());
+      }
+    } catch (const YAML::Exception& e) {
+      return Fail(Error::Internal(fmt::format("{}: {}", f.path, e.what())));
+    }
+  }
+  return out;
 }
 
 Result<HttpResult, Error> ParseProbeJson(const std::string& out) {

@@ -39,6 +39,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
@@ -48,6 +49,7 @@
 #include "core/k8s/clusters.h"
 #include "core/k8s/tools.h"
 #include "core/kind/host_limits.h"
+#include "core/render.h"
 #include "core/scenario.h"
 
 namespace bgpdemo::core::kind {
@@ -141,8 +143,22 @@ class KindDemo {
   Observed Observe() const;
   Result<HttpResult, Error> Probe(const std::string& from, const std::string& ip,
                                   std::uint16_t port) const;
+  // `bgpdemo fault` (core/kind/kind_fault.cpp): starts (or ends) `f`; what it did, for people.
+  Result<std::string, Error> Fault(const core::Fault& f, bool start) const;
+  // The kinds Docker can do: node-stop, link-down, router-restart; the others kUsage.
+  static Result<void, Error> CanFault(const core::Fault& f);
 
  private:
+  Result<std::string, Error> Docker(const std::vector<std::string>& args,
+                                    std::string_view why) const;
+  // The cluster whose node it is (kind get nodes); kUsage naming the nodes when none.
+  Result<const ClusterSpec*, Error> ClusterOf(const std::string& node) const;
+  // Up's static routes (kNodeRoutes) in `node` again; how many.
+  Result<std::size_t, Error> RestoreStaticRoutes(const std::string& node,
+                                                 const ClusterSpec& cluster) const;
+  // docker start, the static routes, and the address it had (`before`) checked.
+  Result<std::string, Error> StartNode(const std::string& node, const ClusterSpec& cluster,
+                                       const std::string& before) const;
   Result<HttpResult, Error> ProbeFromRouter(const std::string& url) const;
   KindDemo(std::string dir, KindState state, Scenario scenario,
            std::map<std::string, std::string> env, CommandRunner& runner)
@@ -157,6 +173,11 @@ class KindDemo {
   std::map<std::string, std::string> env_;
   CommandRunner* runner_;  // not owned
 };
+
+// The static routes of the kNodeRoutes file of `cluster` in `files`: (to, via) pairs, each
+// for every node of that cluster.
+Result<std::vector<std::pair<std::string, std::string>>, Error> NodeRoutes(
+    const RenderResult& files, const std::string& cluster);
 
 // `bgpdemo probe -o json URL` output ({"status", "body", "seconds"}) -> the reply.
 Result<HttpResult, Error> ParseProbeJson(const std::string& out);

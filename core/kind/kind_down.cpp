@@ -8,6 +8,7 @@
 #include <future>
 #include <utility>
 
+#include "core/event_log.h"
 #include "core/kind/decisions.h"
 #include "core/kind/internal.h"
 #include "core/kind/kind.h"
@@ -73,6 +74,7 @@ Result<KindDownReport, Error> KindDown(const std::string& state_dir,
   auto files = TimedStep(on_step, "files", [&]() -> Result<std::string, Error> {
     std::error_code ec;
     std::filesystem::remove_all(detail::FilesDir(state_dir), ec);
+    RemoveEventLog(state_dir);
     std::filesystem::remove(state_dir + "/state.json", ec);
     std::filesystem::remove(state_dir, ec);  // only when empty
     return fmt::format("the state in {} removed", state_dir);

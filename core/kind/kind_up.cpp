@@ -2,13 +2,11 @@
 // exists before it acts and recording what it creates. The Docker-side steps are in
 // up_steps.cpp; the Kubernetes-side ones, which only apply and wait, are here.
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/cilium_model.h"
 #include "core/files.h"
@@ -103,22 +101,15 @@ class Up : public detail::UpSteps {
 
   Result<std::string, Error> Routes(const RenderResult& files) {
     std::size_t n = 0;
-    for (const auto& f : files.files) {
-      if (f.kind != FileKind::kNodeRoutes) continue;
-      YAML::Node doc;
-      try {
-        doc = YAML::Load(f.content);
-      } catch (const YAML::Exception& e) {
-        return Fail(fmt::format("{}: {}", f.path, e.what()));
-      }
-      auto nodes = Tool({"kind", "get", "nodes", "--name", f.cluster}, "");
+    for (const auto& c : s_.clusters) {
+      auto routes = NodeRoutes(files, c.name);
+      if (!routes) return Fail(routes.error());
+      if (routes->empty()) continue;
+      auto nodes = Tool({"kind", "get", "nodes", "--name", c.name}, "");
       if (!nodes) return Fail(nodes.error());
-      std::istringstream lines(*nodes);
-      for (std::string node; std::getline(lines, node);) {
-        if (node.empty()) continue;
-        for (const auto& r : doc["routes"]) {
-          auto done = Tool({"docker", "exec", node, "ip", "route", "replace",
-                            r["to"].as<std::string>(), "via", r["via"].as<std::string>()},
+      for (const auto& node : Lines(*nodes)) {
+        for (const auto& [to, via] : *routes) {
+          auto done = Tool({"docker", "exec", node, "ip", "route", "replace", to, "via", via},
                            "the node must reach the router on its network");
           if (!done) return Fail(done.error());
           ++n;

@@ -200,6 +200,23 @@ class KubeDemo : public Demo {
         "agent with kubectl"));
   }
 
+  Result<json, Error> RouterJournal() const override {
+    switch (placement_.kind) {
+      case RouterPlacementKind::kHost:
+        return QueryRouter(RouterDaemonPathsIn(dir_).socket, RouterQuery::kJournal);
+      case RouterPlacementKind::kContainer: {
+        auto out = k8s::RunTool(
+            {"docker", "exec", s_.router.name, "bgpdemo", "router", "journal", "-o", "json"},
+            DockerRun(), "");
+        if (!out) return Fail(out.error());
+        return k8s::ParseJson(*out, "bgpdemo router journal");
+      }
+      case RouterPlacementKind::kExternal:
+        break;
+    }
+    return Demo::RouterJournal();
+  }
+
  private:
   k8s::ToolRun DockerRun() const {
     k8s::ToolRun run{env_, std::chrono::seconds(20), runner_};

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/event_log.h"
 #include "core/k8s/output.h"
 #include "core/k8s/tools.h"
 #include "core/kube/kube.h"
@@ -106,6 +107,7 @@ Result<KubeDownReport, Error> KubeDown(const KubeDownOptions& o, const StepSink&
     std::error_code ec;
     std::filesystem::remove_all(files_dir, ec);
     std::filesystem::remove_all(RouterDaemonPathsIn(o.state_dir).dir, ec);
+    RemoveEventLog(o.state_dir);
     std::filesystem::remove(o.state_dir + "/state.json", ec);
     std::filesystem::remove(o.state_dir, ec);  // only when empty
     return fmt::format("the state in {} removed", o.state_dir);

@@ -53,6 +53,9 @@ class Speaker {
   virtual ~Speaker() = default;
   virtual Result<void, Error> Start() = 0;
   virtual void Stop() = 0;
+  // SIGKILL: the process goes without a NOTIFICATION, as in a node that loses power; its
+  // sockets close (bgpdemo fault node-stop).
+  virtual void Kill() = 0;
   virtual pid_t pid() const = 0;
 };
 
@@ -81,6 +84,10 @@ class EngineSpeaker : public Speaker {
     if (pid_ != 0) (void)StopProcess(pid_);
     pid_ = 0;
   }
+  void Kill() override {
+    if (pid_ != 0) (void)KillProcess(pid_);
+    pid_ = 0;
+  }
   pid_t pid() const override { return pid_; }
 
  private:
@@ -103,6 +110,11 @@ class GobgpdNodeSpeaker : public Speaker {
     return {};
   }
   void Stop() override { (void)speaker_.Stop(); }
+  // Killed, then Stop forgets the pid (StopProcess of a process that is gone succeeds).
+  void Kill() override {
+    if (speaker_.pid() != 0) (void)KillProcess(speaker_.pid());
+    (void)speaker_.Stop();
+  }
   pid_t pid() const override { return speaker_.pid(); }
 
  private:
@@ -313,9 +325,13 @@ class Daemon {
         for (const auto& [n, s] : speakers_) names += (names.empty() ? "" : ", ") + n;
         return ErrorReply(fmt::format("no speaker on node \"{}\"; the nodes: {}", node, names));
       }
-      if (action == "stop") {
-        it->second->Stop();
-        log_.Info("speaker_stopped", {{"node", node}});
+      if (action == "stop" || action == "kill") {
+        if (action == "stop") {
+          it->second->Stop();
+        } else {
+          it->second->Kill();
+        }
+        log_.Info("speaker_stopped", {{"node", node}, {"how", action}});
       } else if (action == "start") {
         if (it->second->pid() != 0 && ProcessAlive(it->second->pid())) {
           return ErrorReply(fmt::format("the speaker of {} is running already", node));
@@ -323,7 +339,7 @@ class Daemon {
         if (auto r = it->second->Start(); !r) return ErrorReply(r.error().message());
         log_.Info("speaker_started", {{"node", node}, {"pid", std::to_string(it->second->pid())}});
       } else {
-        return ErrorReply(fmt::format("action \"{}\": use stop or start", action));
+        return ErrorReply(fmt::format("action \"{}\": use stop, kill or start", action));
       }
       (void)WriteReady();
       return OkReply({{"node", node}, {"pid", it->second->pid()}});

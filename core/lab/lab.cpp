@@ -13,11 +13,13 @@
 #include <thread>
 
 #include "bgp/api/control_client.h"
+#include "core/event_log.h"
 #include "core/lab/gobgpd.h"
 #include "core/lab/http.h"
 #include "core/lab/netns.h"
 #include "core/lab/workspace.h"
 #include "core/process.h"
+#include "core/router_service.h"
 #include "core/table.h"
 #include "core/verify.h"
 
@@ -270,6 +272,7 @@ Result<DownReport, Error> LabDown(const std::string& state_dir, const std::strin
       report.files.push_back(ws.SpeakersDir());
     }
     // The state last: a down that fails above can run again.
+    RemoveEventLog(state_dir);
     if (std::filesystem::remove(state_dir + "/state.json", ec)) {
       report.files.push_back(state_dir + "/state.json");
     }
@@ -383,6 +386,10 @@ Result<HttpResult, Error> LabDemo::Probe(const std::string& from, const std::str
 Result<json, std::string> LabDemo::DaemonStatus() const {
   return bgp::api::Request(Workspace(dir_).DaemonSocket(), {{"command", "status"}},
                            std::chrono::seconds(3));
+}
+
+Result<nlohmann::json, Error> LabDemo::RouterJournal() const {
+  return QueryRouter(Workspace(dir_).RouterSocket(), RouterQuery::kJournal);
 }
 
 Result<Report, Error> LabDemo::Speaker(const std::string& node, SpeakerAction action) const {

@@ -101,6 +101,8 @@ class LabDemo : public Demo {
   // the node's link, router-restart through the daemon.
   Result<std::string, Error> StartFault(const Fault& f) const override;
   Result<std::string, Error> EndFault(const Fault& f) const override;
+  Result<void, Error> CanFault(const Fault&) const override { return {}; }
+  Result<nlohmann::json, Error> RouterJournal() const override;
   // The daemon's own view: {"pid", "router": {...}, "speakers": {node: {pid, alive}}, ...}.
   Result<nlohmann::json, std::string> DaemonStatus() const;
 

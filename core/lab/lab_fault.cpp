@@ -34,6 +34,16 @@ Result<std::string, Error> Router(const std::string& dir, const char* action) {
                          : fmt::format("the router started again (pid {})", r->value("pid", 0)));
 }
 
+// The daemon's speaker command with `action` (stop, kill, start).
+Result<void, Error> SpeakerRequest(const std::string& dir, const std::string& node,
+                                   const char* action) {
+  auto r = bgp::api::Request(Workspace(dir).DaemonSocket(),
+                             {{"command", "speaker"}, {"node", node}, {"action", action}},
+                             std::chrono::seconds(10));
+  if (!r) return Fail(Error::Failed(fmt::format("speaker {} {}: {}", action, node, r.error())));
+  return {};
+}
+
 }  // namespace
 
 Result<std::string, Error> LabDemo::StartFault(const Fault& f) const {
@@ -53,6 +63,8 @@ Result<std::string, Error> LabDemo::Apply(const Fault& f, bool start) const {
   // The two ends of the node's link: its port in the network's namespace, its eth0.
   const std::pair<std::string, std::string> ends[] = {{net->netns, node->port},
                                                       {node->netns, "eth0"}};
+  const std::vector<std::string> link = {"ip",  "-n",       net->netns,           "link",
+                                         "set", node->port, start ? "down" : "up"};
   switch (f.kind) {
     case FaultKind::kSpeakerStop: {
       auto r = Speaker(f.node, start ? SpeakerAction::kStop : SpeakerAction::kStart);
@@ -60,13 +72,21 @@ Result<std::string, Error> LabDemo::Apply(const Fault& f, bool start) const {
       return fmt::format("the speaker of {} {}", f.node, start ? "stopped" : "started again");
     }
     case FaultKind::kLinkDown:
-      if (auto r = Run({"ip", "-n", net->netns, "link", "set", node->port, start ? "down" : "up"},
-                       start ? "link down" : "link up");
-          !r) {
-        return Fail(r.error());
-      }
+      if (auto r = Run(link, start ? "link down" : "link up"); !r) return Fail(r.error());
       return start ? fmt::format("{}'s link down ({} in {})", f.node, node->port, net->netns)
                    : fmt::format("{}'s link up again", f.node);
+    case FaultKind::kNodeStop:
+      // As a container stops: its processes die (the speaker's sockets close: the router sees
+      // the connection end, with no NOTIFICATION), then its link goes. Back in the other
+      // order: the link, then the speaker, which connects again.
+      if (start) {
+        if (auto r = SpeakerRequest(dir_, f.node, "kill"); !r) return Fail(r.error());
+        if (auto r = Run(link, "link down"); !r) return Fail(r.error());
+        return fmt::format("{} stopped: its speaker killed, its link down", f.node);
+      }
+      if (auto r = Run(link, "link up"); !r) return Fail(r.error());
+      if (auto r = SpeakerRequest(dir_, f.node, "start"); !r) return Fail(r.error());
+      return fmt::format("{} started again: its link up, its speaker running", f.node);
     case FaultKind::kPacketLoss:
       if (!start) {
         // Both ends, whatever the first said: a half-made fault is undone too (deleting a

@@ -23,14 +23,7 @@ namespace {
 using nlohmann::json;
 using test::Bgpdemo;
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/bgpdemo-demo-test-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using test::TempDir;
 
 // PATH set to one folder for the life of the object; `programs` are put there as scripts
 // that fail at once (so that they are found, and answer nothing useful).

@@ -47,6 +47,7 @@ class FaultyDemo final : public Demo {
     return Fail(Error("timed out"));
   }
   StatusReport Status() const override { return {}; }
+  Result<void, Error> CanFault(const Fault&) const override { return {}; }
   Result<std::string, Error> StartFault(const Fault& f) const override {
     CHECK(f.node == "n2");
     const std::lock_guard lock(mu);

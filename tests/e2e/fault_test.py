@@ -11,6 +11,8 @@
 
     speaker-stop    the session goes down at once (the node's speaker does not answer)
     link-down       nothing is said: the hold timer (9 s) notices, --for 12
+    node-stop       the speaker killed (no NOTIFICATION), then the link down: the router sees
+                    the connection close, so the session goes within 2 s, not a hold time
     packet-loss     netem 100%: as link-down; skipped with the reason where the kernel has
                     no netem (the command must say so)
     router-restart  every session and kernel route gone, back after
@@ -41,6 +43,7 @@ NODE_FAULT = [{"session down", "routes withdrawn"}, {"fault ended"}, {"session u
 FAULTS = [
     ("speaker-stop", [NODE, "--for", "3"], NODE_FAULT),
     ("link-down", [NODE, "--for", "12"], NODE_FAULT),
+    ("node-stop", [NODE, "--for", "3"], NODE_FAULT),
     ("packet-loss", [NODE, "--loss", "100", "--for", "12"], NODE_FAULT),
     ("router-restart", ["--for", "1"],
      [{"router not answering"}, {"fault ended"}, {"router answering"}]),
@@ -82,9 +85,9 @@ def measure(lab, cli, kind, args, wanted):
     lab.check(in_order(events, wanted),
               f"fault {kind}: {' -> '.join(' and '.join(sorted(g)) for g in wanted)}",
               [(e["t"], e["event"], e["detail"]) for e in rep["timeline"]])
-    if kind in ("speaker-stop", "link-down"):
+    if kind in ("speaker-stop", "link-down", "node-stop"):
         down = next((e for e in rep["timeline"] if e["event"] == "session down"), {})
-        reason = "does not answer" if kind == "speaker-stop" else "hold timer"
+        reason = "hold timer" if kind == "link-down" else "does not answer"
         lab.check(reason.lower() in down.get("detail", "").lower(),
                   f"fault {kind}: the session down with the router's reason ({reason})", down)
     if kind == "link-down":
@@ -93,6 +96,10 @@ def measure(lab, cli, kind, args, wanted):
         # 6 to 9 s after it, seen by a look at most 0.2 s later.
         lab.check(5.5 <= down <= 10, "link-down: the hold timer (9 s) ends the session "
                   "6 to 9 s after the fault", rep["timeline"])
+    if kind == "node-stop":
+        down = next((e["t"] for e in rep["timeline"] if e["event"] == "session down"), 99)
+        lab.check(down <= 2, "node-stop: the closed connection ends the session within 2 s, "
+                  "no hold time", rep["timeline"])
     probes = rep["probes"]
     lab.check(probes and all(p["sent"] > 10 and 0 <= p["failed"] <= p["sent"] and
                              (p["failed"] == 0) == (p["outage_seconds"] == 0) for p in probes),

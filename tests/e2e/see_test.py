@@ -7,7 +7,9 @@ SVG, HTML and DOT, and the stream of what happens.
   SVG, with no script and nothing to fetch; a stopped speaker -> its session red and
   dashed in the next graph, the others still green. events -o json while a speaker stops
   and starts again: its session down then up, its pod CIDRs withdrawn then learned, its
-  kernel routes removed then installed, in that order, each line timed. peers --watch -o
+  kernel routes removed then installed, in that order, each line timed, and the speaker
+  actions and verify's result the other commands logged; events --since: that past (the
+  router's journal, the demo's event log) in time order before the start line. peers --watch -o
   json: a JSON line per look; routes --watch into a pipe: a timed block per look -> down.
   tests/data/scenarios/two-cluster-102.yaml (102 nodes) -> graph -o svg: well-formed,
   every one of the 102 node names in it, each cluster drawn as one box with its count ->
@@ -73,9 +75,11 @@ def events(lab, cli):
                               "--duration", "8"], env=cli.env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     first = watch.stdout.readline()  # the start line: the watch has its first look
+    began = time.time()
     cli.run("speaker", "stop", "cilium2-worker")
     time.sleep(1.5)
     cli.run("speaker", "start", "cilium2-worker")
+    lab.wait("verify passes", lambda: cli.verify()[0] == 0, 30, interval=0.5)
     out, errs = watch.communicate(timeout=30)
     lines = [json.loads(ln) for ln in [first] + out.splitlines() if ln.startswith("{")]
     start = lines[0] if lines else {}
@@ -102,7 +106,46 @@ def events(lab, cli):
               "its kernel routes removed, then installed again", seen)
     times = [e.get("time", "") for e in lines]
     lab.check(all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", t) for t in times)
-              and times == sorted(times), "every line has its time, in order", times[:5])
+              and times == sorted(times), "every line has its time, in order",
+              [(e["time"], e["kind"], e.get("subject")) for e in lines])
+    lab.check(order(("action", "cilium2-worker", "", "speaker stop"),
+                    ("action", "cilium2-worker", "", "speaker start"),
+                    ("verify", "verify", "", "passed")),
+              "what the other bgpdemo commands did is in the stream: speaker stop, start, and "
+              "verify's result", seen)
+
+    # --since: the past first (the router's journal and the demo's event log), in time order,
+    # then the start line.
+    r = cli.run("events", "--since", f"{time.time() - began + 1:.0f}s", "--duration", "0.1",
+                "-o", "json")
+    lines = [json.loads(ln) for ln in r.stdout.splitlines() if ln.startswith("{")]
+    starts = [i for i, e in enumerate(lines) if e["kind"] == "start"]
+    past = lines[:starts[0]] if starts else []
+    seen = [(e["kind"], e["subject"], e["from"], e["to"]) for e in past]
+    down = next((e for e in past if e["kind"] == "session" and e["to"] == "down"), {})
+    def in_sequence(*wanted):
+        at = -1
+        for w in wanted:
+            at = next((i for i in range(at + 1, len(seen)) if seen[i] == w), None)
+            if at is None:
+                return False
+        return True
+    lab.check(r.returncode == 0 and starts and
+              in_sequence(("action", "cilium2-worker", "", "speaker stop"),
+                    ("session", "cilium2-worker", "established", "down"),
+                    ("session", "cilium2-worker", "down", "established"),
+                    ("verify", "verify", "", "passed")) and
+              ("route", "10.242.1.0/24", "", "") in seen,
+              "events --since: the speaker stop, the session down and up again (the router's "
+              "journal), the pod CIDR withdrawn, verify's result, before the start line",
+              (r.returncode, seen, r.stderr[-300:]))
+    lab.check("cease" in down.get("detail", "").lower(),
+              "the session down with the router's reason (the Cease the speaker sent)", down)
+    times = [e["time"] for e in past]
+    lab.check(times == sorted(times), "the past in time order", times)
+    r = cli.run("events", "--since", "yesterday")
+    lab.check(r.returncode == 2 and "--since yesterday" in r.stderr,
+              "events --since with no time in it: a usage error saying what to give", r.stderr)
 
 
 def watch(lab, cli):

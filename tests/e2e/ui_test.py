@@ -175,6 +175,22 @@ def body(lab):
             lab, browser, "the fault ended",
             lambda v: any(f"action {NODE}: fault link-down end" in e for e in v["events"]), 10)
         lab.check(took is not None, "its end is among the events", view.get("events", [])[:4])
+        # The node stopped: its session goes at once (the connection closes), red; started
+        # again, green.
+        stop = f'button[data-fault="node-stop"][data-node="{NODE}"][data-action="start"]'
+        start = f'button[data-fault="node-stop"][data-node="{NODE}"][data-action="end"]'
+        lab.check(click(stop), f"the page's node stop button on {NODE}, clicked")
+        took, view = wait_view(
+            lab, browser, "the node stopped",
+            lambda v: v["rows"].get(NODE) != "established" and v["edges"].get(NODE) != UP and
+            browser.eval(f"!!document.querySelector('{start}')"), 10)
+        lab.check(took is not None, f"node stop: {NODE}'s session is down and drawn so, and the "
+                  "row offers node start", view)
+        lab.check(click(start), "node start, clicked")
+        took, view = wait_view(
+            lab, browser, "the node started",
+            lambda v: v["rows"].get(NODE) == "established" and v["edges"].get(NODE) == UP, 30)
+        lab.check(took is not None, f"node start: {NODE} is Established and green again", view)
         lab.check(click("#restart"), "the page's route server restart button, clicked")
         took, view = wait_view(
             lab, browser, "the router restarted",

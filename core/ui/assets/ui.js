@@ -46,15 +46,18 @@ function speakerButton(node, up) {
       "speaker " + action + " " + node, b), {action, node});
 }
 
-function linkButton(node, down) {
-  const action = down ? "end" : "start";
-  return button(down ? "link up" : "link down", (b) => post(
-      "/api/fault?kind=link-down&node=" + encodeURIComponent(node) + "&action=" + action,
-      "link-down " + action + " " + node, b), {fault: "link-down", action, node});
+// A fault on one node, as a toggle: "link down" while it is not on, "link up" while it is.
+function faultButton(kind, labels, node, on) {
+  const action = on ? "end" : "start";
+  return button(labels[on ? 1 : 0], (b) => post(
+      "/api/fault?kind=" + kind + "&node=" + encodeURIComponent(node) + "&action=" + action,
+      kind + " " + action + " " + node, b), {fault: kind, action, node});
 }
 
 function showSessions(sessions, faults) {
-  const linkDown = new Set(faults.filter((f) => f.kind === "link-down").map((f) => f.node));
+  const on = (kind) => new Set(faults.filter((f) => f.kind === kind).map((f) => f.node));
+  const linkDown = on("link-down");
+  const stopped = on("node-stop");
   const body = document.querySelector("#sessions tbody");
   body.replaceChildren();
   for (const s of sessions) {
@@ -68,7 +71,10 @@ function showSessions(sessions, faults) {
     const cell = document.createElement("td");
     if (s.reason && !up) cell.append(text("span", s.reason, "reason"));
     if (actionsAllowed) {
-      cell.append(" ", speakerButton(s.node, up), " ", linkButton(s.node, linkDown.has(s.node)));
+      cell.append(" ", speakerButton(s.node, up), " ",
+                  faultButton("link-down", ["link down", "link up"], s.node, linkDown.has(s.node)),
+                  " ",
+                  faultButton("node-stop", ["node stop", "node start"], s.node, stopped.has(s.node)));
     }
     row.append(cell);
     body.append(row);

@@ -236,10 +236,12 @@ TEST_CASE("server api: requests and their replies, announce and withdraw change 
   CHECK_FALSE(router.rib().Best(P("203.0.113.0/24")));
   CHECK(handle({{"command", "announce"}, {"prefixes", {7}}})["error"] ==
         "7 is not a prefix like 10.241.1.0/24");
-  CHECK(handle({{"command", "frob"}}).dump() ==
-        R"({"error":"unknown command \"frob\"; the commands are ping, peers, routes","ok":false})");
+  CHECK(
+      handle({{"command", "frob"}}).dump() ==
+      R"({"error":"unknown command \"frob\"; the commands are ping, peers, routes, fib, journal, announce, withdraw","ok":false})");
   CHECK(handle(json::object())["error"] ==
-        "unknown command \"\"; the commands are ping, peers, routes");
+        "unknown command \"\"; the commands are ping, peers, routes, fib, journal, announce, "
+        "withdraw");
 }
 
 TEST_CASE("server api: the control socket answers a server's requests, refuses a second router") {

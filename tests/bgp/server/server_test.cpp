@@ -3,14 +3,16 @@
 #include "bgp/server/server.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <map>
 
 using namespace bgpdemo::bgp;
+using bgpdemo::Result;
+using server::Journal;
 using server::NeighborConfig;
 using server::RouterConfig;
 using server::Server;
-using bgpdemo::Result;
 namespace asio = boost::asio;
 
 namespace {
@@ -157,6 +159,29 @@ TEST_CASE("server: two node speakers exchange routes through the router (loopbac
   REQUIRE(RunUntil(io, [&] { return !BestAsPath(n2, "10.241.1.0/24").has_value(); }));
   CHECK_FALSE(BestAsPath(router, "10.241.1.0/24").has_value());
   REQUIRE(RunUntil(io, [&] { return router.established_count() == 1; }));
+
+  // The journal has all of it, in order: the sessions up, best paths, the withdrawal, the
+  // node down with the router's reason, its routes withdrawn.
+  std::vector<std::string> journal;
+  std::uint64_t seq = 0;
+  for (const auto& e : router.journal().After(0)) {
+    CHECK(e.seq == ++seq);
+    const bool route = e.kind == Journal::Kind::kRoute || e.kind == Journal::Kind::kWithdrawn;
+    journal.push_back(fmt::format("{} {}{}", ToString(e.kind),
+                                  route ? e.prefix.ToString() : e.peer.ToString(),
+                                  e.kind == Journal::Kind::kRoute ? " " + e.peer.ToString() : ""));
+    if (e.kind == Journal::Kind::kSessionDown)
+      CHECK(e.detail.find("node drained") != std::string::npos);
+  }
+  const auto at = [&](const std::string& what) {
+    return std::find(journal.begin(), journal.end(), what) - journal.begin();
+  };
+  INFO(fmt::format("{}", fmt::join(journal, "; ")));
+  CHECK(at("session_up 127.0.0.2") < at("route 10.241.1.0/24 127.0.0.2"));
+  CHECK(at("route 10.242.1.0/24 127.0.0.3") < static_cast<long>(journal.size()));
+  CHECK(at("withdrawn 10.11.0.10/32") < at("session_down 127.0.0.2"));
+  CHECK(at("session_down 127.0.0.2") < at("withdrawn 10.241.1.0/24"));
+  CHECK(at("withdrawn 10.241.1.0/24") < static_cast<long>(journal.size()));
   n2.Shutdown("test over");
   router.Shutdown("test over");
   io.run_for(std::chrono::milliseconds(100));

@@ -5,6 +5,11 @@ the Cilium agent would act there.
 
   fakenode.py sync    reads the node's desired state (JSON, from fakecontrol.node_doc) on
                       stdin, makes it true, prints {"errors": [...]} as its last line
+  fakenode.py boot    what a node does when its container starts again (`docker start`
+                      after `docker stop`: /run is a tmpfs, as kind makes it, so every
+                      process, pid file and the applied document are gone, and the network
+                      namespace is new): sync of the last document, kept on the node's disk
+                      (/var/lib/fakek8s/desired.json, as kubelet and Cilium keep their state)
   fakenode.py serve   the data plane daemon sync starts: every pod IP answers HTTP on its
                       port with 200 "nginx pod <name>\\n" (as the lab's HttpResponder), every
                       LoadBalancer IP relays TCP to a backend pod, round robin, trying the
@@ -32,6 +37,7 @@ import time
 
 RUN = "/run/fakek8s"
 APPLIED = f"{RUN}/applied.json"
+DESIRED = "/var/lib/fakek8s/desired.json"
 HTTP_CONF = f"{RUN}/http.json"
 SERVE_PID = f"{RUN}/serve.pid"
 GOBGPD_PID = f"{RUN}/gobgpd.pid"
@@ -64,12 +70,14 @@ def alive(pidfile, comm=None):
 
 
 def spawn(argv, log, pidfile):
+    """Starts argv in the background; its Popen (poll() says whether it exited: right after
+    the fork, /proc/PID/comm still names python3, so alive(pidfile, comm) cannot)."""
     with open(log, "ab") as out:
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                              start_new_session=True, close_fds=True)
     with open(pidfile, "w") as f:
         f.write(str(p.pid))
-    return p.pid
+    return p
 
 
 def stop(pidfile, comm=None, timeout=5):
@@ -97,6 +105,10 @@ def host(address):
 
 def sync(doc):
     os.makedirs(RUN, exist_ok=True)
+    os.makedirs(os.path.dirname(DESIRED), exist_ok=True)
+    with open(DESIRED + ".tmp", "w") as f:
+        json.dump(doc, f)
+    os.replace(DESIRED + ".tmp", DESIRED)
     try:
         applied = json.load(open(APPLIED))
     except (OSError, ValueError):
@@ -139,11 +151,11 @@ def sync(doc):
             stop(GOBGPD_PID, "gobgpd")
             with open(GOBGPD_CONF, "w") as f:
                 f.write(bgp["toml"])
-            spawn(["gobgpd", "-f", GOBGPD_CONF, "-p", "--api-hosts", "127.0.0.1:50051",
-                   "--pprof-disable"], GOBGPD_LOG, GOBGPD_PID)
+            proc = spawn(["gobgpd", "-f", GOBGPD_CONF, "-p", "--api-hosts", "127.0.0.1:50051",
+                          "--pprof-disable"], GOBGPD_LOG, GOBGPD_PID)
             deadline = time.time() + 15
             while True:
-                if not alive(GOBGPD_PID, "gobgpd"):
+                if proc.poll() is not None:
                     tail = open(GOBGPD_LOG, errors="replace").read()[-600:]
                     errors.append(f"gobgpd exited at start: {tail}")
                     break
@@ -310,7 +322,13 @@ def serve():
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "sync":
         sys.exit(sync(json.load(sys.stdin)))
+    if len(sys.argv) > 1 and sys.argv[1] == "boot":
+        try:
+            desired = json.load(open(DESIRED))
+        except (OSError, ValueError):
+            sys.exit(0)  # never synced: a node that is still being made
+        sys.exit(sync(desired))
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
         serve()
-    sys.stderr.write("usage: fakenode.py sync|serve\n")
+    sys.stderr.write("usage: fakenode.py sync|boot|serve\n")
     sys.exit(2)
