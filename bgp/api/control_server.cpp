@@ -1,9 +1,11 @@
 #include "bgp/api/control_server.h"
 
+#include <fmt/format.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
+#include <chrono>
 
 #include "bgp/api/control_client.h"
 
@@ -13,12 +15,37 @@ using stream = asio::local::stream_protocol;
 
 namespace {
 
-constexpr std::size_t kMaxRequest = 64 * 1024;
+constexpr std::size_t kMaxRequest = ControlServer::kMaxRequest;
+using Clock = std::chrono::steady_clock;
 
 // One client connection: read lines, answer each.
 class Client : public std::enable_shared_from_this<Client> {
  public:
-  Client(stream::socket socket, Handler& handler) : socket_(std::move(socket)), handler_(handler) {}
+  Client(stream::socket socket, Handler& handler, std::shared_ptr<std::size_t> count)
+      : socket_(std::move(socket)), handler_(handler), count_(std::move(count)) {
+    ++*count_;
+  }
+  ~Client() { --*count_; }
+
+  // Writes one reply and closes: for a peer that may not use the socket, or one too many.
+  void Refuse(const std::string& why) {
+    out_ = ErrorReply(why).dump() + "\n";
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this()](const boost::system::error_code&, std::size_t) {
+                        boost::system::error_code ignored;
+                        self->socket_.close(ignored);
+                      });
+  }
+
+  // Whether this request is within the rate: kRequestsPerSecond in any one second.
+  bool WithinRate() {
+    const auto now = Clock::now();
+    if (now - window_ >= std::chrono::seconds(1)) {
+      window_ = now;
+      in_window_ = 0;
+    }
+    return ++in_window_ <= ControlServer::kRequestsPerSecond;
+  }
 
   void Read() {
     asio::async_read_until(
@@ -29,7 +56,11 @@ class Client : public std::enable_shared_from_this<Client> {
           self->in_.erase(0, n);
           nlohmann::json reply;
           auto request = nlohmann::json::parse(line, nullptr, false);
-          if (request.is_discarded() || !request.is_object()) {
+          if (!self->WithinRate()) {
+            reply =
+                ErrorReply(fmt::format("too many requests: at most {} a second on one connection",
+                                       ControlServer::kRequestsPerSecond));
+          } else if (request.is_discarded() || !request.is_object()) {
             reply = ErrorReply("a request is one JSON object on one line, e.g. {\"command\":\"peers\"}");
           } else {
             reply = self->handler_(request);
@@ -45,11 +76,18 @@ class Client : public std::enable_shared_from_this<Client> {
  private:
   stream::socket socket_;
   Handler& handler_;
+  std::shared_ptr<std::size_t> count_;
   std::string in_;
   std::string out_;
+  Clock::time_point window_ = Clock::now();
+  int in_window_ = 0;
 };
 
 }  // namespace
+
+bool MayControl(unsigned peer_uid, unsigned own_uid) {
+  return peer_uid == 0 || peer_uid == own_uid;
+}
 
 nlohmann::json ErrorReply(std::string text) { return {{"ok", false}, {"error", std::move(text)}}; }
 nlohmann::json OkReply(nlohmann::json result) { return {{"ok", true}, {"result", std::move(result)}}; }
@@ -95,7 +133,21 @@ Result<void, std::string> ControlServer::Start() {
 void ControlServer::Accept() {
   acceptor_->async_accept([this](const boost::system::error_code& ec, stream::socket socket) {
     if (ec) return;  // closed
-    std::make_shared<Client>(std::move(socket), handler_)->Read();
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    const bool known =
+        ::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0;
+    auto client = std::make_shared<Client>(std::move(socket), handler_, clients_);
+    if (!known || !MayControl(cred.uid, ::geteuid())) {
+      log_.Warn("control_refused", {{"uid", known ? std::to_string(cred.uid) : "unknown"},
+                                    {"pid", known ? std::to_string(cred.pid) : "unknown"}});
+      client->Refuse(fmt::format("uid {} may not use this control socket: only root and uid {}",
+                                 known ? std::to_string(cred.uid) : "unknown", ::geteuid()));
+    } else if (*clients_ > kMaxClients) {
+      client->Refuse(fmt::format("too many connections: at most {} at once", kMaxClients));
+    } else {
+      client->Read();
+    }
     Accept();
   });
 }

@@ -7,7 +7,12 @@
 //
 // The socket is created mode 0600 (owner only; docs/architecture.md "Failure and bad input"); a
 // stale socket file left by a killed process is replaced, a live one is an error. Nothing
-// listens on TCP. Threading: runs on the server's io_context thread; the handler is called
+// listens on TCP. The mode bits are not all (a socket in a folder another user owns, a
+// descriptor passed on): every connection's peer is checked with SO_PEERCRED, and only root
+// and this process's user are answered; anyone else gets one error line, and is logged. At
+// most kMaxClients connections at once, kMaxRequest bytes a request, and kRequestsPerSecond
+// requests a second per connection (beyond it, an error reply per request until the second
+// is over). Threading: runs on the server's io_context thread; the handler is called
 // there too, so it may read the server's state without locks.
 #pragma once
 
@@ -32,6 +37,10 @@ using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
 
 class ControlServer {
  public:
+  static constexpr std::size_t kMaxClients = 32;
+  static constexpr std::size_t kMaxRequest = 64 * 1024;
+  static constexpr int kRequestsPerSecond = 200;
+
   ControlServer(asio::io_context& io, std::string path, Handler handler, Logger& log);
   ~ControlServer();
 
@@ -48,7 +57,11 @@ class ControlServer {
   Handler handler_;
   Logger& log_;
   std::unique_ptr<asio::local::stream_protocol::acceptor> acceptor_;
+  std::shared_ptr<std::size_t> clients_ = std::make_shared<std::size_t>(0);
 };
+
+// Who may use a control socket: root, and the user the router runs as.
+bool MayControl(unsigned peer_uid, unsigned own_uid);
 
 // Makes {"ok":false,"error":text}.
 nlohmann::json ErrorReply(std::string text);
