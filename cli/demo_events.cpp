@@ -91,9 +91,7 @@ void PrintPast(const core::Demo& d, const core::Topology& t, const std::string& 
   } else {
     fmt::print(err, "bgpdemo events: no router history before now: {}\n", journal.error());
   }
-  std::stable_sort(
-      past.begin(), past.end(),
-      [](const core::TimedEvent& a, const core::TimedEvent& b) { return a.time < b.time; });
+  core::SortByTime(past);
   for (const auto& e : past) PrintEvent(json, e, out);
 }
 
@@ -152,9 +150,7 @@ int Events(const DemoOptions& o, std::ostream& out, std::ostream& err) {
     auto now = core::StateOf(*topology, (*d)->Observe());
     auto round = logged.Read();
     for (auto& e : core::Diff(state, now)) round.push_back({at, std::move(e)});
-    std::stable_sort(
-        round.begin(), round.end(),
-        [](const core::TimedEvent& a, const core::TimedEvent& b) { return a.time < b.time; });
+    core::SortByTime(round);
     for (const auto& e : round) PrintEvent(json, e, out);
     out.flush();
     state = std::move(now);

@@ -67,8 +67,7 @@ std::vector<TimedEvent> ReadEventLog(const std::string& state_dir,
     std::ifstream in(path);
     ReadLines(in, since, out);
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const TimedEvent& a, const TimedEvent& b) { return a.time < b.time; });
+  SortByTime(out);
   return out;
 }
 

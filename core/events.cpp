@@ -98,6 +98,11 @@ std::optional<std::chrono::system_clock::time_point> ParseSince(
                    std::chrono::duration<double>(n * unit));
 }
 
+void SortByTime(std::vector<TimedEvent>& events) {
+  std::stable_sort(events.begin(), events.end(),
+                   [](const TimedEvent& a, const TimedEvent& b) { return a.time < b.time; });
+}
+
 std::vector<TimedEvent> JournalEvents(const Topology& t, const json& journal,
                                       std::chrono::system_clock::time_point since) {
   std::map<std::string, std::string> node_of;  // address -> node

@@ -72,6 +72,9 @@ struct TimedEvent {
   nlohmann::json ToJson() const;  // DemoEvent::ToJson with "time"
 };
 
+// Events in time order; events of the same time keep their order.
+void SortByTime(std::vector<TimedEvent>& events);
+
 // The entries of the router's journal (Demo::RouterJournal) at or after `since`, as events:
 // a session up or down is its node's (by address; the address where no node has it), a
 // route's "to" is the peer its best path is from ("local": the router's own), a batch

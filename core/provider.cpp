@@ -42,8 +42,9 @@ std::string_view ToString(FaultKind kind) {
 }
 
 Result<std::string, Error> Demo::StartFault(const Fault& f) const {
-  return Fail(Error::Usage(
-      fmt::format("the {} provider cannot inject faults ({})", provider(), ToString(f.kind))));
+  if (auto can = CanFault(f); !can) return Fail(can.error());
+  return Fail(Error::Internal(
+      fmt::format("the {} provider can {} but has no StartFault", provider(), ToString(f.kind))));
 }
 
 Result<std::string, Error> Demo::EndFault(const Fault& f) const {

@@ -171,6 +171,14 @@ Observed KindDemo::Observe() const {
   return o;
 }
 
+Result<json, Error> KindDemo::RouterJournal() const {
+  auto out = RunTool(
+      {"docker", "exec", scenario_.router.name, "bgpdemo", "router", "journal", "-o", "json"},
+      ToolRun{env_, std::chrono::seconds(20), runner_}, "");
+  if (!out) return Fail(out.error());
+  return ParseJson(*out, "bgpdemo router journal");
+}
+
 Result<std::vector<std::string>, Error> KindClusters::Nodes(const std::string& cluster) const {
   auto out = Tool({"kind", "get", "nodes", "--name", cluster}, "");
   if (!out) return Fail(out.error());

@@ -38,6 +38,7 @@
 
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -143,6 +144,8 @@ class KindDemo {
   Observed Observe() const;
   Result<HttpResult, Error> Probe(const std::string& from, const std::string& ip,
                                   std::uint16_t port) const;
+  // The router container's journal: `docker exec ROUTER bgpdemo router journal -o json`.
+  Result<nlohmann::json, Error> RouterJournal() const;
   // `bgpdemo fault` (core/kind/kind_fault.cpp): starts (or ends) `f`; what it did, for people.
   Result<std::string, Error> Fault(const core::Fault& f, bool start) const;
   // The kinds Docker can do: node-stop, link-down, router-restart; the others kUsage.

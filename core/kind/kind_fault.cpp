@@ -144,15 +144,15 @@ Result<std::string, Error> KindDemo::Fault(const core::Fault& f, bool start) con
   }
   auto cluster = ClusterOf(f.node);
   if (!cluster) return Fail(cluster.error());
-  const std::string* network = &(*cluster)->network;
+  const std::string& network = (*cluster)->network;
   const auto keep = AddressesFile(dir_, f.node);
   if (start) {
     // Its addresses on the network, for the end.
     auto addrs = Docker({"inspect", "-f", "{{json .NetworkSettings.Networks}}", f.node}, "");
     if (!addrs) return Fail(addrs.error());
     const auto nets = json::parse(*addrs, nullptr, false);
-    const json mine = nets.is_object() && nets.contains(*network) ? nets[*network] : json::object();
-    const json kept = {{"network", *network},
+    const json mine = nets.is_object() && nets.contains(network) ? nets[network] : json::object();
+    const json kept = {{"network", network},
                        {"ip", mine.value("IPAddress", "")},
                        {"ip6", mine.value("GlobalIPv6Address", "")}};
     std::error_code ec;
@@ -162,10 +162,10 @@ Result<std::string, Error> KindDemo::Fault(const core::Fault& f, bool start) con
       if (auto r = Docker({"stop", f.node}, ""); !r) return Fail(r.error());
       return fmt::format("{} stopped (docker stop)", f.node);
     }
-    if (auto r = Docker({"network", "disconnect", *network, f.node}, ""); !r) {
+    if (auto r = Docker({"network", "disconnect", network, f.node}, ""); !r) {
       return Fail(r.error());
     }
-    return fmt::format("{} disconnected from {} (docker network disconnect)", f.node, *network);
+    return fmt::format("{} disconnected from {} (docker network disconnect)", f.node, network);
   }
   json kept = json::object();
   if (std::ifstream in(keep); in) kept = json::parse(in, nullptr, false);
@@ -179,22 +179,22 @@ Result<std::string, Error> KindDemo::Fault(const core::Fault& f, bool start) con
   std::vector<std::string> connect{"network", "connect"};
   if (!ip.empty()) connect.insert(connect.end(), {"--ip", ip});
   if (!ip6.empty()) connect.insert(connect.end(), {"--ip6", ip6});
-  connect.insert(connect.end(), {*network, f.node});
+  connect.insert(connect.end(), {network, f.node});
   auto r = Docker(connect, "");
   if (!r && NoUserSubnet(r.error())) {
     // Docker gives it an address itself: the one it had, when nobody took it meanwhile.
-    r = Docker({"network", "connect", *network, f.node}, "");
+    r = Docker({"network", "connect", network, f.node}, "");
   }
   if (!r) return Fail(r.error());
   auto routes = RestoreStaticRoutes(f.node, **cluster);
   if (!routes) return Fail(routes.error());
   const auto now = FirstLine(Docker(
       {"inspect", "-f",
-       fmt::format("{{{{(index .NetworkSettings.Networks \"{}\").IPAddress}}}}", *network), f.node},
+       fmt::format("{{{{(index .NetworkSettings.Networks \"{}\").IPAddress}}}}", network), f.node},
       ""));
   std::filesystem::remove(keep);
   if (auto same = SameAddress(f.node, ip, now); !same) return Fail(same.error());
-  return fmt::format("{} connected to {} again; {} static routes added again", f.node, *network,
+  return fmt::format("{} connected to {} again; {} static routes added again", f.node, network,
                      *routes);
 }
 

@@ -97,18 +97,7 @@ class KindRunningDemo : public Demo {
   }
   Result<void, Error> CanFault(const Fault& f) const override { return KindDemo::CanFault(f); }
 
-  Result<nlohmann::json, Error> RouterJournal() const override {
-    auto out =
-        RunProcess({"docker", "exec", demo_.Router(), "bgpdemo", "router", "journal", "-o", "json"},
-                   {.timeout = std::chrono::seconds(20), .env_add = env_});
-    if (!out) return Fail(Error::Environment(out.error()));
-    if (out->exit_code != 0) {
-      return Fail(Error::Environment(fmt::format("the router's journal: {}", OutputTail(*out, 3))));
-    }
-    auto j = json::parse(out->out, nullptr, false);
-    if (j.is_discarded()) return Fail(Error::Failed("bgpdemo router journal printed no JSON"));
-    return j;
-  }
+  Result<nlohmann::json, Error> RouterJournal() const override { return demo_.RouterJournal(); }
 
  private:
   KindDemo demo_;

@@ -34,13 +34,12 @@ Result<std::string, Error> Router(const std::string& dir, const char* action) {
                          : fmt::format("the router started again (pid {})", r->value("pid", 0)));
 }
 
-// The daemon's speaker command with `action` (stop, kill, start).
-Result<void, Error> SpeakerRequest(const std::string& dir, const std::string& node,
-                                   const char* action) {
+// The daemon's speaker kill: SIGKILL, which Demo::Speaker (stop and start) does not offer.
+Result<void, Error> KillSpeaker(const std::string& dir, const std::string& node) {
   auto r = bgp::api::Request(Workspace(dir).DaemonSocket(),
-                             {{"command", "speaker"}, {"node", node}, {"action", action}},
+                             {{"command", "speaker"}, {"node", node}, {"action", "kill"}},
                              std::chrono::seconds(10));
-  if (!r) return Fail(Error::Failed(fmt::format("speaker {} {}: {}", action, node, r.error())));
+  if (!r) return Fail(Error::Failed(fmt::format("speaker kill {}: {}", node, r.error())));
   return {};
 }
 
@@ -80,12 +79,12 @@ Result<std::string, Error> LabDemo::Apply(const Fault& f, bool start) const {
       // the connection end, with no NOTIFICATION), then its link goes. Back in the other
       // order: the link, then the speaker, which connects again.
       if (start) {
-        if (auto r = SpeakerRequest(dir_, f.node, "kill"); !r) return Fail(r.error());
+        if (auto r = KillSpeaker(dir_, f.node); !r) return Fail(r.error());
         if (auto r = Run(link, "link down"); !r) return Fail(r.error());
         return fmt::format("{} stopped: its speaker killed, its link down", f.node);
       }
       if (auto r = Run(link, "link up"); !r) return Fail(r.error());
-      if (auto r = SpeakerRequest(dir_, f.node, "start"); !r) return Fail(r.error());
+      if (auto r = Speaker(f.node, SpeakerAction::kStart); !r) return Fail(r.error());
       return fmt::format("{} started again: its link up, its speaker running", f.node);
     case FaultKind::kPacketLoss:
       if (!start) {

@@ -100,5 +100,27 @@ TEST_CASE(
   CHECK(f.Problems().empty());
 }
 
+TEST_CASE("kind demo: RouterJournal asks the router container, and says what failed") {
+  TempDir dir;
+  KindState s;
+  s.scenario = TestScenario();
+  REQUIRE(WriteKindState(dir.path(), s));
+  FakeRunner f;
+  const std::vector<std::string> ask{
+      "docker", "exec", "bgpdemo-router", "bgpdemo", "router", "journal", "-o", "json"};
+  f.Expect(ask).Prints(R"({"capacity":4096,"dropped":0,"entries":[]})"
+                       "\n");
+  f.Expect(ask).Exits(1, "Error response from daemon: container bgpdemo-router is not running\n");
+  auto demo = KindDemo::Open(dir.path(), {}, f);
+  REQUIRE(demo);
+  auto j = demo->RouterJournal();
+  REQUIRE(j);
+  CHECK((*j)["capacity"] == 4096);
+  auto down = demo->RouterJournal();
+  REQUIRE_FALSE(down);
+  CHECK(down.error().message().find("is not running") != std::string::npos);
+  CHECK(f.Problems().empty());
+}
+
 }  // namespace
 }  // namespace bgpdemo::core::kind::test
