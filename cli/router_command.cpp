@@ -29,6 +29,7 @@ void AddRouterFlags(CLI::App& cmd, RouterOptions& o) {
       "  bgpdemo router routes -o json\n"
       "  bgpdemo router kernel-routes -o json\n"
       "  bgpdemo router neighbours -o json\n"
+      "  bgpdemo router reload\n"
       "Signals: SIGTERM/SIGINT send Cease to every peer and exit; SIGHUP reloads the config\n"
       "without dropping sessions whose neighbor did not change. Logs go to stderr, one\n"
       "key=value event per line.");
@@ -48,6 +49,12 @@ void AddRouterFlags(CLI::App& cmd, RouterOptions& o) {
       "journal",
       "The running router's recent history: sessions up and down with the reason, best paths "
       "learned, moved and withdrawn, with their times (the last 4096)");
+  o.reload = cmd.add_subcommand(
+      "reload",
+      "Make the running router read its config file again (as SIGHUP does): added neighbors "
+      "start, removed ones get Cease 6/3, changed ones restart with 6/6, the others keep "
+      "their sessions. A config with an error is refused with its file:line and the running "
+      "one stays");
   o.kernel_routes = cmd.add_subcommand(
       "kernel-routes",
       "The routes the router installed in this network namespace's kernel table (proto 197), "
@@ -62,7 +69,7 @@ void AddRouterFlags(CLI::App& cmd, RouterOptions& o) {
         ->check(CLI::IsMember({"table", "json"}))
         ->capture_default_str();
   }
-  for (auto* sub : {o.peers, o.routes, o.journal}) {
+  for (auto* sub : {o.peers, o.routes, o.journal, o.reload}) {
     sub->add_option("--socket", o.socket, "Control socket path")
         ->default_str(core::DefaultRouterSocket());
     sub->add_option("-o,--output", o.output, "Output format")
@@ -200,6 +207,44 @@ int Query(const RouterOptions& o, core::RouterQuery query, std::ostream& out, st
   return kExitOk;
 }
 
+int Reload(const RouterOptions& o, std::ostream& out, std::ostream& err) {
+  const std::string socket_path = o.socket.empty() ? core::DefaultRouterSocket() : o.socket;
+  auto reply = core::ReloadRouter(socket_path);
+  if (!reply) {
+    fmt::print(err, "bgpdemo router reload: {}\n", reply.error());
+    return ExitCodeFor(reply.error());
+  }
+  if (o.output == "json") {
+    out << reply->dump(2) << '\n';
+    return kExitOk;
+  }
+  const json& r = *reply;
+  auto names = [&](const char* key) {
+    const auto& v = r.value(key, json::array());
+    return v.empty() ? std::string("-") : fmt::format("{}", fmt::join(v, ", "));
+  };
+  if (r.value("everything", false)) {
+    out << "reloaded: router id, AS, mode, hostname or listeners changed: every session "
+           "restarted\n";
+  } else {
+    out << "reloaded\n";
+  }
+  core::Table t({"Neighbors", "Sessions", "Names"});
+  t.Add({"added", "started", names("added")});
+  t.Add({"changed", "restarted (Cease 6/6)", names("changed")});
+  t.Add({"removed", "closed (Cease 6/3)", names("removed")});
+  t.Add({"unchanged", "kept", names("unchanged")});
+  out << t.Render();
+  if (r.value("originated", 0) + r.value("withdrawn", 0) > 0) {
+    out << fmt::format("originate: {} prefixes announced, {} withdrawn\n", r.value("originated", 0),
+                       r.value("withdrawn", 0));
+  }
+  for (const auto& n : r.value("not_applied", json::array())) {
+    out << fmt::format("not applied until the router restarts: {}\n", n.get<std::string>());
+  }
+  return kExitOk;
+}
+
 int KernelRoutes(const RouterOptions& o, std::ostream& out, std::ostream& err) {
   auto routes = core::KernelRoutesJson();
   if (!routes) {
@@ -253,6 +298,7 @@ int RunRouter(const RouterOptions& o, std::ostream& out, std::ostream& err) {
   if (o.peers && o.peers->parsed()) return Query(o, core::RouterQuery::kPeers, out, err);
   if (o.routes && o.routes->parsed()) return Query(o, core::RouterQuery::kRoutes, out, err);
   if (o.journal && o.journal->parsed()) return Query(o, core::RouterQuery::kJournal, out, err);
+  if (o.reload && o.reload->parsed()) return Reload(o, out, err);
   if (o.kernel_routes && o.kernel_routes->parsed()) return KernelRoutes(o, out, err);
   if (o.neighbours && o.neighbours->parsed()) return Neighbours(o, out, err);
   return Serve(o, err);

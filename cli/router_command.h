@@ -1,5 +1,5 @@
 // `bgpdemo router`: runs the route server in the foreground, and its control clients
-// `bgpdemo router peers`, `routes` and `journal`, and `bgpdemo router kernel-routes` and
+// `bgpdemo router peers`, `routes`, `journal` and `reload`, and `bgpdemo router kernel-routes` and
 // `neighbours` (its routes in the kernel and its IPv4 neighbours' MACs, read over rtnetlink:
 // core/kernel_routes.h). The flags and the tables are here; running and querying the router
 // is core/router_service.h.
@@ -21,6 +21,7 @@ struct RouterOptions {
   CLI::App* peers = nullptr;
   CLI::App* routes = nullptr;
   CLI::App* journal = nullptr;
+  CLI::App* reload = nullptr;
   CLI::App* kernel_routes = nullptr;
   CLI::App* neighbours = nullptr;
 };

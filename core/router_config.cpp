@@ -1,11 +1,12 @@
 #include "core/router_config.h"
 
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <yaml-cpp/yaml.h>
+
 #include <fstream>
 #include <iterator>
 #include <set>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "core/yaml_util.h"
 
@@ -85,8 +86,8 @@ class Parser : public YamlReader {
   NeighborConfig ParseNeighbor(const YAML::Node& n, std::string_view path, const Timers& defaults) {
     CheckKeys(n, path,
               {"name", "address", "range", "peer_as", "passive", "port", "local_address",
-               "password", "import",
-               "export", "max_prefix", "ipv4", "ipv6", "graceful_restart", "timers"});
+               "password", "ttl_security", "import", "export", "max_prefix", "ipv4", "ipv6",
+               "graceful_restart", "timers"});
     NeighborConfig nb;
     nb.timers = defaults;
     const auto field = [&](std::string_view key) { return fmt::format("{}.{}", path, key); };
@@ -135,6 +136,7 @@ class Parser : public YamlReader {
         Error(n["password"], field("password"), "TCP MD5 keys are at most 80 bytes (Linux)");
       }
     }
+    if (n["ttl_security"]) nb.ttl_security = Bool(n["ttl_security"], field("ttl_security"));
     if (n["import"]) nb.policy.import_filter = ParseFilter(n["import"], field("import"));
     if (n["export"]) nb.policy.export_filter = ParseFilter(n["export"], field("export"));
     if (n["max_prefix"]) {
@@ -251,7 +253,35 @@ Result<RouterConfig, std::string> LoadRouterConfig(const std::string& path) {
   std::ifstream f(path);
   if (!f) return Fail(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  return ParseRouterConfig(text, path);
+  auto config = ParseRouterConfig(text, path);
+  if (!config) return config;
+  if (auto r = CheckSecretsPrivate(*config, path); !r) return Fail(r.error());
+  return config;
+}
+
+Result<void, std::string> CheckSecretsPrivate(const RouterConfig& config, const std::string& path) {
+  const NeighborConfig* keyed = nullptr;
+  for (const auto& n : config.neighbors) {
+    if (!n.password.empty()) {
+      keyed = &n;
+      break;
+    }
+  }
+  if (keyed == nullptr) return {};
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Fail(fmt::format("{}: cannot stat: {}", path, std::strerror(errno)));
+  }
+  const unsigned mode = st.st_mode & 07777U;
+  if ((mode & 077U) == 0) return {};
+  return Fail(fmt::format(
+      "{}: holds TCP MD5 passwords (neighbor \"{}\") and is readable or writable by {} "
+      "(mode {:04o}); the router does not run with keys others can read. Fix: chmod {:04o} {}",
+      path, keyed->name,
+      (mode & 070U) && (mode & 07U) ? "group and others"
+      : (mode & 070U)               ? "its group"
+                                    : "others",
+      mode, mode & 07700U, path));
 }
 
 }  // namespace bgpdemo::core

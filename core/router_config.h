@@ -19,6 +19,13 @@ namespace bgpdemo::core {
 // `source` names the text in messages (the file name).
 Result<bgp::server::RouterConfig, std::string> ParseRouterConfig(std::string_view yaml,
                                                                  std::string_view source);
+// Reads the file and parses it; a file with TCP MD5 passwords must pass CheckSecretsPrivate.
 Result<bgp::server::RouterConfig, std::string> LoadRouterConfig(const std::string& path);
+
+// A config that holds TCP MD5 passwords must be private to its owner (no group or other
+// bits, as ssh wants of a private key); otherwise the error names the file, the mode and the
+// chmod that fixes it. Configs without passwords pass whatever their mode.
+Result<void, std::string> CheckSecretsPrivate(const bgp::server::RouterConfig& config,
+                                              const std::string& path);
 
 }  // namespace bgpdemo::core

@@ -85,9 +85,10 @@ std::string Metrics(const bgp::server::Server& server, const bgp::server::FibSyn
   return bgp::api::MetricsText(in);
 }
 
-// Runs io until SIGTERM or SIGINT; SIGHUP reloads the config file into the server.
+// Runs io until SIGTERM or SIGINT; SIGHUP reloads the config file into the server, as the
+// control socket's `reload` does.
 void RunUntilSignal(boost::asio::io_context& io, bgp::server::Server& server,
-                    bgp::api::ControlServer& control, const std::string& config_path,
+                    bgp::api::ControlServer& control, const bgp::api::ConfigLoader& load,
                     bgp::Logger& log) {
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   bool stopping = false;
@@ -96,12 +97,8 @@ void RunUntilSignal(boost::asio::io_context& io, bgp::server::Server& server,
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
-        auto next = LoadRouterConfig(config_path);
-        if (!next) {
-          log.Error("reload_failed", {{"error", next.error()}, {"kept", "the running config"}});
-        } else {
-          server.Reload(std::move(next).value());
-        }
+        log.Info("signal", {{"signal", "SIGHUP"}, {"action", "reload"}});
+        (void)bgp::api::ReloadJson(server, load);  // logs what it did, or reload_failed
         wait_signal();
         return;
       }
@@ -179,8 +176,16 @@ Result<void, Error> RunRouterService(const RouterServiceOptions& options, std::o
     fib->sync->SetExecutor(io.get_executor());  // where the FIB writer asks for more
     server.AddRouteObserver(fib->sync.get());
   }
-  bgp::api::ControlServer control(io, socket_path, bgp::api::ServerHandler(server, fib->sync.get()),
-                                  log);
+  // The file read again: a refused one is logged here (the reply carries it too), and the
+  // running config stays.
+  const bgp::api::ConfigLoader load = [&options, &log]() {
+    auto next = LoadRouterConfig(options.config_path);
+    if (!next)
+      log.Error("reload_failed", {{"error", next.error()}, {"kept", "the running config"}});
+    return next;
+  };
+  bgp::api::ControlServer control(io, socket_path,
+                                  bgp::api::ServerHandler(server, fib->sync.get(), load), log);
   if (auto r = control.Start(); !r) return Fail(Error::Environment(r.error()));
   std::unique_ptr<bgp::api::MetricsServer> metrics;
   if (metrics_at) {
@@ -194,7 +199,7 @@ Result<void, Error> RunRouterService(const RouterServiceOptions& options, std::o
   }
   if (auto r = server.Start(); !r) return Fail(Error::Environment(r.error()));
 
-  RunUntilSignal(io, server, control, options.config_path, log);
+  RunUntilSignal(io, server, control, load, log);
   if (fib->sync) fib->sync->Stop(fib_config.keep_on_exit);
   log.Info("exit", {{"status", "0"}});
   return {};
@@ -210,6 +215,17 @@ std::string_view ToString(RouterQuery query) {
       return "journal";
   }
   return "?";
+}
+
+Result<nlohmann::json, Error> ReloadRouter(const std::string& socket_path,
+                                           std::chrono::milliseconds timeout) {
+  auto reply = bgp::api::Request(socket_path, {{"command", "reload"}}, timeout);
+  if (!reply) return Fail(Error::Environment(std::move(reply).error()));
+  if (!reply->value("reloaded", false)) {
+    return Fail(Error::Input(fmt::format("{} (the router keeps its running config)",
+                                         reply->value("error", std::string("refused")))));
+  }
+  return std::move(reply).value();
 }
 
 Result<nlohmann::json, Error> QueryRouter(const std::string& socket_path, RouterQuery query,

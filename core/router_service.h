@@ -52,4 +52,12 @@ Result<nlohmann::json, Error> QueryRouter(
     const std::string& socket_path, RouterQuery query,
     std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+// Asks a running router to read its config file again and apply it (SIGHUP does the same):
+// what changed (bgp/api/server_api.h ReloadJson). kInput, with the file:line:col the router
+// found, when the new config is refused (the router keeps running the old one);
+// kEnvironment when no router answers. Waits up to `timeout`: a reload that drops a
+// neighbor with a full table takes a while.
+Result<nlohmann::json, Error> ReloadRouter(
+    const std::string& socket_path, std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 }  // namespace bgpdemo::core

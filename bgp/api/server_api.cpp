@@ -87,7 +87,9 @@ json PeersJson(std::span<const server::PeerSnapshot> peers) {
               {"updates_received", p.updates_received},
               {"updates_sent", p.updates_sent},
               {"queued_bytes", p.queued_bytes},
-              {"congested", p.congested}};
+              {"congested", p.congested},
+              {"tcp_md5", p.tcp_md5},
+              {"ttl_security", p.ttl_security}};
     // Only for `peer_as: any` neighbors, so that other peers' JSON stays as it was.
     if (p.peer_as_any) j["peer_as_any"] = true;
     if (p.uptime) j["uptime_seconds"] = p.uptime->count();
@@ -179,7 +181,18 @@ json JournalJson(const server::Journal& journal, std::uint64_t after) {
   return {{"entries", entries}, {"dropped", dropped}, {"capacity", server::Journal::kCapacity}};
 }
 
-json HandleRequest(server::Server& server, server::FibSync* fib, const json& request) {
+json ReloadJson(server::Server& server, const ConfigLoader& load) {
+  auto config = load();
+  if (!config) return {{"reloaded", false}, {"error", config.error()}};
+  const server::ReloadSummary s = server.Reload(std::move(config).value());
+  return {
+      {"reloaded", true},           {"everything", s.everything}, {"added", s.added},
+      {"changed", s.changed},       {"removed", s.removed},       {"unchanged", s.unchanged},
+      {"originated", s.originated}, {"withdrawn", s.withdrawn},   {"not_applied", s.not_applied}};
+}
+
+json HandleRequest(server::Server& server, server::FibSync* fib, const json& request,
+                   const ConfigLoader& load) {
   const std::string command = request.value("command", "");
   if (command == "ping") return OkReply("pong");
   if (command == "peers") return OkReply(PeersJson(server.Peers()));
@@ -203,14 +216,20 @@ json HandleRequest(server::Server& server, server::FibSync* fib, const json& req
     }
     return OkReply(prefixes.size());
   }
+  if (command == "reload") {
+    if (!load) return ErrorReply("this router was started without a config file to reload");
+    return OkReply(ReloadJson(server, load));
+  }
   return ErrorReply(
       fmt::format("unknown command \"{}\"; the commands are ping, peers, routes, fib, journal, "
-                  "announce, withdraw",
+                  "announce, withdraw, reload",
                   command));
 }
 
-Handler ServerHandler(server::Server& server, server::FibSync* fib) {
-  return [&server, fib](const json& request) { return HandleRequest(server, fib, request); };
+Handler ServerHandler(server::Server& server, server::FibSync* fib, ConfigLoader load) {
+  return [&server, fib, load = std::move(load)](const json& request) {
+    return HandleRequest(server, fib, request, load);
+  };
 }
 
 }  // namespace bgpdemo::bgp::api

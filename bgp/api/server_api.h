@@ -7,6 +7,7 @@
 //   {"command": "fib"}                          -> {"enabled": ..., "protocol": 197, "routes":
 //   [...], "installed": N, "pending": N, "errors": N, "unusable_next_hops": N}
 //   {"command": "announce" | "withdraw", "prefixes": ["10.241.1.0/24", ...]} -> the count
+//   {"command": "reload"}                       -> ReloadJson: the config file read again
 //
 // The JSON is a public interface: the CLI's `router peers|routes`, the lab and the Python
 // tests read it, so keys and value types do not change. Threading: call on the server's
@@ -35,10 +36,22 @@ nlohmann::json FibJson(const server::FibSnapshot* fib);
 //    "dropped": entries after `after` already pushed out, "capacity"}
 nlohmann::json JournalJson(const server::Journal& journal, std::uint64_t after);
 
-// Answers one request: {"ok":true,"result":...} or {"ok":false,"error":...}.
+// Reads the router's config file again: the new config, or why it is refused
+// ("router.yaml:7:14: neighbors[0].peer_as: ..."). The caller (core) knows the file.
+using ConfigLoader = std::function<Result<server::RouterConfig, std::string>()>;
+
+// Loads the config and, when it is valid, applies it (Server::Reload):
+//   {"reloaded": true, "everything": bool, "added": [names], "changed": [...],
+//    "removed": [...], "unchanged": [...], "originated": N, "withdrawn": N,
+//    "not_applied": ["fib ...: at the next start"]}
+// or {"reloaded": false, "error": "file:line:col: ..."}: the running config is kept.
+nlohmann::json ReloadJson(server::Server& server, const ConfigLoader& load);
+
+// Answers one request: {"ok":true,"result":...} or {"ok":false,"error":...}. Without a
+// loader, "reload" is refused.
 nlohmann::json HandleRequest(server::Server& server, server::FibSync* fib,
-                             const nlohmann::json& request);
-// HandleRequest as a ControlServer's handler; server and fib must outlive it.
-Handler ServerHandler(server::Server& server, server::FibSync* fib);
+                             const nlohmann::json& request, const ConfigLoader& load = {});
+// HandleRequest as a ControlServer's handler; server, fib and load must outlive it.
+Handler ServerHandler(server::Server& server, server::FibSync* fib, ConfigLoader load = {});
 
 }  // namespace bgpdemo::bgp::api

@@ -39,6 +39,7 @@ struct NeighborConfig {
   std::uint16_t port = 179;
   std::optional<wire::IpAddress> local_address;  // bind outgoing connections to it
   std::string password;  // TCP MD5 (RFC 2385); empty: none
+  bool ttl_security = false;        // GTSM (RFC 5082): TTL 255 out, below 254 dropped
   policy::PeerPolicyConfig policy;  // import/export filters (unset: RFC 8212), max-prefix
   bool ipv4 = true;
   bool ipv6 = true;
@@ -55,6 +56,9 @@ struct FibConfig {
   std::uint32_t table = 254;  // main
   friend bool operator==(const FibConfig&, const FibConfig&) = default;
 };
+
+// This machine's host name (gethostname), "bgpdemo" when it has none: the default hostname.
+std::string MachineHostname();
 
 struct RouterConfig {
   std::uint32_t router_id = 0;  // host order

@@ -8,6 +8,7 @@
 
 #include "bgp/policy/export.h"
 #include "bgp/session/tcp_md5.h"
+#include "bgp/session/ttl_security.h"
 
 namespace bgpdemo::bgp::server {
 
@@ -19,12 +20,6 @@ wire::IpAddress V4Mapped(const wire::IpAddress& v4) {
   b[10] = b[11] = 0xff;
   std::copy_n(v4.bytes.begin(), 4, b.begin() + 12);
   return wire::IpAddress::V6(b);
-}
-
-std::string MachineHostname() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "bgpdemo";
-  return buf;
 }
 
 bool Contains(const wire::Prefix& range, const wire::IpAddress& a) {
@@ -60,6 +55,12 @@ bool HasStalePaths(const rib::Rib& rib, rib::PeerId peer) {
 }
 
 }  // namespace
+
+std::string MachineHostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "bgpdemo";
+  return buf;
+}
 
 Server::Server(asio::io_context& io, RouterConfig config, Logger& log)
     : io_(io), config_(std::move(config)), log_(log) {
@@ -138,63 +139,6 @@ void Server::StartAll() {
   }
 }
 
-Result<void, std::string> Server::OpenListeners() {
-  if (config_.listen_port == 0 && !config_.listen_addresses.empty()) return {};
-  std::vector<asio::ip::tcp::endpoint> endpoints;
-  if (config_.listen_addresses.empty()) {
-    endpoints.emplace_back(asio::ip::tcp::v6(), config_.listen_port);  // dual stack
-  } else {
-    for (const auto& a : config_.listen_addresses) {
-      endpoints.emplace_back(session::ToAsio(a), config_.listen_port);
-    }
-  }
-  for (auto ep : endpoints) {
-    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
-    boost::system::error_code ec;
-    acceptor->open(ep.protocol(), ec);
-    if (ec && ep.address().is_v6() && config_.listen_addresses.empty()) {
-      // No IPv6 on this machine (or in this namespace): listen on IPv4 only.
-      ep = asio::ip::tcp::endpoint(asio::ip::tcp::v4(), config_.listen_port);
-      acceptor->open(ep.protocol(), ec);
-    }
-    if (!ec && ep.address().is_v6()) acceptor->set_option(asio::ip::v6_only(false), ec);
-    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor->bind(ep, ec);
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      CloseListeners();
-      return Fail(fmt::format("cannot listen on {} port {}: {}{}", ep.address().to_string(),
-                              ep.port(), ec.message(),
-                              ec == asio::error::access_denied ? " (port 179 needs root or "
-                                                                 "CAP_NET_BIND_SERVICE)"
-                                                               : ""));
-    }
-    // TCP MD5 keys must be on the listening socket before the peer's SYN (RFC 2385).
-    for (const auto& n : config_.neighbors) {
-      if (n.password.empty()) continue;
-      auto r = n.address ? session::SetTcpMd5(acceptor->native_handle(), *n.address, n.password)
-                         : session::SetTcpMd5(acceptor->native_handle(), *n.range, n.password);
-      if (!r) {
-        CloseListeners();
-        return Fail(fmt::format("neighbor {}: {}", n.name, r.error()));
-      }
-    }
-    log_.Info("listen", {{"address", ep.address().to_string()},
-                         {"port", std::to_string(acceptor->local_endpoint(ec).port())}});
-    listeners_.push_back(std::move(acceptor));
-    Accept(*listeners_.back());
-  }
-  return {};
-}
-
-void Server::CloseListeners() {
-  for (auto& l : listeners_) {
-    boost::system::error_code ec;
-    l->close(ec);
-  }
-  listeners_.clear();
-}
-
 std::vector<std::uint16_t> Server::listening_ports() const {
   std::vector<std::uint16_t> out;
   for (const auto& l : listeners_) {
@@ -262,6 +206,7 @@ session::SessionConfig Server::SessionConfigFor(const NeighborConfig& n,
   c.peer_as = n.peer_as;
   c.passive = n.passive;
   c.password = n.password;
+  c.ttl_security = n.ttl_security;
   c.local.local_as = config_.local_as;
   c.local.router_id = config_.router_id;
   c.local.hold_time = n.timers.hold_time;
@@ -490,92 +435,6 @@ void Server::Shutdown(std::string_view text) {
     p->session->Stop(text);
   }
   log_.Info("router_stop", {{"reason", std::string(text)}});
-}
-
-void Server::Reload(RouterConfig config) {
-  if (config.hostname.empty()) config.hostname = MachineHostname();
-  const bool global_change = config.router_id != config_.router_id ||
-                             config.local_as != config_.local_as || config.mode != config_.mode ||
-                             config.listen_addresses != config_.listen_addresses ||
-                             config.listen_port != config_.listen_port ||
-                             config.hostname != config_.hostname;
-  if (global_change) {
-    log_.Info("reload", {{"scope", "all"}, {"reason", "router id, AS, mode or listeners changed"}});
-    for (auto& p : peers_) {
-      if (!p) continue;
-      p->session->Stop(wire::Notification{
-          wire::NotifyCode::kCease,
-          static_cast<std::uint8_t>(wire::CeaseSubcode::kOtherConfigurationChange), {}});
-    }
-    // peers_ never holds more than kNoPeer slots (CreatePeer), so every index is a PeerId.
-    for (std::size_t i = 0; i < peers_.size(); ++i) RemovePeer(static_cast<rib::PeerId>(i));
-    CloseListeners();
-    config_ = std::move(config);
-    ResetRib();
-    if (auto r = OpenListeners(); !r) log_.Error("reload_failed", {{"error", r.error()}});
-    StartAll();
-    return;
-  }
-  // Originated routes: withdraw what went, announce what came.
-  std::vector<wire::Prefix> gone, came;
-  for (const auto& p : config_.originate) {
-    if (std::find(config.originate.begin(), config.originate.end(), p) == config.originate.end()) {
-      gone.push_back(p);
-    }
-  }
-  for (const auto& p : config.originate) {
-    if (std::find(config_.originate.begin(), config_.originate.end(), p) == config_.originate.end()) {
-      came.push_back(p);
-    }
-  }
-  Originate(gone, false);
-  Originate(came, true);
-  // Per neighbor: unchanged ones keep their sessions (and their dynamic peers).
-  std::vector<std::string> changed, removed;
-  for (const auto& old : config_.neighbors) {
-    const NeighborConfig* now = nullptr;
-    for (const auto& n : config.neighbors) {
-      if (n.name == old.name) now = &n;
-    }
-    if (!now) {
-      removed.push_back(old.name);
-    } else if (!(*now == old)) {
-      changed.push_back(old.name);
-    }
-  }
-  auto stop = [&](const std::string& name, wire::CeaseSubcode sub) {
-    for (std::size_t i = 0; i < peers_.size(); ++i) {
-      const auto id = static_cast<rib::PeerId>(i);
-      if (!peers_[id] || peers_[id]->neighbor != name) continue;
-      peers_[id]->session->Stop(
-          wire::Notification{wire::NotifyCode::kCease, static_cast<std::uint8_t>(sub), {}});
-      RemovePeer(id);
-    }
-  };
-  for (const auto& name : removed) stop(name, wire::CeaseSubcode::kPeerDeconfigured);
-  for (const auto& name : changed) stop(name, wire::CeaseSubcode::kOtherConfigurationChange);
-  std::vector<std::string> added;
-  for (const auto& n : config.neighbors) {
-    if (!NeighborNamed(n.name)) added.push_back(n.name);
-  }
-  config_ = std::move(config);
-  for (const auto& n : config_.neighbors) {
-    const bool fresh = std::find(added.begin(), added.end(), n.name) != added.end() ||
-                       std::find(changed.begin(), changed.end(), n.name) != changed.end();
-    if (fresh && n.address) CreatePeer(n, *n.address, false).session->Start();
-  }
-  // MD5 keys of new or changed neighbors go on the listeners now.
-  for (auto& l : listeners_) {
-    for (const auto& n : config_.neighbors) {
-      if (n.password.empty()) continue;
-      (void)(n.address ? session::SetTcpMd5(l->native_handle(), *n.address, n.password)
-                       : session::SetTcpMd5(l->native_handle(), *n.range, n.password));
-    }
-  }
-  log_.Info("reload", {{"scope", "neighbors"},
-                       {"added", std::to_string(added.size())},
-                       {"changed", std::to_string(changed.size())},
-                       {"removed", std::to_string(removed.size())}});
 }
 
 std::size_t Server::established_count() const {

@@ -46,6 +46,15 @@ namespace bgpdemo::bgp::server {
 
 namespace asio = boost::asio;
 
+// What a reload did, by neighbor name.
+struct ReloadSummary {
+  bool everything = false;  // router id, AS, mode, hostname or listeners changed: all restarted
+  std::vector<std::string> added, changed, removed, unchanged;
+  std::size_t originated = 0, withdrawn = 0;  // originate: prefixes that came and went
+  // Settings the new config changes that only a restart applies (the running ones stay).
+  std::vector<std::string> not_applied;
+};
+
 class Server : public session::SessionObserver {
  public:
   // The RIB's peer 0 holds the routes this speaker originates (it has no session).
@@ -63,8 +72,8 @@ class Server : public session::SessionObserver {
   void Shutdown(std::string_view text);
   // SIGHUP: applies a new configuration. Sessions of neighbors whose configuration did not
   // change keep running; removed neighbors get Cease 6/3, changed ones 6/6 and restart. A
-  // change of router id, AS, mode or listeners restarts everything.
-  void Reload(RouterConfig config);
+  // change of router id, AS, mode or listeners restarts everything. Says what it did.
+  ReloadSummary Reload(RouterConfig config);
 
   void AddRouteObserver(RouteObserver* o) { route_observers_.push_back(o); }
   // Sessions up and down and best paths changed, recently (bgp/server/journal.h).
@@ -117,6 +126,11 @@ class Server : public session::SessionObserver {
 
   void ResetRib();
   Result<void, std::string> OpenListeners();
+  // Puts the neighbors' protection on listener `l`: each TCP MD5 key before the peer's SYN
+  // (RFC 2385), minus the keys of `previous` neighbors that went; TTL 255 when a neighbor
+  // uses GTSM, as the SYN-ACK leaves with the listener's TTL (bgp/session/ttl_security.h).
+  Result<void, std::string> ProtectListener(boost::asio::ip::tcp::acceptor& l,
+                                            const std::vector<NeighborConfig>& previous) const;
   void CloseListeners();
   void Accept(asio::ip::tcp::acceptor& acceptor);
   void OnConnection(asio::ip::tcp::socket socket);

@@ -19,6 +19,8 @@ std::vector<PeerSnapshot> Server::Peers() const {
     v.local_as = config_.local_as;
     v.peer_as = s.config().peer_as;
     v.peer_as_any = s.config().peer_as == kAnyPeerAs;
+    v.tcp_md5 = !s.config().password.empty();
+    v.ttl_security = s.config().ttl_security;
     v.state = s.state();
     if (auto at = s.established_at()) {
       v.uptime = std::chrono::duration_cast<std::chrono::seconds>(now - *at);

@@ -50,6 +50,9 @@ struct PeerSnapshot {
   // Its neighbor accepts any external AS (`peer_as: any`): until an OPEN is accepted,
   // peer_as is 0.
   bool peer_as_any = false;
+  // Whether the session is protected: a TCP MD5 key is set (never the key itself), GTSM.
+  bool tcp_md5 = false;
+  bool ttl_security = false;
   State state = State::kIdle;
   // Set once the session has been established: how long ago, and our end's address.
   std::optional<std::chrono::seconds> uptime;

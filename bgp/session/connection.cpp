@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "bgp/session/tcp_md5.h"
+#include "bgp/session/ttl_security.h"
 #include "bgp/wire/message.h"
 
 namespace bgpdemo::bgp::session {
@@ -248,6 +249,9 @@ std::unique_ptr<Dialing> AsioDialer::Dial(const DialRequest& request, Done done)
     if (auto r = SetTcpMd5(sock->native_handle(), request.peer, request.password); !r) {
       return fail(r.error());
     }
+  }
+  if (request.ttl_security) {
+    if (auto r = SetTtlSecurity(sock->native_handle(), request.peer); !r) return fail(r.error());
   }
   sock->async_connect(
       remote, [sock, cancelled, done = std::move(done)](const boost::system::error_code& e) {

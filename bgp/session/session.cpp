@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "bgp/session/ttl_security.h"
+
 namespace bgpdemo::bgp::session {
 
 using namespace std::chrono_literals;
@@ -254,7 +256,7 @@ void Session::StopTimer(TimerId t) {
 
 void Session::Connect() {
   const DialRequest request{config_.peer_address, config_.peer_port, config_.local_address,
-                            config_.password};
+                            config_.password, config_.ttl_security};
   connecting_ = dialer_.Dial(
       request, [self = weak_from_this()](Result<std::shared_ptr<Transport>, std::string> r) {
         auto s = self.lock();
@@ -271,6 +273,14 @@ void Session::Connect() {
 }
 
 void Session::Accept(asio::ip::tcp::socket socket) {
+  if (config_.ttl_security) {
+    // Before the first read: the peer's OPEN must already pass the minimum TTL.
+    if (auto r = SetTtlSecurity(socket.native_handle(), config_.peer_address); !r) {
+      log_.Warn("connection_refused", {{"peer", config_.peer_address.ToString()},
+                                       {"reason", "ttl security: " + r.error()}});
+      return;  // the socket closes here
+    }
+  }
   Accept(std::make_shared<Connection>(std::move(socket)));
 }
 

@@ -49,6 +49,7 @@ struct SessionConfig {
   std::uint32_t peer_as = 0;  // kAnyExternalAs: any AS but ours (bgp/session/negotiate.h)
   bool passive = false;
   std::string password;  // TCP MD5
+  bool ttl_security = false;  // GTSM (RFC 5082): bgp/session/ttl_security.h
   LocalSpeaker local;
   FsmConfig fsm;
 };

@@ -3,6 +3,7 @@
 // The key must be on the listening socket before the peer's SYN arrives, and on an active
 // socket before connect() (robustness.md §4). A key for a whole prefix (dynamic neighbors)
 // uses TCP_MD5SIG_EXT with TCP_MD5SIG_FLAG_PREFIX. An empty key removes the entry.
+// Errors name the peer, never the key.
 #pragma once
 
 #include <string>

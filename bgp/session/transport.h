@@ -79,6 +79,7 @@ struct DialRequest {
   std::uint16_t port = 179;
   std::optional<wire::IpAddress> local;  // bind before connect()
   std::string password;                  // TCP MD5 (RFC 2385), set before connect()
+  bool ttl_security = false;             // GTSM (RFC 5082), set before connect()
 };
 
 // A connect() in progress: destroying it cancels it, and its callback never runs after.

@@ -2,6 +2,10 @@
 #include "core/router_config.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <fstream>
 
 #include "tests/test_util.h"
 
@@ -38,8 +42,30 @@ TEST_CASE("router config: the demo's example parses to what it says") {
 }
 
 TEST_CASE("router config: the route-server example parses, with prefix lists and MD5") {
-  auto c = bgpdemo::core::LoadRouterConfig(std::string(BGPDEMO_SOURCE_DIR) +
-                                           "/examples/router/route-server.yaml");
+  // It holds a password: refused while group or others may read it, with the fix.
+  const bgpdemo::test::TempDir dir;
+  const std::string path = dir.path + "/route-server.yaml";
+  {
+    std::ofstream(path) << bgpdemo::test::ReadText(std::string(BGPDEMO_SOURCE_DIR) +
+                                                   "/examples/router/route-server.yaml");
+  }
+  for (const auto& entry :
+       {std::pair{0644, "group and others"}, {0640, "its group"}, {0602, "others"}}) {
+    const int mode = entry.first;
+    const char* who = entry.second;
+    CAPTURE(mode);
+    REQUIRE(::chmod(path.c_str(), static_cast<mode_t>(mode)) == 0);
+    auto refused = bgpdemo::core::LoadRouterConfig(path);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error() ==
+          fmt::format("{0}: holds TCP MD5 passwords (neighbor \"member-b\") and is readable or "
+                      "writable by {1} (mode {2:04o}); the router does not run with keys others "
+                      "can read. Fix: chmod 0600 {0}",
+                      path, who, mode));
+    CHECK(refused.error().find("shared secret") == std::string::npos);
+  }
+  REQUIRE(::chmod(path.c_str(), 0600) == 0);
+  auto c = bgpdemo::core::LoadRouterConfig(path);
   REQUIRE(c);
   CHECK(c->mode == bgpdemo::bgp::policy::Mode::kRouteServer);
   REQUIRE(c->neighbors.size() == 3);
@@ -54,6 +80,8 @@ TEST_CASE("router config: the route-server example parses, with prefix lists and
   CHECK(a.policy.import_filter->Permits(*bgpdemo::bgp::wire::Prefix::Parse("10.241.7.0/24")));
   CHECK_FALSE(a.policy.import_filter->Permits(*bgpdemo::bgp::wire::Prefix::Parse("10.241.7.0/25")));
   CHECK(c->neighbors[1].password == "shared secret");
+  CHECK(c->neighbors[1].ttl_security);
+  CHECK_FALSE(c->neighbors[0].ttl_security);
   CHECK(c->neighbors[2].passive);
 }
 

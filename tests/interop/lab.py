@@ -389,9 +389,12 @@ class Lab(Checks):
         return os.path.join(self.workdir, name)
 
     def write(self, name, text):
+        """Writes a file only its owner may read: `bgpdemo router` refuses a config that
+        holds MD5 passwords otherwise."""
         p = self.path(name)
-        with open(p, "w") as f:
+        with open(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             f.write(text)
+        os.chmod(p, 0o600)
         return p
 
     def spawn(self, name, ns, argv, cls=Proc, hostname=None, **extra):

@@ -17,8 +17,10 @@ Checks: the two good sessions come up; the two bad ones never reach Established 
 the router's namespace), while the good ones stay up, never reset.
 """
 
+import json
 import os
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -181,6 +183,21 @@ def body(lab):
     downs = [ln for ln in router.log_text().splitlines()
              if "event=peer_down" in ln and any(f"peer={p.ip} " in ln for p in good)]
     lab.check(not downs, "router: no good session ever went down", "\n".join(downs))
+    # The router logged at debug level, wrong passwords and all; the key is nowhere in it,
+    # nor in what the control socket shows (`router peers -o json`).
+    lab.check(RIGHT not in router.log_text() and "md5 kez" not in router.log_text(),
+              "router log: no password in any line")
+    shown = json.dumps(router.query("peers"))
+    lab.check(RIGHT not in shown and '"tcp_md5": true' in shown,
+              "router peers -o json: tcp_md5 true, and no password", shown[:300])
+    # The config holds passwords: at mode 0644 the router refuses to start, and says how.
+    cfg = lab.path("router.yaml")
+    os.chmod(cfg, 0o644)
+    p = subprocess.run([lab.bgpdemo, "router", "--config", cfg, "--socket",
+                        lab.path("refused.sock")], capture_output=True, text=True, timeout=30)
+    lab.check(p.returncode == 3 and f"Fix: chmod 0600 {cfg}" in p.stderr and
+              RIGHT not in p.stderr,
+              f"a group/world-readable config is refused (exit {p.returncode})", p.stderr)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,8 @@ TEST_CASE("server api: peers JSON, a peer never established and one established"
   up.queued_bytes = 4096;
   up.congested = true;
   up.stale = true;
+  up.tcp_md5 = true;  // a key is set: shown as that, never the key
+  up.ttl_security = true;
   server::NegotiatedSnapshot n;
   n.router_id = Addr("172.22.0.3").v4();
   n.hostname = "node-a";
@@ -89,7 +91,8 @@ TEST_CASE("server api: peers JSON, a peer never established and one established"
         "[{\"address\":\"10.0.0.9\",\"congested\":false,\"dynamic\":false,\"families\":[],"
         "\"hostname\":\"\",\"last_error\":\"connect: Connection refused\",\"local_asn\":65000,"
         "\"messages_received\":0,\"messages_sent\":0,\"name\":\"nobody\",\"peer_asn\":65900,"
-        "\"queued_bytes\":0,\"stale\":false,\"state\":\"idle\",\"updates_received\":0,"
+        "\"queued_bytes\":0,\"stale\":false,\"state\":\"idle\",\"tcp_md5\":false,"
+        "\"ttl_security\":false,\"updates_received\":0,"
         "\"updates_sent\":0,\"uptime_seconds\":0},"
         "{\"address\":\"172.22.0.3\",\"congested\":true,\"dynamic\":true,"
         "\"extended_next_hop\":true,\"families\":["
@@ -100,7 +103,8 @@ TEST_CASE("server api: peers JSON, a peer never established and one established"
         "\"graceful_restart\":true,\"hold_time\":90,\"hostname\":\"node-a\",\"last_error\":\"\","
         "\"local_address\":\"172.22.0.254\",\"local_asn\":65000,\"messages_received\":12,"
         "\"messages_sent\":10,\"name\":\"cilium\",\"peer_asn\":65100,\"queued_bytes\":4096,"
-        "\"router_id\":\"172.22.0.3\",\"stale\":true,\"state\":\"established\","
+        "\"router_id\":\"172.22.0.3\",\"stale\":true,\"state\":\"established\",\"tcp_md5\":true,"
+        "\"ttl_security\":true,"
         "\"updates_received\":7,\"updates_sent\":4,\"uptime_seconds\":125}]");
   CHECK(api::PeersJson({}).dump() == "[]");
 }
@@ -118,7 +122,8 @@ TEST_CASE("server api: peers JSON of a peer_as any neighbor says so") {
         "[{\"address\":\"10.244.1.7\",\"congested\":false,\"dynamic\":true,\"families\":[],"
         "\"hostname\":\"\",\"last_error\":\"\",\"local_asn\":65000,\"messages_received\":0,"
         "\"messages_sent\":0,\"name\":\"cluster\",\"peer_as_any\":true,\"peer_asn\":0,"
-        "\"queued_bytes\":0,\"stale\":false,\"state\":\"active\",\"updates_received\":0,"
+        "\"queued_bytes\":0,\"stale\":false,\"state\":\"active\",\"tcp_md5\":false,"
+        "\"ttl_security\":false,\"updates_received\":0,"
         "\"updates_sent\":0,\"uptime_seconds\":0}]");
   any.peer_as = 4200000007u;  // the AS its OPEN announced
   const std::vector<server::PeerSnapshot> after = {any};
@@ -238,10 +243,43 @@ TEST_CASE("server api: requests and their replies, announce and withdraw change 
         "7 is not a prefix like 10.241.1.0/24");
   CHECK(
       handle({{"command", "frob"}}).dump() ==
-      R"({"error":"unknown command \"frob\"; the commands are ping, peers, routes, fib, journal, announce, withdraw","ok":false})");
+      R"({"error":"unknown command \"frob\"; the commands are ping, peers, routes, fib, journal, announce, withdraw, reload","ok":false})");
   CHECK(handle(json::object())["error"] ==
         "unknown command \"\"; the commands are ping, peers, routes, fib, journal, announce, "
-        "withdraw");
+        "withdraw, reload");
+}
+
+TEST_CASE("server api: reload applies a loaded config, or keeps the running one with the error") {
+  NullLogger log;
+  asio::io_context io;
+  server::Server router(io, IdleRouter(), log);
+  CHECK(api::HandleRequest(router, nullptr, {{"command", "reload"}})["error"] ==
+        "this router was started without a config file to reload");
+
+  Result<server::RouterConfig, std::string> next = bgpdemo::Fail(std::string("r.yaml:3:9: bad"));
+  const api::ConfigLoader load = [&] { return next; };
+  const auto before = router.config();
+  CHECK(api::HandleRequest(router, nullptr, {{"command", "reload"}}, load).dump() ==
+        R"({"ok":true,"result":{"error":"r.yaml:3:9: bad","reloaded":false}})");
+  CHECK(router.config() == before);
+
+  server::RouterConfig changed = before;
+  changed.originate = {P("198.51.100.0/24")};
+  server::NeighborConfig n;
+  n.name = "new";
+  n.address = *wire::IpAddress::Parse("192.0.2.9");
+  n.peer_as = 65009;
+  n.passive = true;
+  changed.neighbors.push_back(n);
+  next = changed;
+  CHECK(api::HandleRequest(router, nullptr, {{"command", "reload"}}, load).dump() ==
+        R"({"ok":true,"result":{"added":["new"],"changed":[],"everything":false,)"
+        R"("not_applied":[],"originated":1,"reloaded":true,"removed":[],"unchanged":[],)"
+        R"("withdrawn":1}})");
+  CHECK(router.rib().Best(P("198.51.100.0/24")));
+  CHECK_FALSE(router.rib().Best(P("192.0.2.0/24")));
+  CHECK(router.Peers().size() == 1);
+  router.Shutdown("done");
 }
 
 TEST_CASE("server api: the control socket answers a server's requests, refuses a second router") {

@@ -7,84 +7,21 @@
 
 #include <map>
 
+#include "tests/bgp/server/loopback.h"
+
 using namespace bgpdemo::bgp;
 using bgpdemo::Result;
+using bgpdemo::test::Addr;
+using bgpdemo::test::BestAsPath;
+using bgpdemo::test::FreePort;
+using bgpdemo::test::NodeCfg;
+using bgpdemo::test::RouterCfg;
+using bgpdemo::test::RunUntil;
 using server::Journal;
 using server::NeighborConfig;
 using server::RouterConfig;
 using server::Server;
 namespace asio = boost::asio;
-
-namespace {
-
-std::uint16_t FreePort() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
-wire::IpAddress Addr(const char* s) { return *wire::IpAddress::Parse(s); }
-
-RouterConfig RouterCfg(std::uint16_t port) {
-  RouterConfig c;
-  c.router_id = Addr("127.0.0.1").v4();
-  c.local_as = 65000;
-  c.listen_addresses = {Addr("127.0.0.1")};
-  c.listen_port = port;
-  c.hostname = "router";
-  for (auto [range, as] : {std::pair{"127.0.0.2/32", 65100u}, std::pair{"127.0.0.3/32", 65200u}}) {
-    NeighborConfig n;
-    n.name = range;
-    n.range = wire::Prefix::Parse(range);
-    n.peer_as = as;
-    n.passive = true;
-    n.policy.import_filter = policy::Filter::AcceptAll();
-    n.policy.export_filter = policy::Filter::AcceptAll();
-    c.neighbors.push_back(n);
-  }
-  return c;
-}
-
-RouterConfig NodeCfg(const char* address, std::uint32_t as, std::uint16_t router_port,
-                     std::vector<const char*> routes) {
-  RouterConfig c;
-  c.router_id = Addr(address).v4();
-  c.local_as = as;
-  c.listen_addresses = {Addr(address)};
-  c.listen_port = 0;  // a node that only dials out
-  c.hostname = std::string("node-") + address;
-  NeighborConfig n;
-  n.name = "router";
-  n.address = Addr("127.0.0.1");
-  n.port = router_port;
-  n.local_address = Addr(address);
-  n.peer_as = 65000;
-  n.policy.import_filter = policy::Filter::AcceptAll();
-  n.policy.export_filter = policy::Filter::AcceptAll();
-  c.neighbors.push_back(n);
-  for (auto r : routes) c.originate.push_back(*wire::Prefix::Parse(r));
-  return c;
-}
-
-// Runs the io_context until pred holds or 10 s pass.
-bool RunUntil(asio::io_context& io, const std::function<bool()>& pred) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    io.run_for(std::chrono::milliseconds(10));
-    io.restart();
-  }
-  return true;
-}
-
-std::optional<std::string> BestAsPath(const Server& s, const char* prefix) {
-  auto best = s.rib().Best(*wire::Prefix::Parse(prefix));
-  if (!best) return std::nullopt;
-  const auto& a = best->attrs.attrs();
-  return a.as_path ? a.as_path->ToString() : std::string();
-}
-
-}  // namespace
 
 TEST_CASE("server: two node speakers exchange routes through the router (loopback)") {
   NullLogger log;
@@ -269,7 +206,21 @@ TEST_CASE("server: reload keeps unchanged sessions and drops a removed neighbor 
 
   RouterConfig next = RouterCfg(port);
   next.neighbors.pop_back();  // the 127.0.0.3/32 range goes
-  router.Reload(next);
+  NeighborConfig added;
+  added.name = "late";
+  added.address = Addr("127.0.0.9");
+  added.peer_as = 65900;
+  added.passive = true;  // nobody there: it waits
+  next.neighbors.push_back(added);
+  next.fib.install = true;  // only a restart applies it
+  const auto summary = router.Reload(next);
+  CHECK_FALSE(summary.everything);
+  CHECK(summary.removed == std::vector<std::string>{"127.0.0.3/32"});
+  CHECK(summary.unchanged == std::vector<std::string>{"127.0.0.2/32"});
+  CHECK(summary.added == std::vector<std::string>{"late"});
+  CHECK(summary.changed.empty());
+  CHECK(summary.not_applied.size() == 1);
+  CHECK_FALSE(router.config().fib.install);
   REQUIRE(RunUntil(io, [&] {
     auto peers = n2.Peers();
     return peers[0].last_error.find("Peer De-configured") != std::string::npos;
@@ -277,10 +228,12 @@ TEST_CASE("server: reload keeps unchanged sessions and drops a removed neighbor 
   // n2's routes left with it; n1's session was never touched.
   REQUIRE(RunUntil(io, [&] { return !BestAsPath(n1, "10.242.1.0/24").has_value(); }));
   auto peers = router.Peers();
-  REQUIRE(peers.size() == 1);
+  REQUIRE(peers.size() == 2);
   CHECK(peers[0].address == Addr("127.0.0.2"));
   CHECK(peers[0].state == State::kEstablished);
   CHECK(peers[0].messages_received >= n1_messages);
+  CHECK(peers[1].name == "late");
+  CHECK(peers[1].state == State::kActive);
   CHECK(n1.established_count() == 1);
   n1.Shutdown("done");
   n2.Shutdown("done");
