@@ -316,13 +316,16 @@ void AddDemoCommands(CLI::App& app, DemoOptions& o) {
             "  bgpdemo fault node-stop cilium2-worker --for 5\n"
             "  bgpdemo fault packet-loss cilium-worker --loss 50\n"
             "  bgpdemo fault router-restart --for 0\n"
-            "The LB IPs the node advertises (all, for router-restart) are probed from the router\n"
-            "throughout. Exit 0 when the demo is healthy again within --recover-within, else 1.");
+            "  bgpdemo fault router-graceful-restart\n"
+            "The LB IPs the node advertises (all, for the router's faults) are probed from the\n"
+            "router throughout. Exit 0 when the demo is healthy again within --recover-within, "
+            "else 1.");
         cmd.add_option("kind", o.fault_kind,
                        fmt::format("{}", fmt::join(core::FaultKindNames(), ", ")))
             ->required()
             ->check(CLI::IsMember(core::FaultKindNames()));
-        cmd.add_option("node", o.fault_node, "The node it hits (not for router-restart)");
+        cmd.add_option("node", o.fault_node,
+                       "The node it hits (not for router-restart, router-graceful-restart)");
         cmd.add_option("--for", o.fault_for, "Seconds the fault lasts")
             ->check(CLI::Range(0.0, 3600.0))
             ->capture_default_str();

@@ -24,10 +24,11 @@ int Fault(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   // CLI11 checked the kind against the same names.
   const core::Fault f{core::ParseFaultKind(o.fault_kind).value_or(core::FaultKind::kSpeakerStop),
                       o.fault_node, o.fault_loss};
-  if (f.kind == core::FaultKind::kRouterRestart && !f.node.empty()) {
-    return Failed(err, "bgpdemo fault", Error::Usage("router-restart takes no node"));
+  if (core::OnRouter(f.kind) && !f.node.empty()) {
+    return Failed(err, "bgpdemo fault",
+                  Error::Usage(fmt::format("{} hits the router and takes no node", o.fault_kind)));
   }
-  if (f.kind != core::FaultKind::kRouterRestart && f.node.empty()) {
+  if (!core::OnRouter(f.kind) && f.node.empty()) {
     return Failed(err, "bgpdemo fault",
                   Error::Usage(fmt::format("{} needs the node it hits, e.g. `bgpdemo fault {} "
                                            "cilium-worker`",

@@ -54,8 +54,10 @@ int Ui(const DemoOptions& o, std::ostream& out, std::ostream& err) {
           return reply(400, "loss: a percentage, 1 to 100\n");
         }
       }
-      if ((*kind == core::FaultKind::kRouterRestart) != node.empty()) {
-        return reply(400, "router-restart takes no node; the other faults need one\n");
+      if (core::OnRouter(*kind) != node.empty()) {
+        return reply(400,
+                     "router-restart and router-graceful-restart take no node; the other faults "
+                     "need one\n");
       }
       live->Enqueue(core::Fault{*kind, node, loss}, p.at("action") == "start", std::move(reply));
     };

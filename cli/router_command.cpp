@@ -11,6 +11,7 @@
 #include "cli/version.h"
 #include "core/demo.h"
 #include "core/kernel_routes.h"
+#include "core/router_restart.h"
 #include "core/router_service.h"
 #include "core/table.h"
 
@@ -30,6 +31,7 @@ void AddRouterFlags(CLI::App& cmd, RouterOptions& o) {
       "  bgpdemo router kernel-routes -o json\n"
       "  bgpdemo router neighbours -o json\n"
       "  bgpdemo router reload\n"
+      "  bgpdemo router restart\n"
       "Signals: SIGTERM/SIGINT send Cease to every peer and exit; SIGHUP reloads the config\n"
       "without dropping sessions whose neighbor did not change. Logs go to stderr, one\n"
       "key=value event per line.");
@@ -55,6 +57,14 @@ void AddRouterFlags(CLI::App& cmd, RouterOptions& o) {
       "start, removed ones get Cease 6/3, changed ones restart with 6/6, the others keep "
       "their sessions. A config with an error is refused with its file:line and the running "
       "one stays");
+  o.restart = cmd.add_subcommand(
+      "restart",
+      "Restart the running router gracefully (RFC 4724; needs graceful_restart: true in its "
+      "config): it keeps its kernel routes, closes its sessions without a NOTIFICATION so "
+      "that its peers keep its routes, starts again in place (same pid), and sends nothing "
+      "until every peer it had has sent End-of-RIB. Waits for that, then says how it went");
+  o.restart->add_option("--timeout", o.restart_timeout, "Seconds to wait for it to complete")
+      ->capture_default_str();
   o.kernel_routes = cmd.add_subcommand(
       "kernel-routes",
       "The routes the router installed in this network namespace's kernel table (proto 197), "
@@ -69,7 +79,7 @@ void AddRouterFlags(CLI::App& cmd, RouterOptions& o) {
         ->check(CLI::IsMember({"table", "json"}))
         ->capture_default_str();
   }
-  for (auto* sub : {o.peers, o.routes, o.journal, o.reload}) {
+  for (auto* sub : {o.peers, o.routes, o.journal, o.reload, o.restart}) {
     sub->add_option("--socket", o.socket, "Control socket path")
         ->default_str(core::DefaultRouterSocket());
     sub->add_option("-o,--output", o.output, "Output format")
@@ -240,8 +250,23 @@ int Reload(const RouterOptions& o, std::ostream& out, std::ostream& err) {
                        r.value("withdrawn", 0));
   }
   for (const auto& n : r.value("not_applied", json::array())) {
-    out << fmt::format("not applied until the router restarts: {}\n", n.get<std::string>());
+    out << fmt::format("not applied at once: {}\n", n.get<std::string>());
   }
+  return kExitOk;
+}
+
+int Restart(const RouterOptions& o, std::ostream& out, std::ostream& err) {
+  const std::string socket_path = o.socket.empty() ? core::DefaultRouterSocket() : o.socket;
+  auto r = core::RestartRouter(socket_path, std::chrono::seconds(o.restart_timeout));
+  if (!r) {
+    fmt::print(err, "bgpdemo router restart: {}\n", r.error());
+    return ExitCodeFor(r.error());
+  }
+  if (o.output == "json") {
+    out << r->dump(2) << '\n';
+    return kExitOk;
+  }
+  out << core::DescribeRestart(*r) << '\n';
   return kExitOk;
 }
 
@@ -299,6 +324,7 @@ int RunRouter(const RouterOptions& o, std::ostream& out, std::ostream& err) {
   if (o.routes && o.routes->parsed()) return Query(o, core::RouterQuery::kRoutes, out, err);
   if (o.journal && o.journal->parsed()) return Query(o, core::RouterQuery::kJournal, out, err);
   if (o.reload && o.reload->parsed()) return Reload(o, out, err);
+  if (o.restart && o.restart->parsed()) return Restart(o, out, err);
   if (o.kernel_routes && o.kernel_routes->parsed()) return KernelRoutes(o, out, err);
   if (o.neighbours && o.neighbours->parsed()) return Neighbours(o, out, err);
   return Serve(o, err);

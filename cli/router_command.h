@@ -1,8 +1,8 @@
 // `bgpdemo router`: runs the route server in the foreground, and its control clients
-// `bgpdemo router peers`, `routes`, `journal` and `reload`, and `bgpdemo router kernel-routes` and
-// `neighbours` (its routes in the kernel and its IPv4 neighbours' MACs, read over rtnetlink:
-// core/kernel_routes.h). The flags and the tables are here; running and querying the router
-// is core/router_service.h.
+// `bgpdemo router peers`, `routes`, `journal`, `reload` and `restart`, and `bgpdemo router
+// kernel-routes` and `neighbours` (its routes in the kernel and its IPv4 neighbours' MACs, read
+// over rtnetlink: core/kernel_routes.h). The flags and the tables are here; running and querying
+// the router is core/router_service.h.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -22,6 +22,8 @@ struct RouterOptions {
   CLI::App* routes = nullptr;
   CLI::App* journal = nullptr;
   CLI::App* reload = nullptr;
+  CLI::App* restart = nullptr;
+  int restart_timeout = 150;  // router restart --timeout, seconds
   CLI::App* kernel_routes = nullptr;
   CLI::App* neighbours = nullptr;
 };

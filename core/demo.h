@@ -114,11 +114,18 @@ enum class FaultKind {
                    // down; on kind its container stopped. Ended: the node started again
   kPacketLoss,     // netem dropping a share of a node's packets, both ways
   kRouterRestart,  // the route server stopped (its kernel routes go with it), then started
+  // The route server restarted gracefully (`bgpdemo router restart`, RFC 4724): its kernel
+  // routes stay, its peers keep its routes; over when the restart completes.
+  kRouterGracefulRestart,
 };
 std::string_view ToString(FaultKind kind);  // "speaker-stop", "link-down", ...
+// Whether the fault hits the route server (no node) rather than a node.
+inline bool OnRouter(FaultKind kind) {
+  return kind == FaultKind::kRouterRestart || kind == FaultKind::kRouterGracefulRestart;
+}
 struct Fault {
   FaultKind kind = FaultKind::kSpeakerStop;
-  std::string node;           // the node it hits; empty for kRouterRestart
+  std::string node;           // the node it hits; empty for a fault OnRouter
   unsigned loss_percent = 0;  // kPacketLoss: 1..100
 };
 

@@ -162,9 +162,9 @@ Look LookAt(const Demo& demo, const Topology& t, const Topology::Node* node,
 }  // namespace
 
 const std::vector<FaultKind>& FaultKinds() {
-  static const std::vector<FaultKind> kinds{FaultKind::kSpeakerStop, FaultKind::kLinkDown,
-                                            FaultKind::kNodeStop, FaultKind::kPacketLoss,
-                                            FaultKind::kRouterRestart};
+  static const std::vector<FaultKind> kinds{
+      FaultKind::kSpeakerStop, FaultKind::kLinkDown,      FaultKind::kNodeStop,
+      FaultKind::kPacketLoss,  FaultKind::kRouterRestart, FaultKind::kRouterGracefulRestart};
   return kinds;
 }
 
@@ -213,7 +213,7 @@ Result<FaultReport, Error> MeasureFault(const Demo& demo, const Topology& t, con
   if (auto can = demo.CanFault(f); !can) return Fail(can.error());
   std::vector<const Topology::LoadBalancer*> targets;
   const Topology::Node* node = nullptr;  // the one the fault hits; none for the router
-  if (f.kind == FaultKind::kRouterRestart) {
+  if (OnRouter(f.kind)) {
     for (const auto& lb : t.load_balancers) targets.push_back(&lb);
   } else {
     const auto n = std::find_if(t.nodes.begin(), t.nodes.end(),

@@ -37,6 +37,8 @@ std::string_view ToString(FaultKind kind) {
       return "packet-loss";
     case FaultKind::kRouterRestart:
       return "router-restart";
+    case FaultKind::kRouterGracefulRestart:
+      return "router-graceful-restart";
   }
   return "unknown";
 }

@@ -157,7 +157,7 @@ class Parser : public YamlReader {
     if (!root || root.IsNull()) throw YamlError{fmt::format("{}: the file is empty", source())};
     CheckKeys(root, "",
               {"router_id", "local_as", "mode", "listen", "timers", "neighbors", "hostname",
-               "originate", "fib", "extended_next_hop"});
+               "originate", "fib", "extended_next_hop", "graceful_restart", "restart_time"});
     RouterConfig c;
     if (!root["router_id"]) Error(root, "router_id", "missing (an IPv4 address, e.g. 10.0.0.1)");
     const auto id = Address(root["router_id"], "router_id");
@@ -178,6 +178,14 @@ class Parser : public YamlReader {
       }
     }
     if (root["hostname"]) c.hostname = Scalar(root["hostname"], "hostname");
+    if (root["graceful_restart"]) {
+      c.graceful_restart = Bool(root["graceful_restart"], "graceful_restart");
+    }
+    if (root["restart_time"]) {
+      // 12 bits in the capability (RFC 4724 §3).
+      c.restart_time = static_cast<std::uint16_t>(
+          Number(root["restart_time"], "restart_time", 1, 4095, "a restart time in seconds"));
+    }
     if (root["extended_next_hop"]) {
       c.offer_extended_next_hop = Bool(root["extended_next_hop"], "extended_next_hop");
     }

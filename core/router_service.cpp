@@ -23,6 +23,7 @@
 #include "bgp/server/fib_sync.h"
 #include "bgp/server/server.h"
 #include "core/router_config.h"
+#include "core/router_restart.h"
 
 namespace bgpdemo::core {
 
@@ -49,7 +50,7 @@ bool MayChangeRoutes() {
   return true;  // cannot tell: let the kernel say
 }
 
-Result<Fib, Error> OpenFib(const bgp::server::FibConfig& config, bgp::Logger& log) {
+Result<Fib, Error> OpenFib(const bgp::server::FibConfig& config, bool adopt, bgp::Logger& log) {
   Fib fib;
   if (!config.install) return fib;
   if (!MayChangeRoutes()) {
@@ -60,7 +61,8 @@ Result<Fib, Error> OpenFib(const bgp::server::FibConfig& config, bgp::Logger& lo
   if (!opened) return Fail(Error::Environment(fmt::format("kernel routes: {}", opened.error())));
   fib.netlink = std::move(opened).value();
   fib.sync = std::make_unique<bgp::server::FibSync>(*fib.netlink, log);
-  if (auto r = fib.sync->Start(); !r) {
+  using Predecessor = bgp::server::FibSync::Predecessor;
+  if (auto r = fib.sync->Start(adopt ? Predecessor::kAdopt : Predecessor::kFlush); !r) {
     return Fail(Error::Environment(fmt::format(
         "kernel routes: {} (installing routes needs root or CAP_NET_ADMIN)", r.error())));
   }
@@ -129,7 +131,12 @@ std::string DefaultRouterSocket() {
                      ::geteuid());
 }
 
-Result<void, Error> RunRouterService(const RouterServiceOptions& options, std::ostream& log_out) {
+namespace {
+
+// RunRouterService until it stops: nullopt, or the plan to exec the next image with (a
+// graceful restart).
+Result<std::optional<std::string>, Error> Serve(const RouterServiceOptions& options,
+                                                std::ostream& log_out) {
   if (options.config_path.empty()) {
     return Fail(Error::Usage("a router config file is required to run the router"));
   }
@@ -153,8 +160,15 @@ Result<void, Error> RunRouterService(const RouterServiceOptions& options, std::o
     ::mkdir(socket_path.substr(0, slash).c_str(), 0755);  // /run/bgpdemo; fine if it exists
   }
 
+  // The process before this one handed over a graceful restart (core/router_restart.h).
+  std::optional<bgp::server::RestartPlan> plan =
+      TakeRestartPlan(std::chrono::seconds(config->restart_time));
+  if (plan && !config->graceful_restart) {
+    log.Warn("restart_plan_ignored", {{"reason", "graceful_restart is off in the config"}});
+    plan.reset();
+  }
   const bgp::server::FibConfig fib_config = config->fib;
-  auto fib = OpenFib(fib_config, log);
+  auto fib = OpenFib(fib_config, plan.has_value(), log);
   if (!fib) return Fail(std::move(fib).error());
 
   // The RIB's tables grow by doubling into arrays of many MiB. glibc's default raises its
@@ -184,8 +198,31 @@ Result<void, Error> RunRouterService(const RouterServiceOptions& options, std::o
       log.Error("reload_failed", {{"error", next.error()}, {"kept", "the running config"}});
     return next;
   };
-  bgp::api::ControlServer control(io, socket_path,
-                                  bgp::api::ServerHandler(server, fib->sync.get(), load), log);
+  // A graceful restart: answer, stop ~100 ms later (the answer leaves first), exec again.
+  bool restart = false;
+  std::string restart_token;
+  boost::asio::steady_timer restart_timer(io);
+  const auto restart_hook = [&](const nlohmann::json& request) -> nlohmann::json {
+    if (!server.config().graceful_restart) {
+      return bgp::api::ErrorReply(
+          fmt::format("graceful_restart is off in {}: a restart would take every route away; set "
+                      "graceful_restart: true (and reload), or stop and start the router",
+                      options.config_path));
+    }
+    if (restart) return bgp::api::ErrorReply("a restart is already under way");
+    restart = true;
+    restart_token = request.value("token", "");
+    log.Info("restart_requested", {{"peers", std::to_string(server.GracefulPeers().size())}});
+    restart_timer.expires_after(std::chrono::milliseconds(100));
+    restart_timer.async_wait([&io](const boost::system::error_code& ec) {
+      if (!ec) io.stop();
+    });
+    return bgp::api::OkReply({{"pid", ::getpid()},
+                              {"peers", server.GracefulPeers().size()},
+                              {"kernel_routes", fib->sync ? fib->sync->written() : 0}});
+  };
+  bgp::api::ControlServer control(
+      io, socket_path, bgp::api::ServerHandler(server, fib->sync.get(), {load, restart_hook}), log);
   if (auto r = control.Start(); !r) return Fail(Error::Environment(r.error()));
   std::unique_ptr<bgp::api::MetricsServer> metrics;
   if (metrics_at) {
@@ -197,12 +234,33 @@ Result<void, Error> RunRouterService(const RouterServiceOptions& options, std::o
         log);
     if (auto r = metrics->Start(); !r) return Fail(Error::Environment(r.error()));
   }
+  if (plan) server.BeginRestart(std::move(*plan));
   if (auto r = server.Start(); !r) return Fail(Error::Environment(r.error()));
 
   RunUntilSignal(io, server, control, load, log);
+  if (restart) {
+    // No Cease: the helpers keep our routes (RFC 4724 §4.2); the kernel keeps them too.
+    bgp::server::RestartPlan next;
+    next.peers = server.GracefulPeers();
+    next.token = restart_token;
+    if (fib->sync) fib->sync->Stop(true);
+    log.Info("restart_exec", {{"peers", std::to_string(next.peers.size())}});
+    return std::optional<std::string>(EncodeRestartPlan(next));
+  }
   if (fib->sync) fib->sync->Stop(fib_config.keep_on_exit);
   log.Info("exit", {{"status", "0"}});
-  return {};
+  return std::optional<std::string>();
+}
+
+}  // namespace
+
+Result<void, Error> RunRouterService(const RouterServiceOptions& options, std::ostream& log_out) {
+  auto served = Serve(options, log_out);  // every socket, timer and route table closed after
+  if (!served) return Fail(std::move(served).error());
+  if (!served->has_value()) return {};
+  log_out.flush();
+  auto r = ExecSelf({{kRestartPlanEnv, **served}});
+  return Fail(Error::Environment(fmt::format("graceful restart: {}", r.error())));
 }
 
 std::string_view ToString(RouterQuery query) {

@@ -191,8 +191,22 @@ json ReloadJson(server::Server& server, const ConfigLoader& load) {
       {"originated", s.originated}, {"withdrawn", s.withdrawn},   {"not_applied", s.not_applied}};
 }
 
+json RestartStatusJson(const server::RestartStatus& s) {
+  auto addresses = [](const std::vector<wire::IpAddress>& v) {
+    json out = json::array();
+    for (const auto& a : v) out.push_back(a.ToString());
+    return out;
+  };
+  return {{"restarting", s.restarting},
+          {"expected", addresses(s.expected)},
+          {"end_of_rib", addresses(s.end_of_rib)},
+          {"elapsed_ms", s.elapsed.count()},
+          {"ended_by", s.ended_by},
+          {"token", s.token}};
+}
+
 json HandleRequest(server::Server& server, server::FibSync* fib, const json& request,
-                   const ConfigLoader& load) {
+                   const ProcessHooks& hooks) {
   const std::string command = request.value("command", "");
   if (command == "ping") return OkReply("pong");
   if (command == "peers") return OkReply(PeersJson(server.Peers()));
@@ -217,18 +231,23 @@ json HandleRequest(server::Server& server, server::FibSync* fib, const json& req
     return OkReply(prefixes.size());
   }
   if (command == "reload") {
-    if (!load) return ErrorReply("this router was started without a config file to reload");
-    return OkReply(ReloadJson(server, load));
+    if (!hooks.load) return ErrorReply("this router was started without a config file to reload");
+    return OkReply(ReloadJson(server, hooks.load));
   }
+  if (command == "restart") {
+    if (!hooks.restart) return ErrorReply("this router cannot restart itself");
+    return hooks.restart(request);
+  }
+  if (command == "restart_status") return OkReply(RestartStatusJson(server.restart_status()));
   return ErrorReply(
       fmt::format("unknown command \"{}\"; the commands are ping, peers, routes, fib, journal, "
-                  "announce, withdraw, reload",
+                  "announce, withdraw, reload, restart, restart_status",
                   command));
 }
 
-Handler ServerHandler(server::Server& server, server::FibSync* fib, ConfigLoader load) {
-  return [&server, fib, load = std::move(load)](const json& request) {
-    return HandleRequest(server, fib, request, load);
+Handler ServerHandler(server::Server& server, server::FibSync* fib, ProcessHooks hooks) {
+  return [&server, fib, hooks = std::move(hooks)](const json& request) {
+    return HandleRequest(server, fib, request, hooks);
   };
 }
 

@@ -8,6 +8,9 @@
 //   [...], "installed": N, "pending": N, "errors": N, "unusable_next_hops": N}
 //   {"command": "announce" | "withdraw", "prefixes": ["10.241.1.0/24", ...]} -> the count
 //   {"command": "reload"}                       -> ReloadJson: the config file read again
+//   {"command": "restart"}                      -> what the process does (core): a graceful
+//                                                  restart of this router
+//   {"command": "restart_status"}               -> RestartStatusJson
 //
 // The JSON is a public interface: the CLI's `router peers|routes`, the lab and the Python
 // tests read it, so keys and value types do not change. Threading: call on the server's
@@ -47,11 +50,24 @@ using ConfigLoader = std::function<Result<server::RouterConfig, std::string>()>;
 // or {"reloaded": false, "error": "file:line:col: ..."}: the running config is kept.
 nlohmann::json ReloadJson(server::Server& server, const ConfigLoader& load);
 
-// Answers one request: {"ok":true,"result":...} or {"ok":false,"error":...}. Without a
-// loader, "reload" is refused.
+// Where a graceful restart of this router stands (Server::restart_status):
+//   {"restarting": bool, "expected": [addresses], "end_of_rib": [addresses],
+//    "elapsed_ms": N, "ended_by": "end-of-rib" | "deferral timer" | "", "token": the
+//    restart request's}
+nlohmann::json RestartStatusJson(const server::RestartStatus& status);
+
+// What only the process running the server can do: read its config file again, restart
+// itself. Either may be empty (the command is then refused).
+struct ProcessHooks {
+  ConfigLoader load;
+  // Given the request, the reply to send before it restarts.
+  std::function<nlohmann::json(const nlohmann::json&)> restart;
+};
+
+// Answers one request: {"ok":true,"result":...} or {"ok":false,"error":...}.
 nlohmann::json HandleRequest(server::Server& server, server::FibSync* fib,
-                             const nlohmann::json& request, const ConfigLoader& load = {});
-// HandleRequest as a ControlServer's handler; server, fib and load must outlive it.
-Handler ServerHandler(server::Server& server, server::FibSync* fib, ConfigLoader load = {});
+                             const nlohmann::json& request, const ProcessHooks& hooks = {});
+// HandleRequest as a ControlServer's handler; server, fib and hooks must outlive it.
+Handler ServerHandler(server::Server& server, server::FibSync* fib, ProcessHooks hooks = {});
 
 }  // namespace bgpdemo::bgp::api

@@ -76,6 +76,12 @@ struct RouterConfig {
   // Offer the extended next hop capability (RFC 8950) for IPv4 unicast, as Cilium's GoBGP
   // does: what the lab's node speakers do to look like Cilium on the wire.
   bool offer_extended_next_hop = false;
+  // This router restarts gracefully (RFC 4724 restarting speaker, `bgpdemo router
+  // restart`): its capability lists the families it carries, so that helpers keep its
+  // routes for restart_time seconds while it is away (each neighbor's graceful_restart
+  // still decides whether the capability is sent at all).
+  bool graceful_restart = false;
+  std::uint16_t restart_time = 120;  // 1..4095 (12 bits)
   friend bool operator==(const RouterConfig&, const RouterConfig&) = default;
 };
 

@@ -25,12 +25,38 @@ FibSync::~FibSync() {
   writer_.reset();  // applies what was submitted, joins: no callback after this
 }
 
-Result<std::size_t, std::string> FibSync::Start() {
+Result<std::size_t, std::string> FibSync::Start(Predecessor predecessor) {
+  if (predecessor == Predecessor::kAdopt) {
+    Result<std::vector<fib::Route>, std::string> routes = std::vector<fib::Route>{};
+    writer_->Run([&](fib::Fib& f) { routes = f.List(); });
+    if (!routes) return Fail(routes.error());
+    adopted_.clear();
+    for (const auto& r : *routes) adopted_.push_back(r.prefix);
+    log_.Info("fib_adopt", {{"routes", std::to_string(adopted_.size())},
+                            {"until", "the graceful restart completes"}});
+    return adopted_.size();
+  }
   Result<std::size_t, std::string> n = std::size_t{0};
   writer_->Run([&](fib::Fib& f) { n = f.Flush(); });
   if (!n) return Fail(n.error());
   if (*n > 0) log_.Info("fib_flush", {{"stale_routes", std::to_string(*n)}});
   return *n;
+}
+
+void FibSync::OnRestartComplete(const rib::Rib& rib) {
+  if (stopped_) return;
+  rib_ = &rib;
+  std::size_t swept = 0;
+  for (const auto& prefix : adopted_) {
+    const auto best = rib.Best(prefix);
+    if (best && best->peer != Server::kLocalPeer) continue;  // written again, or it will be
+    removals_.push_back(prefix);
+    ++swept;
+  }
+  log_.Info("fib_sweep", {{"kept", std::to_string(adopted_.size() - swept)},
+                          {"removed", std::to_string(swept)}});
+  adopted_ = {};
+  Pump();
 }
 
 void FibSync::Fit(std::size_t a) {

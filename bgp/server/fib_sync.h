@@ -25,7 +25,11 @@
 // prefixes written before, and removals go before the dirty items in each fill, so a
 // prefix removed and announced again ends installed.
 //
-// At start it flushes routes of ours a killed predecessor left. At a clean stop, keep:
+// At start it flushes routes of ours a killed predecessor left, unless this router
+// restarts gracefully (Start(kAdopt)): then they stay, forwarding while the peers come
+// back, each replaced when its prefix is written again; when the restart completes
+// (OnRestartComplete) the ones with no best path from a peer go. (A prefix whose new best
+// path has no usable next hop keeps its old route until it changes.) At a clean stop, keep:
 // everything pending is written first (the kernel then holds the final Loc-RIB); else the
 // batch in flight is finished, what is still pending is dropped, and every route of ours
 // is removed (a dump and one batch of removals). Routes this speaker originates are never
@@ -64,8 +68,11 @@ class FibSync : public RouteObserver {
   // REQUIRES: before the first change.
   void SetExecutor(asio::any_io_executor executor) { executor_ = std::move(executor); }
 
-  // Removes stale routes of ours; returns how many.
-  Result<std::size_t, std::string> Start();
+  enum class Predecessor { kFlush, kAdopt };
+  // kFlush: removes routes of ours a predecessor left; kAdopt: keeps them until
+  // OnRestartComplete (a graceful restart). Returns how many there were.
+  Result<std::size_t, std::string> Start(Predecessor predecessor = Predecessor::kFlush);
+  void OnRestartComplete(const rib::Rib& rib) override;
   void OnChanges(const rib::Rib& rib, const rib::ChangeSet& changes) override;
   void OnMove(wire::Afi afi, std::size_t from, std::size_t to) override;
   // Waits until every change so far is applied in the kernel.
@@ -113,6 +120,7 @@ class FibSync : public RouteObserver {
   std::size_t written_ = 0;
   std::size_t unusable_ = 0;
   std::vector<wire::IpAddress> hops_;  // reused by Want
+  std::vector<wire::Prefix> adopted_;  // a graceful restart's predecessor's routes
   bool stopped_ = false;
   std::atomic<std::size_t> errors_{0};
   std::atomic<bool> wake_posted_{false};

@@ -15,6 +15,9 @@ class RouteObserver {
   virtual ~RouteObserver() = default;
   virtual void OnChanges(const rib::Rib& rib, const rib::ChangeSet& changes) = 0;
   virtual void OnMove(wire::Afi /*afi*/, std::size_t /*from*/, std::size_t /*to*/) {}
+  // A graceful restart of this router ended (Server::BeginRestart): the RIB holds what the
+  // peers announced again; what the process before left elsewhere may go now.
+  virtual void OnRestartComplete(const rib::Rib& /*rib*/) {}
 };
 
 }  // namespace bgpdemo::bgp::server

@@ -213,6 +213,9 @@ session::SessionConfig Server::SessionConfigFor(const NeighborConfig& n,
   c.local.ipv4 = n.ipv4;
   c.local.ipv6 = n.ipv6;
   c.local.graceful_restart = n.graceful_restart;
+  c.local.restart_capable = config_.graceful_restart;
+  c.local.restart_time = config_.restart_time;
+  c.local.restarting = restart_.restarting;
   c.local.hostname = config_.hostname;
   c.local.extended_next_hop = config_.offer_extended_next_hop;
   c.fsm.passive = n.passive;
@@ -285,7 +288,43 @@ void Server::OnEstablished(session::Session& s) {
   const bool ibgp = neg.peer_as == config_.local_as;
   rib::PeerInfo info{p->id, p->address, neg.peer_as, neg.peer_router_id, ibgp};
   rib::ChangeSet cs = rib_->SetPeer(info, policy::EffectiveImport(pol, ibgp));
+  p->end_of_rib.clear();
+  journal_.SessionUp(p->address, neg.peer_hostname);
+  log_.Info("peer_up", {{"peer", p->address.ToString()},
+                        {"peer_as", std::to_string(neg.peer_as)},
+                        {"hostname", neg.peer_hostname},
+                        {"families", std::to_string(neg.Families().size())},
+                        {"restarting", restart_.restarting ? "yes" : "no"}});
+  if (p->exporting) {
+    out_->RemovePeer(p->id);
+    p->exporting = false;
+  }
+  // While we restart, the peer's table waits for the others' End-of-RIB (FinishRestart).
+  p->deferred = restart_.restarting;
+  if (!p->deferred) StartExport(*p);
+  if (p->stale) {
+    p->restart_timer->cancel();  // stale paths now wait for End-of-RIB...
+    // ...in the families the new session preserves. RFC 4724 §4.2: with no graceful
+    // restart capability, a family missing from it or its Forwarding State bit clear, the
+    // stale paths go now (GoBGP sends no End-of-RIB without graceful restart).
+    const auto carried = neg.Families();
+    for (auto family : {wire::kIpv4Unicast, wire::kIpv6Unicast}) {
+      const bool waits = std::find(carried.begin(), carried.end(), family) != carried.end() &&
+                         GrPreserves(neg, family, true);
+      if (!waits) cs.Append(rib_->SweepStale(p->id, family));
+    }
+    p->stale = HasStalePaths(*rib_, p->id);
+  }
+  Distribute(cs);
+}
 
+void Server::StartExport(Peer& peer) {
+  Peer* p = &peer;
+  session::Session& s = *p->session;
+  const auto& neg = *s.negotiated();
+  const NeighborConfig* n = NeighborNamed(p->neighbor);
+  const policy::PeerPolicyConfig pol = n ? n->policy : policy::PeerPolicyConfig{};
+  const bool ibgp = neg.peer_as == config_.local_as;
   rib::ExportPeer ep;
   ep.id = p->id;
   ep.target.mode = config_.mode;
@@ -306,29 +345,12 @@ void Server::OnEstablished(session::Session& s) {
   if (p->exporting) out_->RemovePeer(p->id);
   out_->AddPeer(ep);
   p->exporting = true;
+  p->deferred = false;
   if (congested_ > 0) s.SetReading(false);
   auto table = std::make_shared<const std::vector<std::uint8_t>>(out_->FullTable(p->id));
-  journal_.SessionUp(p->address, neg.peer_hostname);
-  log_.Info("peer_up", {{"peer", p->address.ToString()},
-                        {"peer_as", std::to_string(neg.peer_as)},
-                        {"hostname", neg.peer_hostname},
-                        {"families", std::to_string(neg.Families().size())},
-                        {"initial_table_bytes", std::to_string(table->size())}});
+  log_.Info("initial_table",
+            {{"peer", p->address.ToString()}, {"bytes", std::to_string(table->size())}});
   s.Send(std::move(table));
-  if (p->stale) {
-    p->restart_timer->cancel();  // stale paths now wait for End-of-RIB...
-    // ...in the families the new session preserves. RFC 4724 §4.2: with no graceful
-    // restart capability, a family missing from it or its Forwarding State bit clear, the
-    // stale paths go now (GoBGP sends no End-of-RIB without graceful restart).
-    const auto carried = neg.Families();
-    for (auto family : {wire::kIpv4Unicast, wire::kIpv6Unicast}) {
-      const bool waits = std::find(carried.begin(), carried.end(), family) != carried.end() &&
-                         GrPreserves(neg, family, true);
-      if (!waits) cs.Append(rib_->SweepStale(p->id, family));
-    }
-    p->stale = HasStalePaths(*rib_, p->id);
-  }
-  Distribute(cs);
 }
 
 void Server::OnUpdate(session::Session& s, const wire::Update& update) {
@@ -336,7 +358,8 @@ void Server::OnUpdate(session::Session& s, const wire::Update& update) {
   if (!p || !rib_->Peer(p->id)) return;
   if (pending_from_ != p->id) Flush();  // one peer per batch: see Batching (server.h)
   rib::ChangeSet cs = rib_->Update(p->id, update);
-  if (auto eor = update.EndOfRib(); eor && p->stale) {
+  const auto eor = update.EndOfRib();
+  if (eor && p->stale) {
     // RFC 4724 §4.2: End-of-RIB ends the wait for this family; what is still stale goes.
     cs.Append(rib_->SweepStale(p->id, *eor));
     p->stale = HasStalePaths(*rib_, p->id);  // the other family may still be waiting
@@ -349,6 +372,7 @@ void Server::OnUpdate(session::Session& s, const wire::Update& update) {
     return;
   }
   Hold(p->id, std::move(cs));
+  if (eor && restart_.restarting) NoteEndOfRib(*p, *eor);
 }
 
 void Server::OnRouteRefresh(session::Session& s, wire::Family family) {
@@ -389,6 +413,7 @@ void Server::OnDown(session::Session& s, bool keep_stale, std::uint16_t restart_
     out_->RemovePeer(p->id);
     p->exporting = false;
   }
+  p->deferred = false;
   SetCongested(*p, false);
   journal_.SessionDown(p->address, s.last_error());
   log_.Info("peer_down", {{"peer", p->address.ToString()},

@@ -55,6 +55,25 @@ struct ReloadSummary {
   std::vector<std::string> not_applied;
 };
 
+// A graceful restart of this router (RFC 4724 §4.1, restarting speaker), from the process
+// before it: the peers it had up with graceful restart, which this one waits for.
+struct RestartPlan {
+  std::vector<wire::IpAddress> peers;
+  // Longest wait for their End-of-RIB (the selection deferral): then it goes on without.
+  std::chrono::seconds deferral{60};
+  std::string token;  // whoever asked for the restart names it: restart_status shows it
+};
+
+// Where a graceful restart stands: waiting (restarting) or done, and how it ended.
+struct RestartStatus {
+  bool restarting = false;
+  std::vector<wire::IpAddress> expected;    // the plan's peers
+  std::vector<wire::IpAddress> end_of_rib;  // of which sent End-of-RIB for every family
+  std::chrono::milliseconds elapsed{0};     // since BeginRestart (to the end, once done)
+  std::string ended_by;                     // "end-of-rib", "deferral timer"; empty: waiting
+  std::string token;                        // the plan's
+};
+
 class Server : public session::SessionObserver {
  public:
   // The RIB's peer 0 holds the routes this speaker originates (it has no session).
@@ -74,6 +93,18 @@ class Server : public session::SessionObserver {
   // change keep running; removed neighbors get Cease 6/3, changed ones 6/6 and restart. A
   // change of router id, AS, mode or listeners restarts everything. Says what it did.
   ReloadSummary Reload(RouterConfig config);
+
+  // Graceful restart, restarting side (bgp/server/restart.cpp). BeginRestart, before
+  // Start: every OPEN says Restart State with Forwarding State for its families, and no
+  // peer gets an UPDATE until each planned peer has sent End-of-RIB (or plan.deferral
+  // passed); then every peer gets its table and End-of-RIB, the route observers
+  // OnRestartComplete (FibSync sweeps the kernel routes the old process left and nobody
+  // announced again), and new OPENs no longer say Restart State.
+  void BeginRestart(RestartPlan plan);
+  RestartStatus restart_status() const;
+  // The peers a graceful restart now would wait for: Established, graceful restart
+  // negotiated with their families (what goes into the next process's RestartPlan).
+  std::vector<wire::IpAddress> GracefulPeers() const;
 
   void AddRouteObserver(RouteObserver* o) { route_observers_.push_back(o); }
   // Sessions up and down and best paths changed, recently (bgp/server/journal.h).
@@ -116,6 +147,8 @@ class Server : public session::SessionObserver {
     std::unique_ptr<asio::steady_timer> restart_timer;  // graceful restart (RFC 4724 §4.2)
     bool stale = false;
     bool exporting = false;  // added to the AdjRibOut
+    bool deferred = false;   // Established while we restart: exports when the restart ends
+    std::vector<wire::Family> end_of_rib;  // families it sent End-of-RIB for, this session
     bool congested = false;  // its send queue is over the high-water mark
   };
   struct AddressLess {
@@ -149,6 +182,11 @@ class Server : public session::SessionObserver {
   void Flush();
   void Export(const rib::ChangeSet& cs);
   void StartAll();
+  // Adds an Established peer to the Adj-RIB-Out and sends its whole table (with End-of-RIB).
+  void StartExport(Peer& p);
+  // Restarting: p sent End-of-RIB for `family`; ends the restart when every planned peer has.
+  void NoteEndOfRib(Peer& p, wire::Family family);
+  void FinishRestart(std::string_view ended_by);
   void SetCongested(Peer& p, bool congested);
 
   asio::io_context& io_;
@@ -164,6 +202,11 @@ class Server : public session::SessionObserver {
   rib::ChangeSet pending_;     // changed in the RIB, not exported yet: from pending_from_
   rib::PeerId pending_from_ = rib::kNoPeer;
   bool shutting_down_ = false;
+  // Graceful restart (restarting side): the plan, when it began, how it stands.
+  RestartPlan restart_plan_;
+  RestartStatus restart_;
+  std::chrono::steady_clock::time_point restart_began_;
+  std::unique_ptr<asio::steady_timer> deferral_timer_;
   Journal journal_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

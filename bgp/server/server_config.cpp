@@ -115,6 +115,12 @@ ReloadSummary Server::Reload(RouterConfig config) {
     summary.not_applied.push_back("fib (install, table, keep_on_exit): at the next start");
     config.fib = config_.fib;
   }
+  if (config.graceful_restart != config_.graceful_restart ||
+      config.restart_time != config_.restart_time) {
+    summary.not_applied.push_back(
+        "graceful_restart, restart_time: each session as it starts again (its OPEN carried "
+        "the old ones)");
+  }
   // Per neighbor, by name.
   for (const auto& old : config_.neighbors) {
     const auto now = std::find_if(config.neighbors.begin(), config.neighbors.end(),

@@ -26,7 +26,14 @@ Open BuildOpen(const LocalSpeaker& local) {
   o.capabilities.push_back(FourOctetAsCap{local.local_as});
   if (local.graceful_restart) {
     // No families: we keep no forwarding state of our own; we only help restarting peers.
-    o.capabilities.push_back(GracefulRestartCap{0, local.restart_time, {}});
+    GracefulRestartCap gr{0, local.restart_time, {}};
+    if (local.restart_capable) {
+      const std::uint8_t f = local.restarting ? GracefulRestartCap::kForwardingState : 0;
+      if (local.ipv4) gr.families.push_back({kIpv4Unicast, f});
+      if (local.ipv6) gr.families.push_back({kIpv6Unicast, f});
+      if (local.restarting) gr.flags = GracefulRestartCap::kRestartState;
+    }
+    o.capabilities.push_back(gr);
   }
   if (!local.hostname.empty()) o.capabilities.push_back(FqdnCap{local.hostname, ""});
   if (local.extended_next_hop) {

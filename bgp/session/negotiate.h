@@ -25,8 +25,14 @@ struct LocalSpeaker {
   std::uint16_t hold_time = 90;
   bool ipv4 = true;
   bool ipv6 = true;
-  bool graceful_restart = true;  // RFC 4724 receiving speaker (helper): no families
+  bool graceful_restart = true;  // RFC 4724 receiving speaker (helper): no families...
   std::uint16_t restart_time = 120;
+  // ...and, with restart_capable, a restarting speaker too: the capability lists the
+  // families carried, so that helpers keep our routes while we restart (RFC 4724 §4.2).
+  bool restart_capable = false;
+  // The OPEN right after a graceful restart: Restart State (R) set, and Forwarding State
+  // (F) for every family, the kernel routes having been kept (RFC 4724 §3, §4.1).
+  bool restarting = false;
   std::string hostname;  // FQDN capability; empty: not sent
   // Offer RFC 8950 for IPv4 unicast with IPv6 next hops, as Cilium's GoBGP does on every
   // session. Only offered: this speaker never sends an IPv6 next hop for IPv4.

@@ -92,6 +92,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Stop(std::string_view shutdown_text);
   // ManualStop with another Cease (e.g. 6/3 Peer De-configured).
   void Stop(const wire::Notification& cease);
+  // Whether the next OPEN says we are restarting (R and F bits, bgp/session/negotiate.h).
+  void SetRestarting(bool restarting) { config_.local.restarting = restarting; }
   // Ends the session with this NOTIFICATION (e.g. Cease 6/1 for max-prefix) and lets it
   // restart after the idle hold time.
   void Reset(const wire::Notification& notification);

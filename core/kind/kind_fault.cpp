@@ -11,6 +11,8 @@
 //                   static routes again.
 //   router-restart  `docker stop ROUTER` (its Cease to every peer, its kernel routes gone
 //                   with its namespace), then `docker start ROUTER`.
+//   router-graceful-restart  `docker exec ROUTER bgpdemo router restart`: the router execs
+//                   itself again inside its container, keeping its kernel routes (RFC 4724).
 //
 // speaker-stop and packet-loss are refused with what to do instead: the speakers are Cilium's
 // agents, and netem is not bgpdemo's to put in a kind node.
@@ -25,6 +27,7 @@
 #include "core/kind/internal.h"
 #include "core/kind/kind.h"
 #include "core/render.h"
+#include "core/router_restart.h"
 
 namespace bgpdemo::core::kind {
 
@@ -129,6 +132,7 @@ Result<void, Error> KindDemo::CanFault(const core::Fault& f) {
     case FaultKind::kNodeStop:
     case FaultKind::kLinkDown:
     case FaultKind::kRouterRestart:
+    case FaultKind::kRouterGracefulRestart:
       break;
   }
   return {};
@@ -137,6 +141,16 @@ Result<void, Error> KindDemo::CanFault(const core::Fault& f) {
 Result<std::string, Error> KindDemo::Fault(const core::Fault& f, bool start) const {
   if (auto can = CanFault(f); !can) return Fail(can.error());
   const auto& router = scenario_.router.name;
+  if (f.kind == FaultKind::kRouterGracefulRestart) {
+    if (!start) return std::string("nothing to end: the restart had completed when it began");
+    // In its container, the router execs itself again (same pid 1): the container stays.
+    auto r = RunTool({"docker", "exec", router, "bgpdemo", "router", "restart", "-o", "json"},
+                     ToolRun{env_, std::chrono::seconds(150), runner_}, "");
+    if (!r) return Fail(r.error());
+    auto report = ParseJson(*r, "bgpdemo router restart");
+    if (!report) return Fail(report.error());
+    return DescribeRestart(*report);
+  }
   if (f.kind == FaultKind::kRouterRestart) {
     if (auto r = Docker({start ? "stop" : "start", router}, ""); !r) return Fail(r.error());
     return start ? fmt::format("the router's container {} stopped (docker stop)", router)

@@ -6,6 +6,7 @@
 #include "core/command_runner.h"
 #include "core/lab/lab.h"
 #include "core/lab/workspace.h"
+#include "core/router_restart.h"
 
 namespace bgpdemo::core::lab {
 
@@ -55,6 +56,13 @@ Result<std::string, Error> LabDemo::EndFault(const Fault& f) const {
 
 Result<std::string, Error> LabDemo::Apply(const Fault& f, bool start) const {
   if (f.kind == FaultKind::kRouterRestart) return Router(dir_, start ? "stop" : "start");
+  if (f.kind == FaultKind::kRouterGracefulRestart) {
+    if (!start) return std::string("nothing to end: the restart had completed when it began");
+    // The router execs itself again (same pid): the daemon keeps watching the same process.
+    auto r = RestartRouter(Workspace(dir_).RouterSocket(), std::chrono::seconds(150));
+    if (!r) return Fail(r.error());
+    return DescribeRestart(*r);
+  }
   const auto* node = plan_.FindNode(f.node);
   if (node == nullptr)
     return Fail(Error::Usage(fmt::format("no node \"{}\" in this demo", f.node)));
@@ -108,6 +116,7 @@ Result<std::string, Error> LabDemo::Apply(const Fault& f, bool start) const {
       }
       return fmt::format("netem drops {}% of {}'s packets, both ways", f.loss_percent, f.node);
     case FaultKind::kRouterRestart:
+    case FaultKind::kRouterGracefulRestart:
       break;
   }
   return Fail(Error::Internal("unhandled fault kind"));

@@ -16,6 +16,8 @@
     packet-loss     netem 100%: as link-down; skipped with the reason where the kernel has
                     no netem (the command must say so)
     router-restart  every session and kernel route gone, back after
+    router-graceful-restart  `bgpdemo router restart` (RFC 4724): no probe lost, End-of-RIB
+                    from all 6 speakers, the router's pid unchanged
 
 The outage windows are printed as figures. Needs root (skips with 77 otherwise). Prints "N
 passed, M failed" last.
@@ -47,6 +49,7 @@ FAULTS = [
     ("packet-loss", [NODE, "--loss", "100", "--for", "12"], NODE_FAULT),
     ("router-restart", ["--for", "1"],
      [{"router not answering"}, {"fault ended"}, {"router answering"}]),
+    ("router-graceful-restart", ["--for", "1"], [{"fault ended"}]),
 ]
 
 
@@ -108,6 +111,14 @@ def measure(lab, cli, kind, args, wanted):
     if kind == "router-restart":
         lab.check(rep["outage_seconds"] > 0 and len(probes) == 2,
                   "router-restart: both LB IPs probed, traffic lost while it was away", probes)
+    if kind == "router-graceful-restart":
+        lab.check(rep["outage_seconds"] == 0 and len(probes) == 2 and
+                  all(p["failed"] == 0 for p in probes),
+                  f"router-graceful-restart: not one of {sum(p['sent'] for p in probes)} "
+                  "probes lost", probes)
+        started = rep["timeline"][0]["detail"]
+        lab.check("End-of-RIB from 6 of 6 peers, complete" in started,
+                  "router-graceful-restart: it waited for all 6 speakers' End-of-RIB", started)
     windows = ", ".join(f"{p['ip']} {p['outage_seconds']:.2f} s" for p in probes)
     L.log(f"figure: fault {kind}: outage {rep['outage_seconds']:.2f} s ({windows}); healthy "
           f"{rep['recovered_at']:.2f} s after the fault started")

@@ -243,10 +243,10 @@ TEST_CASE("server api: requests and their replies, announce and withdraw change 
         "7 is not a prefix like 10.241.1.0/24");
   CHECK(
       handle({{"command", "frob"}}).dump() ==
-      R"({"error":"unknown command \"frob\"; the commands are ping, peers, routes, fib, journal, announce, withdraw, reload","ok":false})");
+      R"({"error":"unknown command \"frob\"; the commands are ping, peers, routes, fib, journal, announce, withdraw, reload, restart, restart_status","ok":false})");
   CHECK(handle(json::object())["error"] ==
         "unknown command \"\"; the commands are ping, peers, routes, fib, journal, announce, "
-        "withdraw, reload");
+        "withdraw, reload, restart, restart_status");
 }
 
 TEST_CASE("server api: reload applies a loaded config, or keeps the running one with the error") {
@@ -259,7 +259,7 @@ TEST_CASE("server api: reload applies a loaded config, or keeps the running one 
   Result<server::RouterConfig, std::string> next = bgpdemo::Fail(std::string("r.yaml:3:9: bad"));
   const api::ConfigLoader load = [&] { return next; };
   const auto before = router.config();
-  CHECK(api::HandleRequest(router, nullptr, {{"command", "reload"}}, load).dump() ==
+  CHECK(api::HandleRequest(router, nullptr, {{"command", "reload"}}, {load}).dump() ==
         R"({"ok":true,"result":{"error":"r.yaml:3:9: bad","reloaded":false}})");
   CHECK(router.config() == before);
 
@@ -272,7 +272,7 @@ TEST_CASE("server api: reload applies a loaded config, or keeps the running one 
   n.passive = true;
   changed.neighbors.push_back(n);
   next = changed;
-  CHECK(api::HandleRequest(router, nullptr, {{"command", "reload"}}, load).dump() ==
+  CHECK(api::HandleRequest(router, nullptr, {{"command", "reload"}}, {load}).dump() ==
         R"({"ok":true,"result":{"added":["new"],"changed":[],"everything":false,)"
         R"("not_applied":[],"originated":1,"reloaded":true,"removed":[],"unchanged":[],)"
         R"("withdrawn":1}})");
@@ -280,6 +280,30 @@ TEST_CASE("server api: reload applies a loaded config, or keeps the running one 
   CHECK_FALSE(router.rib().Best(P("192.0.2.0/24")));
   CHECK(router.Peers().size() == 1);
   router.Shutdown("done");
+}
+
+TEST_CASE("server api: restart goes to the process's hook, restart_status shows the server's") {
+  NullLogger log;
+  asio::io_context io;
+  server::Server router(io, IdleRouter(), log);
+  CHECK(api::HandleRequest(router, nullptr, {{"command", "restart"}})["error"] ==
+        "this router cannot restart itself");
+  api::ProcessHooks hooks;
+  hooks.restart = [](const json& request) { return api::OkReply(request.value("token", "")); };
+  CHECK(
+      api::HandleRequest(router, nullptr, {{"command", "restart"}, {"token", "x"}}, hooks).dump() ==
+      R"({"ok":true,"result":"x"})");
+  CHECK(api::HandleRequest(router, nullptr, {{"command", "restart_status"}}).dump() ==
+        R"({"ok":true,"result":{"elapsed_ms":0,"end_of_rib":[],"ended_by":"","expected":[],)"
+        R"("restarting":false,"token":""}})");
+  server::RestartPlan plan;
+  plan.peers = {Addr("172.22.0.2")};
+  plan.token = "t";
+  router.BeginRestart(plan);
+  const json st = api::HandleRequest(router, nullptr, {{"command", "restart_status"}})["result"];
+  CHECK(st["restarting"] == true);
+  CHECK(st["expected"] == json::array({"172.22.0.2"}));
+  CHECK(st["token"] == "t");
 }
 
 TEST_CASE("server api: the control socket answers a server's requests, refuses a second router") {

@@ -168,6 +168,31 @@ TEST_CASE("fib sync: start flushes what a predecessor left, keep on stop, errors
   CHECK(f.log_text.str().find("event=fib_keep") != std::string::npos);
 }
 
+TEST_CASE("fib sync: a graceful restart adopts what the predecessor left, sweeps it at the end") {
+  Fixture f;
+  // The process before left three routes: one comes back with a new next hop, one comes
+  // back as it was, one nobody announces again.
+  REQUIRE(f.fib.Replace(R("10.241.1.0/24", {"172.22.0.9"})));
+  REQUIRE(f.fib.Replace(R("10.241.2.0/24", {"172.22.0.2"})));
+  REQUIRE(f.fib.Replace(R("10.99.0.0/16", {"172.22.0.9"})));
+  auto adopted = f.sync.Start(server::FibSync::Predecessor::kAdopt);
+  REQUIRE(adopted);
+  CHECK(*adopted == 3);
+  CHECK(f.fib.routes().size() == 3);  // still forwarding while the peers come back
+  f.Apply(f.rib.Update(1, Announce({"10.241.1.0/24", "10.241.2.0/24"}, "172.22.0.2", {65100})));
+  CHECK(f.fib.routes().at(P("10.241.1.0/24")) == R("10.241.1.0/24", {"172.22.0.2"}));
+  CHECK(f.fib.routes().count(P("10.99.0.0/16")) == 1);  // until the restart completes
+  f.sync.OnRestartComplete(f.rib);
+  f.sync.Drain();
+  CHECK(f.fib.routes().size() == 2);
+  CHECK(f.fib.routes().count(P("10.99.0.0/16")) == 0);
+  CHECK(f.sync.written() == 2);
+  CHECK(f.log_text.str().find("event=fib_sweep kept=2 removed=1") != std::string::npos);
+  // The swept prefix announced later is installed as any other.
+  f.Apply(f.rib.Update(2, Announce({"10.99.0.0/16"}, "172.22.0.3", {65100})));
+  CHECK(f.fib.routes().at(P("10.99.0.0/16")) == R("10.99.0.0/16", {"172.22.0.3"}));
+}
+
 TEST_CASE("fib sync: a kernel error names its prefix, the rest of the batch is installed") {
   Fixture f;
   f.fib.FailPrefix(P("10.241.2.0/24"), "Network is unreachable (Nexthop has invalid gateway)");

@@ -111,6 +111,29 @@ TEST_CASE("kind fault node-stop: docker stop, docker start, another address is a
   CHECK(f.Problems().empty());
 }
 
+TEST_CASE("kind fault: router-graceful-restart runs `bgpdemo router restart` in its container") {
+  TempDir dir;
+  FakeRunner f;
+  auto demo = OpenDemo(dir, f);
+  REQUIRE(demo);
+  f.Expect({"docker", "exec", kRouter, "bgpdemo", "router", "restart", "-o", "json"})
+      .Prints(R"({"pid":1,"peers":6,"kernel_routes":8,"back_after_ms":150,)"
+              R"("restart":{"restarting":false,"expected":["a","b","c","d","e","f"],)"
+              R"("end_of_rib":["a","b","c","d","e","f"],"elapsed_ms":4990,)"
+              R"("ended_by":"end-of-rib","token":"t"}})");
+  CHECK(*demo->Fault({FaultKind::kRouterGracefulRestart, "", 0}, true) ==
+        "restarted gracefully (pid 1): answering again after 0.15 s, 8 kernel routes kept "
+        "meanwhile; End-of-RIB from 6 of 6 peers, complete after 4.99 s, then every peer got "
+        "its table and End-of-RIB");
+  CHECK(*demo->Fault({FaultKind::kRouterGracefulRestart, "", 0}, false) ==
+        "nothing to end: the restart had completed when it began");
+  f.Expect({"docker", "exec", kRouter, "bgpdemo", "router", "restart", "-o", "json"})
+      .Exits(1, "bgpdemo router restart: graceful_restart is off in /etc/bgpdemo/router.yaml");
+  auto off = demo->Fault({FaultKind::kRouterGracefulRestart, "", 0}, true);
+  REQUIRE_FALSE(off);
+  CHECK(off.error().message().find("graceful_restart is off") != std::string::npos);
+}
+
 TEST_CASE("kind fault: router-restart stops and starts the router's container, the rest refused") {
   TempDir dir;
   FakeRunner f;
@@ -130,7 +153,8 @@ TEST_CASE("kind fault: router-restart stops and starts the router's container, t
     CHECK(r.error().message().find("node-stop") != std::string::npos);
     CHECK_FALSE(KindDemo::CanFault({kind, kNode, 30}));
   }
-  for (const auto kind : {FaultKind::kNodeStop, FaultKind::kLinkDown, FaultKind::kRouterRestart}) {
+  for (const auto kind : {FaultKind::kNodeStop, FaultKind::kLinkDown, FaultKind::kRouterRestart,
+                          FaultKind::kRouterGracefulRestart}) {
     CHECK(KindDemo::CanFault({kind, kNode, 0}));
   }
   auto none = demo->Fault({FaultKind::kNodeStop, "cilium-nothing", 0}, true);
