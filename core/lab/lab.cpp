@@ -88,6 +88,132 @@ std::vector<std::string> LabMissing(const std::string& node_speaker) {
 
 bool DaemonAlive(const LabState& state) { return IsDaemon(state.daemon_pid); }
 
+namespace {
+
+// Starts the lab daemon of `state` (it runs the router, the speakers, the pods and the
+// LoadBalancers) and waits for it to be ready; records its pid in the state.
+Result<std::string, Error> StartDaemon(const LabUpOptions& o, LabState& state, std::size_t speakers,
+                                       std::size_t pods) {
+  const Workspace ws(o.state_dir);
+  std::error_code ec;
+  std::filesystem::remove(o.state_dir + "/daemon.json", ec);
+  SpawnOptions so;
+  so.log_file = ws.DaemonLog();
+  auto pid = SpawnDetached({o.binary, "lab-daemon", "--state-dir", o.state_dir}, so);
+  if (!pid) return Fail(pid.error());
+  state.daemon_pid = *pid;
+  if (auto w = WriteLabState(o.state_dir, state); !w) return Fail(w.error());
+  const auto until = Clock::now() + std::chrono::seconds(30);
+  while (!std::filesystem::exists(o.state_dir + "/daemon.json")) {
+    if (!ProcessAlive(*pid) || Clock::now() > until) {
+      return Fail(fmt::format("the lab daemon (pid {}) {}; the end of {}:\n{}", *pid,
+                              ProcessAlive(*pid) ? "did not get ready in 30 s" : "exited",
+                              ws.DaemonLog(), ReadTail(ws.DaemonLog(), 15)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return fmt::format("pid {}: the router, {} node speakers, {} pods and the LoadBalancers run",
+                     *pid, speakers, pods);
+}
+
+// The "sessions" step: every session Established, from both sides, within o.timeout.
+Result<std::string, Error> WaitSessions(const LabUpOptions& o, const LabState& state,
+                                        UpResult& result, Clock::time_point daemon_t0,
+                                        const StepSink& on_step) {
+  auto demo = LabDemo::Open(o.state_dir);
+  if (!demo) return Fail(demo.error());
+  const auto topology = demo->Plan();
+  std::size_t speakers = 0;
+  for (const auto& n : topology.nodes) speakers += n.speaker ? 1 : 0;
+  return TimedStep(on_step, "sessions", [&]() -> Result<std::string, Error> {
+    const auto until = Clock::now() + o.timeout;
+    while (true) {
+      const auto observed = demo->Observe();
+      auto waiting = SessionsNotEstablished(topology, observed);
+      if (waiting.empty()) break;
+      if (Clock::now() > until || !DaemonAlive(state)) {
+        return Fail(fmt::format("{} of {} sessions are not Established after {} s:\n  {}",
+                                waiting.size(), speakers, o.timeout.count(),
+                                fmt::join(waiting, "\n  ")));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    result.established_seconds = Since(daemon_t0);
+    result.sessions = speakers;
+    return fmt::format("{} of {} Established, from both sides", speakers, speakers);
+  });
+}
+
+// A demo whose namespaces are all there but some of whose processes died (the daemon, the
+// router, node speakers: SIGKILLed, say) is healed in place: only what died starts again,
+// no namespace or link is made anew. nullopt: a namespace is gone, so only a rebuild helps.
+Result<std::optional<UpResult>, Error> Heal(const LabState& old, const LabUpOptions& o,
+                                            const StepSink& on_step, Clock::time_point t0) {
+  // No daemon ever started: the up that made it stopped before its links were all made.
+  if (old.daemon_pid <= 0) return std::optional<UpResult>();
+  for (const auto& ns : old.namespaces) {
+    if (!NetnsExists(ns)) return std::optional<UpResult>();
+  }
+  auto plan = PlanFromText(old.scenario, {old.prefix});
+  if (!plan) return std::optional<UpResult>();
+  UpResult result;
+  result.state = old;
+  const Workspace ws(o.state_dir);
+  std::vector<json> requests;  // to the daemon: what to start again
+  if (DaemonAlive(old)) {
+    auto st =
+        bgp::api::Request(ws.DaemonSocket(), {{"command", "status"}}, std::chrono::seconds(5));
+    if (st) {
+      if (!st->value("/router/alive"_json_pointer, true)) {
+        requests.push_back({{"command", "router"}, {"action", "start"}});
+        result.healed.emplace_back("the router");
+      }
+      const json speakers = st->value("speakers", json::object());  // items() needs it to live
+      for (const auto& [node, sp] : speakers.items()) {
+        if (sp.value("alive", true)) continue;
+        requests.push_back({{"command", "speaker"}, {"node", node}, {"action", "start"}});
+        result.healed.push_back(fmt::format("the speaker of {}", node));
+      }
+      if (requests.empty()) {
+        result.already_up = true;
+        return std::optional<UpResult>(std::move(result));
+      }
+    }
+  }
+  const auto daemon_t0 = Clock::now();
+  auto healed = TimedStep(on_step, "heal", [&]() -> Result<std::string, Error> {
+    if (!requests.empty()) {
+      for (const auto& r : requests) {
+        auto done = bgp::api::Request(ws.DaemonSocket(), r, std::chrono::seconds(30));
+        if (!done) return Fail(Error::Failed(fmt::format("{}: {}", r.dump(), done.error())));
+      }
+      return fmt::format("started again: {}", fmt::join(result.healed, ", "));
+    }
+    // The daemon died (or does not answer): whatever it left running in the namespaces
+    // goes, then a new daemon starts everything in the namespaces as they are.
+    if (IsDaemon(old.daemon_pid)) (void)KillProcess(old.daemon_pid);
+    std::size_t killed = 0;
+    for (const auto& ns : old.namespaces) {
+      for (const pid_t pid : NetnsPids(ns)) {
+        if (KillProcess(pid)) ++killed;
+      }
+    }
+    result.healed.emplace_back("the lab daemon, with its router and speakers");
+    auto started = StartDaemon(o, result.state, plan->speakers.size(), plan->pods.size());
+    if (!started) return Fail(started.error());
+    return fmt::format("the lab daemon had died: {} processes it left stopped; {}", killed,
+                       *started);
+  });
+  if (!healed) return Fail(healed.error());
+  if (auto r = WaitSessions(o, result.state, result, daemon_t0, on_step); !r) {
+    return Fail(r.error());
+  }
+  result.seconds = Since(t0);
+  return std::optional<UpResult>(std::move(result));
+}
+
+}  // namespace
+
 Result<UpResult, Error> LabUp(const ScenarioText& scenario, const LabUpOptions& o,
                               const StepSink& on_step) {
   const auto t0 = Clock::now();
@@ -96,10 +222,10 @@ Result<UpResult, Error> LabUp(const ScenarioText& scenario, const LabUpOptions& 
 
   if (LabStateExists(o.state_dir)) {
     auto old = ReadLabState(o.state_dir);
-    if (old && DaemonAlive(*old)) {
-      result.already_up = true;
-      result.state = std::move(*old);
-      return result;
+    if (old) {
+      auto healed = Heal(*old, o, on_step, t0);
+      if (!healed) return Fail(healed.error());
+      if (*healed) return std::move(**healed);
     }
     // A previous demo that died (or a failed up): remove what it left, then start over.
     auto cleaned = TimedStep(on_step, "cleanup", [&]() -> Result<std::string, Error> {
@@ -163,50 +289,10 @@ Result<UpResult, Error> LabUp(const ScenarioText& scenario, const LabUpOptions& 
 
   const auto daemon_t0 = Clock::now();
   auto daemon = TimedStep(on_step, "daemon", [&]() -> Result<std::string, Error> {
-    std::error_code ec;
-    std::filesystem::remove(o.state_dir + "/daemon.json", ec);
-    SpawnOptions so;
-    so.log_file = ws.DaemonLog();
-    auto pid = SpawnDetached({o.binary, "lab-daemon", "--state-dir", o.state_dir}, so);
-    if (!pid) return Fail(pid.error());
-    state.daemon_pid = *pid;
-    if (auto w = WriteLabState(o.state_dir, state); !w) return Fail(w.error());
-    const auto until = Clock::now() + std::chrono::seconds(30);
-    while (!std::filesystem::exists(o.state_dir + "/daemon.json")) {
-      if (!ProcessAlive(*pid) || Clock::now() > until) {
-        return Fail(fmt::format("the lab daemon (pid {}) {}; the end of {}:\n{}", *pid,
-                                ProcessAlive(*pid) ? "did not get ready in 30 s" : "exited",
-                                ws.DaemonLog(), ReadTail(ws.DaemonLog(), 15)));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return fmt::format("pid {}: the router, {} node speakers, {} pods and the LoadBalancers run",
-                       *pid, plan.speakers.size(), plan.pods.size());
+    return StartDaemon(o, state, plan.speakers.size(), plan.pods.size());
   });
   if (!daemon) return Fail(daemon.error());
-
-  auto demo = LabDemo::Open(o.state_dir);
-  if (!demo) return Fail(demo.error());
-  const auto topology = demo->Plan();
-  auto sessions = TimedStep(on_step, "sessions", [&]() -> Result<std::string, Error> {
-    const auto until = Clock::now() + o.timeout;
-    while (true) {
-      const auto observed = demo->Observe();
-      auto waiting = SessionsNotEstablished(topology, observed);
-      if (waiting.empty()) break;
-      if (Clock::now() > until || !DaemonAlive(state)) {
-        return Fail(fmt::format("{} of {} sessions are not Established after {} s:\n  {}",
-                                waiting.size(), plan.speakers.size(), o.timeout.count(),
-                                fmt::join(waiting, "\n  ")));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    result.established_seconds = Since(daemon_t0);
-    result.sessions = plan.speakers.size();
-    return fmt::format("{} of {} Established, from both sides", plan.speakers.size(),
-                       plan.speakers.size());
-  });
-  if (!sessions) return Fail(sessions.error());
+  if (auto r = WaitSessions(o, state, result, daemon_t0, on_step); !r) return Fail(r.error());
   result.seconds = Since(t0);
   return result;
 }

@@ -48,6 +48,9 @@ struct UpResult {
   double seconds = 0;              // from the start of up to every session Established
   double established_seconds = 0;  // from the daemon's start to every session Established
   std::size_t sessions = 0;
+  // A demo that was up with some of its processes dead, healed in place: what was started
+  // again ("the router", "the speaker of cilium-worker", "the lab daemon, ...").
+  std::vector<std::string> healed;
   LabState state;
 };
 

@@ -78,6 +78,19 @@ Result<Report, Error> LabProvider::Up(const ScenarioText& scenario, const UpOpti
                               "`bgpdemo down` first to start again.\n",
                               st.scenario.name, st.provider, Duration(since))};
   }
+  if (!r->healed.empty()) {
+    return Report{{{"event", "up"},
+                   {"ok", true},
+                   {"healed", r->healed},
+                   {"seconds", r->seconds},
+                   {"sessions", r->sessions},
+                   {"scenario", scenario.name},
+                   {"provider", "lab"}},
+                  fmt::format("The demo was up, but {} had stopped: started again in place (no "
+                              "namespace or link made anew) in {:.2f} s; {} BGP sessions "
+                              "Established.\n",
+                              fmt::join(r->healed, ", "), r->seconds, r->sessions)};
+  }
   return Report{{{"event", "up"},
                  {"ok", true},
                  {"seconds", r->seconds},
