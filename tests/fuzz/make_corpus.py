@@ -350,9 +350,17 @@ def write(target, name, data):
         f.write(data)
 
 
+# The targets whose corpus this script writes; the others' (mrt_fuzz, tcp_reassembly_fuzz)
+# are checked in as they are, and stay.
+OWN = ["open", "notification", "message", "update", "attributes", "capability", "nlri", "hex",
+       "config"]
+
+
 def main():
-    if os.path.isdir(CORPUS):
-        shutil.rmtree(CORPUS)
+    for target in OWN:
+        d = os.path.join(CORPUS, target + "_fuzz")
+        if os.path.isdir(d):
+            shutil.rmtree(d)
 
     bodies = {}  # name: (context byte, whole message)
     for name, body in OPENS.items():
@@ -411,6 +419,16 @@ def main():
         write("hex", name, h)
     for name, (ctx, m) in list(bodies.items())[:6]:
         write("hex", "dump_" + name, m.hex().encode())
+
+    # config_fuzz: byte 0 even for the router's config, odd for a scenario; then the file.
+    repo = os.path.join(HERE, "..", "..")
+    for kind, byte, folder in (("router", 0, "examples/router"), ("scenario", 1, "scenarios"),
+                               ("scenario", 1, "tests/data/scenarios")):
+        d = os.path.join(repo, folder)
+        for f in sorted(os.listdir(d)):
+            if f.endswith(".yaml"):
+                with open(os.path.join(d, f), "rb") as src:
+                    write("config", f"{kind}-{f[:-5]}", u8(byte) + src.read())
 
     total = 0
     for root, _, files in os.walk(CORPUS):

@@ -382,6 +382,21 @@ def faults(c, e):
     c.check(r.returncode == 0, "verify passes after the node started again",
             [f"{x['group']} {x['name']}: {x['detail']}" for x in rep["checks"] if not x["ok"]] or
             r.stderr[-600:])
+    # The router restarted gracefully in its container (`docker exec ... bgpdemo router
+    # restart`: it execs itself, pid 1 stays): the nodes' gobgpd keep its routes, it keeps
+    # its kernel routes, and not one probe may fail.
+    r = e.bd("fault", "router-graceful-restart", "--for", "1", "--recover-within", "120",
+             "-o", "json", timeout=400)
+    rep = json.loads(r.stdout) if r.stdout.startswith("{") else {}
+    probes = rep.get("probes", [])
+    c.check(r.returncode == 0 and rep.get("recovered") and probes and
+            all(p["failed"] == 0 for p in probes),
+            f"fault router-graceful-restart on kind: not one of "
+            f"{sum(p['sent'] for p in probes)} probes lost",
+            (r.returncode, rep.get("timeline"), probes, r.stderr[-800:]))
+    D.log("figure: kind fault router-graceful-restart: " +
+          next((x["detail"] for x in rep.get("timeline", []) if x["event"] == "fault started"),
+               "no timeline"))
     r = e.bd("fault", "speaker-stop", "cilium-worker")
     c.check(r.returncode == 2 and "node-stop" in r.stderr,
             "speaker-stop on kind: a usage error naming what kind can do", r.stderr[-400:])
