@@ -13,7 +13,8 @@ the image step's time printed), and nothing is written to the working directory.
   router image fails to build; an image that does not exist -> then up (resuming) ->
   up again -> status -> peers -> verify (real HTTP across the two "clusters" through the
   real router container) -> routes -> fault node-stop (docker stop and start of a node,
-  measured; verify after) -> down: no container, network or kubeconfig context
+  measured; verify after) -> fault router-graceful-restart (the router execs itself in its
+  container: not one probe lost) -> down: no container, network or kubeconfig context
   left, and a network bgpdemo did not create is kept.
 
 The scenario is the built-in two-cluster, which pins no subnet: the network `kind` is made
