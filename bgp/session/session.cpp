@@ -346,6 +346,8 @@ void Session::Adopt(std::shared_ptr<Transport> c, bool outgoing) {
   conn_outgoing_ = outgoing;
   negotiated_.reset();
   peer_open_.reset();
+  // The counters are the session's (snapshot.h, the metrics): a new connection starts at 0.
+  messages_in_ = messages_out_ = updates_in_ = updates_out_ = 0;
   Transport* raw = conn_.get();
   conn_->Start(
       {[self = weak_from_this(), raw](std::span<const std::uint8_t> bytes) {

@@ -41,7 +41,8 @@ void RouterConfig(std::string_view text) {
   }
   if (c->restart_time < 1 || c->restart_time > 4095) Broken("restart_time out of 1..4095");
   for (const auto& n : c->neighbors) {
-    if (n.address.has_value() == n.range.has_value()) Broken("neighbor without one of address, range");
+    if (n.address.has_value() == n.range.has_value())
+      Broken("neighbor without one of address, range");
     if (n.password.size() > 80) Broken("an MD5 key over 80 bytes");
     if (n.timers.hold_time != 0 &&
         (n.timers.hold_time < 3 || n.timers.keepalive > n.timers.hold_time)) {

@@ -151,21 +151,25 @@ TEST_CASE("negotiate: a restart-capable router lists its families, R and F only 
   LocalSpeaker l = Router();
   l.restart_capable = true;
   l.restart_time = 120;
-  const auto first = BuildOpen(l).Find<GracefulRestartCap>();
+  const Open first_open = BuildOpen(l);  // Find points into it
+  const auto* first = first_open.Find<GracefulRestartCap>();
   REQUIRE(first);
   CHECK(first->flags == 0);  // a plain start: not restarting
   CHECK(first->restart_time == 120);
   CHECK(first->families ==
         std::vector<GracefulRestartCap::Entry>{{kIpv4Unicast, 0}, {kIpv6Unicast, 0}});
   l.restarting = true;
-  const auto again = BuildOpen(l).Find<GracefulRestartCap>();
+  const Open again_open = BuildOpen(l);
+  const auto* again = again_open.Find<GracefulRestartCap>();
   REQUIRE(again);
   CHECK(again->flags == GracefulRestartCap::kRestartState);
   CHECK(again->families == std::vector<GracefulRestartCap::Entry>{
                                {kIpv4Unicast, GracefulRestartCap::kForwardingState},
                                {kIpv6Unicast, GracefulRestartCap::kForwardingState}});
   l.ipv6 = false;  // only what the session carries
-  CHECK(BuildOpen(l).Find<GracefulRestartCap>()->families.size() == 1);
+  const Open v4_open = BuildOpen(l);
+  REQUIRE(v4_open.Find<GracefulRestartCap>());
+  CHECK(v4_open.Find<GracefulRestartCap>()->families.size() == 1);
   l.graceful_restart = false;  // the neighbor's helper switch still decides
   CHECK_FALSE(BuildOpen(l).Find<GracefulRestartCap>());
 }
