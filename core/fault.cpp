@@ -18,6 +18,8 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
 constexpr std::size_t kWorkersPerIp = 8;  // probes of one IP in flight at once, at most
+// After the baseline, how long to wait for its probes to finish before judging them.
+constexpr std::chrono::seconds kBaselineLimit{20};
 
 double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
@@ -81,13 +83,40 @@ class ProbeLoop {
   // Whether the last `n` probes of every IP answered.
   bool AllAnswering(std::size_t n) {
     for (const auto& s : Samples()) {
-      if (s.size() < n) return false;
-      if (!std::all_of(s.end() - static_cast<std::ptrdiff_t>(n), s.end(),
-                       [](const Sample& x) { return x.ok; })) {
+      if (s.size() < n || !std::all_of(s.end() - static_cast<std::ptrdiff_t>(n), s.end(),
+                                       [](const Sample& x) { return x.ok; })) {
         return false;
       }
     }
     return true;
+  }
+  // As AllAnswering, once each IP has `n` probes (or by `limit`: a
+  // probe through `docker exec` on a busy machine can take longer than the baseline).
+  // Empty when they did; else which did not, and why.
+  std::string NotAnswering(const std::vector<const Topology::LoadBalancer*>& targets, std::size_t n,
+                           Clock::time_point limit) {
+    auto samples = Samples();
+    const auto enough = [&] {
+      return std::all_of(samples.begin(), samples.end(),
+                         [n](const std::vector<Sample>& s) { return s.size() >= n; });
+    };
+    while (!enough() && Clock::now() < limit) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      samples = Samples();
+    }
+    std::vector<std::string> bad;
+    for (std::size_t t = 0; t < samples.size(); ++t) {
+      const auto& s = samples[t];
+      const auto last = s.end() - static_cast<std::ptrdiff_t>(std::min(n, s.size()));
+      const auto failed = std::count_if(last, s.end(), [](const Sample& x) { return !x.ok; });
+      if (s.size() < n) {
+        bad.push_back(fmt::format("{}: {} of {} probes finished", targets[t]->ip, s.size(), n));
+      } else if (failed > 0) {
+        bad.push_back(
+            fmt::format("{}: {} of the last {} probes failed", targets[t]->ip, failed, n));
+      }
+    }
+    return fmt::format("{}", fmt::join(bad, "; "));
   }
 
  private:
@@ -253,10 +282,10 @@ Result<FaultReport, Error> MeasureFault(const Demo& demo, const Topology& t, con
   report.provider = demo.provider();
   ProbeLoop prober(demo, targets, options.probe_every);
   std::this_thread::sleep_for(options.baseline);
-  if (!prober.AllAnswering(2)) {
-    return Fail(
-        Error::Failed("the LoadBalancer IPs do not all answer before the fault; "
-                      "`bgpdemo verify` says more"));
+  if (auto bad = prober.NotAnswering(targets, 2, Clock::now() + kBaselineLimit); !bad.empty()) {
+    return Fail(Error::Failed(fmt::format(
+        "the LoadBalancer IPs do not all answer before the fault ({}); `bgpdemo verify` says more",
+        bad)));
   }
   const auto t0 = Clock::now();
   report.started = std::chrono::system_clock::now();

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace bgpdemo::core {
 
@@ -36,6 +37,21 @@ Result<void, Error> WriteFileAtomic(const std::string& path, const std::string& 
         fmt::format("{}: cannot rename into place: {}", path, std::strerror(e))));
   }
   return {};
+}
+
+std::vector<std::string> RemoveWritten(const std::string& path) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  if (std::filesystem::remove(path, ec)) removed.push_back(path);
+  const std::filesystem::path p(path);
+  const std::string leftover = p.filename().string() + ".tmp.";
+  for (const auto& e : std::filesystem::directory_iterator(p.parent_path(), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(leftover, 0) == 0 && std::filesystem::remove(e.path(), ec)) {
+      removed.push_back(e.path().string());
+    }
+  }
+  return removed;
 }
 
 }  // namespace bgpdemo::core

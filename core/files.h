@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "base/result.h"
@@ -14,5 +15,9 @@ namespace bgpdemo::core {
 // system's reason; the temporary file is removed.
 Result<void, Error> WriteFileAtomic(const std::string& path, const std::string& text,
                                     unsigned mode = 0644);
+
+// Removes `path` and the temporary files a WriteFileAtomic of it that was killed midway left
+// beside it ("path.tmp.<pid>"); returns what it removed. Nothing there is no error.
+std::vector<std::string> RemoveWritten(const std::string& path);
 
 }  // namespace bgpdemo::core

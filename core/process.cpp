@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -68,7 +69,15 @@ Result<std::pair<Fd, Fd>, std::string> MakePipe() {
 }
 
 // What the child failed at, sent through the error pipe.
-enum class ChildStage : int { kSetns = 1, kSetsid, kUnshareUts, kSethostname, kRedirect, kExec };
+enum class ChildStage : int {
+  kSetns = 1,
+  kSetsid,
+  kUnshareUts,
+  kSethostname,
+  kRedirect,
+  kExec,
+  kDieWithParent,
+};
 
 struct ChildError {
   int stage;
@@ -89,6 +98,8 @@ std::string_view ToString(ChildStage s) {
       return "redirecting stdin/stdout/stderr";
     case ChildStage::kExec:
       return "exec";
+    case ChildStage::kDieWithParent:
+      return "prctl(PR_SET_PDEATHSIG)";
   }
   return "?";
 }
@@ -104,6 +115,7 @@ struct ChildPlan {
   int netns_fd = -1;
   int stdio[3] = {-1, -1, -1};  // the fds that become 0, 1, 2
   bool new_session = false;
+  pid_t die_with = 0;  // not 0: SIGKILL when the thread that forked (in this pid) goes
   std::string hostname;
   int error_pipe = -1;  // write end, close-on-exec
 };
@@ -123,6 +135,14 @@ struct ChildPlan {
   dfl.sa_handler = SIG_DFL;
   for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGQUIT}) ::sigaction(s, &dfl, nullptr);
 
+  // A command we wait for must not outlive us: an `ip netns add` left running by a killed
+  // `up` would make its namespace after the next `up` cleaned up. The getppid check covers
+  // a parent that died before prctl.
+  if (p.die_with != 0) {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+      ChildFail(p.error_pipe, ChildStage::kDieWithParent);
+    if (::getppid() != p.die_with) ::_exit(128 + SIGKILL);
+  }
   if (p.netns_fd >= 0 && ::setns(p.netns_fd, CLONE_NEWNET) != 0) {
     ChildFail(p.error_pipe, ChildStage::kSetns);
   }
@@ -349,6 +369,7 @@ Result<ProcessResult, std::string> RunProcess(const std::vector<std::string>& ar
   plan->stdio[0] = in->first.get();
   plan->stdio[1] = out->second.get();
   plan->stdio[2] = err->second.get();
+  plan->die_with = ::getpid();
 
   SigpipeBlock sigpipe;
   const auto start = Clock::now();

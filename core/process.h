@@ -43,6 +43,8 @@ struct ProcessResult {
 // error only when the program could not be started ("ip: not found in PATH", "netns X: ...
 // no such network namespace"); a non-zero exit or a timeout is a ProcessResult. Output is
 // collected until the child exits (a grandchild keeping the pipes open does not hold it up).
+// The child dies with us: killed (SIGKILL) when we are, so nothing we waited for goes on
+// changing the machine after a killed `up` or `down`.
 Result<ProcessResult, std::string> RunProcess(const std::vector<std::string>& argv,
                                               const RunOptions& options = {});
 

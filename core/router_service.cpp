@@ -212,13 +212,14 @@ Result<std::optional<std::string>, Error> Serve(const RouterServiceOptions& opti
     if (restart) return bgp::api::ErrorReply("a restart is already under way");
     restart = true;
     restart_token = request.value("token", "");
-    log.Info("restart_requested", {{"peers", std::to_string(server.GracefulPeers().size())}});
+    const std::size_t peers = server.GracefulPeers().size();
+    log.Info("restart_requested", {{"peers", std::to_string(peers)}});
     restart_timer.expires_after(std::chrono::milliseconds(100));
     restart_timer.async_wait([&io](const boost::system::error_code& ec) {
       if (!ec) io.stop();
     });
     return bgp::api::OkReply({{"pid", ::getpid()},
-                              {"peers", server.GracefulPeers().size()},
+                              {"peers", peers},
                               {"kernel_routes", fib->sync ? fib->sync->written() : 0}});
   };
   bgp::api::ControlServer control(

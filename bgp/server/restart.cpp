@@ -31,21 +31,20 @@ std::chrono::milliseconds Since(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 void Server::BeginRestart(RestartPlan plan) {
-  restart_plan_ = std::move(plan);
   restart_ = RestartStatus{};
   restart_.restarting = true;
-  restart_.expected = restart_plan_.peers;
-  restart_.token = restart_plan_.token;
+  restart_.expected = std::move(plan.peers);
+  restart_.token = std::move(plan.token);
   restart_began_ = std::chrono::steady_clock::now();
-  log_.Info("restart_begin", {{"peers", std::to_string(restart_plan_.peers.size())},
-                              {"deferral_s", std::to_string(restart_plan_.deferral.count())}});
+  log_.Info("restart_begin", {{"peers", std::to_string(restart_.expected.size())},
+                              {"deferral_s", std::to_string(plan.deferral.count())}});
   deferral_timer_ = std::make_unique<asio::steady_timer>(io_);
-  deferral_timer_->expires_after(restart_plan_.deferral);
+  deferral_timer_->expires_after(plan.deferral);
   deferral_timer_->async_wait([this, alive = alive_](const boost::system::error_code& ec) {
     if (ec || !*alive || !restart_.restarting) return;
     FinishRestart("deferral timer");
   });
-  if (restart_plan_.peers.empty()) {
+  if (restart_.expected.empty()) {
     // Nobody to wait for: the first event turn ends it (after Start has run).
     asio::post(io_, [this, alive = alive_] {
       if (*alive && restart_.restarting) FinishRestart("end-of-rib");

@@ -202,8 +202,7 @@ class Server : public session::SessionObserver {
   rib::ChangeSet pending_;     // changed in the RIB, not exported yet: from pending_from_
   rib::PeerId pending_from_ = rib::kNoPeer;
   bool shutting_down_ = false;
-  // Graceful restart (restarting side): the plan, when it began, how it stands.
-  RestartPlan restart_plan_;
+  // Graceful restart (restarting side): how it stands, when it began.
   RestartStatus restart_;
   std::chrono::steady_clock::time_point restart_began_;
   std::unique_ptr<asio::steady_timer> deferral_timer_;

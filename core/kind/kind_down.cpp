@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/event_log.h"
+#include "core/files.h"
 #include "core/kind/decisions.h"
 #include "core/kind/internal.h"
 #include "core/kind/kind.h"
@@ -75,7 +76,7 @@ Result<KindDownReport, Error> KindDown(const std::string& state_dir,
     std::error_code ec;
     std::filesystem::remove_all(detail::FilesDir(state_dir), ec);
     RemoveEventLog(state_dir);
-    std::filesystem::remove(state_dir + "/state.json", ec);
+    (void)RemoveWritten(state_dir + "/state.json");
     std::filesystem::remove(state_dir, ec);  // only when empty
     return fmt::format("the state in {} removed", state_dir);
   });

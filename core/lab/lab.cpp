@@ -14,6 +14,7 @@
 
 #include "bgp/api/control_client.h"
 #include "core/event_log.h"
+#include "core/files.h"
 #include "core/lab/gobgpd.h"
 #include "core/lab/http.h"
 #include "core/lab/netns.h"
@@ -350,7 +351,7 @@ Result<DownReport, Error> LabDown(const std::string& state_dir, const std::strin
     // Only the files the lab writes: the state folder may be one the user named.
     for (const auto& f : {state_dir + "/daemon.json", ws.DaemonSocket(), ws.DaemonLog(),
                           ws.RouterConfig(), ws.RouterSocket(), ws.RouterLog()}) {
-      if (std::filesystem::remove(f, ec)) report.files.push_back(f);
+      for (auto& removed : RemoveWritten(f)) report.files.push_back(std::move(removed));
     }
     if (std::filesystem::exists(ws.SpeakersDir(), ec)) {
       std::filesystem::remove_all(ws.SpeakersDir(), ec);
@@ -359,8 +360,8 @@ Result<DownReport, Error> LabDown(const std::string& state_dir, const std::strin
     }
     // The state last: a down that fails above can run again.
     RemoveEventLog(state_dir);
-    if (std::filesystem::remove(state_dir + "/state.json", ec)) {
-      report.files.push_back(state_dir + "/state.json");
+    for (auto& removed : RemoveWritten(state_dir + "/state.json")) {
+      report.files.push_back(std::move(removed));
     }
     std::filesystem::remove(state_dir, ec);  // only when empty
     return fmt::format("{} removed from {}", report.files.size(), state_dir);

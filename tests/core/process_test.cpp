@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -179,6 +180,44 @@ TEST_CASE("process: SpawnDetached logs to a file, StopProcess stops and reaps it
   CHECK(std::chrono::steady_clock::now() - t0 < 1500ms);  // SIGTERM was enough
   CHECK_FALSE(ProcessAlive(*pid));
   CHECK(StopProcess(*pid));  // gone already: fine
+}
+
+TEST_CASE("process: a command we wait for dies with us; a detached daemon does not") {
+  // A child process of the test plays a killed `bgpdemo up`: it starts a daemon, then waits
+  // for a command, and is SIGKILLed meanwhile.
+  TempPath waited_pid, daemon_pid;
+  const pid_t up = ::fork();
+  REQUIRE(up >= 0);
+  if (up == 0) {
+    auto d =
+        SpawnDetached({"sh", "-c", fmt::format("echo $$ > {}; exec sleep 30", daemon_pid.path)});
+    (void)RunProcess({"sh", "-c", fmt::format("echo $$ > {}; exec sleep 30", waited_pid.path)});
+    ::_exit(d ? 0 : 1);
+  }
+  const auto pid_in = [](const std::string& path) {
+    for (int i = 0; i < 500; ++i) {
+      const std::string text = ReadFile(path);
+      if (!text.empty() && text.back() == '\n') return static_cast<pid_t>(std::stoi(text));
+      std::this_thread::sleep_for(10ms);
+    }
+    return pid_t{0};
+  };
+  const pid_t waited = pid_in(waited_pid.path);
+  const pid_t daemon = pid_in(daemon_pid.path);
+  ::kill(up, SIGKILL);
+  int status = 0;
+  ::waitpid(up, &status, 0);
+  REQUIRE(waited > 0);
+  REQUIRE(daemon > 0);
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    gone = !ProcessAlive(waited);
+    if (!gone) std::this_thread::sleep_for(10ms);
+  }
+  CHECK(gone);
+  CHECK(ProcessAlive(daemon));
+  CHECK(StopProcess(daemon, 1s));
+  if (!gone) (void)StopProcess(waited, 0ms);
 }
 
 TEST_CASE("process: StopProcess escalates to SIGKILL after the grace time") {
