@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "bgp/fsm.h"
+#include "bgp/session/clock.h"
 
 namespace bgpdemo::bgp::api {
 
@@ -107,6 +108,7 @@ ProcessFacts ReadProcessFacts() {
     ::closedir(d);
     if (f.open_fds > 0) --f.open_fds;  // the directory's own descriptor
   }
+  f.timers = session::AsioClock::LiveTimers();
   return f;
 }
 
@@ -201,6 +203,9 @@ std::string MetricsText(const MetricsInput& in) {
         .Sample("", in.fib->unusable_next_hops);
   }
 
+  Family(out, "bgpdemo_bgp_timers", "gauge",
+         "Session timers that exist; steady while sessions come and go (else a leak).")
+      .Sample("", in.process.timers);
   Family(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
       .Sample("", in.process.resident_bytes);
   Family(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.")

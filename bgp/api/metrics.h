@@ -39,6 +39,7 @@ struct ProcessFacts {
   std::uint64_t virtual_bytes = 0;
   double start_time_seconds = 0;  // since the Unix epoch
   std::uint64_t open_fds = 0;
+  std::size_t timers = 0;  // session::AsioClock::LiveTimers()
 };
 ProcessFacts ReadProcessFacts();
 

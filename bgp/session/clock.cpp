@@ -1,10 +1,13 @@
 #include "bgp/session/clock.h"
 
+#include <atomic>
 #include <cstdint>
 
 namespace bgpdemo::bgp::session {
 
 namespace {
+
+std::atomic<std::size_t> g_live_timers{0};
 
 class AsioTimer : public Timer {
  public:
@@ -36,7 +39,12 @@ class AsioTimer : public Timer {
  private:
   struct State {
     State(boost::asio::io_context& io, std::function<void()> fn)
-        : timer(io), on_expiry(std::move(fn)) {}
+        : timer(io), on_expiry(std::move(fn)) {
+      ++g_live_timers;
+    }
+    ~State() { --g_live_timers; }
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
     boost::asio::steady_timer timer;
     std::function<void()> on_expiry;
     std::uint64_t generation = 0;
@@ -48,6 +56,10 @@ class AsioTimer : public Timer {
 
 std::unique_ptr<Timer> AsioClock::MakeTimer(std::function<void()> on_expiry) {
   return std::make_unique<AsioTimer>(io_, std::move(on_expiry));
+}
+
+std::size_t AsioClock::LiveTimers() {
+  return g_live_timers.load(std::memory_order_relaxed);
 }
 
 void AsioClock::Post(std::function<void()> fn) {

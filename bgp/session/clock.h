@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 
@@ -48,6 +49,9 @@ class AsioClock : public Clock {
   }
   std::unique_ptr<Timer> MakeTimer(std::function<void()> on_expiry) override;
   void Post(std::function<void()> fn) override;
+  // The AsioClock timers of this process that exist (with a completion still queued, a
+  // destroyed one counts until it runs): steady while sessions come and go, or a leak.
+  static std::size_t LiveTimers();
 
  private:
   boost::asio::io_context& io_;

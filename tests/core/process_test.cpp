@@ -182,7 +182,7 @@ TEST_CASE("process: SpawnDetached logs to a file, StopProcess stops and reaps it
   CHECK(StopProcess(*pid));  // gone already: fine
 }
 
-TEST_CASE("process: a command we wait for dies with us; a detached daemon does not") {
+TEST_CASE("process: a command we wait for dies with us, a detached daemon does not") {
   // A child process of the test plays a killed `bgpdemo up`: it starts a daemon, then waits
   // for a command, and is SIGKILLed meanwhile.
   TempPath waited_pid, daemon_pid;

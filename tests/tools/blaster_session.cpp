@@ -120,6 +120,7 @@ void Session::Close() {
   if (fd >= 0) ::close(fd);
   fd = -1;
   state = State::kIdle;
+  muted = false;
   in_start_ = in_end_ = 0;
   ctl_.clear();
   ctl_off_ = 0;
@@ -189,14 +190,14 @@ bool Session::WantsWrite() const {
 }
 
 short Session::Events() const {
-  if (fd < 0) return 0;
+  if (fd < 0 || muted) return 0;
   short ev = state == State::kConnecting ? 0 : POLLIN;
   if (WantsWrite()) ev |= POLLOUT;
   return ev;
 }
 
 void Session::MaybeKeepalive(Clock::time_point now) {
-  if (state != State::kEstablished || keepalive_s_ == 0) return;
+  if (state != State::kEstablished || keepalive_s_ == 0 || muted) return;
   if (ctl_off_ < ctl_.size()) return;  // one is already waiting
   if (now - last_write_ < std::chrono::seconds(keepalive_s_)) return;
   QueueControl(wire::Keepalive{});
@@ -387,6 +388,21 @@ void Session::Goodbye() {
     if (bye) (void)!::send(fd, bye->data(), bye->size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   }
   Close();
+}
+
+void Session::Reset() {
+  if (fd >= 0) {
+    const linger hard{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+  }
+  Close();
+}
+
+int Session::Abandon() {
+  const int kept = fd;
+  fd = -1;
+  Close();
+  return kept;
 }
 
 }  // namespace bgpdemo::blaster

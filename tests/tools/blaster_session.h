@@ -92,6 +92,11 @@ class Session {
   void MaybeKeepalive(Clock::time_point now);
   // A Cease NOTIFICATION (administrative shutdown) if between two UPDATEs, then close.
   void Goodbye();
+  // Closes with a TCP RST (SO_LINGER 0) rather than a FIN; the session is Idle.
+  void Reset();
+  // Lets go of the socket without a word (a half-open connection, as a peer that rebooted
+  // leaves); the session is Idle. Returns the fd, for the caller to close later.
+  int Abandon();
 
   // Replaces the UPDATE buffer. REQUIRES: everything before was written (UpdatesDone()).
   void Load(std::vector<std::uint8_t> bytes, std::uint64_t messages);
@@ -114,6 +119,8 @@ class Session {
   std::string last_error;
   wire::Context ctx;
   bool sending = false;  // upd may be written
+  // Neither reads nor sends KEEPALIVEs while set (the target's hold timer runs out).
+  bool muted = false;
 
   std::uint64_t msgs_sent = 0, bytes_sent = 0, msgs_recv = 0, bytes_recv = 0;
   std::uint64_t updates_recv = 0;

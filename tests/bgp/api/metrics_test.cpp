@@ -69,7 +69,7 @@ TEST_CASE("metrics: the text format of a snapshot, every family with its HELP an
   in.rib_prefixes = {8, 8};
   in.rib_memory_bytes = 4096;
   in.fib = FibCounters{14, 2, 1, 0};
-  in.process = {1000, 2000, 1733200000.5, 9};
+  in.process = {1000, 2000, 1733200000.5, 9, 31};
   const auto text = MetricsText(in);
   CHECK(text.ends_with("\n"));
   for (const char* line :
@@ -97,6 +97,7 @@ TEST_CASE("metrics: the text format of a snapshot, every family with its HELP an
         "process_resident_memory_bytes 1000",
         "process_start_time_seconds 1733200000.50",
         "process_open_fds 9",
+        "bgpdemo_bgp_timers 31",
         "# TYPE bgpdemo_fib_errors_total counter",
         "# TYPE bgpdemo_bgp_peer_up gauge"}) {
     CAPTURE(std::string(line));
