@@ -146,14 +146,19 @@ void ExportGroup::Move(wire::Afi afi, std::size_t from, std::size_t to) {
 
 // --- views -------------------------------------------------------------------------------
 
-bool ExportGroup::Fits(const wire::PathAttributes& attrs) {
+bool ExportGroup::Fits(const wire::PathAttributes& attrs, wire::Family family) {
   const std::size_t max = ctx_.MaxMessageSize();
   scratch_.resize(max);
   wire::Writer w(scratch_);
   wire::EncodeAttributes(attrs, ctx_, w);
-  // Header, the two length fields, MP_REACH's Extended Length octet, and one NLRI of the
-  // longest kind (path identifier and a /128).
-  return !w.overflowed() && w.size() + wire::kHeaderSize + 4 + 1 + 4 + 17 <= max;
+  // Header, the two length fields, and one NLRI of the family's longest kind: an IPv4 /32
+  // in the NLRI field (with its path identifier under ADD-PATH), or an IPv6 /128 and a path
+  // identifier in MP_REACH (whose length may then need its Extended Length octet). So an
+  // IPv4 route goes on whenever its attributes fit one message with any IPv4 prefix: exact
+  // for a /32, a byte short of it for a /24 (tests/bgp/server/size_limits_test.cpp).
+  const bool v6 = family.afi == wire::Afi::kIpv6;
+  const std::size_t nlri = (ctx_.AddPath(family) || v6 ? 4 : 0) + (v6 ? 1 + 17 : 5);
+  return !w.overflowed() && w.size() + wire::kHeaderSize + 4 + nlri <= max;
 }
 
 AttrRef ExportGroup::Transform(const Path& path, wire::Family family) {
@@ -172,7 +177,7 @@ AttrRef ExportGroup::Transform(const Path& path, wire::Family family) {
   auto attrs =
       policy::ExportAttributes(target_, {source->asn, source->ibgp}, family, path.attrs.attrs());
   // An attribute set too large for one message cannot be sent at all (RFC 4271 §9.2).
-  if (attrs && Fits(*attrs)) out = store_.Intern(std::move(attrs).value());
+  if (attrs && Fits(*attrs, family)) out = store_.Intern(std::move(attrs).value());
   cache_.emplace(key, out);
   last_key_ = key;
   last_value_ = out;

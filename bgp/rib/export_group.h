@@ -155,7 +155,7 @@ class ExportGroup {
   // What `member` should hold (kNoPeer: a member with no path of its own for the prefix).
   AttrRef View(const wire::Prefix& prefix, const RouteView& route, PeerId member);
   AttrRef Transform(const Path& path, wire::Family family);
-  bool Fits(const wire::PathAttributes& attrs);
+  bool Fits(const wire::PathAttributes& attrs, wire::Family family);
   Member* FindMember(PeerId id);
   const Member* FindMember(PeerId id) const;
   std::vector<std::uint8_t> Pack(std::span<const Action> actions) const;

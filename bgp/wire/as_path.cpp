@@ -62,7 +62,10 @@ std::size_t AsPath::AsnCount() const {
 }
 
 void AsPath::Prepend(std::uint32_t asn) {
-  if (segments.empty() || segments.front().type != AsSegmentType::kSequence) {
+  // A full leading sequence gets a new one in front, as §5.1.2 b) says it SHOULD, rather
+  // than a 256th ASN that encoding would split off at the wrong end.
+  if (segments.empty() || segments.front().type != AsSegmentType::kSequence ||
+      segments.front().asns.size() >= kMaxSegmentAsns) {
     segments.insert(segments.begin(), AsSegment{AsSegmentType::kSequence, {asn}});
   } else {
     auto& asns = segments.front().asns;
@@ -137,7 +140,7 @@ void EncodeAsPath(const AsPath& path, bool four_octet, Writer& w) {
     if (s.asns.empty()) continue;
     std::size_t i = 0;
     do {
-      const std::size_t n = std::min<std::size_t>(255, s.asns.size() - i);
+      const std::size_t n = std::min(kMaxSegmentAsns, s.asns.size() - i);
       w.U8(static_cast<std::uint8_t>(s.type));
       w.U8(static_cast<std::uint8_t>(n));
       for (std::size_t k = 0; k < n; ++k) {

@@ -6,6 +6,7 @@
 // becomes AS_TRANS and the real path travels in AS4_PATH (RFC 6793 §4.2.2).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -16,6 +17,9 @@
 #include "bgp/wire/constants.h"
 
 namespace bgpdemo::bgp::wire {
+
+// The most ASNs one segment holds on the wire (its count is one octet).
+inline constexpr std::size_t kMaxSegmentAsns = 255;
 
 struct AsSegment {
   AsSegmentType type = AsSegmentType::kSequence;
@@ -35,7 +39,8 @@ struct AsPath {
   bool HasAsnAbove16Bits() const;
   bool Contains(std::uint32_t asn) const;
   std::size_t AsnCount() const;
-  // Adds asn in front, in a leading AS_SEQUENCE (RFC 4271 §5.1.2 b).
+  // Adds asn in front, in a leading AS_SEQUENCE, a new one when there is none or the
+  // first holds kMaxSegmentAsns already (RFC 4271 §5.1.2 b).
   void Prepend(std::uint32_t asn);
   // "65100 65200 {1 2} (65001)"; "" for an empty path.
   std::string ToString() const;

@@ -42,6 +42,23 @@ TEST_CASE("as_path: segments over 255 ASNs are split when encoded") {
   CHECK(back.PathLength() == 600);
 }
 
+TEST_CASE("as_path: Prepend starts a new AS_SEQUENCE in front of a full one (RFC 4271 §5.1.2)") {
+  std::vector<std::uint32_t> full;
+  for (std::uint32_t i = 1; i <= 255; ++i) full.push_back(i);
+  AsPath p = AsPath::Sequence(full);
+  p.Prepend(65000);
+  REQUIRE(p.segments.size() == 2);
+  CHECK(p.segments[0].asns == std::vector<std::uint32_t>{65000});
+  CHECK(p.segments[1].asns == full);
+  p.Prepend(65001);  // the new one has room
+  CHECK(p.segments[0].asns == std::vector<std::uint32_t>{65001, 65000});
+  AsPath set;
+  set.segments.push_back({AsSegmentType::kSet, {7, 8}});
+  set.Prepend(65000);
+  CHECK(set.ToString() == "65000 {7 8}");
+  CHECK(p.PathLength() == 257);
+}
+
 TEST_CASE("as_path: AS4_PATH merge per RFC 6793 §4.2.3") {
   // AS_PATH from a 2-octet speaker: 65100 23456 23456 65000; AS4_PATH: 4200000001 4200000002 65000.
   const AsPath as_path = AsPath::Sequence({65100, kAsTrans, kAsTrans, 65000});
