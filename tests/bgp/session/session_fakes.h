@@ -1,10 +1,9 @@
 // Fakes for running a bgp::session::Session without sockets or real time: a clock whose
 // time moves only when the test says, transports that record what the session sends and
 // deliver what the test writes, a dialer whose connects complete when the test says, and
-// an observer that records what the session reports.
+// an observer that records what the session reports. No test framework: the unit tests and
+// the session fuzzer (tests/fuzz/session_fuzz.cpp) share them; a broken expectation throws.
 #pragma once
-
-#include <doctest/doctest.h>
 
 #include <algorithm>
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,6 +22,12 @@ namespace bgpdemo::test {
 
 namespace session = bgp::session;
 namespace wire = bgp::wire;
+
+// A fake's precondition or what it decodes: a broken one throws (a failed test case, a
+// fuzzer's crash report).
+inline void FakeExpect(bool ok, const char* what) {
+  if (!ok) throw std::logic_error(std::string("session fakes: ") + what);
+}
 
 class FakeClock : public session::Clock {
  public:
@@ -125,7 +131,7 @@ class FakeTransport : public session::Transport {
   // The peer sends one message; false when the session stopped reading.
   bool Deliver(const wire::Message& m) {
     auto bytes = wire::EncodeMessage(m, ctx_);
-    REQUIRE(bytes);
+    FakeExpect(bytes.has_value(), "the message encodes");
     return Deliver(std::span<const std::uint8_t>(*bytes));
   }
   bool Deliver(std::span<const std::uint8_t> frame) {
@@ -146,10 +152,9 @@ class FakeTransport : public session::Transport {
     std::size_t off = 0;
     while (off < all.size()) {
       auto len = wire::FrameLength(all.subspan(off), ctx_);
-      REQUIRE(len);
-      REQUIRE(*len > 0);
+      FakeExpect(len.has_value() && *len > 0, "what the session sent frames");
       auto m = wire::DecodeMessage(all.subspan(off, *len), ctx_);
-      REQUIRE(m);
+      FakeExpect(m.has_value(), "what the session sent decodes");
       out.push_back(std::move(m).value());
       off += *len;
     }
@@ -207,11 +212,11 @@ class FakeDialer : public session::Dialer {
   }
   // The i-th connect completes: connected to `t`, or failed with `error`.
   void Connect(std::size_t i, std::shared_ptr<session::Transport> t) {
-    REQUIRE(i < dials.size());
+    FakeExpect(i < dials.size(), "a dial attempt with that index");
     if (!*dials[i].cancelled) dials[i].done(std::move(t));
   }
   void Refuse(std::size_t i, const std::string& error) {
-    REQUIRE(i < dials.size());
+    FakeExpect(i < dials.size(), "a dial attempt with that index");
     if (!*dials[i].cancelled) dials[i].done(Fail(error));
   }
   bool Cancelled(std::size_t i) const { return *dials.at(i).cancelled; }
