@@ -9,6 +9,7 @@
 #   make build   install the test deps and build build/bgpdemo with its tests
 #   make bench   build and run the benchmarks (figures only, never pass/fail)
 #   make soak    the long churn soak: 100 sessions flapped 1,000 times against the router
+#   make kill-kind  up and down on kind (test doubles, private Docker) killed at any moment
 #   make demo    install only what the demo needs, build only bgpdemo, bring the
 #                two-cluster demo up (on the lab provider where Docker or kind is missing;
 #                needs root) and verify it
@@ -28,6 +29,7 @@ export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_SLOPPINESS ?= pch_defines,time_macros,include_file_mtime,include_file_ctime
 
 .PHONY: all deps deps-demo configure build build-asan lint test test-asan test-main bench soak \
+	kill-kind \
 	demo demo-down clean format
 
 all: build
@@ -95,6 +97,15 @@ soak: configure
 	cmake --build $(BUILD) -j $(JOBS) --target bgpdemo bgpdemo_soak
 	python3 tests/soak/soak_test.py --bgpdemo $(BUILD)/bgpdemo --soak $(BUILD)/tests/bgpdemo_soak \
 	  --sessions 100 --flaps 1000 --concurrency 20 $(SOAK_ARGS)
+
+# `up` and `down` on kind (the test doubles, a private Docker engine) SIGKILLed at step
+# boundaries and at random moments, then run again (issue #16): root and docker.io; about a
+# minute a round. KILL_ROUNDS rounds; BGPDEMO_KIND_KILL_SEED repeats a run.
+KILL_ROUNDS ?= 5
+kill-kind: configure
+	cmake --build $(BUILD) -j $(JOBS) --target bgpdemo
+	BGPDEMO_KIND_KILL_ROUNDS=$(KILL_ROUNDS) python3 tests/kind/kind_kill_test.py \
+	  --bgpdemo $(BUILD)/bgpdemo --cache-dir $(BUILD)/docker-cache
 
 # Only the bgpdemo binary, configured without tests and benchmarks so that none of their
 # packages is needed.

@@ -4,6 +4,7 @@
 // removed, so down after a half-finished down finishes it.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <utility>
@@ -16,6 +17,10 @@
 #include "core/kind/tool_output.h"
 
 namespace bgpdemo::core::kind {
+
+namespace {
+constexpr int kDeleteAttempts = 3;  // of `kind delete cluster` that a vanished node stopped
+}  // namespace
 
 Result<KindDownReport, Error> KindDown(const std::string& state_dir,
                                        const std::map<std::string, std::string>& env,
@@ -32,7 +37,17 @@ Result<KindDownReport, Error> KindDown(const std::string& state_dir,
     std::vector<std::future<Result<std::string, Error>>> jobs;
     for (const auto& c : st->clusters) {
       jobs.push_back(std::async(std::launch::async, [&run, c] {
-        return RunTool({"kind", "delete", "cluster", "--name", c}, run, "");
+        // kind lists the nodes, then removes them; a delete killed before (its `docker rm`
+        // goes on in Docker) can take one in between, and kind stops at "No such
+        // container". It is idempotent: the next one lists what is left.
+        for (int attempt = 1;; ++attempt) {
+          auto r = RunTool({"kind", "delete", "cluster", "--name", c}, run, "");
+          if (r || attempt == kDeleteAttempts ||
+              r.error().message().find("No such container") == std::string::npos) {
+            return r;
+          }
+          run.runner->Sleep(std::chrono::milliseconds(500));
+        }
       }));
     }
     std::vector<Error> errors;

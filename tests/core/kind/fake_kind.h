@@ -100,6 +100,9 @@ class FakeKind : public FakeExisting {
   std::set<std::string> network_create_fails;  // these networks' subnets are taken
   std::set<std::string> network_in_use;        // docker network rm: active endpoints
   std::set<std::string> kind_create_fails;     // these clusters cannot be created (image pull)
+  // kind delete cluster NAME fails this many times as when a node it listed was removed
+  // before its `docker rm` (by an earlier, killed delete whose removal went on in Docker).
+  std::map<std::string, int> kind_delete_races;
   bool build_fails = false;                    // docker build of the router image fails
   std::string ldd_says;                        // not empty: what ldd prints instead
   bool helm_fails = false;                     // helm upgrade: timed out waiting for the condition
@@ -323,7 +326,18 @@ class FakeKind : public FakeExisting {
         });
     runner.Expect({"kind", "delete", "cluster", "--name", FakeRunner::kAny})
         .Always()
-        .Does([](const FakeCall& c, FakeFacts& f) {
+        .Does([this](const FakeCall& c, FakeFacts& f) {
+          if (auto it = kind_delete_races.find(c.argv[4]);
+              it != kind_delete_races.end() && it->second > 0) {
+            --it->second;
+            return FakeReply::Exit(
+                1,
+                "Deleting cluster \"" + c.argv[4] + "\" ...\nERROR: command \"docker rm -f -v " +
+                    c.argv[4] + "-worker " + c.argv[4] +
+                    "-worker2\" failed with error: exit status 1\nCommand Output: Error: No such "
+                    "container: " +
+                    c.argv[4] + "-worker\n");
+          }
           f.Remove("cluster " + c.argv[4]);
           f.Remove("cilium on " + c.argv[4]);
           return FakeReply::Exit(0, "Deleting cluster \"" + c.argv[4] + "\" ...\n");

@@ -104,6 +104,31 @@ TEST_CASE("kind down: what is gone already counts as removed") {
                                  "docker network rm kind", "docker network rm kind2"});
 }
 
+TEST_CASE("kind down: a node removed under kind's delete (a killed down's) is tried again") {
+  TempDir dir;
+  FakeKind w;
+  const auto state = dir.path() + "/state";
+  w.runner.SetFact("cluster cilium");
+  w.kind_delete_races = {{"cilium", 2}};
+  WriteState(state, {}, {"cilium"}, false);
+  auto down = Down(w, state);
+  REQUIRE(down.result);
+  CHECK(down.result->removed == std::vector<std::string>{"cluster cilium"});
+  CHECK(w.runner.CommandLines() ==
+        std::vector<std::string>(3, "kind delete cluster --name cilium"));
+  CHECK_FALSE(w.runner.HasFact("cluster cilium"));
+
+  // Three times is the end: kind's words, and the state stays for the next down.
+  w.runner.SetFact("cluster cilium");
+  w.kind_delete_races = {{"cilium", 3}};
+  WriteState(state, {}, {"cilium"}, false);
+  down = Down(w, state);
+  REQUIRE_FALSE(down.result);
+  CHECK(down.result.error().message().find("No such container: cilium-worker") !=
+        std::string::npos);
+  CHECK(ReadKindState(state));
+}
+
 TEST_CASE("kind down: a network still in use stops down with Docker's error, and the state stays") {
   TempDir dir;
   FakeKind w;
