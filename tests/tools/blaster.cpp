@@ -24,7 +24,6 @@
 // (until SIGTERM), so that a test can inspect the target while it holds the routes.
 // One thread, non-blocking sockets and poll(2).
 #include <fmt/format.h>
-#include <poll.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -49,13 +48,6 @@ using nlohmann::json;
 volatile std::sig_atomic_t g_signal = 0;
 void OnSignal(int sig) {
   g_signal = sig;
-}
-
-double Seconds(Clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-Clock::duration Span(double seconds) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
 struct Options {
@@ -103,8 +95,6 @@ class Blaster : public SessionOwner {
 
  private:
   bool Setup(std::string& err);
-  // One poll(2) round over every open session.
-  bool PollOnce(int timeout_ms);
   void StartChurn(Clock::time_point now);
   std::string DownSessions() const;
   json Report(Clock::time_point now) const;
@@ -127,8 +117,7 @@ class Blaster : public SessionOwner {
   bool established_ = false, started_ = false, converged_flag_ = false, sent_flag_ = false;
   bool churn_started_ = false, churn_converged_flag_ = false;
   std::uint64_t prefixes_encoded_ = 0, churn_prefixes_ = 0;
-  std::vector<pollfd> pfds_;
-  std::vector<Session*> owners_;
+  Poller poller_;
 };
 
 bool Blaster::Setup(std::string& err) {
@@ -275,37 +264,6 @@ std::string Blaster::DownSessions() const {
   return down;
 }
 
-bool Blaster::PollOnce(int timeout_ms) {
-  pfds_.clear();
-  owners_.clear();
-  for (auto& c : conns_) {
-    const short ev = c->Events();
-    if (c->fd < 0) continue;
-    pfds_.push_back({c->fd, ev, 0});
-    owners_.push_back(c.get());
-  }
-  if (::poll(pfds_.data(), pfds_.size(), timeout_ms) < 0) {
-    if (errno == EINTR) return true;
-    OnFatal(fmt::format("poll: {}", std::strerror(errno)));
-    return false;
-  }
-  const auto now = Clock::now();
-  for (std::size_t i = 0; i < pfds_.size(); ++i) {
-    Session& c = *owners_[i];
-    const short re = pfds_[i].revents;
-    if (re == 0 || c.fd != pfds_[i].fd) continue;
-    if (re & (POLLIN | POLLHUP | POLLERR)) {
-      if (c.state == State::kConnecting) {
-        c.OnWritable(now);  // SO_ERROR says why
-      } else {
-        c.OnReadable(now);
-      }
-    }
-    if (c.fd >= 0 && (re & POLLOUT)) c.OnWritable(now);
-  }
-  return true;
-}
-
 int Blaster::Run() {
   std::string err;
   if (!Setup(err)) {
@@ -399,7 +357,7 @@ int Blaster::Run() {
                  mon_->mismatched());
     }
     for (auto& c : conns_) c->MaybeKeepalive(now);
-    if (!PollOnce(100)) break;
+    if (!poller_.Once(conns_, 100, *this)) break;
     now = Clock::now();
     if (phase_ == Phase::kLoad && established_ && (started_ || mon_->expected() == 0) &&
         mon_->Converged()) {
@@ -506,7 +464,7 @@ void Blaster::Linger() {
   while (!g_signal && error_.empty() && Clock::now() < until) {
     const auto now = Clock::now();
     for (auto& c : conns_) c->MaybeKeepalive(now);
-    if (!PollOnce(200)) break;
+    if (!poller_.Once(conns_, 200, *this)) break;
   }
   if (!error_.empty()) fmt::print(stderr, "bgpdemo_blaster: while lingering: {}\n", error_);
 }

@@ -405,4 +405,35 @@ int Session::Abandon() {
   return kept;
 }
 
+bool Poller::Once(const std::vector<std::unique_ptr<Session>>& conns, int timeout_ms,
+                  SessionOwner& owner) {
+  pfds_.clear();
+  owners_.clear();
+  for (const auto& c : conns) {
+    if (c->fd < 0) continue;
+    pfds_.push_back({c->fd, c->Events(), 0});
+    owners_.push_back(c.get());
+  }
+  if (::poll(pfds_.data(), pfds_.size(), timeout_ms) < 0) {
+    if (errno == EINTR) return true;
+    owner.OnFatal(fmt::format("poll: {}", std::strerror(errno)));
+    return false;
+  }
+  const auto now = Clock::now();
+  for (std::size_t i = 0; i < pfds_.size(); ++i) {
+    Session& c = *owners_[i];
+    const short re = pfds_[i].revents;
+    if (re == 0 || c.fd != pfds_[i].fd) continue;
+    if (re & (POLLIN | POLLHUP | POLLERR)) {
+      if (c.state == State::kConnecting) {
+        c.OnWritable(now);  // SO_ERROR says why
+      } else {
+        c.OnReadable(now);
+      }
+    }
+    if (c.fd >= 0 && (re & POLLOUT)) c.OnWritable(now);
+  }
+  return true;
+}
+
 }  // namespace bgpdemo::blaster

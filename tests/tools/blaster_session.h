@@ -16,9 +16,12 @@
 // Not thread-safe; one thread runs every session.
 #pragma once
 
+#include <poll.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
@@ -32,6 +35,14 @@ namespace bgpdemo::blaster {
 
 namespace wire = bgp::wire;
 using Clock = std::chrono::steady_clock;
+
+// Seconds of a duration, and a duration of seconds (the tools' options are in seconds).
+inline double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+inline Clock::duration Span(double seconds) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
 
 std::optional<std::uint32_t> ParseV4(const std::string& text);
 std::string V4String(std::uint32_t host);
@@ -148,6 +159,19 @@ class Session {
   // upd_off_ == next_msg_ means we sit between two messages.
   std::vector<std::uint8_t> upd_;
   std::size_t upd_off_ = 0, next_msg_ = 0;
+};
+
+// One poll(2) round over the open sessions of a tool (blaster, soak), then each one's
+// reads and writes. Keeps its arrays between rounds. False, after telling the owner
+// (OnFatal), when poll(2) itself failed; an interrupted poll is a round with nothing done.
+class Poller {
+ public:
+  bool Once(const std::vector<std::unique_ptr<Session>>& conns, int timeout_ms,
+            SessionOwner& owner);
+
+ private:
+  std::vector<pollfd> pfds_;
+  std::vector<Session*> owners_;
 };
 
 }  // namespace bgpdemo::blaster

@@ -23,7 +23,6 @@
 // keeps the sessions up after the report (until SIGTERM) while the caller inspects the
 // target. Exit status: 0 pass, 1 failed, 2 bad options. One thread, poll(2).
 #include <fmt/format.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -51,13 +50,6 @@ using nlohmann::json;
 volatile std::sig_atomic_t g_signal = 0;
 void OnSignal(int sig) {
   g_signal = sig;
-}
-
-double Seconds(Clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-Clock::duration Span(double seconds) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
 constexpr std::uint32_t kNextHopBase = 0x64400000;  // 100.64.0.0
@@ -109,7 +101,6 @@ class Soak : public SessionOwner {
 
  private:
   bool Setup(std::string& err);
-  bool PollOnce(int timeout_ms);
   void StartFlap(std::size_t i, Clock::time_point now);
   void Tend(Clock::time_point now);  // connects, unmutes, and ends flaps that are over
   std::size_t Index(const Session& s) const;
@@ -125,8 +116,7 @@ class Soak : public SessionOwner {
   std::unique_ptr<MonitorTable> mon_;
   bgpdemo::bgp::wire::Update update_;
   std::string error_;
-  std::vector<pollfd> pfds_;
-  std::vector<Session*> owners_;
+  Poller poller_;
   // Figures.
   Clock::time_point start_{}, load_converged_{}, flaps_start_{}, last_flap_over_{}, end_{};
   Clock::time_point last_update_{};  // the last UPDATE any session received
@@ -286,36 +276,6 @@ void Soak::Tend(Clock::time_point now) {
   }
 }
 
-bool Soak::PollOnce(int timeout_ms) {
-  pfds_.clear();
-  owners_.clear();
-  for (auto& c : conns_) {
-    if (c->fd < 0) continue;
-    pfds_.push_back({c->fd, c->Events(), 0});
-    owners_.push_back(c.get());
-  }
-  if (::poll(pfds_.data(), pfds_.size(), timeout_ms) < 0) {
-    if (errno == EINTR) return true;
-    OnFatal(fmt::format("poll: {}", std::strerror(errno)));
-    return false;
-  }
-  const auto now = Clock::now();
-  for (std::size_t i = 0; i < pfds_.size(); ++i) {
-    Session& c = *owners_[i];
-    const short re = pfds_[i].revents;
-    if (re == 0 || c.fd != pfds_[i].fd) continue;
-    if (re & (POLLIN | POLLHUP | POLLERR)) {
-      if (c.state == State::kConnecting) {
-        c.OnWritable(now);
-      } else {
-        c.OnReadable(now);
-      }
-    }
-    if (c.fd >= 0 && (re & POLLOUT)) c.OnWritable(now);
-  }
-  return true;
-}
-
 int Soak::Run() {
   std::string err;
   if (!Setup(err)) {
@@ -379,7 +339,7 @@ int Soak::Run() {
       break;
     }
     for (auto& c : conns_) c->MaybeKeepalive(now);
-    if (!PollOnce(20)) break;
+    if (!poller_.Once(conns_, 20, *this)) break;
   }
   end_ = Clock::now();
   fmt::print("{}\n", Report().dump());
@@ -393,7 +353,7 @@ int Soak::Run() {
   while (!g_signal && error_.empty() && Clock::now() < until) {
     const auto now = Clock::now();
     for (auto& c : conns_) c->MaybeKeepalive(now);
-    if (!PollOnce(200)) break;
+    if (!poller_.Once(conns_, 200, *this)) break;
   }
   for (auto& c : conns_) c->Goodbye();
   return error_.empty() ? 0 : 1;
