@@ -214,6 +214,8 @@ def body(c, args, work):
             report["by_kind"][k]["count"] > 0 for k in report.get("by_kind", {})),
             "every flap over, each of the four kinds among them",
             {k: v.get("count") for k, v in report.get("by_kind", {}).items()})
+        c.check(flaps.get("before_table", 0) > 0,
+                "some flaps started before the session's table went out", flaps)
         c.check(report.get("monitor", {}).get("exact") is True,
                 "the monitor holds exactly the first load's table", report.get("monitor"))
         # After: the router quiet again.

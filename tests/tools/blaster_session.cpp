@@ -121,6 +121,10 @@ void Session::Close() {
   fd = -1;
   state = State::kIdle;
   muted = false;
+  // A new connection starts a new session: what was loaded is sent again only once the owner
+  // loads it and releases it after Established (a half-written UPDATE must not follow an OPEN).
+  sending = false;
+  upd_off_ = next_msg_ = 0;
   in_start_ = in_end_ = 0;
   ctl_.clear();
   ctl_off_ = 0;
@@ -186,7 +190,7 @@ bool Session::WantsWrite() const {
   if (fd < 0) return false;
   if (state == State::kConnecting) return true;
   if (ctl_off_ < ctl_.size()) return true;
-  return sending && upd_off_ < upd_.size();
+  return Releasing();
 }
 
 short Session::Events() const {
@@ -227,9 +231,9 @@ void Session::OnWritable(Clock::time_point now) {
     const bool between = upd_off_ == next_msg_;
     std::span<const std::uint8_t> chunk;
     bool is_upd = false;
-    if (ctl_off_ < ctl_.size() && (between || !sending)) {
+    if (ctl_off_ < ctl_.size() && (between || !Releasing())) {
       chunk = std::span<const std::uint8_t>(ctl_).subspan(ctl_off_);
-    } else if (sending && upd_off_ < upd_.size()) {
+    } else if (Releasing()) {
       // With a control message waiting, write only up to the end of the current UPDATE.
       const std::size_t limit = ctl_off_ < ctl_.size() ? next_msg_ - upd_off_ : target_.write_chunk;
       chunk = std::span<const std::uint8_t>(upd_).subspan(upd_off_,

@@ -129,7 +129,7 @@ class Session {
   int attempts = 0;
   std::string last_error;
   wire::Context ctx;
-  bool sending = false;  // upd may be written
+  bool sending = false;  // upd may be written once Established; cleared by Close
   // Neither reads nor sends KEEPALIVEs while set (the target's hold timer runs out).
   bool muted = false;
 
@@ -144,6 +144,10 @@ class Session {
   bool HandleFrame(std::span<const std::uint8_t> frame, Clock::time_point now);
   void QueueControl(const wire::Message& m);
   bool WantsWrite() const;
+  // UPDATE bytes may go out: released by the owner, the session Established, some left.
+  bool Releasing() const {
+    return sending && state == State::kEstablished && upd_off_ < upd_.size();
+  }
 
   SessionOwner& owner_;
   const Target& target_;
