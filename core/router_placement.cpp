@@ -31,9 +31,9 @@ std::optional<std::uint64_t> Decimal(std::string_view text) {
 }
 
 // One value's problems, to be said with the flag in front.
-class Parser {
+class PlacementParser {
  public:
-  explicit Parser(std::string_view value) : value_(value) {}
+  explicit PlacementParser(std::string_view value) : value_(value) {}
 
   Error Bad(std::string_view why) const {
     return Error::Usage(
@@ -192,7 +192,7 @@ std::string_view ToString(RouterPlacementKind kind) {
 }
 
 Result<RouterPlacement, Error> ParseRouterPlacement(std::string_view value) {
-  const Parser parser(value);
+  const PlacementParser parser(value);
   const auto colon = value.find(':');
   if (colon == std::string_view::npos) {
     return Fail(parser.Bad("expected a kind, then ':'"));

@@ -11,10 +11,6 @@ namespace {
 
 constexpr std::array<wire::Family, 2> kFamilies = {wire::kIpv4Unicast, wire::kIpv6Unicast};
 
-wire::Family FamilyOf(const wire::Prefix& p) {
-  return p.afi == wire::Afi::kIpv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
-}
-
 bool HasCandidateOf(std::span<const Path> paths, PeerId peer) {
   return std::any_of(paths.begin(), paths.end(),
                      [peer](const Path& p) { return p.peer == peer && p.accepted(); });
@@ -186,7 +182,7 @@ AttrRef ExportGroup::Transform(const Path& path, wire::Family family) {
 
 AttrRef ExportGroup::View(const wire::Prefix& prefix, const RouteView& route, PeerId member) {
   if (!route.has_best()) return {};
-  const wire::Family family = FamilyOf(prefix);
+  const wire::Family family = wire::UnicastFamilyOf(prefix);
   if (!ctx_.Carries(family) || !filter_.Permits(prefix)) return {};
   std::size_t chosen = 0;
   if (member != kNoPeer && HasCandidateOf(route.paths, member)) {
@@ -395,7 +391,7 @@ std::vector<std::uint8_t> ExportGroup::Pack(std::span<const Action> actions) con
   for (auto family : kFamilies) {
     std::vector<wire::Prefix> withdrawn;
     for (const auto& a : actions) {
-      if (!a.attrs && FamilyOf(a.prefix) == family) withdrawn.push_back(a.prefix);
+      if (!a.attrs && wire::UnicastFamilyOf(a.prefix) == family) withdrawn.push_back(a.prefix);
     }
     if (withdrawn.empty()) continue;
     auto n = packer.Withdraw(family, withdrawn, out);
@@ -408,7 +404,7 @@ std::vector<std::uint8_t> ExportGroup::Pack(std::span<const Action> actions) con
     const AttrEntry* last = nullptr;
     std::size_t last_set = 0;
     for (const auto& a : actions) {
-      if (!a.attrs || FamilyOf(a.prefix) != family) continue;
+      if (!a.attrs || wire::UnicastFamilyOf(a.prefix) != family) continue;
       if (a.attrs.get() != last) {
         auto [it, inserted] = index.emplace(a.attrs.get(), sets.size());
         if (inserted) sets.emplace_back(a.attrs.get(), std::vector<wire::Prefix>{});

@@ -17,10 +17,6 @@ std::optional<std::size_t> FamilyIndex(wire::Family f) {
   return std::nullopt;
 }
 
-wire::Family FamilyOf(const wire::Prefix& p) {
-  return p.afi == wire::Afi::kIpv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
-}
-
 // RFC 6793 §4.2.3: the RIB sees the real AS path; AS4_* are gone after this.
 void MergeAs4(wire::PathAttributes& a) {
   if (!a.as4_path && !a.as4_aggregator) return;
@@ -216,7 +212,7 @@ void Rib::Withdraw(Table& table, PeerId peer, const wire::Prefix& prefix, std::s
     if (paths[j].peer != peer || paths[j].path_id != prefix.path_id) continue;
     const Snapshot before = Snap(paths);
     const bool was_accepted = paths[j].accepted();
-    FamilyCounts& counts = state_[peer].counts[*FamilyIndex(FamilyOf(prefix))];
+    FamilyCounts& counts = state_[peer].counts[*FamilyIndex(wire::UnicastFamilyOf(prefix))];
     --counts.received;
     if (was_accepted) --counts.accepted;
     paths.EraseAt(j);
@@ -336,7 +332,7 @@ void Rib::LookUp(wire::Family family, std::span<const wire::Prefix> prefixes) {
   found_.resize(prefixes.size());
   for (std::size_t i = 0; i < prefixes.size(); ++i) {
     const wire::Prefix& p = prefixes[i];
-    if (FamilyOf(p) != family) {
+    if (wire::UnicastFamilyOf(p) != family) {
       found_[i] = V4Table::kNone;
     } else if (p.afi == wire::Afi::kIpv4) {
       found_[i] = v4_.FindIndex(V4Key::From(p));
@@ -357,7 +353,7 @@ void Rib::AnnounceAll(PeerId peer, wire::Family family, std::span<const wire::Pr
   LookUp(family, prefixes);
   for (std::size_t i = 0; i < prefixes.size(); ++i) {
     const wire::Prefix& p = prefixes[i];
-    if (FamilyOf(p) != family) continue;
+    if (wire::UnicastFamilyOf(p) != family) continue;
     if (p.afi == wire::Afi::kIpv4) {
       Announce(v4_, peer, family, p, found_[i], ref, eligible, cs);
     } else {
@@ -373,7 +369,7 @@ void Rib::WithdrawAll(PeerId peer, wire::Family family, std::span<const wire::Pr
   LookUp(family, prefixes);
   for (std::size_t i = 0; i < prefixes.size(); ++i) {
     const wire::Prefix& p = prefixes[i];
-    if (FamilyOf(p) != family) continue;
+    if (wire::UnicastFamilyOf(p) != family) continue;
     if (p.afi == wire::Afi::kIpv4) {
       Withdraw(v4_, peer, p, found_[i], cs);
     } else {

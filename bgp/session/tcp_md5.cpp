@@ -1,14 +1,13 @@
 #include "bgp/session/tcp_md5.h"
 
 #include <arpa/inet.h>
-#include <linux/tcp.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>  // tcp_md5sig; linux/tcp.h would clash with Asio's includes
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace bgpdemo::bgp::session {
 namespace {

@@ -55,6 +55,11 @@ struct Prefix {
   friend auto operator<=>(const Prefix&, const Prefix&) = default;
 };
 
+// The unicast family a prefix belongs to (the engine carries unicast only).
+inline Family UnicastFamilyOf(const Prefix& p) {
+  return p.afi == Afi::kIpv4 ? kIpv4Unicast : kIpv6Unicast;
+}
+
 // Encoded size of one NLRI entry.
 inline std::size_t NlriSize(const Prefix& p, bool add_path) {
   return (add_path ? 4u : 0u) + 1u + p.WireBytes();

@@ -12,19 +12,13 @@
 #include <cstring>
 #include <istream>
 
+#include "core/capture/big_endian.h"
+
 namespace bgpdemo::core::capture {
 
 namespace {
 
 constexpr std::size_t kBlock = std::size_t{1} << 20;
-
-std::uint16_t Be16(std::span<const std::uint8_t> b, std::size_t at) {
-  return static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
-}
-std::uint32_t Be32(std::span<const std::uint8_t> b, std::size_t at) {
-  return static_cast<std::uint32_t>(b[at]) << 24 | static_cast<std::uint32_t>(b[at + 1]) << 16 |
-         static_cast<std::uint32_t>(b[at + 2]) << 8 | b[at + 3];
-}
 
 // RFC 6396 §4: the types a BGP file holds (11 OSPFv2, 32 ISIS and 48 OSPFv3 are not BGP).
 bool IsMrtType(std::uint16_t type) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/capture/big_endian.h"
+
 namespace bgpdemo::core::capture {
 
 namespace {
@@ -17,14 +19,6 @@ constexpr std::uint16_t kEtherIpv6 = 0x86dd;
 constexpr std::uint16_t kEtherVlan = 0x8100;  // IEEE 802.1Q
 constexpr std::uint16_t kEtherQinQ = 0x88a8;  // IEEE 802.1ad
 constexpr std::uint8_t kProtoTcp = 6;
-
-std::uint16_t Be16(Bytes b, std::size_t at) {
-  return static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
-}
-std::uint32_t Be32(Bytes b, std::size_t at) {
-  return static_cast<std::uint32_t>(b[at]) << 24 | static_cast<std::uint32_t>(b[at + 1]) << 16 |
-         static_cast<std::uint32_t>(b[at + 2]) << 8 | b[at + 3];
-}
 
 IpAddress Address(Bytes b, Afi afi) {
   IpAddress a;
