@@ -155,9 +155,10 @@ class Parser : public YamlReader {
 
   RouterConfig Parse(const YAML::Node& root) {
     if (!root || root.IsNull()) throw YamlError{fmt::format("{}: the file is empty", source())};
-    CheckKeys(root, "",
-              {"router_id", "local_as", "mode", "listen", "timers", "neighbors", "hostname",
-               "originate", "fib", "extended_next_hop", "graceful_restart", "restart_time"});
+    CheckKeys(
+        root, "",
+        {"router_id", "local_as", "mode", "listen", "timers", "neighbors", "hostname", "originate",
+         "fib", "extended_next_hop", "extended_messages", "graceful_restart", "restart_time"});
     RouterConfig c;
     if (!root["router_id"]) Error(root, "router_id", "missing (an IPv4 address, e.g. 10.0.0.1)");
     const auto id = Address(root["router_id"], "router_id");
@@ -188,6 +189,9 @@ class Parser : public YamlReader {
     }
     if (root["extended_next_hop"]) {
       c.offer_extended_next_hop = Bool(root["extended_next_hop"], "extended_next_hop");
+    }
+    if (root["extended_messages"]) {
+      c.offer_extended_message = Bool(root["extended_messages"], "extended_messages");
     }
     if (const auto listen = root["listen"]) {
       CheckKeys(listen, "listen", {"addresses", "port"});

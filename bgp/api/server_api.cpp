@@ -101,6 +101,7 @@ json PeersJson(std::span<const server::PeerSnapshot> peers) {
       j["hold_time"] = n->hold_time;
       j["graceful_restart"] = n->graceful_restart;
       j["extended_next_hop"] = n->extended_next_hop;
+      j["extended_message"] = n->extended_message;
       for (const auto& f : n->families) {
         json fj = FamilyJson(f.family);
         fj["received"] = f.received;

@@ -76,6 +76,10 @@ struct RouterConfig {
   // Offer the extended next hop capability (RFC 8950) for IPv4 unicast, as Cilium's GoBGP
   // does: what the lab's node speakers do to look like Cilium on the wire.
   bool offer_extended_next_hop = false;
+  // Offer extended messages (RFC 8654) on every session: with the peers that offer them too,
+  // routes whose attributes need more than 4,096 bytes pass (up to 65,535); a peer without
+  // them never gets such a route (bgp/rib/export_group.cpp, Fits).
+  bool offer_extended_message = false;
   // This router restarts gracefully (RFC 4724 restarting speaker, `bgpdemo router
   // restart`): its capability lists the families it carries, so that helpers keep its
   // routes for restart_time seconds while it is away (each neighbor's graceful_restart

@@ -218,6 +218,7 @@ session::SessionConfig Server::SessionConfigFor(const NeighborConfig& n,
   c.local.restarting = restart_.restarting;
   c.local.hostname = config_.hostname;
   c.local.extended_next_hop = config_.offer_extended_next_hop;
+  c.local.extended_message = config_.offer_extended_message;
   c.fsm.passive = n.passive;
   c.fsm.hold_time = n.timers.hold_time;
   c.fsm.keepalive_time = n.timers.keepalive;

@@ -116,10 +116,12 @@ ReloadSummary Server::Reload(RouterConfig config) {
     config.fib = config_.fib;
   }
   if (config.graceful_restart != config_.graceful_restart ||
-      config.restart_time != config_.restart_time) {
+      config.restart_time != config_.restart_time ||
+      config.offer_extended_next_hop != config_.offer_extended_next_hop ||
+      config.offer_extended_message != config_.offer_extended_message) {
     summary.not_applied.push_back(
-        "graceful_restart, restart_time: each session as it starts again (its OPEN carried "
-        "the old ones)");
+        "graceful_restart, restart_time, extended_next_hop, extended_messages: each session as "
+        "it starts again (its OPEN carried the old ones)");
   }
   // Per neighbor, by name.
   for (const auto& old : config_.neighbors) {

@@ -42,6 +42,7 @@ std::vector<PeerSnapshot> Server::Peers() const {
       ns.hold_time = n->hold_time;
       ns.graceful_restart = n->peer_graceful_restart.has_value();
       ns.extended_next_hop = n->peer_extended_next_hop;
+      ns.extended_message = n->extended_message;
       for (auto f : n->Families()) {
         const auto counts = rib_->Counts(p->id, f);
         ns.families.push_back(

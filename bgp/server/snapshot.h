@@ -37,6 +37,7 @@ struct NegotiatedSnapshot {
   std::uint16_t hold_time = 0;
   bool graceful_restart = false;   // the peer sent the capability (RFC 4724)
   bool extended_next_hop = false;  // the peer offered RFC 8950
+  bool extended_message = false;   // RFC 8654 negotiated: messages up to 65,535 bytes
   std::vector<FamilySnapshot> families;
 };
 

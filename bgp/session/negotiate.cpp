@@ -39,6 +39,7 @@ Open BuildOpen(const LocalSpeaker& local) {
   if (local.extended_next_hop) {
     o.capabilities.push_back(ExtendedNextHopCap{{{Afi::kIpv4, 1, Afi::kIpv6}}});
   }
+  if (local.extended_message) o.capabilities.push_back(ExtendedMessageCap{});
   return o;
 }
 
@@ -46,7 +47,7 @@ Result<Negotiated, Error> Negotiate(const LocalSpeaker& local, const Open& peer,
                                     std::uint32_t expected_peer_as) {
   auto open_error = [](OpenSubcode sub, std::vector<std::uint8_t> data, std::string msg) {
     return Fail(Error{NotifyCode::kOpenMessageError, static_cast<std::uint8_t>(sub),
-                      std::move(data), Action::kSessionReset, 0, std::move(msg)});
+                      std::move(data), wire::Action::kSessionReset, 0, std::move(msg)});
   };
   Negotiated n;
   n.peer_as = peer.Asn();
@@ -87,7 +88,7 @@ Result<Negotiated, Error> Negotiate(const LocalSpeaker& local, const Open& peer,
     } else if (std::holds_alternative<FourOctetAsCap>(c)) {
       n.four_octet_as = true;
     } else if (std::holds_alternative<ExtendedMessageCap>(c)) {
-      n.extended_message = false;  // we do not offer RFC 8654, so it is not negotiated
+      n.extended_message = local.extended_message;  // RFC 8654 §3: when both offer it
     } else if (const auto* f = std::get_if<FqdnCap>(&c)) {
       n.peer_hostname = f->hostname;
       n.peer_domain = f->domain;

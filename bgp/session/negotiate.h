@@ -37,6 +37,9 @@ struct LocalSpeaker {
   // Offer RFC 8950 for IPv4 unicast with IPv6 next hops, as Cilium's GoBGP does on every
   // session. Only offered: this speaker never sends an IPv6 next hop for IPv4.
   bool extended_next_hop = false;
+  // Offer RFC 8654 extended messages: with a peer that offers them too, UPDATEs and
+  // NOTIFICATIONs up to 65,535 bytes both ways (OPEN and KEEPALIVE stay within 4,096).
+  bool extended_message = false;
 };
 
 // What both sides agreed on.
@@ -46,7 +49,7 @@ struct Negotiated {
   std::uint16_t hold_time = 90;  // min of the two; 0: no keepalives
   bool four_octet_as = false;
   bool route_refresh = false;
-  bool extended_message = false;
+  bool extended_message = false;  // RFC 8654: both offered it
   bool ipv4 = false;  // IPv4 unicast carried
   bool ipv6 = false;  // IPv6 unicast carried
   // The peer's graceful restart capability (RFC 4724): its restart time and which

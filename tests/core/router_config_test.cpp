@@ -100,6 +100,18 @@ TEST_CASE("router config: graceful restart of the router itself, off unless aske
         "router.yaml:3:15: restart_time: \"4096\" is not a restart time in seconds (1..4095)");
 }
 
+TEST_CASE("router config: extended messages (RFC 8654), off unless asked for") {
+  auto plain = ParseRouterConfig("router_id: 10.0.0.1\nlocal_as: 65000\n", "router.yaml");
+  REQUIRE(plain);
+  CHECK_FALSE(plain->offer_extended_message);
+  auto on = ParseRouterConfig("router_id: 10.0.0.1\nlocal_as: 65000\nextended_messages: true\n",
+                              "router.yaml");
+  REQUIRE(on);
+  CHECK(on->offer_extended_message);
+  CHECK(ErrorOf("router_id: 10.0.0.1\nlocal_as: 65000\nextended_messages: 65535\n") ==
+        "router.yaml:3:20: extended_messages: \"65535\" is not true or false");
+}
+
 TEST_CASE("router config: errors name file, line, column, field and what is valid") {
   CHECK(ErrorOf("router_id: 10.0.0.1\nlocal_as: 0\n") ==
         "router.yaml:2:11: local_as: \"0\" is not a valid AS number (1..4294967295)");
@@ -114,8 +126,8 @@ TEST_CASE("router config: errors name file, line, column, field and what is vali
         "router.yaml:1:1: router_id: missing (an IPv4 address, e.g. 10.0.0.1)");
   CHECK(ErrorOf("router_id: 10.0.0.1\nlocal_as: 65000\nneighbours: []\n") ==
         "router.yaml:3:1: neighbours: unknown key; valid keys here: router_id, local_as, mode, "
-        "listen, timers, neighbors, hostname, originate, fib, extended_next_hop, graceful_restart, "
-        "restart_time");
+        "listen, timers, neighbors, hostname, originate, fib, extended_next_hop, "
+        "extended_messages, graceful_restart, restart_time");
   CHECK(ErrorOf("router_id: 10.0.0.1\nlocal_as: 65000\nneighbors:\n  - range: 172.22.0.1/16\n"
                 "    peer_as: 65100\n") ==
         "router.yaml:4:12: neighbors[0].range: \"172.22.0.1/16\" is not a prefix like "

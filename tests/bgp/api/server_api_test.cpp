@@ -83,6 +83,7 @@ TEST_CASE("server api: peers JSON, a peer never established and one established"
   n.hold_time = 90;
   n.graceful_restart = true;
   n.extended_next_hop = true;
+  n.extended_message = true;
   n.families = {{wire::kIpv4Unicast, 3, 2, 5}, {wire::kIpv6Unicast, 0, 0, 0}};
   up.negotiated = n;
 
@@ -95,7 +96,7 @@ TEST_CASE("server api: peers JSON, a peer never established and one established"
         "\"ttl_security\":false,\"updates_received\":0,"
         "\"updates_sent\":0,\"uptime_seconds\":0},"
         "{\"address\":\"172.22.0.3\",\"congested\":true,\"dynamic\":true,"
-        "\"extended_next_hop\":true,\"families\":["
+        "\"extended_message\":true,\"extended_next_hop\":true,\"families\":["
         "{\"accepted\":2,\"advertised\":5,\"afi\":1,\"family\":\"ipv4-unicast\",\"received\":3,"
         "\"safi\":1},"
         "{\"accepted\":0,\"advertised\":0,\"afi\":2,\"family\":\"ipv6-unicast\",\"received\":0,"

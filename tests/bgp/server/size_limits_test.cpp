@@ -3,8 +3,11 @@
 // hundreds of communities and large communities and an unknown optional transitive
 // attribute, sized around the 4096-byte message limit; a raw peer B records what the
 // router sends on. The oracle is the RFCs:
-//   - what does not fit 4096 bytes cannot be sent without extended messages (RFC 8654,
-//     which neither side offers here): the sender's encoder refuses it;
+//   - what does not fit 4096 bytes cannot be sent without extended messages (RFC 8654):
+//     the sender's encoder refuses it;
+//   - with extended messages offered by the router, A and B (not by a third peer C), the
+//     same up to 65,535 bytes: B gets what fits that, C only what fits 4,096, and loses a
+//     version it had when the new one does not (RFC 8654 §4);
 //   - route-server mode (RFC 7947 §2.2) passes every attribute on unchanged, except that
 //     an unrecognized optional transitive attribute gets its Partial bit (RFC 4271 §5);
 //   - router mode prepends the router's AS in the leading AS_SEQUENCE, or in a new one when
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <map>
 #include <mutex>
 #include <random>
@@ -40,7 +44,8 @@ namespace asio = boost::asio;
 // the hold time offered is 240 s, longer than any test).
 class RawPeer {
  public:
-  RawPeer(const char* src, std::uint16_t port, std::uint32_t asn) {
+  RawPeer(const char* src, std::uint16_t port, std::uint32_t asn, bool extended = false)
+      : extended_(extended) {
     ctx_.peer_type = wire::PeerType::kExternal;
     ctx_.loopback_next_hops = true;
     ctx_.route_refresh = false;
@@ -60,6 +65,23 @@ class RawPeer {
   bool Send(const std::vector<std::uint8_t>& bytes) const {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
            static_cast<ssize_t>(bytes.size());
+  }
+  // Send from the thread that runs the router's io: never blocks on a full socket buffer
+  // (the router, which would drain it, runs on this thread), running io meanwhile instead.
+  bool Send(const std::vector<std::uint8_t>& bytes, asio::io_context& io) const {
+    std::size_t off = 0;
+    while (off < bytes.size()) {
+      const ssize_t n =
+          ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        off += static_cast<std::size_t>(n);
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        io.run_for(std::chrono::milliseconds(1));
+      } else {
+        return false;
+      }
+    }
+    return true;
   }
   // What B holds for prefix: the attributes of its last announcement, or nullopt.
   std::optional<wire::PathAttributes> Route(const wire::Prefix& p) {
@@ -89,6 +111,7 @@ class RawPeer {
     open.hold_time = 240;
     open.bgp_id = ntohl(local.sin_addr.s_addr);
     open.capabilities = {wire::MultiprotocolCap{wire::kIpv4Unicast}, wire::FourOctetAsCap{asn}};
+    if (extended_) open.capabilities.push_back(wire::ExtendedMessageCap{});
     if (!Send(*wire::EncodeMessage(open, ctx_))) return;
     std::vector<std::uint8_t> in;
     std::uint8_t buf[65536];
@@ -107,7 +130,9 @@ class RawPeer {
   void Handle(std::span<const std::uint8_t> frame) {
     auto m = wire::DecodeMessage(frame, ctx_);
     if (!m) return;
-    if (std::holds_alternative<wire::Open>(*m)) {
+    if (const auto* open = std::get_if<wire::Open>(&*m)) {
+      // Negotiated when both offer it (RFC 8654 §3); set before established_ publishes it.
+      ctx_.extended_message = extended_ && open->Find<wire::ExtendedMessageCap>();
       (void)Send(*wire::EncodeMessage(wire::Keepalive{}, ctx_));
     } else if (std::holds_alternative<wire::Keepalive>(*m)) {
       established_ = true;
@@ -118,6 +143,7 @@ class RawPeer {
     }
   }
 
+  const bool extended_;
   wire::Context ctx_;
   int fd_ = -1;
   std::thread thread_;
@@ -127,12 +153,12 @@ class RawPeer {
   std::size_t withdrawals_ = 0;
 };
 
-constexpr std::uint32_t kA = 65100, kB = 65200, kRouterAs = 65000;
+constexpr std::uint32_t kA = 65100, kB = 65200, kC = 65300, kRouterAs = 65000;
 
 // ASNs that are none of the three speakers', 2- and 4-octet.
 std::uint32_t RandomAsn(std::mt19937& rng) {
   const std::uint32_t asn = rng() % 2 ? 1 + rng() % 64000 : 131072 + rng() % 1000000;
-  return asn == kA || asn == kB || asn == kRouterAs ? asn + 1 : asn;
+  return asn == kA || asn == kB || asn == kC || asn == kRouterAs ? asn + 1 : asn;
 }
 
 // Attributes around the size limit: `budget` steers the total size.
@@ -198,8 +224,8 @@ void FitTo(wire::PathAttributes& a, wire::Prefix p, const wire::Context& ctx, st
   }
 }
 
-// What the router must send B for A's attributes `a` (RFC 4271 §5.1, RFC 7947 §2.2).
-wire::PathAttributes ExpectedAtB(wire::PathAttributes a, policy::Mode mode) {
+// What the router must send on for A's attributes `a` (RFC 4271 §5.1, RFC 7947 §2.2).
+wire::PathAttributes ExpectedSent(wire::PathAttributes a, policy::Mode mode) {
   for (auto& u : a.unknown) u.flags |= wire::attr_flag::kPartial;
   a.wire_order.clear();
   if (mode == policy::Mode::kRouter) {
@@ -252,97 +278,159 @@ bool SameRoute(const wire::PathAttributes& got, const wire::PathAttributes& want
   return Difference(got, want).empty();
 }
 
-void RunCase(policy::Mode mode, std::uint32_t seed, int routes) {
+// One receiving peer's view: what it must hold for each prefix, checked against what it got.
+struct Receiver {
+  const char* name;
+  RawPeer& peer;
+  std::size_t not_sent = 0;  // routes too large for it once changed: withdrawn
+};
+
+struct Want {
+  wire::Prefix prefix;
+  std::optional<wire::PathAttributes> at[2];  // at B and at C; nullopt: must not hold it
+};
+
+// The first prefix a receiver holds wrongly, described; "" when it holds all as it should.
+std::string Mismatch(const std::vector<Want>& wants, Receiver& r, std::size_t k,
+                     server::Server& router) {
+  for (const auto& w : wants) {
+    auto got = r.peer.Route(w.prefix);
+    const auto& want = w.at[k];
+    if (want ? got && SameRoute(*got, *want) : !got) continue;
+    const std::string why = !want ? "holds a route that cannot be sent to it"
+                            : got ? "holds other attributes: " + Difference(*got, *want)
+                                  : "lacks it";
+    return fmt::format("{}: {} {}; the router's best: {}", w.prefix.ToString(), r.name, why,
+                       BestAsPath(router, w.prefix.ToString().c_str()).value_or("none"));
+  }
+  return "";
+}
+
+// `routes` prefixes from A, first small, then generated near the limit. With `extended`, the
+// router, A and B offer extended messages and a third peer C does not.
+void RunCase(policy::Mode mode, std::uint32_t seed, int routes, bool extended) {
   NullLogger log;
   asio::io_context io;
   const auto port = FreePort();
   auto cfg = RouterCfg(port);
   cfg.mode = mode;
+  cfg.offer_extended_message = extended;
+  auto third = cfg.neighbors.back();  // C: as B, from 127.0.0.4
+  third.name = "127.0.0.4/32";
+  third.range = wire::Prefix::Parse(third.name);
+  third.peer_as = kC;
+  cfg.neighbors.push_back(third);
   server::Server router(io, cfg, log);
   REQUIRE(router.Start());
-  RawPeer a("127.0.0.2", port, kA), b("127.0.0.3", port, kB);
-  REQUIRE(RunUntil(io, [&] { return a.established() && b.established(); }));
+  RawPeer a("127.0.0.2", port, kA, extended), b("127.0.0.3", port, kB, extended);
+  std::optional<RawPeer> c;
+  if (extended) c.emplace("127.0.0.4", port, kC, false);
+  REQUIRE(
+      RunUntil(io, [&] { return a.established() && b.established() && (!c || c->established()); }));
+  REQUIRE(a.ctx().extended_message == extended);
+  REQUIRE(b.ctx().extended_message == extended);
+  if (c) REQUIRE_FALSE(c->ctx().extended_message);
+  std::vector<Receiver> receivers{{"B", b}};
+  if (c) receivers.push_back({"C", *c});
+  const std::size_t limit = a.ctx().MaxMessageSize();
 
   std::mt19937 rng(seed);
-  struct Want {
-    wire::Prefix prefix;
-    std::optional<wire::PathAttributes> at_b;  // nullopt: B must not hold it
-  };
   std::vector<Want> wants;
-  std::size_t refused_by_sender = 0, not_sent_on = 0;
-  // A small first version of every prefix: B must lose it where the big one cannot follow.
+  std::size_t refused_by_sender = 0, beyond_4096 = 0;
+  // A small first version of every prefix: a receiver must lose it where the big one
+  // cannot follow.
   for (int i = 0; i < routes; ++i) {
     const auto p = wire::Prefix::V4(0x0a000000u + (static_cast<std::uint32_t>(i) << 8), 24);
     wire::PathAttributes small;
     small.origin = wire::Origin::kIgp;
     small.as_path = wire::AsPath::Sequence({kA});
     small.next_hop = Addr("127.0.0.2");
-    REQUIRE(a.Send(*Encoded(small, p, a.ctx())));
-    wants.push_back({p, ExpectedAtB(small, mode)});
+    REQUIRE(a.Send(*Encoded(small, p, a.ctx()), io));
+    wants.push_back({p, {ExpectedSent(small, mode), ExpectedSent(small, mode)}});
   }
   REQUIRE(RunUntil(io, [&] {
-    return std::all_of(wants.begin(), wants.end(),
-                       [&](const Want& w) { return b.Route(w.prefix); });
+    return std::all_of(wants.begin(), wants.end(), [&](const Want& w) {
+      return std::all_of(receivers.begin(), receivers.end(),
+                         [&](Receiver& r) { return r.peer.Route(w.prefix).has_value(); });
+    });
   }));
   for (auto& w : wants) {
-    // Budgets from well under to past the limit: attributes of 3,000 to 4,150 bytes.
-    auto attrs = Generate(rng, 3000 + rng() % 1150, rng() % 2);
-    if (rng() % 3 == 0) FitTo(attrs, w.prefix, a.ctx(), 4096 - rng() % 8);  // at the edge
+    // Budgets from well under to past the limit: attributes of 3,000 to 4,150 bytes, or
+    // with extended messages up to 66,000 (thousands of communities).
+    auto attrs = Generate(rng, 3000 + rng() % (extended ? 63000 : 1150), rng() % 2);
+    const auto edge = rng() % 3;
+    if (edge == 0) FitTo(attrs, w.prefix, a.ctx(), 4096 - rng() % 8);
+    if (edge == 1 && extended) FitTo(attrs, w.prefix, a.ctx(), 65535 - rng() % 8);
     auto bytes = Encoded(attrs, w.prefix, a.ctx());
     if (!bytes) {
-      ++refused_by_sender;  // over 4096 bytes: not without extended messages
+      ++refused_by_sender;  // over the limit: the encoder refuses it
       continue;
     }
-    REQUIRE(a.Send(*bytes));
-    w.at_b = ExpectedAtB(attrs, mode);
+    REQUIRE(a.Send(*bytes, io));
+    if (bytes->size() > 4096) ++beyond_4096;
     // The router sends a route on when its attributes fit one message with any prefix of
     // its family (bgp/rib/export_group.cpp, Fits): with a /32.
     auto longest = w.prefix;
     longest.length = 32;
-    if (!Encoded(*w.at_b, longest, b.ctx())) {
-      w.at_b.reset();  // too large once changed for B: never sent, the old one withdrawn
-      ++not_sent_on;
+    for (std::size_t k = 0; k < receivers.size(); ++k) {
+      w.at[k] = ExpectedSent(attrs, mode);
+      if (!Encoded(*w.at[k], longest, receivers[k].peer.ctx())) {
+        w.at[k].reset();  // too large once changed for it: never sent, the old one withdrawn
+        ++receivers[k].not_sent;
+      }
     }
   }
   const auto converged = [&] {
     return std::all_of(wants.begin(), wants.end(), [&](const Want& w) {
-      auto got = b.Route(w.prefix);
-      return w.at_b ? got && SameRoute(*got, *w.at_b) : !got;
+      for (std::size_t k = 0; k < receivers.size(); ++k) {
+        auto got = receivers[k].peer.Route(w.prefix);
+        if (w.at[k] ? !got || !SameRoute(*got, *w.at[k]) : got.has_value()) return false;
+      }
+      return true;
     });
   };
   const bool ok = RunUntil(io, converged, std::chrono::seconds(20));
-  if (!ok) {
-    for (const auto& w : wants) {
-      auto got = b.Route(w.prefix);
-      if (w.at_b ? got && SameRoute(*got, *w.at_b) : !got) continue;
-      const std::string why = !w.at_b ? "B holds a route that cannot be sent"
-                              : got   ? "B holds other attributes: " + Difference(*got, *w.at_b)
-                                      : "B lacks it";
-      FAIL_CHECK(w.prefix.ToString()
-                 << ": " << why << "; the router's best: "
-                 << BestAsPath(router, w.prefix.ToString().c_str()).value_or("none"));
-      break;
-    }
+  for (std::size_t k = 0; k < receivers.size() && !ok; ++k) {
+    const auto why = Mismatch(wants, receivers[k], k, router);
+    if (!why.empty()) FAIL_CHECK(why);
   }
   CHECK(ok);
-  MESSAGE(policy::ToString(mode), ": ", routes, " routes, ", refused_by_sender,
-          " over 4096 bytes at the sender, ", not_sent_on, " too large once changed for B, ",
-          b.withdrawals(), " withdrawals at B");
+  MESSAGE(policy::ToString(mode), std::string(extended ? " with extended messages" : ""), ": ",
+          routes, " routes, ", refused_by_sender, " over ", limit, " bytes at the sender, ",
+          beyond_4096, " beyond 4096 sent, ", receivers[0].not_sent,
+          " too large once changed for B",
+          c ? fmt::format(", {} for C", receivers[1].not_sent) : "");
   CHECK(refused_by_sender > 0);  // the generator reaches past the limit
-  if (mode == policy::Mode::kRouter) CHECK(not_sent_on > 0);
-  CHECK(b.withdrawals() == not_sent_on);
+  if (mode == policy::Mode::kRouter) CHECK(receivers[0].not_sent > 0);
+  for (auto& r : receivers) CHECK(r.peer.withdrawals() == r.not_sent);
+  if (extended) {
+    CHECK(beyond_4096 > 0);
+    // C lost every route beyond 4,096 bytes; B holds them.
+    CHECK(receivers[1].not_sent >= beyond_4096);
+    CHECK(receivers[1].not_sent > receivers[0].not_sent);
+  }
   router.Shutdown("done");
   io.run_for(std::chrono::milliseconds(50));
 }
 
 TEST_CASE("size limits: a route server passes attributes near 4096 bytes on unchanged") {
-  RunCase(policy::Mode::kRouteServer, 7, 120);
+  RunCase(policy::Mode::kRouteServer, 7, 120, false);
 }
 
 TEST_CASE(
     "size limits: router mode prepends, in a new segment after 255, and never sends "
     "what no longer fits") {
-  RunCase(policy::Mode::kRouter, 11, 120);
+  RunCase(policy::Mode::kRouter, 11, 120, false);
+}
+
+TEST_CASE(
+    "size limits: with extended messages a route server passes up to 65535 bytes, only to "
+    "the peers that negotiated them") {
+  RunCase(policy::Mode::kRouteServer, 13, 120, true);
+}
+
+TEST_CASE("size limits: router mode with extended messages, and a peer without them") {
+  RunCase(policy::Mode::kRouter, 17, 120, true);
 }
 
 }  // namespace

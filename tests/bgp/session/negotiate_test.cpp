@@ -66,6 +66,27 @@ TEST_CASE("negotiate: a node speaker offers extended next hop for IPv4 as Cilium
   CHECK(e[0].nexthop_afi == Afi::kIpv6);
 }
 
+TEST_CASE("negotiate: extended messages only when both offer them (RFC 8654)") {
+  CHECK_FALSE(BuildOpen(Router()).Find<ExtendedMessageCap>());  // not offered by default
+  LocalSpeaker offering = Router();
+  offering.extended_message = true;
+  CHECK(BuildOpen(offering).Find<ExtendedMessageCap>());
+  Open peer = CiliumOpen();  // GoBGP offers no extended messages
+  auto without = Negotiate(offering, peer, 65100);
+  REQUIRE(without);
+  CHECK_FALSE(without->extended_message);
+  CHECK(without->context.MaxMessageSize() == 4096);
+  peer.capabilities.push_back(ExtendedMessageCap{});
+  auto both = Negotiate(offering, peer, 65100);
+  REQUIRE(both);
+  CHECK(both->extended_message);
+  CHECK(both->context.MaxMessageSize() == 65535);
+  auto only_peer = Negotiate(Router(), peer, 65100);  // the peer offers, we do not
+  REQUIRE(only_peer);
+  CHECK_FALSE(only_peer->extended_message);
+  CHECK(only_peer->context.MaxMessageSize() == 4096);
+}
+
 TEST_CASE("negotiate: with Cilium's GoBGP") {
   auto n = Negotiate(Router(), CiliumOpen(), 65100);
   REQUIRE(n);
