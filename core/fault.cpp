@@ -26,7 +26,7 @@ double Seconds(Clock::duration d) {
 }
 
 struct Sample {
-  Clock::time_point start;
+  Clock::time_point start, end;  // sent, answered (or given up)
   bool ok = false;
 };
 
@@ -51,7 +51,7 @@ class ProbeLoop {
             const bool ok = r && r->status == 200;
             {
               const std::lock_guard lock(mu_);
-              samples_[t].push_back({began, ok});
+              samples_[t].push_back({began, Clock::now(), ok});
             }
             next += every * kWorkersPerIp;
             while (next < Clock::now()) next += every * kWorkersPerIp;
@@ -361,7 +361,10 @@ Result<FaultReport, Error> MeasureFault(const Demo& demo, const Topology& t, con
                         }).base();  // one past the last failed probe
       p.failed = static_cast<std::size_t>(
           std::count_if(all.begin(), all.end(), [](const Sample& x) { return !x.ok; }));
-      p.lost_at = Seconds(first->start - t0);
+      // A probe in flight when the fault began that then failed lost traffic to the fault:
+      // the loss starts with it, not with the probe (which would put it before the fault).
+      const auto lost = first->start < t0 && first->end >= t0 ? t0 : first->start;
+      p.lost_at = Seconds(lost - t0);
       p.back_at = Seconds((last == all.end() ? all.back().start : last->start) - t0);
       report.timeline.push_back({p.lost_at, "traffic lost", p.ip});
       if (last != all.end()) report.timeline.push_back({p.back_at, "traffic back", p.ip});
