@@ -4,9 +4,11 @@
 #include <doctest/doctest.h>
 
 #include "bgp/wire/message.h"
+#include "tests/bgp/wire/random_update.h"
 #include "tests/test_util.h"
 
 using namespace bgpdemo::bgp::wire;
+using namespace bgpdemo::test;
 
 namespace {
 
@@ -162,4 +164,130 @@ TEST_CASE("packer: attributes too large for any message are refused") {
   auto n = UpdatePacker(Context{}).Announce(a, V4Prefixes(1), out);
   REQUIRE_FALSE(n);
   CHECK(out.empty());
+}
+
+// A property, with a logged seed (random_update.h): random attribute sets and contexts, some
+// of them leaving only a few bytes a message for NLRI.
+TEST_CASE("property: UpdatePacker messages decode to exactly the prefixes given") {
+  Gen g(LoggedSeed());
+  std::size_t near_limit_runs = 0, refused = 0;
+  for (int i = 0; i < 500; ++i) {
+    Context ctx = RandomContext(g);
+    const Family family = g.Chance(50) ? kIpv4Unicast : kIpv6Unicast;
+    PathAttributes attrs = RandomUpdate(g, ctx).attrs;
+    attrs.mp_unreach.reset();
+    if (!attrs.origin) attrs.origin = Origin::kIncomplete;
+    if (!attrs.as_path) attrs.as_path = AsPath::Sequence({RandomAsn(g, ctx.four_octet_as)});
+    if (family == kIpv6Unicast || g.Chance(30)) {
+      MpReach mp = RandomMpReach(g, ctx);
+      if (family == kIpv6Unicast && mp.next_hop.afi == Afi::kIpv4) mp.next_hop = RandomV6(g);
+      mp.family = family;
+      attrs.mp_reach = mp;  // its NLRI are ignored
+    } else {
+      attrs.mp_reach.reset();
+      if (!attrs.next_hop) attrs.next_hop = RandomV4Unicast(g);
+    }
+    // Now and then pad the attributes with COMMUNITIES to leave only a few bytes per message
+    // for NLRI, so that prefixes of different sizes meet a nearly full message.
+    bool near_limit = false;
+    if (!ctx.extended_message && g.Chance(20)) {
+      PathAttributes others = attrs;
+      others.mp_reach.reset();
+      others.communities.clear();
+      std::vector<std::uint8_t> buf(70000);
+      Writer w(buf);
+      EncodeAttributes(others, ctx, w);
+      const std::size_t mp_size = attrs.mp_reach ? 4 + 5 + attrs.mp_reach->next_hop.size() +
+                                                       (attrs.mp_reach->link_local ? 16 : 0)
+                                                 : 0;
+      const std::size_t used = kHeaderSize + 4 + w.size() + mp_size + 4;  // + COMMUNITIES header
+      const std::size_t room = g.Range(1, 24);
+      if (used + room + 4 < ctx.MaxMessageSize()) {
+        attrs.communities.assign((ctx.MaxMessageSize() - used - room) / 4, 0xfffffff0u);
+        near_limit = true;
+      }
+    }
+    const bool add_path = ctx.AddPath(family);
+    const auto prefixes = RandomPrefixes(g, family.afi, add_path, 1, 400);
+    INFO("iteration " << i << ", " << Describe(ctx) << ", family " << ToString(family) << ", "
+                      << prefixes.size() << " prefixes"
+                      << std::string(near_limit ? ", near the limit" : ""));
+
+    const UpdatePacker packer(ctx);
+    std::vector<std::uint8_t> out;
+    auto sent = packer.Announce(attrs, prefixes, out);
+    near_limit_runs += near_limit;
+    if (!sent) {
+      // Only a nearly full message may leave no room for some prefix.
+      REQUIRE_MESSAGE(near_limit, sent.error());
+      CHECK(out.empty());
+      ++refused;
+      continue;
+    }
+    const auto announced = Unpack(out, ctx, ctx.MaxMessageSize());
+    REQUIRE(announced.size() == *sent);
+    std::vector<Prefix> got;
+    PathAttributes want = attrs;
+    if (want.mp_reach) {
+      want.mp_reach->nlri.clear();
+      want.mp_reach->reserved = 0;  // the packer sends the reserved octet as 0 (RFC 4760 §3)
+    }
+    for (const auto& u : announced) {
+      REQUIRE(u.action == Action::kNone);
+      REQUIRE(u.withdrawn.empty());
+      PathAttributes a = u.attrs;
+      if (a.mp_reach) {
+        got.insert(got.end(), a.mp_reach->nlri.begin(), a.mp_reach->nlri.end());
+        a.mp_reach->nlri.clear();
+      }
+      got.insert(got.end(), u.nlri.begin(), u.nlri.end());
+      const std::string diff = CompareAttrs(want, a, ctx);
+      REQUIRE_MESSAGE(diff.empty(), diff);
+    }
+    REQUIRE(got == prefixes);
+
+    out.clear();
+    sent = packer.Withdraw(family, prefixes, out);
+    REQUIRE_MESSAGE(sent.has_value(), sent.error());
+    got.clear();
+    for (const auto& u : Unpack(out, ctx, ctx.MaxMessageSize())) {
+      REQUIRE(u.action == Action::kNone);
+      got.insert(got.end(), u.withdrawn.begin(), u.withdrawn.end());
+      if (u.attrs.mp_unreach) {
+        got.insert(got.end(), u.attrs.mp_unreach->withdrawn.begin(),
+                   u.attrs.mp_unreach->withdrawn.end());
+      }
+    }
+    REQUIRE(got == prefixes);
+
+    out.clear();
+    packer.EndOfRib(family, out);
+    const auto eor = Unpack(out, ctx, ctx.MaxMessageSize());
+    REQUIRE(eor.size() == 1);
+    CHECK(eor[0].EndOfRib() == family);
+  }
+  MESSAGE("nearly full attribute sets: " << near_limit_runs << ", refused for a prefix that fits "
+                                         << "no message: " << refused);
+}
+
+TEST_CASE("property regression: UpdatePacker refuses a prefix that fits no message, not loops") {
+  // The attributes leave one byte per message for NLRI: the /0 (1 byte) fits, the /24
+  // (4 bytes) never does; the packer used to start empty messages until memory ran out.
+  PathAttributes a;
+  a.origin = Origin::kIgp;
+  a.as_path = AsPath::Sequence({65001});
+  a.next_hop = IpAddress::V4(0x0a000001);
+  // 19 header + 4 lengths + ORIGIN 4 + AS_PATH 9 + NEXT_HOP 7 + COMMUNITIES 4 + 4 * 1012.
+  a.communities.assign(1012, 0xfde80001u);
+  const std::vector<Prefix> prefixes{Prefix::V4(0, 0), Prefix::V4(0x0a000000, 24)};
+  std::vector<std::uint8_t> out;
+  auto n = UpdatePacker(Context{}).Announce(a, prefixes, out);
+  REQUIRE_FALSE(n.has_value());
+  CHECK(n.error() ==
+        "attributes of 4095 bytes leave no room for a 4-byte NLRI entry in a "
+        "4096-byte message");
+  CHECK(out.empty());
+  // The /0 alone still goes out.
+  REQUIRE(UpdatePacker(Context{}).Announce(a, std::span(prefixes).first(1), out).value() == 1);
+  CHECK(out.size() == 4096);
 }
