@@ -16,9 +16,15 @@ RIB and in the other BIRD and gobgpd, the node's routes in both BIRDs (`birdc sh
 next hop = the router, AS path 65000 65100), a withdrawal each way, and `birdc disable
 <proto> "<text>"`: the router logs the shutdown text, drops that BIRD's routes, and the
 others lose them.
+
+RFC 8654 extended messages: the router (`extended_messages: true`) and both BIRDs (`enable
+extended messages`) negotiate them, gobgpd (which has no such capability) does not. BIRD a
+announces a route with 400 large communities, an UPDATE of about 4,900 bytes: the router
+takes it and passes it to BIRD b whole, and never to the node, which cannot take it.
 """
 
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -26,6 +32,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import lab as L  # noqa: E402
 
 ROUTER_IP, ROUTER_AS = "10.0.0.1", 65000
+# BIRD a's route past 4,096 bytes: 400 large communities of 12 bytes each.
+BIG_PREFIX, BIG_COMMUNITIES = "10.243.3.0/24", 400
 
 
 class BirdPeer:
@@ -50,6 +58,10 @@ def bird_config(b):
     else:
         # Defaults (connect delay 5 s): the router's dial arrives first.
         timing = "error wait time 1, 10;"
+    # The big route's communities, added in the export filter (one statement each: BIRD 2.0's
+    # filters have no loop to build a list).
+    big = "".join(f"bgp_large_community.add(({b.asn}, 1, {i})); "
+                  for i in range(1, BIG_COMMUNITIES + 1))
     return f"""
 router id {b.ip};
 log stderr all;
@@ -59,8 +71,16 @@ protocol bgp rtr {{
   local {b.ip} as {b.asn};
   neighbor {ROUTER_IP} as {ROUTER_AS};
   hold time 90;
+  enable extended messages on;
   {timing}
-  ipv4 {{ import all; export where source = RTS_STATIC; }};
+  ipv4 {{
+    import all;
+    export filter {{
+      if source != RTS_STATIC then reject;
+      if net = {BIG_PREFIX} then {{ {big} }}
+      accept;
+    }};
+  }};
 }}
 """
 
@@ -68,6 +88,7 @@ protocol bgp rtr {{
 ROUTER_CONFIG = f"""router_id: {ROUTER_IP}
 local_as: {ROUTER_AS}
 mode: router
+extended_messages: true
 listen:
   port: 179
 neighbors:
@@ -112,7 +133,8 @@ NODE_PREFIXES = ["10.241.1.0/24", "10.251.0.1/32"]
 @L.requires("bird", "birdc", "gobgpd", "gobgp")
 def body(lab):
     a = BirdPeer("a", "10.0.0.2", 65301,
-                 {"static_keep": "10.243.1.0/24", "static_drop": "10.243.2.0/24"}, dials=True)
+                 {"static_keep": "10.243.1.0/24", "static_drop": "10.243.2.0/24",
+                  "static_big": BIG_PREFIX}, dials=True)
     b = BirdPeer("b", "10.0.0.10", 65302,
                  {"static_keep": "10.244.1.0/24", "static_drop": "10.244.2.0/24"}, dials=False)
     birds = [a, b]
@@ -163,6 +185,12 @@ def body(lab):
         L.log(f"note: connection collisions resolved: {collisions}")
     lab.wait("gobgpd node: session to the router established",
              lambda: node.established(ROUTER_IP), 30, fatal=True)
+    for ip, who, want in ((a.ip, "bird-a", True), (b.ip, "bird-b", True),
+                          (NODE_IP, "gobgpd", False)):
+        p = router.peer(ip) or {}
+        lab.check(p.get("extended_message") is want,
+                  f"router peers: extended messages with {who} {'' if want else 'not '}"
+                  "negotiated", str(p.get("extended_message")))
 
     # --- routes both ways ----------------------------------------------------------------
     def router_has(prefix, nh, as_path):
@@ -204,10 +232,28 @@ def body(lab):
         return any(p["next_hop"] == ROUTER_IP and p["as_path"] == as_path for p in paths)
 
     for x in birds:
-        for prefix in x.prefixes:
+        # The big route cannot reach the node (no extended messages): checked below.
+        for prefix in (p for p in x.prefixes if p != BIG_PREFIX):
             lab.wait(f"gobgpd node: has bird-{x.key}'s {prefix} via {ROUTER_IP}, AS path "
                      f"[65000, {x.asn}]",
                      lambda prefix=prefix, x=x: node_has(prefix, [ROUTER_AS, x.asn]), 15)
+
+    # --- a route past 4,096 bytes (RFC 8654) ----------------------------------------------
+    def large_communities(text):
+        return len(re.findall(rf"\({a.asn}, 1, \d+\)", text))
+
+    big = router.route(BIG_PREFIX) or {}
+    lab.check(len((big.get("best") or {}).get("large_communities", [])) == BIG_COMMUNITIES,
+              f"router RIB: bird-a's {BIG_PREFIX} with all {BIG_COMMUNITIES} large communities",
+              str(len((big.get("best") or {}).get("large_communities", []))))
+    lab.wait(f"bird-b: {BIG_PREFIX} from the router with all {BIG_COMMUNITIES} large "
+             "communities (an UPDATE past 4,096 bytes)",
+             lambda: large_communities(b.bird.birdc("show", "route", "for", BIG_PREFIX, "all",
+                                                    check=False)) == BIG_COMMUNITIES, 15,
+             detail=lambda: b.bird.route(BIG_PREFIX))
+    lab.check(BIG_PREFIX not in node.rib("ipv4"),
+              f"gobgpd node (no extended messages): never got {BIG_PREFIX}",
+              str(node.rib("ipv4").get(BIG_PREFIX)))
 
     # --- withdrawals -----------------------------------------------------------------------
     L.log("bird-a: disable static_drop (withdraws 10.243.2.0/24)")
