@@ -30,6 +30,15 @@ def log(msg):
     print(msg, flush=True)
 
 
+def tail(path, lines=30):
+    """The last lines of a log file, for a failure's message ("(no log)" when unreadable)."""
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
 def raise_interrupted(signum, _frame):
     """A signal handler that turns SIGINT/SIGTERM/SIGHUP into Interrupted."""
     raise Interrupted(f"signal {signal.Signals(signum).name}")

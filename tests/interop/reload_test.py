@@ -39,7 +39,9 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import netns_scale  # noqa: E402
+from harness import tail  # noqa: E402
 
 SUBNET = "10.79.0"
 LOCAL_AS = 65000
@@ -122,14 +124,6 @@ def bgpdemo_json(bgpdemo, args, timeout=60):
         raise RuntimeError("bgpdemo %s failed (%d): %s" % (" ".join(args), p.returncode,
                                                            p.stderr.strip()))
     return json.loads(p.stdout)
-
-
-def tail(path, lines=30):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def write(path, text, mode=0o600):

@@ -27,7 +27,9 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import netns_scale  # noqa: E402
+from harness import tail  # noqa: E402
 
 SESSIONS = 50
 PREFIXES = 1000
@@ -72,14 +74,6 @@ def peers_json(bgpdemo, socket_path):
     if p.returncode != 0:
         raise RuntimeError("bgpdemo router peers failed (%d): %s" % (p.returncode, p.stderr.strip()))
     return json.loads(p.stdout)
-
-
-def tail(path, lines=30):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def main():

@@ -39,7 +39,7 @@ import urllib.request
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from harness import Checks, log  # noqa: E402
+from harness import Checks, log, tail  # noqa: E402
 
 LOCAL_AS = 65000
 CLIENT_AS = 65100
@@ -181,7 +181,7 @@ def body(c, args, work):
         ev = read_event(soak, 120)
         c.check(ev and ev.get("event") == "load_converged",
                 f"the load converged: {args.sessions} sessions x {args.prefixes} prefixes",
-                ev or _tail(os.path.join(work, "soak.err")))
+                ev or tail(os.path.join(work, "soak.err")))
         if not ev or ev.get("event") != "load_converged":
             return
         # The plateau: the router holds the load and nothing moves.
@@ -203,7 +203,7 @@ def body(c, args, work):
         report = read_event(soak, args.timeout + 30)
         c.check(report is not None and report.get("ok") is True,
                 f"the soak passes: {args.flaps} flaps, every session back",
-                (report or {}).get("error") or _tail(os.path.join(work, "soak.err")))
+                (report or {}).get("error") or tail(os.path.join(work, "soak.err")))
         if not report:
             return
         log("soak report: " + json.dumps({k: report.get(k) for k in
@@ -246,7 +246,7 @@ def body(c, args, work):
                 f"{before['fds']} -> {after['fds']}")
         c.check(after["timers"] == before["timers"], "as many session timers as before",
                 f"{before['timers']} -> {after['timers']}")
-        c.check(router.proc.poll() is None, "the router still runs", _tail(router.log))
+        c.check(router.proc.poll() is None, "the router still runs", tail(router.log))
         print("figure: soak: " + json.dumps({
             "sessions": args.sessions, "prefixes": report.get("prefixes"),
             "flaps": flaps.get("over"), "by_kind": {k: v["count"] for k, v in
@@ -265,14 +265,6 @@ def body(c, args, work):
                 soak.kill()
                 soak.wait()
         router.stop()
-
-
-def _tail(path, lines=20):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-lines:])
-    except OSError:
-        return ""
 
 
 def main():
