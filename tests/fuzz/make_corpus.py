@@ -8,11 +8,14 @@ so the seeds do not inherit its mistakes. Each target's input layout is describe
 of tests/fuzz/targets.h: message, update and attributes inputs start with one Context byte.
 
     python3 tests/fuzz/make_corpus.py            # rewrites tests/fuzz/corpus/
+
+Files named by a SHA-1 (40 hex digits) are units a fuzzing run found, merged in by hand
+(docs/testing.md, "Fuzzing"): this script keeps them.
 """
 
 import ipaddress
 import os
-import shutil
+import re
 import struct
 import sys
 
@@ -356,11 +359,16 @@ OWN = ["open", "notification", "message", "update", "attributes", "capability", 
        "config"]
 
 
+FOUND = re.compile(r"[0-9a-f]{40}")  # libFuzzer names the units it finds by their SHA-1
+
+
 def main():
     for target in OWN:
         d = os.path.join(CORPUS, target + "_fuzz")
         if os.path.isdir(d):
-            shutil.rmtree(d)
+            for f in os.listdir(d):
+                if not FOUND.fullmatch(f):
+                    os.remove(os.path.join(d, f))
 
     bodies = {}  # name: (context byte, whole message)
     for name, body in OPENS.items():
