@@ -164,14 +164,19 @@ bool Eventually(F done, std::chrono::milliseconds limit) {
   }
 }
 
-// Whether the script's `sleep` runs in `netns`: its round is over.
-bool Sleeping(const std::string& netns) {
+// The pid of the script's `sleep` in `netns`, 0 when none runs: a round is over while one
+// does, and each round starts a new one.
+pid_t SleepPid(const std::string& netns) {
   for (const pid_t pid : lab::NetnsPids(netns)) {
     std::ifstream comm(fmt::format("/proc/{}/comm", pid));
     std::string name;
-    if (std::getline(comm, name) && name == "sleep") return true;
+    if (std::getline(comm, name) && name == "sleep") return pid;
   }
-  return false;
+  return 0;
+}
+
+bool Sleeping(const std::string& netns) {
+  return SleepPid(netns) != 0;
 }
 
 void Ip(const std::string& netns, const std::string& command) {
@@ -331,10 +336,16 @@ void DualStackQuietRounds(const Shell& sh, const std::string& ns, const fs::path
                std::string::npos;
       },
       5s));
-  // Three more rounds with nothing to do.
+  // Three more rounds with nothing to do, each known by its new `sleep`: between two of
+  // them no `sleep` runs only while the round's `ip` commands do, often shorter than a poll.
   for (int round = 0; round < 3; ++round) {
-    REQUIRE(Eventually([&] { return !Sleeping(ns); }, 3s));
-    REQUIRE(Eventually([&] { return Sleeping(ns); }, 3s));
+    const pid_t before = SleepPid(ns);
+    REQUIRE(Eventually(
+        [&] {
+          const pid_t now = SleepPid(ns);
+          return now != 0 && now != before;
+        },
+        3s));
   }
   REQUIRE(::kill(pid, SIGTERM) == 0);
   const auto result = run.Wait();
