@@ -85,13 +85,17 @@ def body(c):
     def run(d, workdir):
         e = K.Env(c, d, workdir)
         figures = []
+        # The random moment falls within the longest `up` seen so far (a whole one takes 15 to
+        # 20 s on the doubles here): a kill after `up` has ended tests nothing.
+        longest_up = 15.0
         for i in range(1, rounds + 1):
             if rng.random() < 0.5:
                 where, took = killed(e, up, step=rng.choice(STEPS[:-1]))
             else:
-                where, took = killed(e, up, delay=rng.uniform(0.5, 40))
+                where, took = killed(e, up, delay=rng.uniform(0.5, 0.9 * longest_up))
             t = time.monotonic()
             r = e.bd(*up, timeout=600)
+            longest_up = max(longest_up, took, time.monotonic() - t)
             events = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
             done = events[-1] if events else {}
             ok = c.check(r.returncode == 0 and done.get("ok") is True,
