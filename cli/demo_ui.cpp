@@ -67,7 +67,8 @@ int Ui(const DemoOptions& o, std::ostream& out, std::ostream& err) {
       **d, std::move(*topology), core::DefaultRunner(),
       {.interval = std::chrono::milliseconds(static_cast<int>(o.watch_interval * 1000)),
        .allow_actions = o.ui_allow_actions,
-       .graph = {.group_over = o.graph_group_over, .title = title}},
+       .graph = {.group_over = o.graph_group_over, .title = title},
+       .event_log_dir = StateDir(o)},
       [&server](std::string state, std::optional<std::string> svg) {
         server.Publish(std::move(state), std::move(svg));
       });

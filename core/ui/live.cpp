@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/event_log.h"
+
 namespace bgpdemo::core::ui {
 
 Live::Live(const Demo& demo, Topology topology, CommandRunner& dot, LiveOptions options,
@@ -54,14 +56,18 @@ void Live::RunActions() {
     todo.swap(pending_);
   }
   for (auto& p : todo) {
+    const auto asked = std::chrono::system_clock::now();  // before its effects show
     auto r = p.run();
     const auto time = Timestamp(std::chrono::system_clock::now());
+    const DemoEvent event{"action", p.subject, "", p.what, r ? "" : r.error().message()};
+    log_.Add(time, event);
+    if (!options_.event_log_dir.empty()) {
+      (void)AppendEventLog(options_.event_log_dir, {asked, event});
+    }
     if (r) {
-      log_.Add(time, {"action", p.subject, "", p.what, ""});
       p.done(200, r->empty() ? p.what + " " + p.subject + ": done\n" : *r);
       continue;
     }
-    log_.Add(time, {"action", p.subject, "", p.what, r.error().message()});
     const auto kind = r.error().kind();
     p.done(kind == ErrorKind::kUsage || kind == ErrorKind::kInput ? 400 : 500,
            r.error().message() + "\n");

@@ -5,7 +5,8 @@
 //
 // Actions the page asks for (speaker stop and start, faults) are queued and run between two looks
 // on the loop's thread, since a Demo is used from one thread; each wakes the loop, so that
-// its effect shows at once, and is logged among the events.
+// its effect shows at once, and is logged among the events, and in the demo's event log
+// (core/event_log.h) as the verbs' actions are, for `bgpdemo events`.
 #pragma once
 
 #include <chrono>
@@ -33,6 +34,8 @@ struct LiveOptions {
   GraphOptions graph;
   // The state is published when it changed, and at least this often (its time moves on).
   std::chrono::seconds heartbeat{10};
+  // The demo's state folder, whose event log gets each action too; empty: none.
+  std::string event_log_dir;
 };
 
 class Live {

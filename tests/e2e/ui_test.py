@@ -10,7 +10,8 @@ lab demo.
   (measured), screenshot -> without X-Bgpdemo-Action, a POST is refused -> the page's start
   button on that row: Established again, the action among the events -> its link down and up
   again from the page -> the route server restarted from the page: every session back ->
-  verify passes -> down leaves nothing.
+  `bgpdemo events --since` (another process) lists the page's actions in order -> verify
+  passes -> down leaves nothing.
 
 Needs root, Graphviz's dot and Chromium (skips with 77 otherwise). The screenshot goes to
 --artefacts (default: the work directory). Prints "N passed, M failed" last.
@@ -93,6 +94,7 @@ def body(lab):
     if find_chromium() is None:
         raise L.Skip("chromium is not installed (apt-get install chromium)")
     cli = DemoCli(lab)
+    began = time.time()
     cli.up_and_verify("two-cluster-dual", "engine", 56,
                       {"sessions": 12, "rib": 16, "kernel": 16, "http": 12})
     rows = json.loads(cli.run("peers", "-o", "json").stdout)
@@ -212,6 +214,18 @@ def body(lab):
     finally:
         browser.close()
     ui.stop()
+    # The page's actions are in the demo's event log, as the verbs' are.
+    r = cli.run("events", "--since", f"{time.time() - began + 1:.0f}s", "--duration", "0.1",
+                "-o", "json")
+    actions = [(e["subject"], e["to"]) for e in
+               (json.loads(ln) for ln in r.stdout.splitlines() if ln.startswith("{"))
+               if e.get("kind") == "action"]
+    wanted = [(NODE, "speaker start"), (NODE, "fault link-down start"),
+              (NODE, "fault link-down end"), (NODE, "fault node-stop start"),
+              (NODE, "fault node-stop end"), ("router", "fault router-restart start"),
+              ("router", "fault router-restart end")]
+    lab.check(r.returncode == 0 and [a for a in actions if a in wanted] == wanted,
+              "events --since: the page's actions, in order", actions)
     code, report = cli.verify()
     lab.check(code == 0, "verify passes after the page's actions", DemoCli.failing(report))
     # The ui's namespace carries the lab's prefix: gone before down is checked.

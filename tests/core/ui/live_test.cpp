@@ -8,7 +8,9 @@
 #include <future>
 #include <thread>
 
+#include "core/event_log.h"
 #include "core/fake_runner.h"
+#include "tests/test_util.h"
 
 namespace bgpdemo::core::ui {
 namespace {
@@ -130,8 +132,12 @@ TEST_CASE("ui live: actions run before the next look and are logged, failures to
   FakeRunner dot;
   dot.Expect({"dot", "-Tsvg"}).Prints("<svg/>").Always();
   std::vector<json> out;
+  const test::TempDir state;
+  // The log keeps milliseconds.
+  const auto before =
+      std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
   Live live(
-      demo, Two(), dot, {.allow_actions = true},
+      demo, Two(), dot, {.allow_actions = true, .event_log_dir = state.path},
       [&out](std::string state, std::optional<std::string>) { out.push_back(json::parse(state)); });
   live.Round();
   std::vector<std::pair<unsigned, std::string>> answers;
@@ -150,6 +156,14 @@ TEST_CASE("ui live: actions run before the next look and are logged, failures to
   CHECK(events[0]["text"] == "action n2: speaker stop");
   CHECK(events[1]["text"] == "action n9: speaker stop (no node n9)");
   CHECK(events[2]["text"] == "session n2: established -> active (Cease/Administrative Shutdown)");
+  // In the demo's event log too, for `bgpdemo events` in another process: the actions only,
+  // stamped when they were asked for.
+  const auto logged = ReadEventLog(state.path, before);
+  REQUIRE(logged.size() == 2);
+  CHECK(logged[0].event == DemoEvent{"action", "n2", "", "speaker stop", ""});
+  CHECK(logged[1].event == DemoEvent{"action", "n9", "", "speaker stop", "no node n9"});
+  CHECK(logged[0].time >= before);
+  CHECK(logged[0].time <= logged[1].time);
 }
 
 TEST_CASE("ui live: a fault from the page: the provider's refusal is the answer, nothing started") {
