@@ -249,8 +249,10 @@ def body(c, args, work):
         c.check(router.proc.poll() is None, "the router still runs", tail(router.log))
         print("figure: soak: " + json.dumps({
             "sessions": args.sessions, "prefixes": report.get("prefixes"),
-            "flaps": flaps.get("over"), "by_kind": {k: v["count"] for k, v in
-                                                    report.get("by_kind", {}).items()},
+            "flaps": flaps.get("over"),
+            "by_kind": {k: {"count": v["count"], "p50_s": round(v["to_established_s"]["p50"], 2),
+                            "p99_s": round(v["to_established_s"]["p99"], 2)}
+                        for k, v in report.get("by_kind", {}).items()},
             "flap_to_established_s": report.get("flap_to_established_s"),
             "soak_s": round(report.get("soak_s") or 0, 1),
             "rss_kib": [before["rss_kib"], after["rss_kib"]],
